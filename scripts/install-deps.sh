@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package commsim needs to build, test, benchmark and analyse.
+# Idempotent: packages already present are skipped by apt-get. Run as root (or with sudo).
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libtbb-dev libhdf5-dev hdf5-tools libyaml-cpp-dev catch2
+  libopenmpi-dev openmpi-bin libbenchmark-dev librandom123-dev
+  python3 python3-h5py python3-numpy python3-matplotlib
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

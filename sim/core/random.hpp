@@ -1,0 +1,117 @@
+// Counter-based random streams. Every draw is a pure function of a key
+// (seed, replicate, stable global entity id, purpose, event index) -> 128 bits, computed with
+// Philox4x32-10 from Random123. Nothing depends on thread, task or community order, so results
+// are bit-identical for any thread or rank count, and scenarios that keep the population share
+// their random numbers (common random numbers).
+//
+// The distribution transforms are written here (not std::*_distribution, whose algorithms differ
+// between standard libraries) and pinned by known-answer tests in tests/core/random_test.cpp.
+#pragma once
+#include <Random123/philox.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace commsim {
+
+// Purposes keep streams of different uses apart (the "purpose" field of the key).
+enum class Purpose : uint32_t {
+  episode = 1,      // episodic demand of a service in a year
+  recurring = 2,    // phase of recurring visits
+  want = 3,         // whether a resident wants an enrolment service
+  order = 4,        // waiting-list tie-break order
+  absence = 5,      // a worker's absence on a day
+  population = 6,   // synthetic population generation
+  placement = 7,    // household positions
+  dynamics = 8,     // births, deaths, dependency onset, turnover
+  surge = 9,        // extra demand of a surge shock
+  city = 10,        // city generator
+  visit = 11,       // arrival time and duration of a recurring visit
+};
+
+// Stable 32-bit key of a name (FNV-1a): a service keyed by its name keeps its streams when other
+// services are added or removed.
+constexpr uint32_t stable_name_key(std::string_view name) {
+  uint32_t h = 2166136261u;
+  for (char c : name) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+struct StreamKey {
+  uint64_t seed = 0;
+  uint32_t replicate = 0;
+  uint64_t entity = 0;   // stable global id (resident, household, worker, community)
+  uint32_t purpose = 0;  // Purpose, optionally mixed with a service key
+  uint32_t sub = 0;      // e.g. the year, or a shock index
+};
+
+// A stream: the key plus an event counter. Each call to next() consumes one Philox block
+// (four 32-bit words); uniform() hands them out one at a time, two per double.
+class Stream {
+ public:
+  explicit Stream(const StreamKey& key) {
+    key_[0] = static_cast<uint32_t>(key.seed);
+    key_[1] = static_cast<uint32_t>(key.seed >> 32) ^ (key.replicate * 0x9E3779B9u);
+    ctr_[0] = 0;  // event index (block counter)
+    ctr_[1] = key.purpose ^ (key.sub * 0x85EBCA6Bu);
+    ctr_[2] = static_cast<uint32_t>(key.entity);
+    ctr_[3] = static_cast<uint32_t>(key.entity >> 32) ^ (key.sub << 16 | key.sub >> 16);
+  }
+
+  // Uniform double in [0, 1) with 53 random bits.
+  double uniform() {
+    if (pos_ >= 4) refill();
+    const uint64_t hi = out_[pos_] >> 5;   // 27 bits
+    const uint64_t lo = out_[pos_ + 1] >> 6;  // 26 bits
+    pos_ += 2;
+    return static_cast<double>((hi << 26) | lo) * 0x1.0p-53;
+  }
+
+  // Uniform double in (0, 1]: safe for log().
+  double uniform_pos() { return 1.0 - uniform(); }
+
+  uint32_t bits32() {
+    if (pos_ >= 4) refill();
+    return out_[pos_++];
+  }
+
+  // Exponential with the given mean.
+  double exponential(double mean) { return -mean * std::log(uniform_pos()); }
+
+  bool bernoulli(double p) { return uniform() < p; }
+
+  // Poisson(mean). Inversion by sequential search for small means (exact), and for large means
+  // the PTRS transformed-rejection method of Hörmann (1993), which is exact as well.
+  uint32_t poisson(double mean);
+
+  // Index drawn from cumulative weights cdf[0..n-1] (cdf[n-1] = total).
+  template <class Cdf>
+  uint32_t categorical(const Cdf& cdf, uint32_t n) {
+    const double u = uniform() * cdf[n - 1];
+    uint32_t i = 0;
+    while (i + 1 < n && !(u < cdf[i])) ++i;
+    return i;
+  }
+
+ private:
+  void refill() {
+    r123::Philox4x32::ctr_type c = {{ctr_[0], ctr_[1], ctr_[2], ctr_[3]}};
+    r123::Philox4x32::key_type k = {{key_[0], key_[1]}};
+    const auto r = philox_(c, k);
+    for (int i = 0; i < 4; ++i) out_[i] = r[i];
+    ++ctr_[0];
+    pos_ = 0;
+  }
+
+  r123::Philox4x32 philox_;
+  uint32_t key_[2];
+  uint32_t ctr_[4];
+  uint32_t out_[4] = {0, 0, 0, 0};
+  int pos_ = 4;
+};
+
+}  // namespace commsim

@@ -1,0 +1,139 @@
+// Results of one run: per-community facts (sizes, staff, areas, compliance), per-community daily
+// records, per-community run summaries per service and role, and citywide summaries (MODEL.md §6).
+// Plain arrays in community order; the engine fills them, io/ writes them, cli/ prints them.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace commsim {
+
+// Wait-time histogram with fixed bins, mergeable in a fixed order (deterministic percentiles).
+// Bin edges: 0.25-minute bins to 60 min, 5-minute bins to 2 days, 1-hour bins to 60 days, then one
+// overflow bin. Percentiles are interpolated within a bin.
+struct WaitHistogram {
+  static constexpr int kFine = 240;    // [0, 60) min by 0.25
+  static constexpr int kMid = 564;     // [60, 2880) min by 5
+  static constexpr int kCoarse = 1392; // [2880, 86400) min by 60
+  static constexpr int kBins = kFine + kMid + kCoarse + 1;
+  std::vector<uint64_t> counts = std::vector<uint64_t>(kBins, 0);
+
+  static int bin(double wait_min);
+  static double lower_edge(int bin);
+  static double upper_edge(int bin);
+  void add(double wait_min) { ++counts[static_cast<size_t>(bin(wait_min))]; }
+  void merge(const WaitHistogram& other);
+  uint64_t total() const;
+  double quantile(double q) const;  // 0 when empty
+};
+
+struct CommunityInfo {
+  std::string name;
+  std::string district;
+  bool county = false;
+  int64_t households = 0;
+  int64_t residents = 0;
+  double area_km2 = 0;
+  double x_m = 0, y_m = 0;
+  bool is_new = false;
+  bool oversized = false, micro = false;
+  std::vector<int> staff;           // per role, in post (after vacancies)
+  int committee_residents = 0, committee_party = 0, committee_total = 0;
+  int required_community_workers = 0;  // by the norm (N3.5) for comparison
+  double facility_indoor_m2 = 0, facility_outdoor_m2 = 0, facility_activity_m2 = 0;
+  double required_indoor_m2 = 0, required_outdoor_m2 = 0;
+  std::vector<int> places;          // per facility use
+  double access_share = 0;          // households within the access minutes (N1.5)
+  double operating_funds_city_yuan = 0, operating_funds_district_yuan = 0;
+  double pay_city_yuan = 0, pay_district_yuan = 0;  // staff pay over the run
+  // norm compliance (N1, N2, N3)
+  bool size_ok = true, facility_ok = true, activity_ok = true, committee_ok = true, workers_ok = true;
+  std::vector<std::string> origin;  // as-given communities this one was made from (restructuring)
+};
+
+// Per community, per service: run totals.
+struct ServiceTotals {
+  uint64_t demand = 0;          // requests arrived (episodic/recurring); wanting person-days (enrolment)
+  uint64_t served = 0;          // requests started; enrolled person-days
+  uint64_t served_in_time = 0;  // started by the deadline; enrolled person-days
+  uint64_t unmet = 0;           // dropped at the deadline; waiting-list person-days
+  uint64_t backlog_end = 0;     // waiting at the end of the run
+  double wait_sum_min = 0;      // over served requests
+  double wait_max_min = 0;
+  double queue_area_min = 0;    // integral of the number waiting over time (Little's law L*T)
+  double wait_all_sum_min = 0;  // waits of every request while in queue over the run (incl. unserved)
+  uint64_t arrivals_in_window = 0;
+  double window_min = 0;        // length of the observation window (minutes)
+  double p50_wait_min = 0, p90_wait_min = 0;
+  double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
+};
+
+// Per community, per role: run totals of worker minutes.
+struct RoleTotals {
+  double available_min = 0;  // contracted minutes on shift (after absence)
+  double busy_min = 0;       // service minutes (incl. travel)
+  double travel_min = 0;
+  double overhead_min = 0;
+  double overtime_min = 0;
+  double reserved_min = 0;   // reserved for enrolment services (staff ratio)
+};
+
+struct DailyRecords {
+  int days = 0, communities = 0, services = 0, roles = 0;
+  // index [(community * days + day) * services + service]
+  std::vector<uint32_t> demand, served, served_in_time, unmet, backlog;
+  std::vector<float> wait_mean_min, wait_p50_min, wait_p90_min, wait_max_min;
+  // index [(community * days + day) * roles + role]
+  std::vector<float> available_min, busy_min, travel_min, overhead_min, overtime_min;
+  void resize(int days_, int communities_, int services_, int roles_, bool enabled);
+  size_t si(int c, int d, int s) const { return (static_cast<size_t>(c) * days + d) * services + s; }
+  size_t ri(int c, int d, int r) const { return (static_cast<size_t>(c) * days + d) * roles + r; }
+};
+
+// Citywide, per service.
+struct CitywideService {
+  std::string name;
+  std::string kind;            // episodic | recurring | enrolment
+  uint64_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog_end = 0;
+  double coverage = 0;                 // served_in_time / demand over the city
+  double coverage_resident_weighted = 0;  // mean of community coverage weighted by residents
+  double mean_wait_min = 0, p50_wait_min = 0, p90_wait_min = 0, max_wait_min = 0;
+  double share_communities_below_target = 0;
+  double gini = 0;                     // of community coverage
+  double worst_decile_coverage = 0;    // mean coverage of the worst 10 % of communities
+};
+
+struct CitywideRole {
+  std::string name;
+  int staff = 0;
+  double utilisation = 0;     // busy / (available - overhead - reserved)
+  double overtime_share = 0;  // overtime / available
+  double overhead_share = 0;  // overhead / available
+  double travel_share = 0;    // travel / busy
+  double wisn_pressure = 0;   // staff needed for the workload / staff in post (WHO WISN)
+  double pay_yuan = 0;
+};
+
+struct RunResult {
+  int replicate = 0;
+  uint64_t seed = 0;
+  int days = 0;
+  std::vector<std::string> service_names, role_names, facility_use_names;
+  std::vector<CommunityInfo> communities;
+  std::vector<ServiceTotals> service_totals;  // [community * services + service]
+  std::vector<RoleTotals> role_totals;        // [community * roles + role]
+  std::vector<WaitHistogram> wait_hist;       // [service], citywide
+  DailyRecords daily;
+  std::vector<CitywideService> citywide;
+  std::vector<CitywideRole> citywide_roles;
+  int64_t residents = 0, households = 0;
+  uint64_t requests = 0;                      // requests generated (all queue services)
+  double cost_total_yuan = 0, cost_per_resident_yuan = 0, cost_per_served_yuan = 0;
+  double cost_city_yuan = 0, cost_district_yuan = 0;
+  double access_share = 0;                    // households within 15 minutes, citywide
+  std::vector<double> residents_by_year;      // population at the start of each simulated year
+  std::vector<std::vector<uint64_t>> demand_by_year;  // [year][service]
+};
+
+}  // namespace commsim

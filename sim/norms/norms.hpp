@@ -1,0 +1,58 @@
+// The norm rules of NORMS.md as pure functions (no state, no I/O): committee sizes (N3.1-N3.4),
+// staffing counts (N3.5, N1.4), facility areas (N2.1-N2.4), size bands (N1), operating funds
+// (N5.3). Every figure comes from the policy structs of the Scenario; the defaults of those
+// structs are the Xi'an 2023 values. Table-driven tests in tests/norms/ pin every row.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace commsim {
+
+enum class SizeBand : uint8_t { micro, normal, oversized };
+SizeBand size_band(int64_t households, const Sizing& sizing);  // N1.1/N1.3
+const char* size_band_name(SizeBand band);
+
+struct Committees {
+  int residents = 0;       // N3.2: residents' committee members
+  int party = 0;           // N3.1: party organisation members
+  int cross_appointed = 0; // N3.3: people on both
+  int total_people = 0;    // distinct people; N3.4: at most cap_total
+};
+Committees committees(int64_t households, const CommitteePolicy& policy);
+
+// Staff in post for one role by its rule: `residents` and `clients` (eligible clients of the
+// rule's client_service) of the community; oversized per N1.4; rounding, min/max, then vacancies.
+int staff_count(const StaffingRule& rule, double residents, double clients, bool oversized,
+                const Committees& committees);
+
+// N2.1 + N2.3: indoor floor area required; N2.2 outdoor; N2.4 activity area.
+double facility_indoor_m2(int64_t households, bool is_new, const FacilityPolicy& policy);
+double facility_outdoor_m2(const FacilityPolicy& policy);
+double facility_activity_m2(double indoor_m2, const FacilityPolicy& policy);
+
+// N5.3: operating funds of one community per year, city and district parts.
+struct OperatingFunds {
+  double city_yuan = 0, district_yuan = 0;
+  double total() const { return city_yuan + district_yuan; }
+};
+OperatingFunds operating_funds(DistrictKind kind, const Funding& funding);
+
+// Everything NORMS.md requires of a community of this size, under the given scenario's policies
+// (`commsim norms`). Residents <= 0: households x the scenario's mean household size.
+struct NormRequirement {
+  int64_t households = 0;
+  int64_t residents = 0;
+  SizeBand band = SizeBand::normal;
+  Committees committees;
+  int community_workers = 0;
+  double facility_area_m2 = 0;
+  double outdoor_area_m2 = 0;
+  double activity_area_m2 = 0;
+  OperatingFunds funds;
+};
+NormRequirement norm_requirement(int64_t households, int64_t residents, bool is_new,
+                                 DistrictKind kind, const Scenario& scenario);
+
+}  // namespace commsim

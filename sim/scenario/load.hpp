@@ -1,0 +1,25 @@
+// Loading a scenario: YAML file -> validated, fully resolved Scenario. The only module that
+// includes yaml-cpp. Handles `extends:` (a chain of base files, cycles refused), `--set` overrides
+// ("a.b.c=value", highest precedence), defaults, CSV city files, and validation of every key with
+// its source position. Any problem throws InputError(file:line:column, key path, what is allowed)
+// before any simulation starts.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace commsim {
+
+// Precedence, lowest to highest: defaults < base files (extends chain, farthest first) < the file
+// < overrides in the order given. `overrides` are "key.path=value" where value is YAML
+// (e.g. "run.days=30", "services.admin.rate_per_year=2.5", "population.household_size_shares=[1]").
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Same, from YAML text; `virtual_name` is used as the file name in error messages and `base_dir`
+// resolves relative paths (extends, communities_file, households_file).
+Scenario load_scenario_text(const std::string& yaml_text, const std::string& virtual_name,
+                            const std::string& base_dir,
+                            const std::vector<std::string>& overrides = {});
+
+}  // namespace commsim

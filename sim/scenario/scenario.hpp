@@ -1,0 +1,287 @@
+// The Scenario: everything a run needs, as plain immutable structs. Loaded and validated from YAML
+// by sim/scenario/load.hpp (the only code that reads YAML); every other module takes these structs.
+// Each field's YAML key is its name here; units are in the names. Defaults are the shipped
+// baseline's (NORMS.md / REFERENCE-DATA.md) unless the loader says otherwise; docs/scenario-reference.md
+// lists every key.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace commsim {
+
+// ---------------------------------------------------------------- run
+struct RunSettings {
+  int days = 365;              // simulated days; > 365 runs several years (population dynamics yearly)
+  uint64_t seed = 20231219;    // master seed of every random stream
+  int replicates = 1;          // independent replicates (replicate r uses streams keyed by r)
+  int threads = 0;             // 0 = all hardware threads
+  bool daily_output = true;    // write per-community daily records to HDF5
+  double coverage_target = 0.9;  // share of communities below this coverage is reported
+};
+
+// ---------------------------------------------------------------- city
+enum class DistrictKind : uint8_t { urban, county };
+
+struct District {
+  std::string name;
+  DistrictKind kind = DistrictKind::urban;
+};
+
+struct CommunitySpec {
+  std::string name;
+  std::string district;          // must name a District
+  int64_t households = 0;        // > 0
+  double area_km2 = 0.0;         // 0 = households / city.density_households_per_km2
+  double x_m = 0.0, y_m = 0.0;   // position of the community centre in the city
+  bool is_new = false;           // newly built (N2.3 small-community facility minimum applies)
+  double facility_indoor_m2 = -1.0;  // < 0 = from the facility policy
+  double facility_outdoor_m2 = -1.0; // < 0 = from the facility policy
+};
+
+// Generates a city with a realistic spread of community sizes (REFERENCE-DATA.md "The city").
+struct CityGenerator {
+  int communities = 0;                 // 0 = generator off
+  double households_median = 3500;     // lognormal median of households per community
+  double households_sigma = 0.45;      // lognormal sigma
+  double oversized_share = 0.026;      // share forced above 5,000 households (N1.3: 34 of ~1,300)
+  double micro_share = 0.079;          // share forced below 1,000 households (N1.3: 103 of ~1,300)
+  double county_share = 0.0;           // share of communities in county districts
+  int districts = 10;
+  double new_share = 0.1;              // share of communities flagged newly built
+};
+
+struct City {
+  std::vector<District> districts;           // default: one urban district "city"
+  std::vector<CommunitySpec> communities;    // explicit communities (or from communities_file)
+  std::string communities_file;              // CSV of communities, resolved relative to the scenario
+  CityGenerator generator;
+  double density_households_per_km2 = 7000;  // area of a community when not given
+};
+
+// ---------------------------------------------------------------- population
+enum class Dependency : uint8_t { none = 0, partial = 1, full = 2 };
+
+struct AgeBand {       // inclusive ages [from, to]
+  int from = 0, to = 0;
+  double value = 0.0;  // meaning given by the list it is in (share, rate, probability)
+};
+
+struct DependencyBand {
+  int from = 0, to = 0;
+  double partial = 0.0;  // share partially dependent
+  double full = 0.0;     // share fully dependent
+};
+
+struct Dynamics {
+  bool enabled = false;
+  std::vector<AgeBand> mortality_per_year;        // probability of death within a year, by age
+  double births_per_1000 = 8.44;                  // crude birth rate per 1,000 residents per year
+  std::vector<DependencyBand> onset_per_year;     // yearly probability none->partial, partial->full
+  double household_turnover_per_year = 0.03;      // share of households replaced by newcomers
+};
+
+struct Population {
+  std::vector<double> household_size_shares;     // [1 person, 2, ..., N+]; sums to 1
+  std::vector<AgeBand> age_shares;               // shares of residents by age band; sum to 1
+  double male_share = 0.51;
+  std::vector<DependencyBand> dependency;        // by age band
+  std::vector<AgeBand> hypertension;             // prevalence by age band
+  std::vector<AgeBand> diabetes;                 // prevalence by age band
+  double low_income_share = 0.01;                // share of households (minimum living guarantee)
+  std::string placement = "uniform";             // "uniform" | "clustered"
+  int blocks_per_km2 = 20;                       // residential blocks when clustered
+  double block_radius_m = 60;                    // spread of households around a block centre
+  std::string households_file;                   // CSV of households and members (replaces synthesis)
+  Dynamics dynamics;
+};
+
+// ---------------------------------------------------------------- services
+enum class ServiceKind : uint8_t { episodic, recurring, enrolment };
+enum class ServiceUnit : uint8_t { resident, household };
+enum class Place : uint8_t { facility, home };
+enum class ServiceTimeDist : uint8_t { fixed, exponential };
+enum class ChronicFilter : uint8_t { any, hypertension, diabetes, either };
+
+struct Eligibility {
+  int min_age = 0, max_age = 150;                  // inclusive; for household services: any member
+  std::array<bool, 3> dependency = {true, true, true};  // allowed levels none/partial/full
+  ChronicFilter chronic = ChronicFilter::any;      // any = no condition required
+  bool low_income_only = false;
+};
+
+struct Service {
+  std::string name;
+  ServiceKind kind = ServiceKind::episodic;
+  ServiceUnit unit = ServiceUnit::resident;
+  Eligibility eligible;
+  std::string role;                        // staff role that serves it (must name a Role)
+
+  // episodic: Poisson episodes per eligible unit per year
+  double rate_per_year = 0.0;                       // base rate (all ages)
+  std::vector<AgeBand> rate_per_year_by_age;        // if set, replaces rate_per_year by age
+  double chronic_extra_per_year = 0.0;              // added for residents with a chronic condition
+
+  // recurring: visits per period by dependency level (none/partial/full)
+  int period_days = 7;
+  std::array<double, 3> visits_per_period = {0.0, 1.0, 3.0};
+
+  // enrolment: share of eligible residents who want a place, by dependency level
+  std::array<double, 3> want_share = {0.0, 0.0, 0.0};
+  std::vector<AgeBand> clients_per_staff_by_age;    // staff ratio (e.g. childcare 1:3/1:5/1:7)
+  double clients_per_staff = 0.0;                   // used when the by-age list is empty
+  std::string facility_use;                         // use whose places bound enrolment (or a room
+                                                    // limit for queue services); empty = none
+  std::array<bool, 7> open_weekdays = {true, true, true, true, true, false, false};  // Mon..Sun
+
+  // service of a request
+  double service_minutes = 15.0;
+  ServiceTimeDist service_time = ServiceTimeDist::fixed;
+  Place where = Place::facility;
+  int deadline_days = 0;           // working days after arrival; < 0 = no deadline
+  bool expire = true;              // at the deadline an unserved request is dropped (unmet)
+  int priority = 0;                // higher is served first among waiting requests of one role
+  std::array<double, 24> arrival_profile{};  // weight per hour of day; all zero = role's shift hours
+};
+
+// ---------------------------------------------------------------- workers and staffing
+struct Role {
+  std::string name;
+  double hours_per_week = 40.0;
+  int days_per_week = 5;               // works Mon.. for this many days
+  int shift_start_minute = 510;        // 08:30
+  double absence_rate = 0.03;          // probability a worker is absent on a working day
+  double pay_per_month_yuan = 6000.0;
+  double max_overtime_minutes = 60.0;  // a service may end at most this long after the shift
+  double travel_speed_m_per_min = 75.0;
+  double overhead_hours_per_week = 0.0;  // per community, shared by the role's present workers
+};
+
+enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee };
+enum class Rounding : uint8_t { nearest, up, down };
+
+struct StaffingRule {
+  std::string role;
+  StaffingRuleKind rule = StaffingRuleKind::fixed;
+  double per_10k = 0.0;                 // per_10k_residents
+  std::string client_service;           // per_client: the service whose eligible clients count
+  double clients_per_staff = 0.0;       // per_client
+  double fixed = 0.0;                   // fixed count
+  int min = 0;                          // bounds after rounding
+  int max = 1000000;
+  Rounding rounding = Rounding::nearest;
+  double oversized_extra_share = 0.0;   // N1.4: extra share of staff when oversized (> 5,000 hh)
+  double vacancy_share = 0.0;           // share of posts left unfilled (rounded down)
+};
+
+struct CommitteePolicy {
+  // N3.2: residents' committee members by household band
+  int small_households_below = 2000;    // < 2000 households: small
+  int large_households_above = 4000;    // > 4000 households: large
+  int small = 5, medium = 7, large = 9;
+  // N3.1: party organisation 3 (branch) or 5 (general branch / committee)
+  int party_small = 3, party_large = 5;
+  int party_large_from_households = 2000;
+  double cross_appointment_share = 0.6; // N3.3: >= 60 % serve on both
+  int cap_total = 11;                   // N3.4: both committees together at most 11 people
+  std::string serves_as_role = "community_worker";  // committee members add capacity to this role
+  double service_share = 0.5;           // share of a committee member's time serving residents
+};
+
+struct Staffing {
+  std::vector<Role> roles;
+  std::vector<StaffingRule> rules;      // one per role at most
+  CommitteePolicy committee;
+};
+
+// ---------------------------------------------------------------- facility
+struct FacilityUse {
+  std::string name;
+  double share = 0.0;                   // share of indoor area
+  double m2_per_place = 0.0;            // 0 = no places (offices, activity rooms)
+  bool activity = false;                // counts toward the N2.4 activity share
+};
+
+struct FacilityPolicy {
+  double m2_per_100_households = 30.0;  // N2.1
+  double small_minimum_m2 = 600.0;      // N2.3
+  int small_below_households = 2000;    // N2.3: applies to new communities below this
+  double outdoor_minimum_m2 = 1000.0;   // N2.2
+  double activity_share_min = 0.6;      // N2.4
+  std::vector<FacilityUse> uses;
+};
+
+// ---------------------------------------------------------------- sizing
+enum class SizingMode : uint8_t { as_given, uniform, restructure };
+
+struct Sizing {
+  SizingMode mode = SizingMode::as_given;
+  int64_t households = 3500;            // uniform: target households per community
+  int64_t upper = 5000;                 // restructure: split above (N1.1)
+  int64_t lower = 1000;                 // restructure: merge below (N1.1)
+  int64_t preferred = 3500;             // restructure: size of split parts (N1.2)
+  int64_t oversized_above = 5000;       // flag oversized (N1.3)
+  int64_t micro_below = 1000;           // flag micro (N1.3)
+};
+
+// ---------------------------------------------------------------- funding
+struct Funding {
+  double city_per_community_yuan = 130000;        // N5.3
+  double district_urban_per_community_yuan = 120000;
+  double district_county_per_community_yuan = 70000;
+  double pay_city_share = 0.5;                    // N5.2: community worker pay shared 1:1
+};
+
+// ---------------------------------------------------------------- travel
+struct Travel {
+  double detour_factor = 1.3;           // network distance / straight line
+  bool manhattan = false;               // grid (L1) distance instead of straight line
+  double access_minutes = 15.0;         // N1.5 15-minute circle
+  double access_speed_m_per_min = 75.0; // walking speed for the access metric
+};
+
+// ---------------------------------------------------------------- shocks
+enum class ShockKind : uint8_t { demand_surge, staff_absence, facility_closure, vacancy };
+
+struct Shock {
+  ShockKind kind = ShockKind::demand_surge;
+  int start_day = 0, end_day = 0;       // inclusive-exclusive [start_day, end_day)
+  std::string service;                  // demand_surge
+  double factor = 1.0;                  // demand_surge: demand multiplier
+  std::string role;                     // staff_absence, vacancy
+  double share = 0.0;                   // staff_absence: extra absence share; vacancy: share unfilled
+  std::vector<std::string> communities; // empty = all
+};
+
+// ---------------------------------------------------------------- the scenario
+struct Scenario {
+  std::string name;
+  std::string source_file;        // the file it was loaded from
+  std::string resolved_yaml;      // the fully resolved scenario as YAML text (provenance)
+  RunSettings run;
+  City city;
+  Population population;
+  std::vector<Service> services;
+  Staffing staffing;
+  FacilityPolicy facility;
+  Sizing sizing;
+  Funding funding;
+  Travel travel;
+  std::vector<Shock> shocks;
+
+  int service_index(const std::string& service_name) const {
+    for (size_t i = 0; i < services.size(); ++i)
+      if (services[i].name == service_name) return static_cast<int>(i);
+    return -1;
+  }
+  int role_index(const std::string& role_name) const {
+    for (size_t i = 0; i < staffing.roles.size(); ++i)
+      if (staffing.roles[i].name == role_name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+}  // namespace commsim
