@@ -1,0 +1,27 @@
+// Micro-benchmarks of the counter-based random streams (sim/core/random.hpp).
+#include <benchmark/benchmark.h>
+
+#include "sim/core/random.hpp"
+
+using namespace commsim;
+
+static void BM_StreamUniform(benchmark::State& state) {
+  Stream s(StreamKey{42, 0, 7, 1, 0});
+  double acc = 0;
+  for (auto _ : state) acc += s.uniform();
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StreamUniform);
+
+static void BM_StreamConstructAndPoisson(benchmark::State& state) {
+  const double mean = static_cast<double>(state.range(0)) / 10.0;
+  uint64_t entity = 0, acc = 0;
+  for (auto _ : state) {
+    Stream s(StreamKey{42, 0, ++entity, 1, 0});
+    acc += s.poisson(mean);
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StreamConstructAndPoisson)->Arg(30)->Arg(300);
