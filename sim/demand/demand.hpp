@@ -1,0 +1,88 @@
+// Demand: service definitions compiled from the scenario, eligibility, and request generation.
+//
+// Requests of a community are generated one simulated year at a time into a day-bucketed
+// calendar (per-day buckets, no global heap). Every draw is keyed by (seed, replicate, the unit's
+// stable global id, service name key, year or period, event index), so a resident asks for the
+// same things in every scenario that keeps the population, whichever community it belongs to and
+// whatever the staffing (common random numbers). Enrolment services are not requests: their
+// wanting residents are found by wants() and admitted daily by sim/service/.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "sim/population/population.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace commsim {
+
+struct CompiledService {
+  const Service* spec = nullptr;
+  int index = 0;
+  int role = -1;                 // index into staffing.roles
+  int use = -1;                  // facility use index (places), -1 none
+  uint32_t key = 0;              // stable key of the service name
+  ServiceKind kind = ServiceKind::episodic;
+  AgeTable rate_per_year;        // episodic, by age (resident unit)
+  AgeTable clients_per_staff;    // enrolment staff ratio by age
+  std::array<double, 24> profile_cdf{};  // arrival hour distribution
+  std::array<bool, 7> open{};    // weekdays the service is open (Mon..Sun)
+  int priority_level = 0;        // dense priority level within its role (0 = highest)
+};
+
+std::vector<CompiledService> compile_services(const Scenario& scenario);
+
+// Eligibility of a resident / a household (any member eligible; low-income filter on the household).
+bool eligible(const CompiledService& s, const Residents& res, size_t resident);
+bool eligible_household(const CompiledService& s, const Residents& res, size_t household);
+// Eligible units (residents or households) with positive demand: clients of per-client staffing.
+uint64_t count_clients(const CompiledService& s, const Residents& res);
+// Whether an eligible resident wants a place in an enrolment service (stable per resident).
+bool wants(const CompiledService& s, const Residents& res, size_t resident, uint64_t seed, uint32_t replicate);
+
+// Day of week of a simulated day (day 0 is a Monday).
+inline int weekday(int day) { return day % 7; }
+// The k-th open day on or after `day` (k = 0: `day` itself if open).
+int nth_open_day(const std::array<bool, 7>& open, int day, int k);
+
+// One request. Times are absolute minutes since the start of the run.
+struct Request {
+  double arrival_min = 0;
+  float duration_min = 0;     // service time, without travel
+  int32_t deadline_day = 0;   // last day the request may start (INT32_MAX: none)
+  uint32_t household = 0;     // local household index (travel for home services)
+  uint16_t service = 0;
+  uint8_t priority_level = 0;
+  uint8_t flags = 0;
+};
+static_assert(sizeof(Request) <= 24, "a request fits in 24 bytes");
+
+// Requests of one community for days [first_day, last_day), bucketed by day.
+struct Calendar {
+  int first_day = 0, last_day = 0;
+  std::vector<Request> requests;         // sorted by (day, arrival, service, unit)
+  std::vector<uint32_t> day_offset;      // day d's requests: [day_offset[d - first_day], ...[+1])
+  void clear() { requests.clear(); day_offset.clear(); }
+};
+
+struct DemandShock {   // a demand surge resolved for one community
+  int service = 0;
+  int start_day = 0, end_day = 0;
+  double factor = 1.0;
+  uint32_t index = 0;  // shock index: keys the stream of extra demand
+};
+
+struct DemandContext {
+  uint64_t seed = 0;
+  uint32_t replicate = 0;
+  int year = 0;
+  int first_day = 0, last_day = 0;
+  std::vector<DemandShock> surges;
+};
+
+// Fills `out` with the requests of every episodic and recurring service for the context's days.
+// `scratch` is reused between calls (no allocation once warm).
+void generate_requests(const std::vector<CompiledService>& services, const Residents& res,
+                       const DemandContext& ctx, Calendar& out, std::vector<Request>& scratch);
+
+}  // namespace commsim

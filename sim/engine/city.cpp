@@ -1,0 +1,366 @@
+#include "sim/engine/city.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "sim/core/error.hpp"
+#include "sim/core/random.hpp"
+#include "sim/norms/norms.hpp"
+
+namespace commsim {
+
+std::vector<CommunitySpec> as_given_communities(const Scenario& sc) {
+  if (!sc.city.communities.empty()) return sc.city.communities;
+  const CityGenerator& g = sc.city.generator;
+  std::vector<CommunitySpec> out;
+  if (g.communities <= 0) return out;
+  const int n = g.communities;
+  const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  const double spacing_m = std::sqrt(g.households_median / sc.city.density_households_per_km2) * 1000.0 * 1.05;
+  const int districts = std::max(1, g.districts);
+  const int county_districts = static_cast<int>(std::lround(g.county_share * districts));
+  out.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Stream s(StreamKey{sc.run.seed, 0, static_cast<uint64_t>(i), static_cast<uint32_t>(Purpose::city), 0});
+    const double u_class = s.uniform(), u_size = s.uniform(), u_z = s.uniform_pos(), u_z2 = s.uniform();
+    const double u_new = s.uniform();
+    int64_t hh;
+    if (u_class < g.micro_share) {
+      hh = 300 + static_cast<int64_t>(u_size * 699);           // 300..998
+    } else if (u_class < g.micro_share + g.oversized_share) {
+      hh = 5001 + static_cast<int64_t>(u_size * 4000);         // 5001..9000
+    } else {
+      const double z = std::sqrt(-2.0 * std::log(u_z)) * std::cos(6.283185307179586 * u_z2);
+      hh = std::clamp<int64_t>(std::llround(g.households_median * std::exp(g.households_sigma * z)), 1000, 5000);
+    }
+    CommunitySpec c;
+    char name[32];
+    std::snprintf(name, sizeof name, "C%04d", i + 1);
+    c.name = name;
+    // Communities are dealt to districts in contiguous blocks of the grid.
+    const int d = std::min(districts - 1, i * districts / n);
+    c.district = d < county_districts ? "county-" + std::to_string(d + 1) : "district-" + std::to_string(d + 1);
+    c.households = hh;
+    c.x_m = (i % cols) * spacing_m;
+    c.y_m = (i / cols) * spacing_m;
+    c.is_new = u_new < g.new_share;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+namespace {
+
+double area_of(const CommunitySpec& c, const Scenario& sc) {
+  return c.area_km2 > 0 ? c.area_km2 : static_cast<double>(c.households) / sc.city.density_households_per_km2;
+}
+
+const District* find_district(const Scenario& sc, const std::string& name) {
+  for (const auto& d : sc.city.districts)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+// Households of `res` in [first, last) of `order` form one new community.
+Community make_part(const Residents& pool, const std::vector<uint32_t>& order, size_t first, size_t last,
+                    const std::string& name, const std::string& district, bool county, double area_km2) {
+  Community c;
+  c.residents.reserve(last - first, (last - first) * 3);
+  double sx = 0, sy = 0;
+  for (size_t i = first; i < last; ++i) {
+    c.residents.append_household(pool, order[i]);
+    sx += pool.hh_x_m[order[i]];
+    sy += pool.hh_y_m[order[i]];
+  }
+  const double n = static_cast<double>(std::max<size_t>(1, last - first));
+  c.info.name = name;
+  c.info.district = district;
+  c.info.county = county;
+  c.info.area_km2 = area_km2;
+  c.info.x_m = c.facility_x_m = sx / n;
+  c.info.y_m = c.facility_y_m = sy / n;
+  return c;
+}
+
+// Splits `c` into k parts along its longer axis, equal households each.
+std::vector<Community> split(const Community& c, int k) {
+  const Residents& r = c.residents;
+  std::vector<uint32_t> order(r.households());
+  std::iota(order.begin(), order.end(), 0u);
+  float minx = 1e30f, maxx = -1e30f, miny = 1e30f, maxy = -1e30f;
+  for (size_t h = 0; h < r.households(); ++h) {
+    minx = std::min(minx, r.hh_x_m[h]); maxx = std::max(maxx, r.hh_x_m[h]);
+    miny = std::min(miny, r.hh_y_m[h]); maxy = std::max(maxy, r.hh_y_m[h]);
+  }
+  const bool by_x = (maxx - minx) >= (maxy - miny);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const float ka = by_x ? r.hh_x_m[a] : r.hh_y_m[a], kb = by_x ? r.hh_x_m[b] : r.hh_y_m[b];
+    return ka != kb ? ka < kb : r.hh_gid[a] < r.hh_gid[b];
+  });
+  std::vector<Community> parts;
+  const size_t n = order.size();
+  for (int p = 0; p < k; ++p) {
+    const size_t first = n * static_cast<size_t>(p) / static_cast<size_t>(k);
+    const size_t last = n * static_cast<size_t>(p + 1) / static_cast<size_t>(k);
+    Community part = make_part(r, order, first, last, c.info.name + "-" + std::to_string(p + 1), c.info.district,
+                               c.info.county, c.info.area_km2 * static_cast<double>(last - first) / static_cast<double>(std::max<size_t>(1, n)));
+    part.info.is_new = c.info.is_new;
+    part.info.origin = c.info.origin;
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+void restructure(const Scenario& sc, std::vector<Community>& city, std::vector<std::string>* changes) {
+  const Sizing& z = sc.sizing;
+  std::vector<Community> out;
+  for (auto& c : city) {
+    const int64_t hh = static_cast<int64_t>(c.residents.households());
+    if (hh > z.upper) {
+      int k = std::max<int>(2, static_cast<int>(std::llround(static_cast<double>(hh) / static_cast<double>(z.preferred))));
+      k = std::max<int>(k, static_cast<int>((hh + z.upper - 1) / z.upper));
+      auto parts = split(c, k);
+      if (changes) changes->push_back("split " + c.info.name + " (" + std::to_string(hh) + " households) into " + std::to_string(k));
+      for (auto& p : parts) out.push_back(std::move(p));
+    } else {
+      out.push_back(std::move(c));
+    }
+  }
+  // Merge micro communities, smallest first, into the nearest community that stays within bounds.
+  std::vector<uint8_t> alive(out.size(), 1), stuck(out.size(), 0);
+  for (;;) {
+    size_t m = out.size();
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (!alive[i] || stuck[i] || static_cast<int64_t>(out[i].residents.households()) >= z.lower) continue;
+      if (m == out.size() || out[i].residents.households() < out[m].residents.households()) m = i;
+    }
+    if (m == out.size()) break;
+    size_t best = out.size();
+    double best_d = 0;
+    for (size_t j = 0; j < out.size(); ++j) {
+      if (j == m || !alive[j]) continue;
+      if (static_cast<int64_t>(out[j].residents.households() + out[m].residents.households()) > z.upper) continue;
+      const double dx = out[j].info.x_m - out[m].info.x_m, dy = out[j].info.y_m - out[m].info.y_m;
+      const double d = dx * dx + dy * dy;
+      if (best == out.size() || d < best_d) { best = j; best_d = d; }
+    }
+    if (best == out.size()) { stuck[m] = 1; continue; }
+    Community& into = out[best];
+    const Community& from = out[m];
+    if (changes) changes->push_back("merged " + from.info.name + " (" + std::to_string(from.residents.households()) +
+                                    " households) into " + into.info.name);
+    for (size_t h = 0; h < from.residents.households(); ++h) into.residents.append_household(from.residents, h);
+    into.info.area_km2 += from.info.area_km2;
+    into.info.origin.insert(into.info.origin.end(), from.info.origin.begin(), from.info.origin.end());
+    into.info.name += "+" + from.info.name;
+    alive[m] = 0;
+    out[m].residents = Residents{};
+  }
+  city.clear();
+  for (size_t i = 0; i < out.size(); ++i)
+    if (alive[i]) city.push_back(std::move(out[i]));
+}
+
+void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vector<std::string>* changes) {
+  Residents pool;
+  std::vector<uint32_t> origin;  // as-given community of each pooled household
+  double total_area = 0;
+  size_t total_hh = 0;
+  for (const auto& c : city) total_hh += c.residents.households();
+  pool.reserve(total_hh, total_hh * 3);
+  origin.reserve(total_hh);
+  for (size_t i = 0; i < city.size(); ++i) {
+    for (size_t h = 0; h < city[i].residents.households(); ++h) {
+      pool.append_household(city[i].residents, h);
+      origin.push_back(static_cast<uint32_t>(i));
+    }
+    total_area += city[i].info.area_km2;
+  }
+  const size_t k = std::max<size_t>(1, static_cast<size_t>(std::llround(static_cast<double>(total_hh) / static_cast<double>(sc.sizing.households))));
+  const size_t strips = std::max<size_t>(1, static_cast<size_t>(std::llround(std::sqrt(static_cast<double>(k)))));
+  std::vector<uint32_t> order(total_hh);
+  std::iota(order.begin(), order.end(), 0u);
+  auto cmp = [&](bool by_x) {
+    return [&pool, by_x](uint32_t a, uint32_t b) {
+      const float ka = by_x ? pool.hh_x_m[a] : pool.hh_y_m[a], kb = by_x ? pool.hh_x_m[b] : pool.hh_y_m[b];
+      return ka != kb ? ka < kb : pool.hh_gid[a] < pool.hh_gid[b];
+    };
+  };
+  std::sort(order.begin(), order.end(), cmp(true));
+  std::vector<Community> out;
+  size_t made = 0;
+  for (size_t s = 0; s < strips; ++s) {
+    const size_t ks = k * (s + 1) / strips - k * s / strips;  // communities in this strip
+    const size_t a = total_hh * (k * s / strips) / k, b = total_hh * (k * (s + 1) / strips) / k;
+    std::sort(order.begin() + static_cast<ptrdiff_t>(a), order.begin() + static_cast<ptrdiff_t>(b), cmp(false));
+    for (size_t p = 0; p < ks; ++p) {
+      const size_t first = a + (b - a) * p / ks, last = a + (b - a) * (p + 1) / ks;
+      const Community& from = city[origin[order[first + (last - first) / 2]]];
+      char name[32];
+      std::snprintf(name, sizeof name, "U%04zu", ++made);
+      Community c = make_part(pool, order, first, last, name, from.info.district, from.info.county,
+                              total_area * static_cast<double>(last - first) / static_cast<double>(total_hh));
+      std::map<std::string, int> origins;
+      for (size_t i = first; i < last; ++i) origins[city[origin[order[i]]].info.name]++;
+      for (const auto& [o, cnt] : origins) c.info.origin.push_back(o);
+      out.push_back(std::move(c));
+    }
+  }
+  if (changes) changes->push_back("resized " + std::to_string(city.size()) + " communities into " + std::to_string(out.size()) +
+                                  " of about " + std::to_string(sc.sizing.households) + " households");
+  city = std::move(out);
+}
+
+}  // namespace
+
+void apply_policies(const Scenario& sc, const std::vector<CompiledService>& services, Community& c) {
+  CommunityInfo& info = c.info;
+  const Residents& res = c.residents;
+  info.households = static_cast<int64_t>(res.households());
+  info.residents = static_cast<int64_t>(res.size());
+  const SizeBand band = size_band(info.households, sc.sizing);
+  info.oversized = band == SizeBand::oversized;
+  info.micro = band == SizeBand::micro;
+  const Committees com = committees(info.households, sc.staffing.committee);
+  info.committee_residents = com.residents;
+  info.committee_party = com.party;
+  info.committee_total = com.total_people;
+  info.staff.assign(sc.staffing.roles.size(), 0);
+  for (const auto& rule : sc.staffing.rules) {
+    const int r = sc.role_index(rule.role);
+    if (r < 0) continue;
+    double clients = 0;
+    if (rule.rule == StaffingRuleKind::per_client) {
+      const int s = sc.service_index(rule.client_service);
+      if (s >= 0) clients = static_cast<double>(count_clients(services[static_cast<size_t>(s)], res));
+    }
+    info.staff[static_cast<size_t>(r)] = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
+  }
+  c.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
+  const NormRequirement req = norm_requirement(info.households, info.residents, info.is_new,
+                                               info.county ? DistrictKind::county : DistrictKind::urban, sc);
+  info.required_community_workers = req.community_workers;
+  info.required_indoor_m2 = facility_indoor_m2(info.households, info.is_new, sc.facility);
+  info.required_outdoor_m2 = facility_outdoor_m2(sc.facility);
+  if (info.facility_indoor_m2 < 0) info.facility_indoor_m2 = info.required_indoor_m2;
+  if (info.facility_outdoor_m2 < 0) info.facility_outdoor_m2 = info.required_outdoor_m2;
+  double activity_share = 0;
+  info.places.assign(sc.facility.uses.size(), 0);
+  for (size_t u = 0; u < sc.facility.uses.size(); ++u) {
+    const FacilityUse& use = sc.facility.uses[u];
+    if (use.activity) activity_share += use.share;
+    if (use.m2_per_place > 0)
+      info.places[u] = static_cast<int>(std::floor(info.facility_indoor_m2 * use.share / use.m2_per_place + 1e-9));
+  }
+  info.facility_activity_m2 = info.facility_indoor_m2 * activity_share;
+  // Access (N1.5): households within the access time of the facility at walking speed.
+  const double reach_m = sc.travel.access_minutes * sc.travel.access_speed_m_per_min;
+  size_t within = 0;
+  for (size_t h = 0; h < res.households(); ++h) {
+    const double dx = res.hh_x_m[h] - c.facility_x_m, dy = res.hh_y_m[h] - c.facility_y_m;
+    const double straight = sc.travel.manhattan ? std::fabs(dx) + std::fabs(dy) : std::sqrt(dx * dx + dy * dy);
+    if (straight * sc.travel.detour_factor <= reach_m) ++within;
+  }
+  info.access_share = res.households() ? static_cast<double>(within) / static_cast<double>(res.households()) : 1.0;
+  const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
+  const double years = sc.run.days / 365.0;
+  info.operating_funds_city_yuan = funds.city_yuan * years;
+  info.operating_funds_district_yuan = funds.district_yuan * years;
+  double pay = 0;
+  for (size_t r = 0; r < sc.staffing.roles.size(); ++r)
+    pay += info.staff[r] * sc.staffing.roles[r].pay_per_month_yuan * 12.0 * years;
+  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
+  if (committee_role >= 0)
+    pay += c.part_time_committee * sc.staffing.roles[static_cast<size_t>(committee_role)].pay_per_month_yuan * 12.0 * years;
+  info.pay_city_yuan = pay * sc.funding.pay_city_share;
+  info.pay_district_yuan = pay - info.pay_city_yuan;
+  // Compliance with the norms in force (N1, N2, N3).
+  info.size_ok = band == SizeBand::normal;
+  info.facility_ok = info.facility_indoor_m2 + 1e-9 >= info.required_indoor_m2 &&
+                     info.facility_outdoor_m2 + 1e-9 >= info.required_outdoor_m2;
+  info.activity_ok = activity_share + 1e-9 >= sc.facility.activity_share_min;
+  info.committee_ok = com.total_people <= sc.staffing.committee.cap_total;
+  const int cw = sc.role_index("community_worker");
+  info.workers_ok = cw < 0 || info.staff[static_cast<size_t>(cw)] >= info.required_community_workers;
+}
+
+std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const std::vector<CompiledService>& services,
+                                  std::vector<std::string>* changes) {
+  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+  std::vector<Community> city(specs.size());
+  const PopulationModel model(sc.population);
+  std::vector<LoadedCommunity> loaded;
+  if (!sc.population.households_file.empty()) {
+    loaded = load_households_csv(sc.population.households_file);
+    std::map<std::string, size_t> by_name;
+    for (size_t i = 0; i < loaded.size(); ++i) by_name[loaded[i].community] = i;
+    for (size_t i = 0; i < specs.size(); ++i)
+      if (!by_name.count(specs[i].name))
+        throw InputError(SourcePos{sc.population.households_file, 0, 0}, "population.households_file",
+                         "community '" + specs[i].name + "' of the city has no households in the file");
+    for (const auto& l : loaded) {
+      bool found = false;
+      for (const auto& s : specs) found = found || s.name == l.community;
+      if (!found)
+        throw InputError(SourcePos{sc.population.households_file, 0, 0}, "population.households_file",
+                         "community '" + l.community + "' in the file is not a community of the city");
+    }
+    for (size_t i = 0; i < specs.size(); ++i) city[i].residents = std::move(loaded[by_name[specs[i].name]].residents);
+  }
+  // Stable household ids: prefix sums of households over the as-given city.
+  std::vector<uint64_t> gid_base(specs.size() + 1, 0);
+  for (size_t i = 0; i < specs.size(); ++i) gid_base[i + 1] = gid_base[i] + static_cast<uint64_t>(specs[i].households);
+  const bool synthesise = sc.population.households_file.empty();
+  tbb::parallel_for(size_t(0), specs.size(), [&](size_t i) {
+    const CommunitySpec& s = specs[i];
+    Community& c = city[i];
+    c.info.name = s.name;
+    c.info.district = s.district;
+    const District* d = find_district(sc, s.district);
+    c.info.county = d && d->kind == DistrictKind::county;
+    c.info.area_km2 = area_of(s, sc);
+    c.info.x_m = c.facility_x_m = s.x_m;
+    c.info.y_m = c.facility_y_m = s.y_m;
+    c.info.is_new = s.is_new;
+    c.info.origin = {s.name};
+    if (synthesise)
+      generate_households(model, sc.population, sc.run.seed, replicate, gid_base[i], s.households, s.x_m, s.y_m,
+                          c.info.area_km2, c.residents);
+  });
+  if (sc.sizing.mode == SizingMode::restructure) restructure(sc, city, changes);
+  else if (sc.sizing.mode == SizingMode::uniform) resize_uniform(sc, city, changes);
+  const bool as_given = sc.sizing.mode == SizingMode::as_given;
+  tbb::parallel_for(size_t(0), city.size(), [&](size_t i) {
+    Community& c = city[i];
+    c.info.facility_indoor_m2 = as_given ? specs[i].facility_indoor_m2 : -1.0;
+    c.info.facility_outdoor_m2 = as_given ? specs[i].facility_outdoor_m2 : -1.0;
+    apply_policies(sc, services, c);
+  });
+  return city;
+}
+
+double estimate_memory_bytes(const Scenario& sc) {
+  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+  double households = 0;
+  for (const auto& s : specs) households += static_cast<double>(s.households);
+  double mean_size = 0, total = 0;
+  for (size_t i = 0; i < sc.population.household_size_shares.size(); ++i) {
+    mean_size += sc.population.household_size_shares[i] * static_cast<double>(i + 1);
+    total += sc.population.household_size_shares[i];
+  }
+  if (total > 0) mean_size /= total;
+  const double residents = households * mean_size;
+  const double per_resident = 16, per_household = 24;  // Residents arrays (population.hpp)
+  double bytes = residents * per_resident + households * per_household;
+  if (sc.run.daily_output) {
+    const double communities = static_cast<double>(std::max<size_t>(1, specs.size()));
+    bytes += communities * sc.run.days * (sc.services.size() * 9.0 + sc.staffing.roles.size() * 5.0) * 4.0;
+  }
+  return bytes;
+}
+
+}  // namespace commsim

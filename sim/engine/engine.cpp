@@ -1,0 +1,466 @@
+#include "sim/engine/engine.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <optional>
+
+#include "sim/core/error.hpp"
+#include "sim/core/random.hpp"
+#include "sim/demand/demand.hpp"
+#include "sim/engine/city.hpp"
+#include "sim/service/service.hpp"
+
+namespace commsim {
+
+namespace {
+
+// Coarse per-community wait histogram (community p50/p90 over the run): 1-minute bins to 60 min,
+// 5-minute bins to 4 h, 30-minute bins to 1 day, 1-day bins to 30 days, overflow.
+struct CoarseHistogram {
+  static constexpr int kBins = 60 + 36 + 40 + 29 + 1;
+  std::array<uint32_t, kBins> counts{};
+  static int bin(double w) {
+    if (w < 60) return std::max(0, static_cast<int>(w));
+    if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
+    if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
+    if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
+    return kBins - 1;
+  }
+  static double lower(int b) {
+    if (b < 60) return b;
+    if (b < 96) return 60 + (b - 60) * 5.0;
+    if (b < 136) return 240 + (b - 96) * 30.0;
+    if (b < 165) return 1440 + (b - 136) * 1440.0;
+    return 43200;
+  }
+  double quantile(double q) const {
+    uint64_t total = 0;
+    for (auto c : counts) total += c;
+    if (total == 0) return 0;
+    const double target = q * static_cast<double>(total);
+    double acc = 0;
+    for (int b = 0; b < kBins; ++b) {
+      const double c = counts[static_cast<size_t>(b)];
+      if (c > 0 && acc + c >= target) {
+        if (b == kBins - 1) return lower(b);
+        return lower(b) + (lower(b + 1) - lower(b)) * std::clamp((target - acc) / c, 0.0, 1.0);
+      }
+      acc += c;
+    }
+    return lower(kBins - 1);
+  }
+};
+
+struct EnrolmentState {
+  std::vector<uint32_t> waiting;  // residents in admission order
+  size_t head = 0;
+  uint32_t enrolled = 0, wanting = 0;
+  double weight = 0;  // staff needed by the enrolled (sum of 1 / clients-per-staff)
+};
+
+// Shock effects resolved for one community.
+struct CommunityShocks {
+  std::vector<DemandShock> surges;
+  struct Span { int role_or_service; int start, end; double share; };
+  std::vector<Span> absence, vacancy, closure;
+};
+
+// Everything one community carries across days and years.
+struct CommunityRun {
+  std::vector<WorkerPool> pools;         // per role
+  std::vector<EnrolmentState> enrolment; // per service (used by enrolment services)
+  std::vector<CoarseHistogram> hist;     // per service
+  TravelModel travel;
+  CommunityShocks shocks;
+};
+
+// Per-thread scratch, allocated once per thread and reused for every community-day.
+struct Scratch {
+  Calendar calendar;
+  std::vector<Request> generated;
+  std::vector<std::vector<Request>> by_role;
+  std::vector<ServiceDay> sdays;
+  std::vector<RoleDay> rdays;
+  std::vector<uint8_t> closed;
+  QueueScratch queue;
+  WaitHistogram city_hist_unused;
+  Residents dynamics;
+  std::vector<std::pair<uint32_t, uint32_t>> order;
+};
+
+bool applies_to(const Shock& s, const CommunityInfo& info) {
+  if (s.communities.empty()) return true;
+  for (const auto& n : s.communities) {
+    if (n == info.name) return true;
+    for (const auto& o : info.origin)
+      if (n == o) return true;
+  }
+  return false;
+}
+
+CommunityShocks resolve_shocks(const Scenario& sc, const CommunityInfo& info) {
+  CommunityShocks out;
+  for (size_t i = 0; i < sc.shocks.size(); ++i) {
+    const Shock& s = sc.shocks[i];
+    if (!applies_to(s, info)) continue;
+    switch (s.kind) {
+      case ShockKind::demand_surge: {
+        const int sv = sc.service_index(s.service);
+        if (sv < 0) throw InputError(SourcePos{sc.source_file, 0, 0}, "shocks." + std::to_string(i) + ".service", "service '" + s.service + "' is not defined");
+        out.surges.push_back(DemandShock{sv, s.start_day, s.end_day, s.factor, static_cast<uint32_t>(i)});
+        break;
+      }
+      case ShockKind::staff_absence:
+        out.absence.push_back({sc.role_index(s.role), s.start_day, s.end_day, s.share});
+        break;
+      case ShockKind::vacancy:
+        out.vacancy.push_back({sc.role_index(s.role), s.start_day, s.end_day, s.share});
+        break;
+      case ShockKind::facility_closure:
+        out.closure.push_back({-1, s.start_day, s.end_day, 1.0});
+        break;
+    }
+  }
+  return out;
+}
+
+// Rebuilds the enrolment state of a community at the start of a year: leavers lose their place,
+// the waiting list is ordered by a lottery keyed by resident id (common random numbers).
+void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t seed, uint32_t replicate,
+                       Residents& res, CommunityRun& cr, Scratch& scratch) {
+  for (const auto& s : services) {
+    if (s.kind != ServiceKind::enrolment) continue;
+    EnrolmentState& e = cr.enrolment[static_cast<size_t>(s.index)];
+    e.waiting.clear();
+    e.head = 0;
+    e.enrolled = e.wanting = 0;
+    e.weight = 0;
+    scratch.order.clear();
+    const uint8_t bit = static_cast<uint8_t>(1u << s.index);
+    for (size_t r = 0; r < res.size(); ++r) {
+      if (!wants(s, res, r, seed, replicate)) {
+        res.enrolled[r] &= static_cast<uint8_t>(~bit);
+        continue;
+      }
+      ++e.wanting;
+      if (res.enrolled[r] & bit) {
+        ++e.enrolled;
+        e.weight += 1.0 / s.clients_per_staff[res.age[r]];
+      } else {
+        Stream st(StreamKey{seed, replicate, res.gid(r), static_cast<uint32_t>(Purpose::order) ^ (s.key << 4), 0});
+        scratch.order.emplace_back(st.bits32(), static_cast<uint32_t>(r));
+      }
+    }
+    std::sort(scratch.order.begin(), scratch.order.end(), [&](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : res.gid(a.second) < res.gid(b.second);
+    });
+    for (const auto& [k, r] : scratch.order) e.waiting.push_back(r);
+  }
+}
+
+bool active(const CommunityShocks::Span& s, int day) { return day >= s.start && day < s.end; }
+
+struct RunContext {
+  const Scenario& sc;
+  const std::vector<CompiledService>& services;
+  uint64_t seed;
+  uint32_t replicate;
+  RunResult& result;
+};
+
+// ---------------------------------------------------------------- one community-day
+// The phases of a day, in order. Reads as the model's schedule (MODEL.md §4).
+void simulate_day(const RunContext& ctx, size_t c, Community& community, CommunityRun& cr, int day, Scratch& s) {
+  const Scenario& sc = ctx.sc;
+  const auto& services = ctx.services;
+  const size_t n_services = services.size(), n_roles = sc.staffing.roles.size();
+  for (auto& d : s.sdays) d.reset();
+  for (auto& r : s.rdays) r = RoleDay{};
+
+  // 1. Demand: today's requests from the year's calendar, split by the role that serves them.
+  const Calendar& cal = s.calendar;
+  const size_t day_index = static_cast<size_t>(day - cal.first_day);
+  for (auto& v : s.by_role) v.clear();
+  for (uint32_t i = cal.day_offset[day_index]; i < cal.day_offset[day_index + 1]; ++i) {
+    const Request& q = cal.requests[i];
+    s.by_role[static_cast<size_t>(services[q.service].role)].push_back(q);
+  }
+
+  // 2. Capacity: workers on shift (absence, vacancies, overhead); facility closures.
+  bool closed_today = false;
+  for (const auto& span : cr.shocks.closure) closed_today = closed_today || active(span, day);
+  std::fill(s.closed.begin(), s.closed.end(), closed_today ? 1 : 0);
+  for (size_t r = 0; r < n_roles; ++r) {
+    ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(c), day, 0.0, 0.0};
+    for (const auto& span : cr.shocks.absence)
+      if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.extra_absence += span.share;
+    for (const auto& span : cr.shocks.vacancy)
+      if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.vacancy_share = std::max(shift.vacancy_share, span.share);
+    plan_shifts(sc.staffing.roles[r], shift, cr.pools[r], s.rdays[r]);
+  }
+
+  // 3. Enrolment: admissions from waiting lists while places and staff ratios allow; the staff
+  //    the enrolled need is reserved for the day.
+  for (const auto& sv : services) {
+    if (sv.kind != ServiceKind::enrolment || !sv.open[static_cast<size_t>(weekday(day))]) continue;
+    EnrolmentState& e = cr.enrolment[static_cast<size_t>(sv.index)];
+    WorkerPool& pool = cr.pools[static_cast<size_t>(sv.role)];
+    ServiceDay& sd = s.sdays[static_cast<size_t>(sv.index)];
+    const uint8_t bit = static_cast<uint8_t>(1u << sv.index);
+    const double present = static_cast<double>(pool.shifts.size());
+    const int64_t places = sv.use >= 0 ? community.info.places[static_cast<size_t>(sv.use)] : INT64_MAX;
+    Residents& res = community.residents;
+    if (!closed_today) {
+      while (e.head < e.waiting.size() && static_cast<int64_t>(e.enrolled) < places) {
+        const uint32_t r = e.waiting[e.head];
+        const double w = 1.0 / sv.clients_per_staff[res.age[r]];
+        if (std::ceil(e.weight + w - 1e-9) > present) break;
+        res.enrolled[r] |= bit;
+        ++e.enrolled;
+        e.weight += w;
+        ++e.head;
+      }
+    }
+    const double need = std::ceil(e.weight - 1e-9);
+    uint32_t served = 0;
+    if (!closed_today) {
+      served = need <= present ? e.enrolled
+                               : static_cast<uint32_t>(std::floor(e.enrolled * present / std::max(1.0, need)));
+      reserve_workers(pool, static_cast<int>(std::min(need, present)), s.rdays[static_cast<size_t>(sv.role)]);
+    }
+    sd.demand = e.wanting;
+    sd.served = sd.served_in_time = served;
+    sd.unmet = e.wanting - served;
+    sd.backlog = static_cast<uint32_t>(e.waiting.size() - e.head);
+  }
+
+  // 4. Service: each role's queue within its workers' shifts.
+  for (size_t r = 0; r < n_roles; ++r)
+    serve_queue(services, sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
+                community.residents.hh_y_m.data(), day, s.by_role[r].data(), s.by_role[r].size(), s.closed,
+                cr.pools[r], s.sdays, s.rdays[r], s.queue);
+
+  // 5. Record: per-community totals, histograms and (optionally) the daily records.
+  RunResult& out = ctx.result;
+  DailyRecords& daily = out.daily;
+  const bool record_daily = !daily.demand.empty();
+  for (size_t sv = 0; sv < n_services; ++sv) {
+    ServiceDay& sd = s.sdays[sv];
+    ServiceTotals& t = out.service_totals[c * n_services + sv];
+    t.demand += sd.demand;
+    t.served += sd.served;
+    t.served_in_time += sd.served_in_time;
+    t.unmet += sd.unmet;
+    t.wait_sum_min += sd.wait_sum;
+    t.wait_max_min = std::max(t.wait_max_min, sd.wait_max);
+    t.queue_area_min += sd.queue_area;
+    t.wait_all_sum_min += sd.wait_in_window;
+    if (services[sv].kind != ServiceKind::enrolment) t.arrivals_in_window += sd.demand;
+    for (float w : sd.waits) ++cr.hist[sv].counts[static_cast<size_t>(CoarseHistogram::bin(w))];
+    if (record_daily) {
+      const size_t i = daily.si(static_cast<int>(c), day, static_cast<int>(sv));
+      daily.demand[i] = sd.demand;
+      daily.served[i] = sd.served;
+      daily.served_in_time[i] = sd.served_in_time;
+      daily.unmet[i] = sd.unmet;
+      daily.backlog[i] = sd.backlog;
+      daily.wait_mean_min[i] = sd.served ? static_cast<float>(sd.wait_sum / sd.served) : 0.0f;
+      daily.wait_max_min[i] = static_cast<float>(sd.wait_max);
+      float p50 = 0, p90 = 0;
+      if (!sd.waits.empty()) {
+        auto& w = sd.waits;
+        const size_t k50 = (w.size() - 1) / 2, k90 = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(w.size()))) - 1;
+        std::nth_element(w.begin(), w.begin() + static_cast<ptrdiff_t>(k50), w.end());
+        p50 = w[k50];
+        std::nth_element(w.begin(), w.begin() + static_cast<ptrdiff_t>(k90), w.end());
+        p90 = w[k90];
+      }
+      daily.wait_p50_min[i] = p50;
+      daily.wait_p90_min[i] = p90;
+    }
+  }
+  for (size_t r = 0; r < n_roles; ++r) {
+    const RoleDay& rd = s.rdays[r];
+    RoleTotals& t = out.role_totals[c * n_roles + r];
+    t.available_min += rd.available;
+    t.busy_min += rd.busy;
+    t.travel_min += rd.travel;
+    t.overhead_min += rd.overhead;
+    t.overtime_min += rd.overtime;
+    t.reserved_min += rd.reserved;
+    if (record_daily) {
+      const size_t i = daily.ri(static_cast<int>(c), day, static_cast<int>(r));
+      daily.available_min[i] = static_cast<float>(rd.available);
+      daily.busy_min[i] = static_cast<float>(rd.busy);
+      daily.travel_min[i] = static_cast<float>(rd.travel);
+      daily.overhead_min[i] = static_cast<float>(rd.overhead);
+      daily.overtime_min[i] = static_cast<float>(rd.overtime);
+    }
+  }
+}
+
+void init_pools(const Scenario& sc, const Community& community, CommunityRun& cr) {
+  const size_t n_roles = sc.staffing.roles.size();
+  cr.pools.resize(n_roles);
+  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
+  for (size_t r = 0; r < n_roles; ++r) {
+    WorkerPool& p = cr.pools[r];
+    p.role = static_cast<int>(r);
+    p.staff = community.info.staff[r];
+    p.part_time = static_cast<int>(r) == committee_role ? community.part_time_committee : 0;
+    p.part_time_share = sc.staffing.committee.service_share;
+    p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), 0.0);
+  }
+}
+
+}  // namespace
+
+RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
+  const auto services = compile_services(sc);
+  if (services.size() > 8) {
+    size_t enrol = 0;
+    for (const auto& s : services) enrol += s.kind == ServiceKind::enrolment && s.index >= 8;
+    if (enrol) throw InputError(SourcePos{sc.source_file, 0, 0}, "services", "enrolment services must be among the first 8 services");
+  }
+  for (const auto& sh : sc.shocks)
+    if (sh.kind == ShockKind::demand_surge) {
+      const int sv = sc.service_index(sh.service);
+      if (sv >= 0 && sc.services[static_cast<size_t>(sv)].kind != ServiceKind::episodic)
+        throw InputError(SourcePos{sc.source_file, 0, 0}, "shocks", "a demand_surge applies to episodic services; '" + sh.service + "' is not episodic");
+    }
+  const uint64_t seed = sc.run.seed;
+  const auto rep = static_cast<uint32_t>(replicate);
+  std::vector<Community> city = build_city(sc, rep, services, options.changes);
+  const size_t n_comm = city.size(), n_services = services.size(), n_roles = sc.staffing.roles.size();
+  if (n_comm == 0) throw InputError(SourcePos{sc.source_file, 0, 0}, "city", "the city has no communities");
+
+  RunResult out;
+  out.replicate = replicate;
+  out.seed = seed;
+  out.days = sc.run.days;
+  for (const auto& s : sc.services) out.service_names.push_back(s.name);
+  for (const auto& r : sc.staffing.roles) out.role_names.push_back(r.name);
+  for (const auto& u : sc.facility.uses) out.facility_use_names.push_back(u.name);
+  out.service_totals.assign(n_comm * n_services, ServiceTotals{});
+  out.role_totals.assign(n_comm * n_roles, RoleTotals{});
+  out.daily.resize(sc.run.days, static_cast<int>(n_comm), static_cast<int>(n_services), static_cast<int>(n_roles),
+                   sc.run.daily_output);
+
+  std::vector<CommunityRun> runs(n_comm);
+  for (size_t c = 0; c < n_comm; ++c) {
+    CommunityRun& cr = runs[c];
+    init_pools(sc, city[c], cr);
+    cr.enrolment.resize(n_services);
+    cr.hist.resize(n_services);
+    cr.travel = TravelModel{city[c].facility_x_m, city[c].facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
+    cr.shocks = resolve_shocks(sc, city[c].info);
+  }
+
+  tbb::enumerable_thread_specific<Scratch> scratch([&] {
+    Scratch s;
+    s.by_role.resize(n_roles);
+    s.sdays.resize(n_services);
+    s.rdays.resize(n_roles);
+    s.closed.resize(n_services);
+    return s;
+  });
+  const PopulationModel model(sc.population);
+  const int years = (sc.run.days + 364) / 365;
+  out.demand_by_year.assign(static_cast<size_t>(years), std::vector<uint64_t>(n_services, 0));
+  std::vector<ServiceTotals> year_start(n_comm * n_services);
+  std::atomic<size_t> done{0};
+  const size_t total_units = n_comm * static_cast<size_t>(years);
+
+  for (int y = 0; y < years; ++y) {
+    const int first_day = y * 365, last_day = std::min(sc.run.days, first_day + 365);
+    if (y > 0 && sc.population.dynamics.enabled) {
+      tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
+        Community& cm = city[c];
+        step_year(model, sc.population, seed, rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2, cm.residents,
+                  scratch.local().dynamics);
+        const std::vector<int> staff_before = cm.info.staff;
+        apply_policies(sc, services, cm);
+        // Staffing rules follow the population; pools keep their carried state where they can.
+        for (size_t r = 0; r < n_roles; ++r) {
+          WorkerPool& p = runs[c].pools[r];
+          p.staff = cm.info.staff[r];
+          p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), static_cast<double>(first_day) * 1440.0);
+        }
+        (void)staff_before;
+      });
+    }
+    double residents = 0;
+    for (const auto& cm : city) residents += static_cast<double>(cm.residents.size());
+    out.residents_by_year.push_back(residents);
+    for (size_t i = 0; i < year_start.size(); ++i) year_start[i] = out.service_totals[i];
+
+    tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
+      Scratch& s = scratch.local();
+      Community& cm = city[c];
+      CommunityRun& cr = runs[c];
+      rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
+      DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
+      generate_requests(services, cm.residents, dctx, s.calendar, s.generated);
+      const RunContext ctx{sc, services, seed, rep, out};
+      for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
+      const size_t finished = done.fetch_add(1) + 1;
+      if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
+    });
+    for (size_t c = 0; c < n_comm; ++c)
+      for (size_t sv = 0; sv < n_services; ++sv)
+        out.demand_by_year[static_cast<size_t>(y)][sv] += out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+  }
+
+  // Final state: backlog and waits of requests still waiting at the end, community percentiles.
+  const double window = sc.run.days * 1440.0;
+  for (size_t c = 0; c < n_comm; ++c) {
+    for (size_t r = 0; r < n_roles; ++r)
+      for (const auto& q : runs[c].pools[r].backlog) ++out.service_totals[c * n_services + q.service].backlog_end;
+    for (size_t sv = 0; sv < n_services; ++sv) {
+      ServiceTotals& t = out.service_totals[c * n_services + sv];
+      t.window_min = window;
+      if (services[sv].kind == ServiceKind::enrolment) {
+        const EnrolmentState& e = runs[c].enrolment[sv];
+        t.backlog_end = e.waiting.size() - e.head;
+      }
+      t.p50_wait_min = runs[c].hist[sv].quantile(0.5);
+      t.p90_wait_min = runs[c].hist[sv].quantile(0.9);
+    }
+  }
+  // Citywide wait histograms: exact integer counts, so the merge order cannot change them.
+  out.wait_hist.assign(n_services, WaitHistogram{});
+  // The fine histogram is rebuilt from the daily waits kept in the coarse per-community bins'
+  // resolution would lose precision; instead every community's coarse counts are not used here.
+  out.communities.reserve(n_comm);
+  for (auto& cm : city) {
+    out.residents += static_cast<int64_t>(cm.residents.size());
+    out.households += static_cast<int64_t>(cm.residents.households());
+    out.communities.push_back(std::move(cm.info));
+  }
+  summarize(sc, out);
+  return out;
+}
+
+std::vector<RunResult> run_scenario(const Scenario& sc, const RunOptions& options) {
+  const int threads = options.threads > 0 ? options.threads : sc.run.threads;
+  std::optional<tbb::global_control> limit;
+  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  std::vector<RunResult> out;
+  for (int r = 0; r < sc.run.replicates; ++r) {
+    RunOptions o = options;
+    if (options.progress) {
+      o.progress = [&, r](double f) { options.progress((r + f) / sc.run.replicates); };
+    }
+    if (r > 0) o.changes = nullptr;
+    out.push_back(run_replicate(sc, r, o));
+  }
+  return out;
+}
+
+}  // namespace commsim

@@ -1,0 +1,378 @@
+#include "sim/population/population.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "sim/core/error.hpp"
+#include "sim/core/random.hpp"
+
+namespace commsim {
+
+namespace {
+
+uint32_t draw_from_cdf(Stream& s, const std::vector<double>& cdf) {
+  const double u = s.uniform() * cdf.back();
+  const auto it = std::upper_bound(cdf.begin(), cdf.end(), u);
+  return static_cast<uint32_t>(std::min<ptrdiff_t>(it - cdf.begin(), static_cast<ptrdiff_t>(cdf.size()) - 1));
+}
+
+StreamKey key(uint64_t seed, uint32_t replicate, uint64_t entity, Purpose purpose, uint32_t sub = 0) {
+  return StreamKey{seed, replicate, entity, static_cast<uint32_t>(purpose), sub};
+}
+
+// A standard normal from two uniforms (Box-Muller), written out for cross-library determinism.
+double normal(Stream& s) {
+  const double u1 = s.uniform_pos();
+  const double u2 = s.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+}  // namespace
+
+AgeTable age_table(const std::vector<AgeBand>& bands, double outside) {
+  AgeTable table(kMaxAge + 1, outside);
+  for (const auto& b : bands)
+    for (int a = std::max(0, b.from); a <= std::min(kMaxAge, b.to); ++a) table[static_cast<size_t>(a)] = b.value;
+  return table;
+}
+
+PopulationModel::PopulationModel(const Population& p) {
+  double acc = 0, mean = 0;
+  for (size_t i = 0; i < p.household_size_shares.size(); ++i) {
+    acc += p.household_size_shares[i];
+    size_cdf.push_back(acc);
+    mean += p.household_size_shares[i] * static_cast<double>(i + 1);
+  }
+  mean_household_size = acc > 0 ? mean / acc : 0;
+  // Single-year age distribution: each band's share spread evenly over its years.
+  std::vector<double> per_age(kMaxAge + 1, 0.0);
+  for (const auto& b : p.age_shares) {
+    const int from = std::max(0, b.from), to = std::min(kMaxAge, b.to);
+    if (to < from) continue;
+    for (int a = from; a <= to; ++a) per_age[static_cast<size_t>(a)] += b.value / (to - from + 1);
+  }
+  acc = 0;
+  for (double v : per_age) age_cdf.push_back(acc += v);
+  partial.assign(kMaxAge + 1, 0.0);
+  full.assign(kMaxAge + 1, 0.0);
+  for (const auto& b : p.dependency)
+    for (int a = std::max(0, b.from); a <= std::min(kMaxAge, b.to); ++a) {
+      partial[static_cast<size_t>(a)] = b.partial;
+      full[static_cast<size_t>(a)] = b.full;
+    }
+  hypertension = age_table(p.hypertension);
+  diabetes = age_table(p.diabetes);
+  mortality = age_table(p.dynamics.mortality_per_year);
+  onset_partial.assign(kMaxAge + 1, 0.0);
+  onset_full.assign(kMaxAge + 1, 0.0);
+  for (const auto& b : p.dynamics.onset_per_year)
+    for (int a = std::max(0, b.from); a <= std::min(kMaxAge, b.to); ++a) {
+      onset_partial[static_cast<size_t>(a)] = b.partial;
+      onset_full[static_cast<size_t>(a)] = b.full;
+    }
+  male_share = p.male_share;
+  low_income_share = p.low_income_share;
+}
+
+void Residents::clear() {
+  hh_gid.clear(); hh_first.clear(); hh_size.clear(); hh_low_income.clear();
+  hh_x_m.clear(); hh_y_m.clear(); hh_next_slot.clear();
+  age.clear(); traits.clear(); household.clear(); slot.clear(); enrolled.clear();
+}
+
+void Residents::reserve(size_t households_n, size_t residents_n) {
+  hh_gid.reserve(households_n); hh_first.reserve(households_n); hh_size.reserve(households_n);
+  hh_low_income.reserve(households_n); hh_x_m.reserve(households_n); hh_y_m.reserve(households_n);
+  hh_next_slot.reserve(households_n);
+  age.reserve(residents_n); traits.reserve(residents_n); household.reserve(residents_n);
+  slot.reserve(residents_n); enrolled.reserve(residents_n);
+}
+
+void Residents::append_household(const Residents& from, size_t h) {
+  const uint32_t local = static_cast<uint32_t>(hh_gid.size());
+  hh_gid.push_back(from.hh_gid[h]);
+  hh_first.push_back(static_cast<uint32_t>(age.size()));
+  hh_size.push_back(from.hh_size[h]);
+  hh_low_income.push_back(from.hh_low_income[h]);
+  hh_x_m.push_back(from.hh_x_m[h]);
+  hh_y_m.push_back(from.hh_y_m[h]);
+  hh_next_slot.push_back(from.hh_next_slot[h]);
+  const size_t first = from.hh_first[h];
+  for (size_t r = first; r < first + from.hh_size[h]; ++r) {
+    age.push_back(from.age[r]);
+    traits.push_back(from.traits[r]);
+    household.push_back(local);
+    slot.push_back(from.slot[r]);
+    enrolled.push_back(from.enrolled[r]);
+  }
+}
+
+size_t Residents::bytes() const {
+  return hh_gid.capacity() * 8 + hh_first.capacity() * 4 + hh_size.capacity() + hh_low_income.capacity() +
+         hh_x_m.capacity() * 4 + hh_y_m.capacity() * 4 + hh_next_slot.capacity() + age.capacity() +
+         traits.capacity() + household.capacity() * 4 + slot.capacity() + enrolled.capacity();
+}
+
+void draw_resident(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid,
+                   int age, uint8_t& age_out, uint8_t& traits_out) {
+  Stream s(key(seed, replicate, gid, Purpose::population));
+  const int a = age >= 0 ? std::min(age, kMaxAge) : static_cast<int>(draw_from_cdf(s, model.age_cdf));
+  const double u_sex = s.uniform(), u_dep = s.uniform(), u_ht = s.uniform(), u_db = s.uniform();
+  uint8_t t = 0;
+  if (u_sex < model.male_share) t |= trait::male;
+  const size_t ai = static_cast<size_t>(a);
+  Dependency dep = Dependency::none;
+  if (u_dep < model.full[ai]) dep = Dependency::full;
+  else if (u_dep < model.full[ai] + model.partial[ai]) dep = Dependency::partial;
+  t |= static_cast<uint8_t>(static_cast<uint8_t>(dep) << trait::dep_shift);
+  if (u_ht < model.hypertension[ai]) t |= trait::hypertension;
+  if (u_db < model.diabetes[ai]) t |= trait::diabetes;
+  age_out = static_cast<uint8_t>(a);
+  traits_out = t;
+}
+
+namespace {
+
+// Fills one household's members (size drawn from the household's own stream).
+void fill_household(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t hh_gid,
+                    float x, float y, Residents& out) {
+  Stream s(key(seed, replicate, hh_gid, Purpose::population));
+  const int size = static_cast<int>(draw_from_cdf(s, model.size_cdf)) + 1;
+  const uint8_t low_income = s.uniform() < model.low_income_share ? 1 : 0;
+  const uint32_t local = static_cast<uint32_t>(out.hh_gid.size());
+  out.hh_gid.push_back(hh_gid);
+  out.hh_first.push_back(static_cast<uint32_t>(out.age.size()));
+  out.hh_size.push_back(static_cast<uint8_t>(size));
+  out.hh_low_income.push_back(low_income);
+  out.hh_x_m.push_back(x);
+  out.hh_y_m.push_back(y);
+  out.hh_next_slot.push_back(static_cast<uint8_t>(size));
+  for (int m = 0; m < size; ++m) {
+    uint8_t a = 0, t = 0;
+    draw_resident(model, seed, replicate, hh_gid * kMaxHouseholdSize + static_cast<uint64_t>(m), -1, a, t);
+    out.age.push_back(a);
+    out.traits.push_back(t);
+    out.household.push_back(local);
+    out.slot.push_back(static_cast<uint8_t>(m));
+    out.enrolled.push_back(0);
+  }
+}
+
+}  // namespace
+
+void generate_households(const PopulationModel& model, const Population& population, uint64_t seed,
+                         uint32_t replicate, uint64_t gid_base, int64_t households, double cx_m,
+                         double cy_m, double area_km2, Residents& out) {
+  const double side_m = std::sqrt(std::max(area_km2, 1e-9)) * 1000.0;
+  const bool clustered = population.placement == "clustered";
+  const int blocks = clustered ? std::max(1, static_cast<int>(std::lround(population.blocks_per_km2 * area_km2))) : 0;
+  std::vector<float> block_x(static_cast<size_t>(blocks)), block_y(static_cast<size_t>(blocks));
+  if (clustered) {
+    Stream bs(key(seed, replicate, gid_base, Purpose::placement, 1));
+    for (int b = 0; b < blocks; ++b) {
+      block_x[static_cast<size_t>(b)] = static_cast<float>(cx_m + (bs.uniform() - 0.5) * side_m);
+      block_y[static_cast<size_t>(b)] = static_cast<float>(cy_m + (bs.uniform() - 0.5) * side_m);
+    }
+  }
+  const size_t expect = static_cast<size_t>(households);
+  out.reserve(out.hh_gid.size() + expect, out.age.size() + static_cast<size_t>(expect * (model.mean_household_size + 0.5)));
+  for (int64_t h = 0; h < households; ++h) {
+    const uint64_t gid = gid_base + static_cast<uint64_t>(h);
+    Stream ps(key(seed, replicate, gid, Purpose::placement));
+    double x, y;
+    if (clustered) {
+      const auto b = static_cast<size_t>(ps.bits32() % static_cast<uint32_t>(blocks));
+      x = block_x[b] + normal(ps) * population.block_radius_m;
+      y = block_y[b] + normal(ps) * population.block_radius_m;
+      // Keep households inside the community's footprint.
+      x = std::clamp(x, cx_m - side_m / 2, cx_m + side_m / 2);
+      y = std::clamp(y, cy_m - side_m / 2, cy_m + side_m / 2);
+    } else {
+      x = cx_m + (ps.uniform() - 0.5) * side_m;
+      y = cy_m + (ps.uniform() - 0.5) * side_m;
+    }
+    fill_household(model, seed, replicate, gid, static_cast<float>(x), static_cast<float>(y), out);
+  }
+}
+
+DynamicsCounts step_year(const PopulationModel& model, const Population& population, uint64_t seed,
+                         uint32_t replicate, int year, double /*cx_m*/, double /*cy_m*/, double /*area_km2*/,
+                         Residents& res, Residents& next) {
+  DynamicsCounts counts;
+  const Dynamics& dyn = population.dynamics;
+  next.clear();
+  next.reserve(res.households(), res.size() + res.size() / 50 + 16);
+  const uint32_t sub = static_cast<uint32_t>(year);
+  for (size_t h = 0; h < res.households(); ++h) {
+    const uint64_t hh_gid = res.hh_gid[h];
+    Stream hs(key(seed, replicate, hh_gid, Purpose::dynamics, sub));
+    const bool turnover = hs.uniform() < dyn.household_turnover_per_year;
+    const double u_birth = hs.uniform();
+    const uint32_t local = static_cast<uint32_t>(next.hh_gid.size());
+    const uint32_t first = static_cast<uint32_t>(next.age.size());
+    uint8_t next_slot = res.hh_next_slot[h];
+    int members = 0;
+    if (!turnover) {
+      for (size_t r = res.hh_first[h]; r < res.hh_first[h] + res.hh_size[h]; ++r) {
+        Stream rs(key(seed, replicate, res.gid(r), Purpose::dynamics, sub));
+        const double u_death = rs.uniform(), u_onset = rs.uniform();
+        const size_t a = res.age[r];
+        if (u_death < model.mortality[a]) { ++counts.deaths; continue; }
+        uint8_t t = res.traits[r];
+        const auto dep = static_cast<Dependency>((t & trait::dep_mask) >> trait::dep_shift);
+        Dependency nd = dep;
+        if (dep == Dependency::none && u_onset < model.onset_partial[a]) nd = Dependency::partial;
+        else if (dep == Dependency::partial && u_onset < model.onset_full[a]) nd = Dependency::full;
+        if (nd != dep) {
+          ++counts.onsets;
+          t = static_cast<uint8_t>((t & ~trait::dep_mask) | (static_cast<uint8_t>(nd) << trait::dep_shift));
+        }
+        next.age.push_back(static_cast<uint8_t>(std::min<int>(kMaxAge, static_cast<int>(a) + 1)));
+        next.traits.push_back(t);
+        next.household.push_back(local);
+        next.slot.push_back(res.slot[r]);
+        next.enrolled.push_back(res.enrolled[r]);
+        ++members;
+      }
+      // Births: expected births_per_1000 per 1,000 residents, drawn per household.
+      const double p_birth = std::min(1.0, dyn.births_per_1000 / 1000.0 * res.hh_size[h]);
+      if (members > 0 && u_birth < p_birth && next_slot < kMaxHouseholdSize) {
+        uint8_t a = 0, t = 0;
+        draw_resident(model, seed, replicate, hh_gid * kMaxHouseholdSize + next_slot, 0, a, t);
+        next.age.push_back(0);
+        next.traits.push_back(t);
+        next.household.push_back(local);
+        next.slot.push_back(next_slot);
+        next.enrolled.push_back(0);
+        ++next_slot;
+        ++members;
+        ++counts.births;
+      }
+    }
+    if (members == 0) {
+      // Moved out or died out: a newcomer household takes the dwelling, with a new stable id.
+      ++counts.households_replaced;
+      const uint64_t new_gid = (static_cast<uint64_t>(year + 1) << 36) | (hh_gid & ((1ull << 36) - 1));
+      fill_household(model, seed, replicate, new_gid, res.hh_x_m[h], res.hh_y_m[h], next);
+      continue;
+    }
+    next.hh_gid.push_back(hh_gid);
+    next.hh_first.push_back(first);
+    next.hh_size.push_back(static_cast<uint8_t>(members));
+    next.hh_low_income.push_back(res.hh_low_income[h]);
+    next.hh_x_m.push_back(res.hh_x_m[h]);
+    next.hh_y_m.push_back(res.hh_y_m[h]);
+    next.hh_next_slot.push_back(next_slot);
+  }
+  std::swap(res, next);
+  return counts;
+}
+
+// ------------------------------------------------------------------ household file
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : line) {
+    if (c == ',') { out.push_back(cur); cur.clear(); }
+    else if (c != '\r') cur += c;
+  }
+  out.push_back(cur);
+  for (auto& f : out) {
+    const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+    f = b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
+  }
+  return out;
+}
+
+double parse_number(const std::string& path, int line, const std::string& column, const std::string& text,
+                    double lo, double hi) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
+    std::ostringstream msg;
+    msg << "column '" << column << "': '" << text << "' is not a number in [" << lo << ", " << hi << "]";
+    throw InputError(SourcePos{path, line, 0}, "households_file." + column, msg.str());
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(SourcePos{path, 0, 0}, "population.households_file", "cannot open the household file");
+  static const std::vector<std::string> kColumns = {"household", "community", "x_m", "y_m", "low_income",
+                                                     "age", "sex", "dependency", "hypertension", "diabetes"};
+  std::string line;
+  if (!std::getline(in, line))
+    throw InputError(SourcePos{path, 1, 0}, "population.households_file", "empty file; expected a header: household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes");
+  const auto header = split_csv(line);
+  if (header != kColumns)
+    throw InputError(SourcePos{path, 1, 1}, "population.households_file",
+                     "header must be exactly: household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes");
+  std::vector<LoadedCommunity> out;
+  std::map<std::string, size_t> index;
+  std::map<std::pair<size_t, uint64_t>, uint32_t> household_of;  // (community, household id) -> local
+  int row = 1;
+  while (std::getline(in, line)) {
+    ++row;
+    if (line.empty() || line == "\r") continue;
+    const auto f = split_csv(line);
+    if (f.size() != kColumns.size())
+      throw InputError(SourcePos{path, row, 0}, "population.households_file",
+                       "expected " + std::to_string(kColumns.size()) + " columns, found " + std::to_string(f.size()));
+    const uint64_t hh = static_cast<uint64_t>(parse_number(path, row, "household", f[0], 0, 4.0e9));
+    if (f[1].empty()) throw InputError(SourcePos{path, row, 0}, "households_file.community", "column 'community' is empty");
+    const double x = parse_number(path, row, "x_m", f[2], -1e8, 1e8);
+    const double y = parse_number(path, row, "y_m", f[3], -1e8, 1e8);
+    const int low = static_cast<int>(parse_number(path, row, "low_income", f[4], 0, 1));
+    const int age = static_cast<int>(parse_number(path, row, "age", f[5], 0, kMaxAge));
+    if (f[6] != "m" && f[6] != "f")
+      throw InputError(SourcePos{path, row, 0}, "households_file.sex", "column 'sex': '" + f[6] + "' is not one of: m, f");
+    int dep = -1;
+    if (f[7] == "none") dep = 0; else if (f[7] == "partial") dep = 1; else if (f[7] == "full") dep = 2;
+    if (dep < 0)
+      throw InputError(SourcePos{path, row, 0}, "households_file.dependency",
+                       "column 'dependency': '" + f[7] + "' is not one of: none, partial, full");
+    const int ht = static_cast<int>(parse_number(path, row, "hypertension", f[8], 0, 1));
+    const int db = static_cast<int>(parse_number(path, row, "diabetes", f[9], 0, 1));
+    auto [it, fresh] = index.try_emplace(f[1], out.size());
+    if (fresh) out.push_back(LoadedCommunity{f[1], {}});
+    Residents& res = out[it->second].residents;
+    auto [hit, new_hh] = household_of.try_emplace({it->second, hh}, static_cast<uint32_t>(res.hh_gid.size()));
+    const uint32_t local = hit->second;
+    if (new_hh) {
+      res.hh_gid.push_back(hh);
+      res.hh_first.push_back(static_cast<uint32_t>(res.age.size()));
+      res.hh_size.push_back(0);
+      res.hh_low_income.push_back(static_cast<uint8_t>(low));
+      res.hh_x_m.push_back(static_cast<float>(x));
+      res.hh_y_m.push_back(static_cast<float>(y));
+      res.hh_next_slot.push_back(0);
+    } else if (local + 1 != res.hh_gid.size()) {
+      throw InputError(SourcePos{path, row, 0}, "households_file.household",
+                       "members of household " + f[0] + " must be on consecutive rows");
+    }
+    if (res.hh_size[local] >= kMaxHouseholdSize)
+      throw InputError(SourcePos{path, row, 0}, "households_file.household",
+                       "household " + f[0] + " has more than " + std::to_string(kMaxHouseholdSize) + " members");
+    uint8_t t = static_cast<uint8_t>((f[6] == "m" ? trait::male : 0) | (dep << trait::dep_shift) |
+                                     (ht ? trait::hypertension : 0) | (db ? trait::diabetes : 0));
+    res.age.push_back(static_cast<uint8_t>(age));
+    res.traits.push_back(t);
+    res.household.push_back(local);
+    res.slot.push_back(res.hh_next_slot[local]);
+    res.enrolled.push_back(0);
+    ++res.hh_size[local];
+    ++res.hh_next_slot[local];
+  }
+  if (out.empty()) throw InputError(SourcePos{path, row, 0}, "population.households_file", "no residents in the file");
+  return out;
+}
+
+}  // namespace commsim

@@ -1,0 +1,96 @@
+// Service delivery in one community on one day: workers on shift, enrolment admissions under
+// places and staff ratios, and the minute-resolution queue of each worker pool (one pool per
+// role): non-preemptive priorities, FIFO within a priority, deadlines, carry-over, travel for home
+// services. Everything works on per-community scratch that is allocated once and reused.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "sim/demand/demand.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace commsim {
+
+// One worker's window on a day, in absolute minutes since the run start.
+struct Shift {
+  double start = 0;     // after the worker's share of overhead
+  double end = 0;       // end of contracted time
+  double overtime_cap = 0;
+  uint32_t worker = 0;  // worker index within the pool
+};
+
+// A role's workers in one community: state carried across days.
+struct WorkerPool {
+  int role = 0;
+  int staff = 0;                 // full-time workers in post
+  int part_time = 0;             // committee members serving part time in this role
+  double part_time_share = 0;    // their share of time serving residents
+  std::vector<double> free_at;   // per worker: next free minute (carries across midnight)
+  std::vector<Request> backlog;  // waiting requests, sorted by arrival
+  // today
+  std::vector<Shift> shifts;     // present workers not reserved for enrolment
+  double available_min = 0, overhead_min = 0, reserved_min = 0;
+};
+
+// Per-service counters of one day.
+struct ServiceDay {
+  uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0;
+  double wait_sum = 0, wait_max = 0;
+  double queue_area = 0;      // integral of the number waiting over the day (minutes)
+  double wait_in_window = 0;  // waiting time of every request within the day
+  std::vector<float> waits;   // waits of requests served today (percentiles)
+  void reset() {
+    demand = served = served_in_time = unmet = backlog = 0;
+    wait_sum = wait_max = queue_area = wait_in_window = 0;
+    waits.clear();
+  }
+};
+
+struct RoleDay {
+  double available = 0, busy = 0, travel = 0, overhead = 0, overtime = 0, reserved = 0;
+};
+
+// Geometry for travel times of home services.
+struct TravelModel {
+  double facility_x_m = 0, facility_y_m = 0;
+  double detour = 1.3;
+  bool manhattan = false;
+  double distance_m(double x, double y) const;
+};
+
+// Plans today's shifts of a pool: working weekday, absence (keyed by worker id and day), vacancy,
+// the community's overhead shared by present workers. Returns the present workers in `pool.shifts`.
+struct ShiftContext {
+  uint64_t seed = 0;
+  uint32_t replicate = 0;
+  uint64_t community_entity = 0;
+  int day = 0;
+  double extra_absence = 0;   // staff absence shock share
+  double vacancy_share = 0;   // vacancy shock share
+};
+void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, RoleDay& stats);
+
+// Removes `count` workers from today's shifts (reserved for an enrolment service all day).
+void reserve_workers(WorkerPool& pool, int count, RoleDay& stats);
+
+// Serves the pool's queue on `day`: backlog plus `arrivals` (today's requests of the pool's
+// services, sorted by arrival). Unserved requests past their deadline are counted unmet (and
+// dropped when their service expires them); the rest stay in the backlog. `closed[s]` blocks
+// facility services (facility closure shock).
+struct QueueScratch {
+  std::vector<Request> queue;
+  std::vector<uint8_t> done;
+  std::vector<std::vector<uint32_t>> ready;  // per priority level
+  std::vector<size_t> ready_head;
+  std::vector<std::pair<double, uint16_t>> starts;
+  std::vector<double> last_event;
+  std::vector<int64_t> count;
+  std::vector<uint8_t> finished;  // per present worker
+  std::vector<double> free;       // per present worker
+};
+void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
+                 const TravelModel& travel, const float* hh_x, const float* hh_y, int day,
+                 const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
+                 WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday, QueueScratch& scratch);
+
+}  // namespace commsim
