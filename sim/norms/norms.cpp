@@ -11,8 +11,9 @@ namespace commsim {
 
 namespace {
 
-// Relative tolerance for rounding a computed head count: products such as 0.6 * 5 or 2500 * 1.2
-// carry a few ulps of error, which must not move a count across an integer or a half.
+// Relative tolerance for rounding a computed head count: products such as 12,500 x 17.6 / 10,000
+// (22.000000000000004) or 12,500 x 9.2 / 10,000 (11.499999999999998) carry a few ulps of error,
+// which must not move a count across an integer or a half.
 constexpr double kRoundingTolerance = 1e-9;
 
 double tolerance_for(double x) { return kRoundingTolerance * std::max(1.0, std::fabs(x)); }
@@ -21,8 +22,9 @@ double tolerance_for(double x) { return kRoundingTolerance * std::max(1.0, std::
 // implied by N1.2 (10,000 residents per 3,500 households, about 2.86).
 constexpr double kN12ResidentsPerHousehold = 10000.0 / 3500.0;
 
-// Parts per million: shares (cross-appointment) are turned into an exact integer ratio so that
-// ceil(0.6 * 5) is 3, not 4 (0.6 * 5 == 3.0000000000000004 in binary floating point).
+// Parts per million: shares (cross-appointment) are turned into an exact integer ratio so that the
+// ceiling is exact: ceil(0.6 x 5) is 3, and ceil(0.28 x 25) is 7, not 8 (0.28 * 25 evaluates to
+// 7.000000000000001 in binary floating point; 0.6 * 5 happens to round to exactly 3.0).
 constexpr int64_t kPpm = 1000000;
 
 int64_t share_ppm(double share) {

@@ -95,7 +95,7 @@ TEST_CASE("N3.1-N3.4 committees by households (Xi'an defaults)", "[norms]") {
       {999, 5, 3, 2, 6},
       {1000, 5, 3, 2, 6},
       {1999, 5, 3, 2, 6},
-      {2000, 7, 5, 3, 9},  // ceil(0.6 x 5) = 3 (not 4: 0.6 x 5 = 3.0000000000000004 in binary)
+      {2000, 7, 5, 3, 9},  // ceil(0.6 x 5) = 3
       {3500, 7, 5, 3, 9},
       {4000, 7, 5, 3, 9},
       {4001, 9, 5, 3, 11},  // 9 + 5 - 3 = 11: exactly the cap
@@ -146,10 +146,11 @@ TEST_CASE("N3.4: committees never exceed 11 people for any household count 1..20
 
 TEST_CASE("N3.3: cross-appointment is the exact ceiling of share x smaller body", "[norms]") {
   // For share p/100 and a smaller body of n people the minimum cross-appointment is
-  // ceil(p n / 100) = (p n + 99) / 100 in integers; floating point would get e.g. 0.6 x 5 wrong.
+  // ceil(p n / 100) = (p n + 99) / 100 in integers; std::ceil(p / 100.0 * n) is wrong for 13 of
+  // these pairs, e.g. 0.28 x 25 = 7.000000000000001 and 0.55 x 100 = 55.00000000000001.
   CommitteePolicy policy;
   policy.cap_total = 1000;  // no cap interference
-  for (int n = 0; n <= 15; ++n) {
+  for (int n = 0; n <= 100; ++n) {
     policy.small = n;
     policy.party_small = n;
     for (int p = 0; p <= 100; ++p) {
@@ -163,6 +164,22 @@ TEST_CASE("N3.3: cross-appointment is the exact ceiling of share x smaller body"
     }
   }
   SUCCEED();
+}
+
+TEST_CASE("N3.3: cross-appointment ceiling where floating point overshoots", "[norms]") {
+  CommitteePolicy policy;
+  policy.small = 25;
+  policy.party_small = 25;
+  policy.cap_total = 1000;
+  auto [share, expected] = GENERATE(table<double, int>({
+      {0.28, 7},   // 0.28 * 25 == 7.000000000000001
+      {0.56, 14},  // 0.56 * 25 == 14.000000000000002
+      {0.6, 15},
+      {0.61, 16},
+  }));
+  policy.cross_appointment_share = share;
+  CAPTURE(share);
+  CHECK(committees(1, policy).cross_appointed == expected);
 }
 
 TEST_CASE("N3.4: cap handling raises cross-appointment, then shrinks the party", "[norms]") {
@@ -280,14 +297,35 @@ TEST_CASE("N3.5: community workers 18 per 10,000 residents, by rounding", "[norm
 }
 
 TEST_CASE("rounding is robust against binary floating-point error", "[norms]") {
-  // 7 / 0.7 = 10.000000000000002: rounding up must give 10, not 11.
-  CHECK(staff_count(per_client_rule(0.7, Rounding::up), 0, 7, false, kNoCommittees) == 10);
-  // 0.3 / 0.1 = 2.9999999999999996: rounding down must give 3, not 2.
-  CHECK(staff_count(per_client_rule(0.1, Rounding::down), 0, 0.3, false, kNoCommittees) == 3);
-  // 15 x (1 + 0.2) with rounding down is 18.
-  StaffingRule r = fixed_rule(15, Rounding::down);
-  r.oversized_extra_share = 0.2;
-  CHECK(staff_count(r, 0, 0, true, kNoCommittees) == 18);
+  // Each case is a value whose exact result is an integer or a half but whose double is a few ulps
+  // off; naive std::ceil / std::floor / floor(x + 0.5) get every one of them wrong.
+  SECTION("per 10k, up: 12,500 x 17.6 / 10,000 == 22.000000000000004") {
+    CHECK(staff_count(per_10k_rule(17.6, Rounding::up), 12500, 0, false, kNoCommittees) == 22);
+  }
+  SECTION("per 10k, down: 12,500 x 18.4 / 10,000 == 22.999999999999996") {
+    CHECK(staff_count(per_10k_rule(18.4, Rounding::down), 12500, 0, false, kNoCommittees) == 23);
+  }
+  SECTION("per 10k, nearest: 12,500 x 9.2 / 10,000 == 11.499999999999998 is a half") {
+    CHECK(staff_count(per_10k_rule(9.2), 12500, 0, false, kNoCommittees) == 12);
+  }
+  SECTION("per client, down: 0.3 / 0.1 == 2.9999999999999996") {
+    CHECK(staff_count(per_client_rule(0.1, Rounding::down), 0, 0.3, false, kNoCommittees) == 3);
+  }
+  SECTION("oversized, up: 25 x 1.12 == 28.000000000000004") {
+    StaffingRule r = fixed_rule(25, Rounding::up);
+    r.oversized_extra_share = 0.12;
+    CHECK(staff_count(r, 0, 0, true, kNoCommittees) == 28);
+  }
+  SECTION("oversized, down: 25 x 1.16 == 28.999999999999996") {
+    StaffingRule r = fixed_rule(25, Rounding::down);
+    r.oversized_extra_share = 0.16;
+    CHECK(staff_count(r, 0, 0, true, kNoCommittees) == 29);
+  }
+  SECTION("vacancies: 50 x 0.58 == 28.999999999999996 vacant posts") {
+    StaffingRule r = fixed_rule(50);
+    r.vacancy_share = 0.58;
+    CHECK(staff_count(r, 0, 0, false, kNoCommittees) == 21);
+  }
 }
 
 TEST_CASE("nearest rounds half up", "[norms]") {
@@ -363,8 +401,9 @@ TEST_CASE("vacancies: posts left unfilled, rounded down, after clamps", "[norms]
   auto [fixed, min, vacancy, expected] = GENERATE(table<double, int, double, int>({
       {18, 0, 0.0, 18},
       {18, 0, 0.1, 17},   // floor(1.8) = 1
-      {10, 0, 0.3, 7},    // 10 x 0.3 = 3.0000000000000004 -> 3
-      {10, 0, 0.7, 3},    // 10 x 0.7 = 7.000000000000001 -> 7
+      {10, 0, 0.3, 7},    // 3 vacant
+      {10, 0, 0.7, 3},    // 7 vacant
+      {50, 0, 0.58, 21},  // 50 x 0.58 = 28.999999999999996 -> 29 vacant
       {20, 0, 0.05, 19},  // exactly 1
       {10, 0, 0.29, 8},   // floor(2.9) = 2
       {3, 0, 0.2, 3},     // floor(0.6) = 0
