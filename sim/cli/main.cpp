@@ -1,2 +1,63 @@
+// commsim command-line entry point: dispatches to a command, catches errors once.
 #include <cstdio>
-int main() { std::puts("commsim"); return 0; }
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commsim/version.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/core/error.hpp"
+
+namespace {
+
+const char* kUsage =
+    "commsim — agent-based simulator of community service demand (Xi'an 2023 community norms)\n"
+    "\n"
+    "usage: commsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO            run a scenario, print its summary, optionally write HDF5\n"
+    "  validate SCENARIO       check a scenario file and print its communities' norm compliance\n"
+    "  norms --households H    print what the norms require of a community of that size\n"
+    "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
+    "  version                 print the version and the git commit it was built from\n"
+    "\n"
+    "`commsim <command> --help` describes each command. Exit codes: 0 ok, 2 bad input, 1 failure.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "run") return commsim::cli::cmd_run(args);
+    if (command == "validate") return commsim::cli::cmd_validate(args);
+    if (command == "norms") return commsim::cli::cmd_norms(args);
+    if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
+    if (command == "version" || command == "--version") {
+      std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
+      return 0;
+    }
+    std::fprintf(stderr, "commsim: unknown command '%s'; allowed: run, validate, norms, validate-queue, version\n",
+                 command.c_str());
+    return 2;
+  } catch (const commsim::InputError& e) {
+    std::fprintf(stderr, "commsim: error: %s\n", e.what());
+    return 2;
+  } catch (const commsim::RuntimeFailure& e) {
+    std::fprintf(stderr, "commsim: failure: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "commsim: failure: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "commsim: failure: %s\n", e.what());
+    return 1;
+  }
+}

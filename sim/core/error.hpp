@@ -27,10 +27,19 @@ class InputError : public std::runtime_error {
     std::string out;
     if (!pos.file.empty()) {
       out += pos.file;
-      if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+      if (pos.line > 0) {
+        out += ':';
+        out += std::to_string(pos.line);
+        out += ':';
+        out += std::to_string(pos.column);
+      }
       out += ": ";
     }
-    if (!key.empty()) out += "key '" + key + "': ";
+    if (!key.empty()) {
+      out += "key '";
+      out += key;
+      out += "': ";
+    }
     out += message;
     return out;
   }

@@ -41,9 +41,17 @@ std::vector<CommunitySpec> as_given_communities(const Scenario& sc) {
     char name[32];
     std::snprintf(name, sizeof name, "C%04d", i + 1);
     c.name = name;
-    // Communities are dealt to districts in contiguous blocks of the grid.
-    const int d = std::min(districts - 1, i * districts / n);
-    c.district = d < county_districts ? "county-" + std::to_string(d + 1) : "district-" + std::to_string(d + 1);
+    // Communities are dealt to districts in contiguous blocks of the grid: the scenario's districts
+    // when it lists several, otherwise `generator.districts` named districts, the first
+    // `county_share` of them counties.
+    if (sc.city.districts.size() > 1) {
+      const size_t nd = sc.city.districts.size();
+      c.district = sc.city.districts[std::min(nd - 1, static_cast<size_t>(i) * nd / static_cast<size_t>(n))].name;
+    } else {
+      const int d = std::min(districts - 1, i * districts / n);
+      c.district = d < county_districts ? "county-" + std::to_string(d + 1)
+                                        : "district-" + std::to_string(d - county_districts + 1);
+    }
     c.households = hh;
     c.x_m = (i % cols) * spacing_m;
     c.y_m = (i / cols) * spacing_m;
@@ -321,7 +329,7 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
     c.info.name = s.name;
     c.info.district = s.district;
     const District* d = find_district(sc, s.district);
-    c.info.county = d && d->kind == DistrictKind::county;
+    c.info.county = d ? d->kind == DistrictKind::county : s.district.rfind("county-", 0) == 0;
     c.info.area_km2 = area_of(s, sc);
     c.info.x_m = c.facility_x_m = s.x_m;
     c.info.y_m = c.facility_y_m = s.y_m;

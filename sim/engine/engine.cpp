@@ -89,7 +89,7 @@ struct Scratch {
   std::vector<RoleDay> rdays;
   std::vector<uint8_t> closed;
   QueueScratch queue;
-  WaitHistogram city_hist_unused;
+  std::vector<WaitHistogram> city_hist;  // per service; integer counts, merged after the run
   Residents dynamics;
   std::vector<std::pair<uint32_t, uint32_t>> order;
 };
@@ -258,11 +258,15 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
     t.served_in_time += sd.served_in_time;
     t.unmet += sd.unmet;
     t.wait_sum_min += sd.wait_sum;
+    t.waited += sd.waited;
     t.wait_max_min = std::max(t.wait_max_min, sd.wait_max);
     t.queue_area_min += sd.queue_area;
     t.wait_all_sum_min += sd.wait_in_window;
     if (services[sv].kind != ServiceKind::enrolment) t.arrivals_in_window += sd.demand;
-    for (float w : sd.waits) ++cr.hist[sv].counts[static_cast<size_t>(CoarseHistogram::bin(w))];
+    for (float w : sd.waits) {
+      ++cr.hist[sv].counts[static_cast<size_t>(CoarseHistogram::bin(w))];
+      s.city_hist[sv].add(w);
+    }
     if (record_daily) {
       const size_t i = daily.si(static_cast<int>(c), day, static_cast<int>(sv));
       daily.demand[i] = sd.demand;
@@ -368,6 +372,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     s.sdays.resize(n_services);
     s.rdays.resize(n_roles);
     s.closed.resize(n_services);
+    s.city_hist.resize(n_services);
     return s;
   });
   const PopulationModel model(sc.population);
@@ -384,7 +389,6 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
         Community& cm = city[c];
         step_year(model, sc.population, seed, rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2, cm.residents,
                   scratch.local().dynamics);
-        const std::vector<int> staff_before = cm.info.staff;
         apply_policies(sc, services, cm);
         // Staffing rules follow the population; pools keep their carried state where they can.
         for (size_t r = 0; r < n_roles; ++r) {
@@ -392,7 +396,6 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
           p.staff = cm.info.staff[r];
           p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), static_cast<double>(first_day) * 1440.0);
         }
-        (void)staff_before;
       });
     }
     double residents = 0;
@@ -435,8 +438,8 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   }
   // Citywide wait histograms: exact integer counts, so the merge order cannot change them.
   out.wait_hist.assign(n_services, WaitHistogram{});
-  // The fine histogram is rebuilt from the daily waits kept in the coarse per-community bins'
-  // resolution would lose precision; instead every community's coarse counts are not used here.
+  for (const Scratch& s : scratch)
+    for (size_t sv = 0; sv < n_services; ++sv) out.wait_hist[sv].merge(s.city_hist[sv]);
   out.communities.reserve(n_comm);
   for (auto& cm : city) {
     out.residents += static_cast<int64_t>(cm.residents.size());

@@ -59,6 +59,7 @@ struct ServiceTotals {
   uint64_t served_in_time = 0;  // started by the deadline; enrolled person-days
   uint64_t unmet = 0;           // dropped at the deadline; waiting-list person-days
   uint64_t backlog_end = 0;     // waiting at the end of the run
+  uint64_t waited = 0;          // served requests that waited at all (wait > 0)
   double wait_sum_min = 0;      // over served requests
   double wait_max_min = 0;
   double queue_area_min = 0;    // integral of the number waiting over time (Little's law L*T)
@@ -99,6 +100,7 @@ struct CitywideService {
   double coverage = 0;                 // served_in_time / demand over the city
   double coverage_resident_weighted = 0;  // mean of community coverage weighted by residents
   double mean_wait_min = 0, p50_wait_min = 0, p90_wait_min = 0, max_wait_min = 0;
+  double p_wait = 0;                   // share of served requests that waited at all
   double share_communities_below_target = 0;
   double gini = 0;                     // of community coverage
   double worst_decile_coverage = 0;    // mean coverage of the worst 10 % of communities

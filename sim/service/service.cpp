@@ -159,6 +159,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     ++sd.served;
     if (day <= q.deadline_day) ++sd.served_in_time;
     sd.wait_sum += wait;
+    if (wait > 0) ++sd.waited;
     sd.wait_max = std::max(sd.wait_max, wait);
     sd.waits.push_back(static_cast<float>(wait));
     sd.wait_in_window += t - std::max(q.arrival_min, day_start);

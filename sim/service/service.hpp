@@ -34,13 +34,13 @@ struct WorkerPool {
 
 // Per-service counters of one day.
 struct ServiceDay {
-  uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0;
+  uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0, waited = 0;
   double wait_sum = 0, wait_max = 0;
   double queue_area = 0;      // integral of the number waiting over the day (minutes)
   double wait_in_window = 0;  // waiting time of every request within the day
   std::vector<float> waits;   // waits of requests served today (percentiles)
   void reset() {
-    demand = served = served_in_time = unmet = backlog = 0;
+    demand = served = served_in_time = unmet = backlog = waited = 0;
     wait_sum = wait_max = queue_area = wait_in_window = 0;
     waits.clear();
   }

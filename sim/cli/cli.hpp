@@ -1,0 +1,53 @@
+// The `commsim` program: argument parsing and printing only. Each command is a function
+// taking its arguments; errors in input are InputError (exit 2), failures RuntimeFailure (exit 1).
+#pragma once
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/metrics/results.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace commsim::cli {
+
+// Parsed command line of one command: options (--name value / --flag), repeated --set, positionals.
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  std::vector<std::string> sets;
+  bool has(const std::string& name) const { return options.count(name) > 0; }
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+  double number(const std::string& name, double fallback) const;
+  long long integer(const std::string& name, long long fallback) const;
+};
+
+// `value_options` take a value; `flags` do not. Unknown options are InputError naming the allowed ones.
+Args parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
+                const std::vector<std::string>& flags, const std::string& command);
+
+int cmd_run(const std::vector<std::string>& argv);
+int cmd_validate(const std::vector<std::string>& argv);
+int cmd_norms(const std::vector<std::string>& argv);
+int cmd_validate_queue(const std::vector<std::string>& argv);
+
+// Progress bar on stderr for long runs; silent when stderr is not a terminal.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  void update(double fraction);  // thread-safe
+  void finish();
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Summary of the replicates of a run: table on the terminal and JSON (no wall-clock figures).
+void print_summary_table(std::FILE* out, const Scenario& scenario, const std::vector<RunResult>& runs);
+std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs);
+
+std::string json_escape(const std::string& s);
+std::string json_number(double v);
+
+}  // namespace commsim::cli

@@ -1,0 +1,299 @@
+// The commands of `commsim`: run, validate, norms, validate-queue.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commsim/embedded.hpp"
+#include "commsim/version.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/core/error.hpp"
+#include "sim/engine/city.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/norms/norms.hpp"
+#include "sim/scenario/load.hpp"
+#include "sim/study/queue_check.hpp"
+
+namespace commsim::cli {
+
+namespace {
+
+std::string joined_command_line(const std::string& command, const std::vector<std::string>& argv) {
+  std::string s = "commsim " + command;
+  for (const auto& a : argv) s += " " + a;
+  return s;
+}
+
+// Refuses up front a scenario whose state would not fit in this machine's memory (issue: resource bounds).
+void check_memory(const Scenario& sc) {
+  const double need = estimate_memory_bytes(sc);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need > 0.8 * have) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "the population and records need about %.1f GiB, more than 80%% of this machine's %.1f GiB; "
+                  "reduce the city, or set run.daily_output: false", need / 1073741824.0, have / 1073741824.0);
+    throw InputError(SourcePos{sc.source_file, 0, 0}, "city", msg);
+  }
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+    return;
+  }
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError(SourcePos{path, 0, 0}, "--summary-json", "cannot write the file (check the directory exists and is writable)");
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw RuntimeFailure("writing " + path + " failed (disk full?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw RuntimeFailure("cannot rename " + tmp + " to " + path);
+  }
+}
+
+const char* kRunHelp =
+    "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
+    "                   [--summary-json FILE|-] [--quiet]\n"
+    "\n"
+    "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
+    "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
+    "  -o, --output OUT.h5   write all results to HDF5 (docs/output-format.md); written to OUT.h5.partial\n"
+    "                        and renamed when complete; an existing OUT.h5 is kept unless --force\n"
+    "  --threads N           worker threads (default: run.threads, 0 = all cores); results do not depend on it\n"
+    "  --seed S              same as --set run.seed=S\n"
+    "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
+    "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
+    "  --quiet               no table\n";
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json"}, {"force", "quiet"}, "run");
+  if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
+  if (a.positional.size() != 1) throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", std::string("expected one scenario file\n") + kRunHelp);
+  std::vector<std::string> overrides = a.sets;
+  if (a.has("seed")) overrides.insert(overrides.begin(), "run.seed=" + a.get("seed"));
+  const Scenario sc = load_scenario(a.positional[0], overrides);
+  const long long threads = a.integer("threads", 0);
+  if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
+  check_memory(sc);
+  std::unique_ptr<Hdf5Output> output;
+  if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
+
+  Progress progress("commsim run " + sc.name);
+  RunOptions options;
+  options.threads = static_cast<int>(threads);
+  options.progress = [&progress](double f) { progress.update(f); };
+  std::vector<std::string> changes;
+  options.changes = &changes;
+  const std::vector<RunResult> runs = run_scenario(sc, options);
+  progress.finish();
+
+  if (output) {
+    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, joined_command_line("run", argv)};
+    output->write_provenance(p);
+    for (size_t r = 0; r < runs.size(); ++r) {
+      char group[32];
+      std::snprintf(group, sizeof group, "/runs/%04zu", r);
+      output->write_run(group, runs[r]);
+    }
+    output->commit();
+  }
+  const bool json_to_stdout = a.get("summary-json") == "-";
+  if (!a.has("quiet")) {
+    std::FILE* table = json_to_stdout ? stderr : stdout;
+    print_summary_table(table, sc, runs);
+    if (!changes.empty()) {
+      std::fprintf(table, "restructuring: %zu change%s", changes.size(), changes.size() == 1 ? "" : "s");
+      for (size_t i = 0; i < changes.size() && i < 5; ++i) std::fprintf(table, "%s %s", i ? ";" : ":", changes[i].c_str());
+      std::fprintf(table, "%s\n", changes.size() > 5 ? "; ... (all in the HDF5 output, communities/origin)" : "");
+    }
+    if (output) std::fprintf(table, "output: %s\n", output->path().c_str());
+  }
+  if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs));
+  return 0;
+}
+
+int cmd_validate(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"set"}, {"all"}, "validate");
+  if (a.has("help") || a.positional.size() != 1) {
+    std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--all]\n"
+               "\nChecks every key of SCENARIO (errors name file:line:column and the key), builds its city,\n"
+               "and prints the norm compliance of its communities (N1 size, N2 facility, N3 committees and\n"
+               "community workers). --all lists every community, not only those out of compliance.\n",
+               a.has("help") ? stdout : stderr);
+    return a.has("help") ? 0 : 2;
+  }
+  const Scenario sc = load_scenario(a.positional[0], a.sets);
+  check_memory(sc);
+  const auto services = compile_services(sc);
+  std::vector<std::string> changes;
+  const std::vector<Community> city = build_city(sc, 0, services, &changes);
+  std::printf("%s: valid scenario '%s' (%zu services, %zu roles, %d days)\n", a.positional[0].c_str(), sc.name.c_str(),
+              sc.services.size(), sc.staffing.roles.size(), sc.run.days);
+  size_t size_ok = 0, facility_ok = 0, activity_ok = 0, committee_ok = 0, workers_ok = 0;
+  for (const auto& c : city) {
+    size_ok += c.info.size_ok;
+    facility_ok += c.info.facility_ok;
+    activity_ok += c.info.activity_ok;
+    committee_ok += c.info.committee_ok;
+    workers_ok += c.info.workers_ok;
+  }
+  const size_t n = city.size();
+  std::printf("\nnorm compliance of %zu communities:\n", n);
+  std::printf("  N1   size within %lld-%lld households      %zu/%zu\n", static_cast<long long>(sc.sizing.micro_below),
+              static_cast<long long>(sc.sizing.oversized_above), size_ok, n);
+  std::printf("  N2   facility indoor and outdoor area     %zu/%zu\n", facility_ok, n);
+  std::printf("  N2.4 activity share >= %.0f%%               %zu/%zu\n", 100 * sc.facility.activity_share_min, activity_ok, n);
+  std::printf("  N3.4 committees within %d people          %zu/%zu\n", sc.staffing.committee.cap_total, committee_ok, n);
+  std::printf("  N3.5 community workers at the norm        %zu/%zu\n", workers_ok, n);
+  std::printf("\n%-14s %-12s %9s %9s %5s %5s %8s %10s %s\n", "community", "district", "households", "residents", "RC",
+              "party", "workers", "indoor m2", "issues");
+  size_t listed = 0;
+  for (const auto& c : city) {
+    std::string issues;
+    if (!c.info.size_ok) issues += c.info.oversized ? "oversized(N1.3) " : "micro(N1.3) ";
+    if (!c.info.facility_ok) issues += "facility(N2) ";
+    if (!c.info.activity_ok) issues += "activity(N2.4) ";
+    if (!c.info.committee_ok) issues += "committee(N3.4) ";
+    if (!c.info.workers_ok) issues += "workers(N3.5) ";
+    if (issues.empty() && !a.has("all")) continue;
+    if (!a.has("all") && listed == 20) { std::printf("... (--all lists every community)\n"); break; }
+    ++listed;
+    const int cw = sc.role_index("community_worker");
+    std::printf("%-14s %-12s %9lld %9lld %5d %5d %8d %10.0f %s\n", c.info.name.c_str(), c.info.district.c_str(),
+                static_cast<long long>(c.info.households), static_cast<long long>(c.info.residents),
+                c.info.committee_residents, c.info.committee_party, cw >= 0 ? c.info.staff[static_cast<size_t>(cw)] : 0,
+                c.info.facility_indoor_m2, issues.empty() ? "ok" : issues.c_str());
+  }
+  for (const auto& ch : changes) std::printf("sizing: %s\n", ch.c_str());
+  return 0;
+}
+
+int cmd_norms(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"households", "residents", "scenario", "set"}, {"new", "county", "json"}, "norms");
+  if (a.has("help") || !a.has("households")) {
+    std::fputs("usage: commsim norms --households H [--residents R] [--new] [--county] [--json]\n"
+               "                     [--scenario FILE [--set key.path=value]...]\n"
+               "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults)\n"
+               "require of a community of H households: size band (N1), committees (N3.1-N3.4), community\n"
+               "workers (N3.5, N1.4), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
+               "Residents default to H x the mean household size.\n",
+               a.has("help") ? stdout : stderr);
+    return a.has("help") ? 0 : 2;
+  }
+  const long long households = a.integer("households", 0);
+  const long long residents = a.integer("residents", 0);
+  if (households < 1 || households > 1000000)
+    throw InputError(SourcePos{"command line", 0, 0}, "--households", "must be an integer in 1..1000000");
+  if (residents < 0 || residents > 100000000)
+    throw InputError(SourcePos{"command line", 0, 0}, "--residents", "must be an integer in 0..100000000");
+  Scenario sc;
+  if (a.has("scenario")) {
+    sc = load_scenario(a.get("scenario"), a.sets);
+  } else {
+    // Xi'an 2023 defaults: the policy structs' defaults plus the census household sizes and the
+    // N3.5 community-worker rule.
+    sc.population.household_size_shares = {0.25, 0.30, 0.21, 0.13, 0.06, 0.05};
+    StaffingRule cw;
+    cw.role = "community_worker";
+    cw.rule = StaffingRuleKind::per_10k_residents;
+    cw.per_10k = 18;
+    sc.staffing.rules.push_back(cw);
+    Role role;
+    role.name = "community_worker";
+    sc.staffing.roles.push_back(role);
+  }
+  const bool county = a.has("county");
+  const NormRequirement req = norm_requirement(households, residents, a.has("new"),
+                                               county ? DistrictKind::county : DistrictKind::urban, sc);
+  if (a.has("json")) {
+    std::printf("{\"households\": %lld, \"residents\": %lld, \"size_band\": \"%s\", \"residents_committee\": %d, "
+                "\"party_committee\": %d, \"cross_appointed\": %d, \"committee_people\": %d, \"community_workers\": %d, "
+                "\"facility_area_m2\": %s, \"outdoor_area_m2\": %s, \"activity_area_m2\": %s, "
+                "\"operating_funds_city_yuan\": %s, \"operating_funds_district_yuan\": %s}\n",
+                static_cast<long long>(req.households), static_cast<long long>(req.residents), size_band_name(req.band),
+                req.committees.residents, req.committees.party, req.committees.cross_appointed,
+                req.committees.total_people, req.community_workers, json_number(req.facility_area_m2).c_str(),
+                json_number(req.outdoor_area_m2).c_str(), json_number(req.activity_area_m2).c_str(),
+                json_number(req.funds.city_yuan).c_str(), json_number(req.funds.district_yuan).c_str());
+    return 0;
+  }
+  std::printf("A community of %lld households and %lld residents (%s%s):\n", static_cast<long long>(req.households),
+              static_cast<long long>(req.residents), size_band_name(req.band), a.has("new") ? ", newly built" : "");
+  std::printf("  size band (N1.1, N1.3)                %s\n", size_band_name(req.band));
+  std::printf("  residents' committee (N3.2)           %d members\n", req.committees.residents);
+  std::printf("  party organisation (N3.1)             %d members\n", req.committees.party);
+  std::printf("  cross-appointed (N3.3, >= 60%%)        %d people\n", req.committees.cross_appointed);
+  std::printf("  both committees (N3.4, <= %d)          %d people\n", sc.staffing.committee.cap_total, req.committees.total_people);
+  std::printf("  community workers (N3.5%s)       %d\n", req.band == SizeBand::oversized ? ", N1.4" : "", req.community_workers);
+  std::printf("  facility indoor area (N2.1, N2.3)     >= %.0f m2\n", req.facility_area_m2);
+  std::printf("  outdoor activity square (N2.2)        >= %.0f m2\n", req.outdoor_area_m2);
+  std::printf("  residents' activity area (N2.4)       >= %.0f m2\n", req.activity_area_m2);
+  std::printf("  operating funds a year (N5.3)         %.0f yuan (city %.0f + %s %.0f)\n", req.funds.total(),
+              req.funds.city_yuan, county ? "county" : "district", req.funds.district_yuan);
+  return 0;
+}
+
+int cmd_validate_queue(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"arrivals-per-hour", "service-minutes", "servers", "days", "replicates", "seed", "set"},
+                            {"json"}, "validate-queue");
+  if (a.has("help")) {
+    std::fputs("usage: commsim validate-queue --arrivals-per-hour L --service-minutes S --servers C\n"
+               "                              [--days D] [--replicates R] [--seed X] [--json]\n"
+               "\nRuns the shipped M/M/c validation scenario (scenarios/validation/mmc.yaml) through the normal\n"
+               "loader and engine, and prints the simulated mean wait, P(wait > 0) and utilisation with 95%\n"
+               "confidence half-widths over replicates next to the Erlang-C values.\n",
+               stdout);
+    return 0;
+  }
+  std::vector<std::string> overrides;
+  if (a.has("arrivals-per-hour")) overrides.push_back("services.queue.rate_per_hour=" + a.get("arrivals-per-hour"));
+  if (a.has("service-minutes")) overrides.push_back("services.queue.service_minutes=" + a.get("service-minutes"));
+  if (a.has("servers")) overrides.push_back("staffing.rules.server.fixed=" + a.get("servers"));
+  if (a.has("days")) overrides.push_back("run.days=" + a.get("days"));
+  if (a.has("replicates")) overrides.push_back("run.replicates=" + a.get("replicates"));
+  if (a.has("seed")) overrides.push_back("run.seed=" + a.get("seed"));
+  for (const auto& s : a.sets) overrides.push_back(s);
+  const Scenario sc = load_scenario_text(kMmcScenarioYaml, "scenarios/validation/mmc.yaml", ".", overrides);
+  const QueueCheck q = run_queue_check(sc);
+  if (!q.exact.stable)
+    std::fprintf(stderr, "commsim: note: utilisation %.3f >= 1: the queue is unstable, Erlang C has no steady state\n",
+                 q.exact.utilisation);
+  if (a.has("json")) {
+    std::printf("{\"arrivals_per_hour\": %s, \"service_minutes\": %s, \"servers\": %d, \"days\": %d, \"replicates\": %d, "
+                "\"seed\": %llu,\n \"mean_wait_min\": %s, \"mean_wait_min_ci95\": %s, \"p_wait\": %s, \"p_wait_ci95\": %s, "
+                "\"utilisation\": %s, \"utilisation_ci95\": %s,\n \"erlang_c_mean_wait_min\": %s, \"erlang_c_p_wait\": %s, "
+                "\"erlang_c_utilisation\": %s, \"littles_law_L\": %s, \"littles_law_lambda_W\": %s}\n",
+                json_number(q.arrivals_per_hour).c_str(), json_number(q.service_minutes).c_str(), q.servers, q.days,
+                q.replicates, static_cast<unsigned long long>(sc.run.seed), json_number(q.mean_wait_min.mean).c_str(),
+                json_number(q.mean_wait_min.half_width).c_str(), json_number(q.p_wait.mean).c_str(),
+                json_number(q.p_wait.half_width).c_str(), json_number(q.utilisation.mean).c_str(),
+                json_number(q.utilisation.half_width).c_str(), json_number(q.exact.mean_wait_min).c_str(),
+                json_number(q.exact.p_wait).c_str(), json_number(q.exact.utilisation).c_str(),
+                json_number(q.littles_l).c_str(), json_number(q.littles_lambda_w).c_str());
+    return 0;
+  }
+  std::printf("M/M/%d queue: lambda = %g per hour, mean service %g min, %d days x %d replicates\n\n", q.servers,
+              q.arrivals_per_hour, q.service_minutes, q.days, q.replicates);
+  std::printf("%-14s %22s %14s\n", "", "simulated (95% CI)", "Erlang C");
+  std::printf("%-14s %12.4f ± %-7.4f %14.4f\n", "mean wait min", q.mean_wait_min.mean, q.mean_wait_min.half_width, q.exact.mean_wait_min);
+  std::printf("%-14s %12.4f ± %-7.4f %14.4f\n", "P(wait > 0)", q.p_wait.mean, q.p_wait.half_width, q.exact.p_wait);
+  std::printf("%-14s %12.4f ± %-7.4f %14.4f\n", "utilisation", q.utilisation.mean, q.utilisation.half_width, q.exact.utilisation);
+  std::printf("\nLittle's law (replicate 0): L = %.4f, lambda W = %.4f\n", q.littles_l, q.littles_lambda_w);
+  return 0;
+}
+
+}  // namespace commsim::cli

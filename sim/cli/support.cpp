@@ -1,0 +1,266 @@
+// Argument parsing, the progress bar, and the summary table / JSON of `commsim run`.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+
+#include "sim/cli/cli.hpp"
+#include "sim/core/error.hpp"
+#include "sim/metrics/statistics.hpp"
+
+namespace commsim::cli {
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  const auto it = options.find(name);
+  return it == options.end() ? fallback : it->second;
+}
+
+double Args::number(const std::string& name, double fallback) const {
+  const auto it = options.find(name);
+  if (it == options.end()) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  if (it->second.empty() || *end != '\0' || !std::isfinite(v))
+    throw InputError(SourcePos{"command line", 0, 0}, "--" + name, "'" + it->second + "' is not a number");
+  return v;
+}
+
+long long Args::integer(const std::string& name, long long fallback) const {
+  const auto it = options.find(name);
+  if (it == options.end()) return fallback;
+  char* end = nullptr;
+  const long long v = std::strtoll(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end != '\0')
+    throw InputError(SourcePos{"command line", 0, 0}, "--" + name, "'" + it->second + "' is not an integer");
+  return v;
+}
+
+Args parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
+                const std::vector<std::string>& flags, const std::string& command) {
+  Args a;
+  auto allowed = [&] {
+    std::string s;
+    for (const auto& o : value_options) s += (s.empty() ? "--" : ", --") + o;
+    for (const auto& f : flags) s += (s.empty() ? "--" : ", --") + f;
+    return s;
+  };
+  for (size_t i = 0; i < argv.size(); ++i) {
+    std::string arg = argv[i];
+    if (arg.size() > 1 && arg[0] == '-') {
+      std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+      std::string value;
+      bool inline_value = false;
+      if (const auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        inline_value = true;
+      }
+      if (name == "o") name = "output";
+      if (name == "h") name = "help";
+      const bool takes_value = std::find(value_options.begin(), value_options.end(), name) != value_options.end();
+      const bool is_flag = std::find(flags.begin(), flags.end(), name) != flags.end() || name == "help";
+      if (!takes_value && !is_flag)
+        throw InputError(SourcePos{"command line", 0, 0}, arg,
+                         "unknown option for 'commsim " + command + "'; allowed: " + allowed());
+      if (takes_value && !inline_value) {
+        if (i + 1 >= argv.size())
+          throw InputError(SourcePos{"command line", 0, 0}, arg, "needs a value");
+        value = argv[++i];
+      }
+      if (name == "set") a.sets.push_back(value);
+      else a.options[name] = takes_value ? value : "1";
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------- progress
+struct Progress::Impl {
+  std::string label;
+  bool tty = false;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::mutex mutex;
+  double last_draw = -1;
+  bool drawn = false;
+};
+
+Progress::Progress(std::string label) : impl_(new Impl) {
+  impl_->label = std::move(label);
+  impl_->tty = isatty(STDERR_FILENO) != 0;
+}
+
+Progress::~Progress() {
+  finish();
+  delete impl_;
+}
+
+void Progress::update(double fraction) {
+  if (!impl_->tty) return;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->start).count();
+  if (elapsed < 1.0) return;  // only runs longer than a second get a bar
+  std::unique_lock<std::mutex> lock(impl_->mutex, std::try_to_lock);
+  if (!lock.owns_lock() || elapsed - impl_->last_draw < 0.1) return;
+  impl_->last_draw = elapsed;
+  const int width = 30;
+  const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * width);
+  const double left = fraction > 0.01 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+  std::fprintf(stderr, "\r%s [%.*s%*s] %5.1f%%  %.0fs elapsed, ~%.0fs left ", impl_->label.c_str(), filled,
+               "##############################", width - filled, "", 100.0 * fraction, elapsed, left);
+  std::fflush(stderr);
+  impl_->drawn = true;
+}
+
+void Progress::finish() {
+  if (impl_->drawn) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    impl_->drawn = false;
+  }
+}
+
+// ---------------------------------------------------------------- summary
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+namespace {
+
+// Mean and 95 % half-width over replicates of one citywide figure.
+template <class F>
+MeanCI over(const std::vector<RunResult>& runs, size_t index, F field) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(field(r.citywide[index]));
+  return mean_ci(v);
+}
+
+}  // namespace
+
+void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<RunResult>& runs) {
+  if (runs.empty()) return;
+  const RunResult& first = runs.front();
+  std::fprintf(out, "\ncommsim: %s — %zu communities, %lld households, %lld residents, %d days, seed %llu, %zu replicate%s\n",
+               sc.name.c_str(), first.communities.size(), static_cast<long long>(first.households),
+               static_cast<long long>(first.residents), first.days, static_cast<unsigned long long>(first.seed),
+               runs.size(), runs.size() == 1 ? "" : "s (mean ± 95% CI)");
+  std::fprintf(out, "\n%-20s %-9s %12s %12s %9s %10s %10s %9s %7s\n", "service", "kind", "demand", "served",
+               "coverage", "mean wait", "p90 wait", "<target", "gini");
+  std::fprintf(out, "%-20s %-9s %12s %12s %9s %10s %10s %9s %7s\n", "", "", "", "", "", "(min)", "(min)", "(comm.)", "");
+  for (size_t s = 0; s < first.citywide.size(); ++s) {
+    const auto cov = over(runs, s, [](const CitywideService& c) { return c.coverage; });
+    const auto demand = over(runs, s, [](const CitywideService& c) { return static_cast<double>(c.demand); });
+    const auto served = over(runs, s, [](const CitywideService& c) { return static_cast<double>(c.served); });
+    const auto wait = over(runs, s, [](const CitywideService& c) { return c.mean_wait_min; });
+    const auto p90 = over(runs, s, [](const CitywideService& c) { return c.p90_wait_min; });
+    const auto below = over(runs, s, [](const CitywideService& c) { return c.share_communities_below_target; });
+    const auto gini = over(runs, s, [](const CitywideService& c) { return c.gini; });
+    const bool enrol = first.citywide[s].kind == "enrolment";
+    char cov_text[32];
+    if (runs.size() > 1) std::snprintf(cov_text, sizeof cov_text, "%.1f±%.1f%%", 100 * cov.mean, 100 * cov.half_width);
+    else std::snprintf(cov_text, sizeof cov_text, "%.1f%%", 100 * cov.mean);
+    std::fprintf(out, "%-20s %-9s %12.0f %12.0f %9s %10s %10s %8.1f%% %7.3f\n", first.citywide[s].name.c_str(),
+                 first.citywide[s].kind.c_str(), demand.mean, served.mean, cov_text,
+                 enrol ? "-" : json_number(std::round(wait.mean * 10) / 10).c_str(),
+                 enrol ? "-" : json_number(std::round(p90.mean * 10) / 10).c_str(), 100 * below.mean, gini.mean);
+  }
+  std::fprintf(out, "  (enrolment services count person-days: demand = wanting, served = enrolled)\n");
+  std::fprintf(out, "\n%-20s %8s %12s %10s %10s %10s %8s\n", "role", "staff", "utilisation", "overtime", "overhead",
+               "travel", "WISN");
+  for (size_t r = 0; r < first.citywide_roles.size(); ++r) {
+    const CitywideRole& cr = first.citywide_roles[r];
+    std::fprintf(out, "%-20s %8d %11.1f%% %9.1f%% %9.1f%% %9.1f%% %8.2f\n", cr.name.c_str(), cr.staff,
+                 100 * cr.utilisation, 100 * cr.overtime_share, 100 * cr.overhead_share, 100 * cr.travel_share,
+                 cr.wisn_pressure);
+  }
+  std::fprintf(out, "\ncost: %.1f M yuan (city %.1f M, district %.1f M); %.0f yuan per resident; %.1f yuan per served request\n",
+               first.cost_total_yuan / 1e6, first.cost_city_yuan / 1e6, first.cost_district_yuan / 1e6,
+               first.cost_per_resident_yuan, first.cost_per_served_yuan);
+  size_t oversized = 0, micro = 0, facility_ok = 0, workers_ok = 0;
+  for (const auto& c : first.communities) {
+    oversized += c.oversized;
+    micro += c.micro;
+    facility_ok += c.facility_ok;
+    workers_ok += c.workers_ok;
+  }
+  std::fprintf(out, "access: %.1f%% of households within %.0f minutes of their facility (N1.5)\n", 100 * first.access_share,
+               sc.travel.access_minutes);
+  std::fprintf(out, "norms: %zu oversized, %zu micro communities (N1); facility compliant %zu/%zu (N2); community workers at norm %zu/%zu (N3.5)\n",
+               oversized, micro, facility_ok, first.communities.size(), workers_ok, first.communities.size());
+}
+
+std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs) {
+  std::ostringstream j;
+  const RunResult& first = runs.front();
+  j << "{\n  \"scenario\": \"" << json_escape(sc.name) << "\",\n";
+  j << "  \"seed\": " << sc.run.seed << ",\n  \"replicates\": " << runs.size() << ",\n  \"days\": " << sc.run.days << ",\n";
+  j << "  \"communities\": " << first.communities.size() << ",\n  \"households\": " << first.households
+    << ",\n  \"residents\": " << first.residents << ",\n  \"requests\": " << first.requests << ",\n";
+  j << "  \"services\": {";
+  for (size_t s = 0; s < first.citywide.size(); ++s) {
+    auto m = [&](auto field) { return over(runs, s, field); };
+    const auto cov = m([](const CitywideService& c) { return c.coverage; });
+    j << (s ? "," : "") << "\n    \"" << json_escape(first.citywide[s].name) << "\": {";
+    j << "\"kind\": \"" << first.citywide[s].kind << "\"";
+    j << ", \"demand\": " << json_number(m([](const CitywideService& c) { return static_cast<double>(c.demand); }).mean);
+    j << ", \"served\": " << json_number(m([](const CitywideService& c) { return static_cast<double>(c.served); }).mean);
+    j << ", \"served_in_time\": " << json_number(m([](const CitywideService& c) { return static_cast<double>(c.served_in_time); }).mean);
+    j << ", \"unmet\": " << json_number(m([](const CitywideService& c) { return static_cast<double>(c.unmet); }).mean);
+    j << ", \"backlog_end\": " << json_number(m([](const CitywideService& c) { return static_cast<double>(c.backlog_end); }).mean);
+    j << ", \"coverage\": " << json_number(cov.mean) << ", \"coverage_ci95\": " << json_number(cov.half_width);
+    j << ", \"coverage_resident_weighted\": " << json_number(m([](const CitywideService& c) { return c.coverage_resident_weighted; }).mean);
+    j << ", \"mean_wait_min\": " << json_number(m([](const CitywideService& c) { return c.mean_wait_min; }).mean);
+    j << ", \"p50_wait_min\": " << json_number(m([](const CitywideService& c) { return c.p50_wait_min; }).mean);
+    j << ", \"p90_wait_min\": " << json_number(m([](const CitywideService& c) { return c.p90_wait_min; }).mean);
+    j << ", \"max_wait_min\": " << json_number(m([](const CitywideService& c) { return c.max_wait_min; }).mean);
+    j << ", \"p_wait\": " << json_number(m([](const CitywideService& c) { return c.p_wait; }).mean);
+    j << ", \"share_communities_below_target\": " << json_number(m([](const CitywideService& c) { return c.share_communities_below_target; }).mean);
+    j << ", \"gini\": " << json_number(m([](const CitywideService& c) { return c.gini; }).mean);
+    j << ", \"worst_decile_coverage\": " << json_number(m([](const CitywideService& c) { return c.worst_decile_coverage; }).mean);
+    j << "}";
+  }
+  j << "\n  },\n  \"roles\": {";
+  for (size_t r = 0; r < first.citywide_roles.size(); ++r) {
+    const CitywideRole& cr = first.citywide_roles[r];
+    j << (r ? "," : "") << "\n    \"" << json_escape(cr.name) << "\": {\"staff\": " << cr.staff
+      << ", \"utilisation\": " << json_number(cr.utilisation) << ", \"overtime_share\": " << json_number(cr.overtime_share)
+      << ", \"overhead_share\": " << json_number(cr.overhead_share) << ", \"travel_share\": " << json_number(cr.travel_share)
+      << ", \"wisn_pressure\": " << json_number(cr.wisn_pressure) << ", \"pay_yuan\": " << json_number(cr.pay_yuan) << "}";
+  }
+  j << "\n  },\n  \"cost\": {\"total_yuan\": " << json_number(first.cost_total_yuan)
+    << ", \"city_yuan\": " << json_number(first.cost_city_yuan) << ", \"district_yuan\": " << json_number(first.cost_district_yuan)
+    << ", \"per_resident_yuan\": " << json_number(first.cost_per_resident_yuan)
+    << ", \"per_served_request_yuan\": " << json_number(first.cost_per_served_yuan) << "},\n";
+  j << "  \"access_share\": " << json_number(first.access_share) << "\n}\n";
+  return j.str();
+}
+
+}  // namespace commsim::cli
