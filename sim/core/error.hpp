@@ -27,7 +27,12 @@ class InputError : public std::runtime_error {
     std::string out;
     if (!pos.file.empty()) {
       out += pos.file;
-      if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+      if (pos.line > 0) {  // appended piecewise: GCC 12 warns (-Wrestrict, PR105329) on "lit" + string&&
+        out += ':';
+        out += std::to_string(pos.line);
+        out += ':';
+        out += std::to_string(pos.column);
+      }
       out += ": ";
     }
     if (!key.empty()) out += "key '" + key + "': ";
