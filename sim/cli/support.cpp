@@ -1,6 +1,7 @@
 // Argument parsing, the progress bar, and the summary table / JSON of `commsim run`.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>

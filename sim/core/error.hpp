@@ -27,7 +27,7 @@ class InputError : public std::runtime_error {
     std::string out;
     if (!pos.file.empty()) {
       out += pos.file;
-      if (pos.line > 0) {
+      if (pos.line > 0) {  // appended piecewise: GCC 12 warns (-Wrestrict, PR105329) on "lit" + string&&
         out += ':';
         out += std::to_string(pos.line);
         out += ':';

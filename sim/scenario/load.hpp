@@ -22,4 +22,13 @@ Scenario load_scenario_text(const std::string& yaml_text, const std::string& vir
                             const std::string& base_dir,
                             const std::vector<std::string>& overrides = {});
 
+// The fully resolved scenario (every key, defaults included) as YAML; loading it again gives an
+// identical Scenario (doubles are written with the shortest text that reads back exactly). Paths are
+// absolute. When city.communities_file is set, the communities are not listed (they are re-read from
+// the file). The loader stores this text in Scenario::resolved_yaml.
+std::string scenario_to_yaml(const Scenario& scenario);
+
+// docs/scenario-reference.md, generated from the same schema the loader validates against.
+std::string scenario_reference_markdown();
+
 }  // namespace commsim

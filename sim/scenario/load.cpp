@@ -1,0 +1,350 @@
+// Loading: file -> tree (extends chain merged, --set applied) -> Scenario (schema.cpp) -> CSV city file
+// -> defaults that depend on other keys -> cross-section checks (validate.cpp) -> resolved YAML.
+#include "sim/scenario/load.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/scenario/schema.hpp"
+#include "sim/scenario/tree.hpp"
+
+namespace commsim {
+
+namespace fs = std::filesystem;
+using scenario_detail::Node;
+
+namespace {
+
+std::string directory_of(const std::string& file) {
+  fs::path parent = fs::path(file).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+bool read_file(const std::string& path, std::string& text) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+std::string identity(const std::string& path) {
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(path, ec);
+  return ec ? fs::absolute(path).lexically_normal().string() : canonical.string();
+}
+
+// Parses one file's text and, when it has `extends`, merges it over its base (recursively).
+// `chain` holds the identities of the files being loaded, to refuse cycles.
+Node load_tree(const std::string& text, const std::string& file, const std::string& dir,
+               std::vector<std::string>& chain, std::vector<std::string>& chain_names) {
+  Node node = scenario_detail::parse_yaml(text, file, dir);
+  if (!node.is_map())
+    throw InputError(node.pos, "", "a scenario must be a map of sections (name, run, city, population, services, ...)");
+  const Node* extends = node.find("extends");
+  if (!extends) return node;
+  if (!extends->is_scalar() || extends->text.empty())
+    throw InputError(extends->pos, "extends", "expected the path of a base scenario file");
+  const std::string base_file = (fs::path(dir) / extends->text).lexically_normal().string();
+  const std::string base_id = identity(base_file);
+  for (size_t i = 0; i < chain.size(); ++i)
+    if (chain[i] == base_id) {
+      std::string cycle;
+      for (size_t j = i; j < chain_names.size(); ++j) cycle += chain_names[j] + " -> ";
+      throw InputError(extends->pos, "extends", "extends cycle: " + cycle + base_file + " (a file may not extend itself)");
+    }
+  std::string base_text;
+  if (!read_file(base_file, base_text))
+    throw InputError(extends->pos, "extends", "cannot read base scenario file '" + base_file + "'");
+  chain.push_back(base_id);
+  chain_names.push_back(base_file);
+  Node merged = load_tree(base_text, base_file, directory_of(base_file), chain, chain_names);
+  chain.pop_back();
+  chain_names.pop_back();
+  Node own = node;
+  for (size_t i = 0; i < own.entries.size(); ++i)
+    if (own.entries[i].first == "extends") {
+      own.entries.erase(own.entries.begin() + static_cast<long>(i));
+      own.key_pos.erase(own.key_pos.begin() + static_cast<long>(i));
+      break;
+    }
+  scenario_detail::merge_into(merged, own);
+  return merged;
+}
+
+// "a.b.0.c=value": walks maps by key (creating missing keys) and lists by index, then merges value.
+void apply_override(Node& root, const std::string& spec, const std::string& base_dir) {
+  const std::string label = "--set '" + spec + "'";
+  const SourcePos pos{label, 0, 0};
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos)
+    throw InputError(pos, spec, "expected key.path=value (e.g. run.days=30), found no '='");
+  const std::string key_path = spec.substr(0, eq);
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    size_t dot = key_path.find('.', start);
+    parts.push_back(key_path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  for (const auto& part : parts)
+    if (part.empty()) throw InputError(pos, key_path, "expected key.path=value with non-empty keys separated by '.'");
+  Node value = scenario_detail::parse_yaml(spec.substr(eq + 1), label, base_dir, false);
+
+  Node* node = &root;
+  std::string walked;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    walked += (walked.empty() ? "" : ".") + part;
+    Node* next = nullptr;
+    if (node->is_map() || node->is_null()) {
+      if (node->is_null()) *node = Node::map();
+      next = node->find(part);
+      if (!next) {
+        Node fresh = last ? Node() : Node::map();
+        fresh.pos = pos;
+        fresh.dir = base_dir;
+        next = &node->add(part, fresh);
+      }
+    } else if (node->is_list()) {
+      bool digits = true;
+      for (char c : part) digits = digits && c >= '0' && c <= '9';
+      if (!digits || part.size() > 9)
+        throw InputError(pos, walked, "'" + part + "' is not a list index (a list is indexed by 0, 1, ...)");
+      size_t index = std::stoul(part);
+      if (index >= node->items.size())
+        throw InputError(pos, walked, "index " + part + " is out of range: the list has " +
+                                          std::to_string(node->items.size()) + " items");
+      next = &node->items[index];
+    } else {
+      throw InputError(pos, walked, "cannot go into '" + part + "': its parent is a single value, not a map or list");
+    }
+    node = next;
+  }
+  if (node->is_map() && value.is_map()) scenario_detail::merge_into(*node, value);
+  else *node = value;
+}
+
+// The city CSV: header = community keys; every cell checked like the YAML value, positioned at its
+// row and column in the CSV file.
+Node read_communities_csv(const std::string& file, const SourcePos& referenced_at) {
+  std::string text;
+  if (!read_file(file, text))
+    throw InputError(referenced_at, "city.communities_file", "cannot read communities file '" + file + "'");
+  struct Cell { std::string text; int column; };
+  auto split = [&](const std::string& line, int line_number) {
+    std::vector<Cell> cells;
+    Cell cell{"", 1};
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { cell.text += '"'; ++i; }
+        else if (c == '"') quoted = false;
+        else cell.text += c;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        cells.push_back(cell);
+        cell = Cell{"", static_cast<int>(i) + 2};
+      } else {
+        cell.text += c;
+      }
+    }
+    if (quoted) throw InputError(SourcePos{file, line_number, 1}, "city.communities_file", "unclosed quote in CSV row");
+    cells.push_back(cell);
+    for (auto& x : cells) {  // trim spaces
+      size_t a = x.text.find_first_not_of(" \t"), b = x.text.find_last_not_of(" \t");
+      x.text = a == std::string::npos ? "" : x.text.substr(a, b - a + 1);
+    }
+    return cells;
+  };
+  std::istringstream in(text);
+  std::string line;
+  int line_number = 0;
+  std::vector<Cell> header;
+  Node rows = Node::list();
+  rows.pos = SourcePos{file, 1, 1};
+  static const std::vector<std::string> kColumns = {"name", "district", "households", "area_km2", "x_m", "y_m",
+                                                    "is_new", "facility_indoor_m2", "facility_outdoor_m2"};
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::vector<Cell> cells = split(line, line_number);
+    if (header.empty()) {
+      header = cells;
+      for (const auto& h : header) {
+        bool known = false;
+        for (const auto& k : kColumns) known = known || k == h.text;
+        if (!known) {
+          std::string near = scenario_detail::closest(h.text, kColumns);
+          throw InputError(SourcePos{file, line_number, h.column}, "city.communities_file",
+                           "unknown column '" + h.text + "'" +
+                               (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+                               "; columns are community keys: name, district, households (required), area_km2, x_m, "
+                               "y_m, is_new, facility_indoor_m2, facility_outdoor_m2");
+        }
+      }
+      for (const char* required : {"name", "district", "households"}) {
+        bool found = false;
+        for (const auto& h : header) found = found || h.text == required;
+        if (!found)
+          throw InputError(SourcePos{file, line_number, 1}, "city.communities_file",
+                           std::string("missing required column '") + required + "' (required: name, district, households)");
+      }
+      continue;
+    }
+    const std::string row_path = "city.communities_file[row " + std::to_string(line_number) + "]";
+    if (cells.size() != header.size())
+      throw InputError(SourcePos{file, line_number, 1}, row_path,
+                       "row has " + std::to_string(cells.size()) + " cells but the header has " +
+                           std::to_string(header.size()) + " columns");
+    Node row = Node::map();
+    row.pos = SourcePos{file, line_number, 1};
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const std::string& column = header[i].text;
+      SourcePos cell_pos{file, line_number, cells[i].column};
+      if (cells[i].text.empty()) {
+        if (column == "name" || column == "district" || column == "households")
+          throw InputError(cell_pos, row_path + "." + column, "missing value in required column '" + column + "'");
+        continue;
+      }
+      std::string value = cells[i].text;
+      if (column == "is_new" && (value == "1" || value == "0")) value = value == "1" ? "true" : "false";
+      Node cell = Node::scalar(value, column == "name" || column == "district");
+      cell.pos = cell_pos;
+      row.add(column, cell);
+      row.key_pos.back() = cell_pos;
+    }
+    rows.items.push_back(row);
+  }
+  if (header.empty())
+    throw InputError(SourcePos{file, 1, 1}, "city.communities_file", "empty file: expected a header row and community rows");
+  return rows;
+}
+
+Scenario build(Node root, const std::string& source_file) {
+  Scenario s = scenario_detail::scenario_from_tree(root);
+
+  Node* city = root.find("city");
+  if (!s.city.communities_file.empty()) {
+    const Node* listed = city ? city->find("communities") : nullptr;
+    if (listed && listed->is_list() && !listed->items.empty())
+      throw InputError(scenario_detail::position_of(root, "city.communities_file"), "city.communities_file",
+                       "give either city.communities or city.communities_file, not both");
+    Node rows = read_communities_csv(s.city.communities_file,
+                                     scenario_detail::position_of(root, "city.communities_file"));
+    s.city.communities.clear();
+    for (size_t i = 0; i < rows.items.size(); ++i) {
+      CommunitySpec community;
+      scenario_detail::read_community(community, rows.items[i],
+                                      "city.communities_file[row " + std::to_string(rows.items[i].pos.line) + "]");
+      s.city.communities.push_back(community);
+    }
+    if (city) {  // positions of CSV rows for the cross checks
+      if (Node* c = city->find("communities")) *c = rows;
+      else city->add("communities", rows);
+    }
+  }
+
+  if (s.population.households_file.size()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(s.population.households_file, ec))
+      throw InputError(scenario_detail::position_of(root, "population.households_file"), "population.households_file",
+                       "cannot find households file '" + s.population.households_file + "'");
+  }
+
+  // Defaults that depend on other keys.
+  if (s.city.districts.empty()) s.city.districts.push_back(District{"city", DistrictKind::urban});
+  for (auto& c : s.city.communities)
+    if (c.district.empty()) c.district = s.city.districts.front().name;
+  if (!root.find("name")) s.name = fs::path(source_file).stem().string();
+
+  scenario_detail::validate_scenario(s, root);
+  s.source_file = source_file;
+  s.resolved_yaml = scenario_to_yaml(s);
+  return s;
+}
+
+Scenario load(const std::string& text, const std::string& file, const std::string& dir,
+              std::vector<std::string> chain, const std::vector<std::string>& overrides) {
+  std::vector<std::string> chain_names;
+  for (size_t i = 0; i < chain.size(); ++i) chain_names.push_back(file);
+  Node root = load_tree(text, file, dir, chain, chain_names);
+  for (const auto& spec : overrides) apply_override(root, spec, dir);
+  return build(std::move(root), file);
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::string text;
+  if (!read_file(path, text)) throw InputError(SourcePos{path, 0, 0}, "", "cannot read scenario file '" + path + "'");
+  return load(text, path, directory_of(path), {identity(path)}, overrides);
+}
+
+Scenario load_scenario_text(const std::string& yaml_text, const std::string& virtual_name, const std::string& base_dir,
+                            const std::vector<std::string>& overrides) {
+  return load(yaml_text, virtual_name, base_dir.empty() ? std::string(".") : base_dir, {}, overrides);
+}
+
+std::string scenario_to_yaml(const Scenario& scenario) {
+  Node tree = scenario_detail::scenario_to_tree(scenario);
+  // Communities from a CSV file are re-read from it: listing them too would give both sources.
+  if (!scenario.city.communities_file.empty())
+    if (Node* city = tree.find("city"))
+      for (size_t i = 0; i < city->entries.size(); ++i)
+        if (city->entries[i].first == "communities") {
+          city->entries.erase(city->entries.begin() + static_cast<long>(i));
+          city->key_pos.erase(city->key_pos.begin() + static_cast<long>(i));
+          break;
+        }
+  return scenario_detail::to_yaml_text(tree);
+}
+
+std::string scenario_reference_markdown() {
+  std::string out =
+      "# Scenario reference\n\n"
+      "<!-- Generated by commsim::scenario_reference_markdown() from the loader's schema "
+      "(sim/scenario/schema.cpp). Do not edit by hand: a test fails when this file drifts. -->\n\n"
+      "A scenario is a YAML map. Each key below is a field of the structs in `sim/scenario/scenario.hpp`.\n"
+      "Paths: `a.b` is a nested key, `a[].b` a key of each item of the list `a`, `a.<name>.b` a key of\n"
+      "each entry of the map `a` (the entry's key is its name).\n\n"
+      "Loading rules:\n\n"
+      "- `extends: base.yaml` loads a base scenario first (relative to the file; chains allowed, cycles refused).\n"
+      "  Maps merge key by key; values and lists replace. Precedence: defaults < base files (farthest first)\n"
+      "  < the file < `--set key.path=value` overrides in the order given (YAML values; lists indexed by number,\n"
+      "  e.g. `city.communities.0.households=4000`).\n"
+      "- A minimal scenario needs `population.household_size_shares`, `population.age_shares`, one role in\n"
+      "  `staffing.roles`, one service in `services`, and communities (`city.communities`,\n"
+      "  `city.communities_file` or `city.generator.communities > 0`, exactly one of them).\n"
+      "- `city.districts` absent: one urban district `city`; a community without `district` is in the first district.\n"
+      "- `name` absent: the scenario file's name without extension.\n"
+      "- Shares that must sum to 1 (tolerance 1e-6): `population.household_size_shares`, `population.age_shares`\n"
+      "  values, `facility.uses` shares (when any use is given).\n"
+      "- References: `services.<name>.role`, `staffing.rules` keys, `staffing.committee.serves_as_role` name roles;\n"
+      "  `services.<name>.facility_use` names a facility use; `staffing.rules.<name>.client_service` and\n"
+      "  `shocks[].service` name services; `city.communities[].district` names a district; `shocks[].communities`\n"
+      "  name communities (checked for explicit communities).\n"
+      "- Every number must be finite; unknown keys are refused with the closest known key suggested.\n"
+      "- Errors are reported as `file:line:column: key 'a.b.c': message`.\n\n"
+      "| key | type | unit | default | allowed | meaning |\n"
+      "|---|---|---|---|---|---|\n";
+  auto cell = [](std::string text) {
+    std::string escaped;
+    for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+    return escaped;
+  };
+  for (const auto& row : scenario_detail::schema_rows())
+    out += "| `" + row.path + "` | " + cell(row.type) + " | " + cell(row.unit) + " | `" + cell(row.default_value) +
+           "` | " + cell(row.allowed) + " | " + cell(row.meaning) + " |\n";
+  return out;
+}
+
+}  // namespace commsim

@@ -1,0 +1,980 @@
+#include "sim/scenario/schema.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+namespace commsim::scenario_detail {
+
+namespace {
+
+using Path = std::string;
+
+std::string join(const Path& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+std::string describe(const Node& n) {
+  switch (n.type) {
+    case Node::Type::null: return "nothing";
+    case Node::Type::list: return "a list";
+    case Node::Type::map: return "a map";
+    case Node::Type::scalar: return (n.quoted ? "the text \"" : "'") + n.text + (n.quoted ? "\"" : "'");
+  }
+  return "?";
+}
+
+[[noreturn]] void fail(const Node& n, const Path& path, const std::string& message) {
+  throw InputError(n.pos, path, message);
+}
+
+// ------------------------------------------------------------------ numbers and ranges
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+struct Range {
+  double lo = -kInf, hi = kInf;
+  bool lo_open = false;
+  bool contains(double v) const { return (lo_open ? v > lo : v >= lo) && v <= hi; }
+  std::string text() const {
+    if (lo == -kInf && hi == kInf) return "any finite value";
+    if (lo == -kInf) return "<= " + short_number(hi);
+    if (hi == kInf) return (lo_open ? "> " : ">= ") + short_number(lo);
+    return (lo_open ? "(" : "[") + short_number(lo) + ", " + short_number(hi) + "]";
+  }
+};
+const Range kShare{0, 1};
+const Range kNonNegative{0, kInf};
+Range between(double lo, double hi) { return Range{lo, hi, false}; }
+Range positive(double hi = kInf) { return Range{0, hi, true}; }
+
+std::optional<double> parse_double(std::string text) {
+  if (text == ".nan" || text == ".NaN" || text == ".NAN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf" || text == "+.Inf") return kInf;
+  if (text == "-.inf" || text == "-.Inf" || text == "-.INF") return -kInf;
+  if (!text.empty() && text[0] == '+') text.erase(0, 1);
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+double read_number(const Node& n, const Path& path, const Range& range) {
+  std::optional<double> value;
+  if (n.is_scalar() && !n.quoted) value = parse_double(n.text);
+  if (!value) fail(n, path, "expected a number " + range.text() + ", got " + describe(n));
+  if (!std::isfinite(*value)) fail(n, path, "must be a finite number " + range.text() + ", got " + describe(n));
+  if (!range.contains(*value)) fail(n, path, "must be " + range.text() + ", got " + n.text);
+  return *value;
+}
+
+template <class T>
+T read_integer(const Node& n, const Path& path, const Range& range) {
+  const std::string what = "an integer " + range.text();
+  if (!n.is_scalar() || n.quoted) fail(n, path, "expected " + what + ", got " + describe(n));
+  std::string text = n.text;
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    text.erase(0, 1);
+  }
+  unsigned long long magnitude = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude);
+  if (text.empty() || end != text.data() + text.size()) {
+    if (parse_double(n.text)) fail(n, path, "expected a whole number (" + what + "), got " + n.text);
+    fail(n, path, "expected " + what + ", got " + describe(n));
+  }
+  if (ec == std::errc::result_out_of_range) fail(n, path, "must be " + range.text() + ", got " + n.text);
+  long double value = negative ? -static_cast<long double>(magnitude) : static_cast<long double>(magnitude);
+  if (value < static_cast<long double>(range.lo) || value > static_cast<long double>(range.hi) ||
+      value < static_cast<long double>(std::numeric_limits<T>::min()) ||
+      value > static_cast<long double>(std::numeric_limits<T>::max()))
+    fail(n, path, "must be " + range.text() + ", got " + n.text);
+  if constexpr (std::is_signed_v<T>)
+    return negative ? static_cast<T>(-static_cast<long long>(magnitude)) : static_cast<T>(magnitude);
+  else
+    return static_cast<T>(magnitude);
+}
+
+bool read_bool(const Node& n, const Path& path) {
+  if (n.is_scalar() && !n.quoted) {
+    static const char* yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+    static const char* no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+    for (const char* w : yes)
+      if (n.text == w) return true;
+    for (const char* w : no)
+      if (n.text == w) return false;
+  }
+  fail(n, path, "expected true or false, got " + describe(n));
+}
+
+std::string read_string(const Node& n, const Path& path) {
+  if (!n.is_scalar()) fail(n, path, "expected a text value, got " + describe(n));
+  return n.text;
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+size_t read_choice(const Node& n, const Path& path, const std::vector<std::string>& names) {
+  if (n.is_scalar())
+    for (size_t i = 0; i < names.size(); ++i)
+      if (n.text == names[i]) return i;
+  std::string hint;
+  if (n.is_scalar()) {
+    std::string near = closest(n.text, names);
+    if (!near.empty()) hint = " (did you mean '" + near + "'?)";
+  }
+  fail(n, path, "expected one of: " + list_names(names) + "; got " + describe(n) + hint);
+}
+
+const Node& expect_list(const Node& n, const Path& path, const std::string& what) {
+  if (!n.is_list()) fail(n, path, "expected " + what + ", got " + describe(n));
+  return n;
+}
+
+Node number_node(double v) { return Node::scalar(format_number(v)); }
+template <class T>
+Node integer_node(T v) { return Node::scalar(std::to_string(v)); }
+Node bool_node(bool v) { return Node::scalar(v ? "true" : "false"); }
+Node text_node(const std::string& v) { return Node::scalar(v, true); }
+
+const std::vector<std::string> kLevels = {"none", "partial", "full"};
+const std::vector<std::string> kWeekdays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+constexpr int kMaxAge = 120;
+
+// ------------------------------------------------------------------ the schema machinery
+template <class S>
+struct Field {
+  std::string key, type, unit, allowed, meaning;
+  std::function<void(S&, const Node&, const Path&)> read;
+  std::function<std::optional<Node>(const S&)> write;        // nullopt: input-only key
+  std::function<void(std::vector<DocRow>&, const std::string&)> nested_doc;  // rows of a nested schema
+};
+
+template <class S>
+struct Schema {
+  std::vector<Field<S>> fields;
+  std::function<void(S&, const Node&, const Path&)> check;  // struct-level checks after the fields
+
+  void read(S& s, const Node& n, const Path& path) const {
+    if (!n.is_map()) {
+      std::vector<std::string> keys;
+      for (const auto& f : fields) keys.push_back(f.key);
+      fail(n, path, "expected a map with keys " + list_names(keys) + "; got " + describe(n));
+    }
+    for (size_t i = 0; i < n.entries.size(); ++i) {
+      const auto& [key, value] = n.entries[i];
+      const Field<S>* field = nullptr;
+      for (const auto& f : fields)
+        if (f.key == key) field = &f;
+      if (!field) {
+        std::vector<std::string> keys;
+        for (const auto& f : fields) keys.push_back(f.key);
+        std::string near = closest(key, keys);
+        std::string message = "unknown key '" + key + "'";
+        message += near.empty() ? "; known keys here: " + list_names(keys) : "; did you mean '" + near + "'?";
+        throw InputError(i < n.key_pos.size() ? n.key_pos[i] : n.pos, join(path, key), message);
+      }
+      field->read(s, value, join(path, key));
+    }
+    if (check) check(s, n, path);
+  }
+
+  Node write(const S& s) const {
+    Node out = Node::map();
+    for (const auto& f : fields)
+      if (auto v = f.write(s)) out.add(f.key, std::move(*v));
+    return out;
+  }
+
+  void doc(std::vector<DocRow>& rows, const std::string& prefix) const {
+    const S defaults{};
+    for (const auto& f : fields) {
+      std::string default_text;
+      if (f.nested_doc) default_text = "(see below)";
+      else if (auto v = f.write(defaults)) default_text = to_flow_text(*v);
+      else default_text = "(none)";
+      rows.push_back(DocRow{prefix + f.key, f.type, f.unit, default_text, f.allowed, f.meaning});
+      if (f.nested_doc) f.nested_doc(rows, prefix + f.key);
+    }
+  }
+};
+
+template <class S>
+Field<S> make(std::string key, std::string type, std::string unit, std::string allowed, std::string meaning) {
+  Field<S> f;
+  f.key = std::move(key);
+  f.type = std::move(type);
+  f.unit = std::move(unit);
+  f.allowed = std::move(allowed);
+  f.meaning = std::move(meaning);
+  return f;
+}
+
+template <class S, class T>
+Field<S> num(std::string key, T S::*m, Range range, std::string unit, std::string meaning) {
+  constexpr bool integral = std::is_integral_v<T>;
+  auto f = make<S>(std::move(key), integral ? "integer" : "number", std::move(unit), range.text(), std::move(meaning));
+  f.read = [m, range](S& s, const Node& n, const Path& p) {
+    if constexpr (integral) s.*m = read_integer<T>(n, p, range);
+    else s.*m = read_number(n, p, range);
+  };
+  f.write = [m](const S& s) -> std::optional<Node> {
+    if constexpr (integral) return integer_node(s.*m);
+    else return number_node(s.*m);
+  };
+  return f;
+}
+
+template <class S>
+Field<S> flag(std::string key, bool S::*m, std::string meaning) {
+  auto f = make<S>(std::move(key), "boolean", "", "true, false", std::move(meaning));
+  f.read = [m](S& s, const Node& n, const Path& p) { s.*m = read_bool(n, p); };
+  f.write = [m](const S& s) -> std::optional<Node> { return bool_node(s.*m); };
+  return f;
+}
+
+template <class S>
+Field<S> text(std::string key, std::string S::*m, std::string allowed, std::string meaning) {
+  auto f = make<S>(std::move(key), "text", "", std::move(allowed), std::move(meaning));
+  f.read = [m](S& s, const Node& n, const Path& p) { s.*m = read_string(n, p); };
+  f.write = [m](const S& s) -> std::optional<Node> { return text_node(s.*m); };
+  return f;
+}
+
+// A file path: resolved against the directory of the file that gave it, stored absolute.
+template <class S>
+Field<S> file_path(std::string key, std::string S::*m, std::string meaning) {
+  auto f = make<S>(std::move(key), "path", "", "path relative to the file that sets it; \"\" = none",
+                   std::move(meaning));
+  f.read = [m](S& s, const Node& n, const Path& p) {
+    std::string value = read_string(n, p);
+    if (!value.empty()) {
+      std::filesystem::path file(value);
+      if (file.is_relative() && !n.dir.empty()) file = std::filesystem::path(n.dir) / file;
+      value = std::filesystem::absolute(file).lexically_normal().string();
+    }
+    s.*m = value;
+  };
+  f.write = [m](const S& s) -> std::optional<Node> { return text_node(s.*m); };
+  return f;
+}
+
+template <class S, class E>
+Field<S> choice(std::string key, E S::*m, std::vector<std::string> names, std::string meaning) {
+  auto f = make<S>(std::move(key), "choice", "", list_names(names), std::move(meaning));
+  f.read = [m, names](S& s, const Node& n, const Path& p) {
+    if constexpr (std::is_enum_v<E>) s.*m = static_cast<E>(read_choice(n, p, names));
+    else s.*m = names[read_choice(n, p, names)];
+  };
+  f.write = [m, names](const S& s) -> std::optional<Node> {
+    if constexpr (std::is_enum_v<E>) return Node::scalar(names.at(static_cast<size_t>(s.*m)));
+    else return Node::scalar(s.*m);
+  };
+  return f;
+}
+
+template <class S>
+Field<S> number_list(std::string key, std::vector<double> S::*m, Range range, std::string unit, std::string allowed,
+                     std::string meaning) {
+  auto f = make<S>(std::move(key), "list of numbers", std::move(unit), "each " + range.text() + allowed,
+                   std::move(meaning));
+  f.read = [m, range](S& s, const Node& n, const Path& p) {
+    std::vector<double> values;
+    if (!n.is_null()) {
+      expect_list(n, p, "a list of numbers " + range.text());
+      for (size_t i = 0; i < n.items.size(); ++i) values.push_back(read_number(n.items[i], join(p, std::to_string(i)), range));
+    }
+    s.*m = values;
+  };
+  f.write = [m](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (double v : s.*m) out.items.push_back(number_node(v));
+    return out;
+  };
+  return f;
+}
+
+template <class S>
+Field<S> string_list(std::string key, std::vector<std::string> S::*m, std::string allowed, std::string meaning) {
+  auto f = make<S>(std::move(key), "list of text", "", std::move(allowed), std::move(meaning));
+  f.read = [m](S& s, const Node& n, const Path& p) {
+    std::vector<std::string> values;
+    if (!n.is_null()) {
+      expect_list(n, p, "a list of names");
+      for (size_t i = 0; i < n.items.size(); ++i) values.push_back(read_string(n.items[i], join(p, std::to_string(i))));
+    }
+    s.*m = values;
+  };
+  f.write = [m](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (const auto& v : s.*m) out.items.push_back(text_node(v));
+    return out;
+  };
+  return f;
+}
+
+// Age bands [from, to] inclusive, ages 0..120, from <= to, no two bands overlapping.
+template <class Band>
+void check_bands(const std::vector<Band>& bands, const Node& n, const Path& p) {
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const Node& item = n.items[i];
+    const Path ip = join(p, std::to_string(i));
+    if (bands[i].from > bands[i].to)
+      fail(item, ip, "age band is inverted: from " + std::to_string(bands[i].from) + " > to " + std::to_string(bands[i].to) +
+                         " (bands are inclusive [from, to] with from <= to)");
+    for (size_t j = 0; j < i; ++j)
+      if (bands[i].from <= bands[j].to && bands[j].from <= bands[i].to)
+        fail(item, ip, "age band [" + std::to_string(bands[i].from) + ", " + std::to_string(bands[i].to) +
+                           "] overlaps band " + std::to_string(j) + " [" + std::to_string(bands[j].from) + ", " +
+                           std::to_string(bands[j].to) + "]; bands must not overlap");
+  }
+}
+
+template <class S, class Band>
+Field<S> bands(std::string key, std::vector<Band> S::*m, std::function<const Schema<Band>&()> schema, std::string type,
+               std::string allowed, std::string meaning) {
+  auto f = make<S>(std::move(key), std::move(type), "", std::move(allowed), std::move(meaning));
+  f.read = [m, schema](S& s, const Node& n, const Path& p) {
+    std::vector<Band> values;
+    if (!n.is_null()) {
+      expect_list(n, p, "a list of age bands {from, to, ...}");
+      for (size_t i = 0; i < n.items.size(); ++i) {
+        Band band;
+        schema().read(band, n.items[i], join(p, std::to_string(i)));
+        values.push_back(band);
+      }
+      check_bands(values, n, p);
+    }
+    s.*m = values;
+  };
+  f.write = [m, schema](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (const auto& v : s.*m) out.items.push_back(schema().write(v));
+    return out;
+  };
+  return f;
+}
+
+std::shared_ptr<const Schema<AgeBand>> age_band_schema(Range value_range, const std::string& unit) {
+  auto schema = std::make_shared<Schema<AgeBand>>();
+  schema->fields = {num("from", &AgeBand::from, between(0, kMaxAge), "years", "first age of the band (inclusive)"),
+                    num("to", &AgeBand::to, between(0, kMaxAge), "years", "last age of the band (inclusive)"),
+                    num("value", &AgeBand::value, value_range, unit, "value for residents of these ages")};
+  return schema;
+}
+
+template <class S>
+Field<S> age_bands(std::string key, std::vector<AgeBand> S::*m, Range value_range, std::string unit,
+                   std::string extra, std::string meaning) {
+  std::shared_ptr<const Schema<AgeBand>> schema = age_band_schema(value_range, unit);
+  auto f = bands<S, AgeBand>(std::move(key), m, [schema]() -> const Schema<AgeBand>& { return *schema; },
+                             "list of {from, to, value}",
+                             "ages 0..120, from <= to, no overlaps; value " + value_range.text() + extra,
+                             std::move(meaning));
+  f.unit = unit;
+  return f;
+}
+
+const Schema<DependencyBand>& dependency_band_schema() {
+  static const Schema<DependencyBand> schema = [] {
+    Schema<DependencyBand> s;
+    s.fields = {num("from", &DependencyBand::from, between(0, kMaxAge), "years", "first age (inclusive)"),
+                num("to", &DependencyBand::to, between(0, kMaxAge), "years", "last age (inclusive)"),
+                num("partial", &DependencyBand::partial, kShare, "share", "share partially dependent"),
+                num("full", &DependencyBand::full, kShare, "share", "share fully dependent")};
+    s.check = [](DependencyBand& b, const Node& n, const Path& p) {
+      if (b.partial + b.full > 1 + 1e-9)
+        fail(n, p, "partial + full must be <= 1, got " + format_number(b.partial) + " + " + format_number(b.full));
+    };
+    return s;
+  }();
+  return schema;
+}
+
+template <class S>
+Field<S> dependency_bands(std::string key, std::vector<DependencyBand> S::*m, std::string unit, std::string meaning) {
+  auto f = bands<S, DependencyBand>(std::move(key), m, dependency_band_schema, "list of {from, to, partial, full}",
+                                    "ages 0..120, from <= to, no overlaps; partial, full in [0, 1]; partial + full <= 1",
+                                    std::move(meaning));
+  f.unit = std::move(unit);
+  return f;
+}
+
+// {none: x, partial: y, full: z}; keys not given keep their defaults.
+template <class S>
+Field<S> per_level(std::string key, std::array<double, 3> S::*m, Range range, std::string unit, std::string meaning) {
+  auto f = make<S>(std::move(key), "map {none, partial, full}", std::move(unit), "each " + range.text(),
+                   std::move(meaning));
+  f.read = [m, range](S& s, const Node& n, const Path& p) {
+    if (!n.is_map()) fail(n, p, "expected a map {none: x, partial: y, full: z}, got " + describe(n));
+    for (size_t i = 0; i < n.entries.size(); ++i) {
+      const auto& [k, v] = n.entries[i];
+      size_t level = kLevels.size();
+      for (size_t l = 0; l < kLevels.size(); ++l)
+        if (kLevels[l] == k) level = l;
+      if (level == kLevels.size()) {
+        std::string near = closest(k, kLevels);
+        throw InputError(n.key_pos[i], join(p, k),
+                         "unknown dependency level '" + k + "'; allowed: none, partial, full" +
+                             (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+      }
+      (s.*m)[level] = read_number(v, join(p, k), range);
+    }
+  };
+  f.write = [m](const S& s) -> std::optional<Node> {
+    Node out = Node::map();
+    for (size_t l = 0; l < 3; ++l) out.add(kLevels[l], number_node((s.*m)[l]));
+    return out;
+  };
+  return f;
+}
+
+// A set of names out of a fixed list (dependency levels, weekdays) as a list of names.
+template <class S, size_t N>
+Field<S> name_set(std::string key, std::array<bool, N> S::*m, const std::vector<std::string>& names, std::string meaning) {
+  auto f = make<S>(std::move(key), "list of names", "", "any of: " + list_names(names), std::move(meaning));
+  f.read = [m, &names](S& s, const Node& n, const Path& p) {
+    std::array<bool, N> set{};
+    if (!n.is_null()) {
+      expect_list(n, p, "a list of names out of: " + list_names(names));
+      for (size_t i = 0; i < n.items.size(); ++i) set[read_choice(n.items[i], join(p, std::to_string(i)), names)] = true;
+    }
+    s.*m = set;
+  };
+  f.write = [m, &names](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (size_t i = 0; i < N; ++i)
+      if ((s.*m)[i]) out.items.push_back(Node::scalar(names[i]));
+    return out;
+  };
+  return f;
+}
+
+template <class S>
+Field<S> hourly(std::string key, std::array<double, 24> S::*m, std::string meaning) {
+  auto f = make<S>(std::move(key), "list of 24 numbers", "weight", "exactly 24 numbers >= 0, or absent (all zero)",
+                   std::move(meaning));
+  f.read = [m](S& s, const Node& n, const Path& p) {
+    std::array<double, 24> values{};
+    if (!n.is_null()) {
+      if (!n.is_list() || n.items.size() != 24)
+        fail(n, p, "expected a list of 24 numbers >= 0 (one weight per hour 0..23), got " +
+                       (n.is_list() ? "a list of " + std::to_string(n.items.size()) : describe(n)));
+      for (size_t i = 0; i < 24; ++i) values[i] = read_number(n.items[i], join(p, std::to_string(i)), kNonNegative);
+    }
+    s.*m = values;
+  };
+  f.write = [m](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (double v : s.*m) out.items.push_back(number_node(v));
+    return out;
+  };
+  return f;
+}
+
+template <class S, class T>
+Field<S> section(std::string key, T S::*m, std::function<const Schema<T>&()> schema, std::string meaning) {
+  auto f = make<S>(std::move(key), "map", "", "keys below", std::move(meaning));
+  f.read = [m, schema](S& s, const Node& n, const Path& p) { schema().read(s.*m, n, p); };
+  f.write = [m, schema](const S& s) -> std::optional<Node> { return schema().write(s.*m); };
+  f.nested_doc = [schema](std::vector<DocRow>& rows, const std::string& prefix) { schema().doc(rows, prefix + "."); };
+  return f;
+}
+
+template <class S, class T>
+Field<S> list_of(std::string key, std::vector<T> S::*m, std::function<const Schema<T>&()> schema, std::string allowed,
+                 std::string meaning) {
+  auto f = make<S>(std::move(key), "list of maps", "", std::move(allowed), std::move(meaning));
+  f.read = [m, schema](S& s, const Node& n, const Path& p) {
+    std::vector<T> values;
+    if (!n.is_null()) {
+      expect_list(n, p, "a list of maps");
+      for (size_t i = 0; i < n.items.size(); ++i) {
+        T item{};
+        schema().read(item, n.items[i], join(p, std::to_string(i)));
+        values.push_back(std::move(item));
+      }
+    }
+    s.*m = std::move(values);
+  };
+  f.write = [m, schema](const S& s) -> std::optional<Node> {
+    Node out = Node::list();
+    for (const auto& v : s.*m) out.items.push_back(schema().write(v));
+    return out;
+  };
+  f.nested_doc = [schema](std::vector<DocRow>& rows, const std::string& prefix) { schema().doc(rows, prefix + "[]."); };
+  return f;
+}
+
+// A map name -> struct; the name goes into `name_member`, the map keeps the YAML order.
+template <class S, class T>
+Field<S> named_map(std::string key, std::vector<T> S::*m, std::string T::*name_member,
+                   std::function<const Schema<T>&()> schema, std::string allowed, std::string meaning) {
+  auto f = make<S>(std::move(key), "map name -> map", "", std::move(allowed), std::move(meaning));
+  f.read = [m, name_member, schema](S& s, const Node& n, const Path& p) {
+    std::vector<T> values;
+    if (!n.is_null()) {
+      if (!n.is_map()) fail(n, p, "expected a map of name: {...} entries, got " + describe(n));
+      for (size_t i = 0; i < n.entries.size(); ++i) {
+        const auto& [name, value] = n.entries[i];
+        if (name.empty()) throw InputError(n.key_pos[i], p, "names must not be empty");
+        T item{};
+        item.*name_member = name;
+        schema().read(item, value.is_null() ? Node::map() : value, join(p, name));
+        values.push_back(std::move(item));
+      }
+    }
+    s.*m = std::move(values);
+  };
+  f.write = [m, name_member, schema](const S& s) -> std::optional<Node> {
+    Node out = Node::map();
+    for (const auto& v : s.*m) out.add(v.*name_member, schema().write(v));
+    return out;
+  };
+  f.nested_doc = [schema](std::vector<DocRow>& rows, const std::string& prefix) {
+    schema().doc(rows, prefix + ".<name>.");
+  };
+  return f;
+}
+
+// ------------------------------------------------------------------ the scenario schema
+const Schema<RunSettings>& run_schema() {
+  static const Schema<RunSettings> s{{
+      num("days", &RunSettings::days, between(1, 36500), "days", "simulated days; > 365 runs several years"),
+      num("seed", &RunSettings::seed, between(0, 18446744073709551615.0), "", "master seed of every random stream"),
+      num("replicates", &RunSettings::replicates, between(1, 100000), "", "independent replicates"),
+      num("threads", &RunSettings::threads, between(0, 1024), "", "worker threads; 0 = all hardware threads"),
+      flag("daily_output", &RunSettings::daily_output, "write per-community daily records"),
+      num("coverage_target", &RunSettings::coverage_target, kShare, "share",
+          "communities below this coverage are reported"),
+  }, {}};
+  return s;
+}
+
+const Schema<District>& district_schema() {
+  static const Schema<District> s{{
+      text("name", &District::name, "non-empty, unique", "district name"),
+      choice("kind", &District::kind, {"urban", "county"}, "urban or county district (changes funding, N5.3)"),
+  }, [](District& d, const Node& n, const Path& p) {
+    if (d.name.empty()) fail(n, p, "a district needs a non-empty 'name'");
+  }};
+  return s;
+}
+
+const Range kHouseholds = between(1, 1000000);
+
+const Schema<CommunitySpec>& community_schema() {
+  static const Schema<CommunitySpec> s{{
+      text("name", &CommunitySpec::name, "non-empty, unique", "community name"),
+      text("district", &CommunitySpec::district, "a district name; \"\" = the first district", "district it belongs to"),
+      num("households", &CommunitySpec::households, kHouseholds, "households", "households in the community (required)"),
+      num("area_km2", &CommunitySpec::area_km2, between(0, 10000), "km2",
+          "land area; 0 = households / city.density_households_per_km2"),
+      num("x_m", &CommunitySpec::x_m, between(-1e7, 1e7), "m", "x of the community centre"),
+      num("y_m", &CommunitySpec::y_m, between(-1e7, 1e7), "m", "y of the community centre"),
+      flag("is_new", &CommunitySpec::is_new, "newly built (N2.3 small-community facility minimum applies)"),
+      num("facility_indoor_m2", &CommunitySpec::facility_indoor_m2, Range{-kInf, 1e7}, "m2",
+          "indoor facility area; < 0 = from the facility policy"),
+      num("facility_outdoor_m2", &CommunitySpec::facility_outdoor_m2, Range{-kInf, 1e7}, "m2",
+          "outdoor facility area; < 0 = from the facility policy"),
+  }, [](CommunitySpec& c, const Node& n, const Path& p) {
+    if (c.name.empty()) fail(n, p, "a community needs a non-empty 'name'");
+    if (!n.find("households")) fail(n, p, "a community needs 'households' (an integer in [1, 1e+06])");
+  }};
+  return s;
+}
+
+const Schema<CityGenerator>& generator_schema() {
+  static const Schema<CityGenerator> s{{
+      num("communities", &CityGenerator::communities, between(0, 1000000), "communities", "0 = generator off"),
+      num("households_median", &CityGenerator::households_median, between(1, 1000000), "households",
+          "lognormal median of households per community"),
+      num("households_sigma", &CityGenerator::households_sigma, between(0, 5), "", "lognormal sigma"),
+      num("oversized_share", &CityGenerator::oversized_share, kShare, "share", "share forced above 5,000 households (N1.3)"),
+      num("micro_share", &CityGenerator::micro_share, kShare, "share", "share forced below 1,000 households (N1.3)"),
+      num("county_share", &CityGenerator::county_share, kShare, "share", "share of communities in county districts"),
+      num("districts", &CityGenerator::districts, between(1, 10000), "districts", "districts generated"),
+      num("new_share", &CityGenerator::new_share, kShare, "share", "share of communities flagged newly built"),
+  }, [](CityGenerator& g, const Node& n, const Path& p) {
+    if (g.oversized_share + g.micro_share > 1 + 1e-9) fail(n, p, "oversized_share + micro_share must be <= 1");
+  }};
+  return s;
+}
+
+const Schema<City>& city_schema() {
+  static const Schema<City> s{{
+      num("density_households_per_km2", &City::density_households_per_km2, positive(1e6), "households/km2",
+          "area of a community when area_km2 is 0"),
+      list_of<City, District>("districts", &City::districts, district_schema,
+                              "unique names; absent = one urban district \"city\"", "districts of the city"),
+      list_of<City, CommunitySpec>("communities", &City::communities, community_schema,
+                                   "unique names; not together with communities_file or generator.communities > 0",
+                                   "explicit communities"),
+      file_path("communities_file", &City::communities_file,
+                "CSV with a header row; columns are community keys (name, district, households required)"),
+      section<City, CityGenerator>("generator", &City::generator, generator_schema, "generated city"),
+  }, {}};
+  return s;
+}
+
+const Schema<Dynamics>& dynamics_schema() {
+  static const Schema<Dynamics> s{{
+      flag("enabled", &Dynamics::enabled, "yearly ageing, deaths, births, onset and turnover"),
+      age_bands("mortality_per_year", &Dynamics::mortality_per_year, kShare, "probability/year", "",
+                "probability of death within a year, by age"),
+      num("births_per_1000", &Dynamics::births_per_1000, between(0, 1000), "births/1000 residents/year",
+          "crude birth rate"),
+      dependency_bands("onset_per_year", &Dynamics::onset_per_year, "probability/year",
+                       "yearly probability none->partial (partial) and partial->full (full), by age"),
+      num("household_turnover_per_year", &Dynamics::household_turnover_per_year, kShare, "share/year",
+          "share of households replaced by newcomers"),
+  }, {}};
+  return s;
+}
+
+const Schema<Population>& population_schema() {
+  static const Schema<Population> s{{
+      number_list("household_size_shares", &Population::household_size_shares, kShare, "share",
+                  "; sum = 1; required", "households of 1, 2, ..., N+ persons"),
+      age_bands("age_shares", &Population::age_shares, kShare, "share", "; sum = 1; required",
+                "shares of residents by age band"),
+      num("male_share", &Population::male_share, kShare, "share", "share of residents who are male"),
+      dependency_bands("dependency", &Population::dependency, "share", "care dependency by age band"),
+      age_bands("hypertension", &Population::hypertension, kShare, "share", "", "hypertension prevalence by age"),
+      age_bands("diabetes", &Population::diabetes, kShare, "share", "", "diabetes prevalence by age"),
+      num("low_income_share", &Population::low_income_share, kShare, "share",
+          "share of households on the minimum living guarantee"),
+      choice("placement", &Population::placement, {"uniform", "clustered"}, "how households are placed in a community"),
+      num("blocks_per_km2", &Population::blocks_per_km2, between(1, 100000), "blocks/km2",
+          "residential blocks when clustered"),
+      num("block_radius_m", &Population::block_radius_m, between(0, 10000), "m", "spread around a block centre"),
+      file_path("households_file", &Population::households_file, "CSV of households and members (replaces synthesis)"),
+      section<Population, Dynamics>("dynamics", &Population::dynamics, dynamics_schema, "population dynamics"),
+  }, {}};
+  return s;
+}
+
+const Schema<Eligibility>& eligibility_schema() {
+  static const Schema<Eligibility> s{{
+      num("min_age", &Eligibility::min_age, between(0, 150), "years", "youngest eligible age (inclusive)"),
+      num("max_age", &Eligibility::max_age, between(0, 150), "years", "oldest eligible age (inclusive)"),
+      name_set("dependency", &Eligibility::dependency, kLevels, "eligible dependency levels"),
+      choice("chronic", &Eligibility::chronic, {"any", "hypertension", "diabetes", "either"},
+             "chronic condition required (any = none required)"),
+      flag("low_income_only", &Eligibility::low_income_only, "only low-income households"),
+  }, [](Eligibility& e, const Node& n, const Path& p) {
+    if (e.min_age > e.max_age)
+      fail(n, p, "min_age " + std::to_string(e.min_age) + " > max_age " + std::to_string(e.max_age) +
+                     " (min_age must be <= max_age)");
+  }};
+  return s;
+}
+
+constexpr double kHoursPerYear = 24.0 * 365.0;
+
+const Schema<Service>& service_schema() {
+  static const Schema<Service> s = [] {
+    Schema<Service> schema;
+    auto rate_per_hour = make<Service>("rate_per_hour", "number", "episodes/unit/hour", ">= 0; not with rate_per_year",
+                                       "input alternative to rate_per_year (stored as rate_per_hour * 8760)");
+    rate_per_hour.read = [](Service& svc, const Node& n, const Path& p) {
+      svc.rate_per_year = read_number(n, p, Range{0, 1e6 / kHoursPerYear}) * kHoursPerYear;
+    };
+    rate_per_hour.write = [](const Service&) -> std::optional<Node> { return std::nullopt; };
+    schema.fields = {
+        choice("kind", &Service::kind, {"episodic", "recurring", "enrolment"}, "how demand arises"),
+        choice("unit", &Service::unit, {"resident", "household"}, "who requests"),
+        section<Service, Eligibility>("eligible", &Service::eligible, eligibility_schema, "who is eligible"),
+        text("role", &Service::role, "a key of staffing.roles", "staff role that serves it (required)"),
+        num("rate_per_year", &Service::rate_per_year, between(0, 1e6), "episodes/unit/year",
+            "episodic: Poisson episodes per eligible unit per year"),
+        rate_per_hour,
+        age_bands("rate_per_year_by_age", &Service::rate_per_year_by_age, between(0, 1e6), "episodes/year", "",
+                  "episodic: replaces rate_per_year by age"),
+        num("chronic_extra_per_year", &Service::chronic_extra_per_year, between(0, 1e6), "episodes/year",
+            "episodic: added for residents with a chronic condition"),
+        num("period_days", &Service::period_days, between(1, 3650), "days", "recurring: length of a period"),
+        per_level("visits_per_period", &Service::visits_per_period, between(0, 1000), "visits/period",
+                  "recurring: visits per period by dependency level"),
+        per_level("want_share", &Service::want_share, kShare, "share",
+                  "enrolment: share of eligible residents who want a place"),
+        age_bands("clients_per_staff_by_age", &Service::clients_per_staff_by_age, positive(1e6), "clients/staff", "",
+                  "enrolment: staff ratio by client age"),
+        num("clients_per_staff", &Service::clients_per_staff, between(0, 1e6), "clients/staff",
+            "enrolment: staff ratio when the by-age list is empty"),
+        text("facility_use", &Service::facility_use, "a key of facility.uses, or \"\"",
+             "facility use whose places bound enrolment (or room limit); \"\" = none"),
+        name_set("open_weekdays", &Service::open_weekdays, kWeekdays, "days the service is open"),
+        num("service_minutes", &Service::service_minutes, positive(10080), "minutes", "worker time per request"),
+        choice("service_time", &Service::service_time, {"fixed", "exponential"}, "distribution of service time"),
+        choice("where", &Service::where, {"facility", "home"}, "place of service (home: travel counts)"),
+        num("deadline_days", &Service::deadline_days, between(-1, 3650), "working days",
+            "served in time within this many working days; -1 = no deadline"),
+        flag("expire", &Service::expire, "unserved requests are dropped at the deadline"),
+        num("priority", &Service::priority, between(-1000, 1000), "", "higher is served first within a role"),
+        hourly("arrival_profile", &Service::arrival_profile, "arrival weight per hour; all zero = role's shift"),
+    };
+    schema.check = [](Service& svc, const Node& n, const Path& p) {
+      if (n.find("rate_per_hour") && n.find("rate_per_year"))
+        throw InputError(n.key_position("rate_per_hour"), join(p, "rate_per_hour"),
+                         "give either rate_per_year or rate_per_hour, not both");
+      if (svc.kind == ServiceKind::episodic && !n.find("rate_per_hour") && !n.find("rate_per_year") &&
+          svc.rate_per_year_by_age.empty())
+        fail(n, join(p, "rate_per_year"),
+             "an episodic service needs rate_per_year, rate_per_hour or rate_per_year_by_age");
+      if (svc.kind == ServiceKind::enrolment && svc.clients_per_staff <= 0 && svc.clients_per_staff_by_age.empty())
+        fail(n, join(p, "clients_per_staff"),
+             "an enrolment service needs a staff ratio: clients_per_staff > 0 or clients_per_staff_by_age");
+      if (svc.role.empty()) fail(n, join(p, "role"), "a service needs 'role' (a key of staffing.roles)");
+    };
+    return schema;
+  }();
+  return s;
+}
+
+const Schema<Role>& role_schema() {
+  static const Schema<Role> s{{
+      num("hours_per_week", &Role::hours_per_week, positive(168), "hours/week", "contracted hours"),
+      num("days_per_week", &Role::days_per_week, between(1, 7), "days/week", "works Mon.. for this many days"),
+      num("shift_start_minute", &Role::shift_start_minute, between(0, 1439), "minute of day", "shift start (510 = 08:30)"),
+      num("absence_rate", &Role::absence_rate, kShare, "probability", "probability of absence on a working day"),
+      num("pay_per_month_yuan", &Role::pay_per_month_yuan, between(0, 1e7), "yuan/month", "pay per worker"),
+      num("max_overtime_minutes", &Role::max_overtime_minutes, between(0, 1440), "minutes",
+          "a service may end at most this long after the shift"),
+      num("travel_speed_m_per_min", &Role::travel_speed_m_per_min, positive(10000), "m/min", "travel speed for home services"),
+      num("overhead_hours_per_week", &Role::overhead_hours_per_week, between(0, 168), "hours/week",
+          "per community, shared by the role's present workers"),
+  }, {}};
+  return s;
+}
+
+const Schema<StaffingRule>& rule_schema() {
+  static const Schema<StaffingRule> s{{
+      choice("rule", &StaffingRule::rule, {"per_10k_residents", "per_client", "fixed", "committee"}, "how staff are counted"),
+      num("per_10k", &StaffingRule::per_10k, between(0, 10000), "staff/10,000 residents", "per_10k_residents"),
+      text("client_service", &StaffingRule::client_service, "a key of services (per_client)",
+           "per_client: the service whose eligible clients count"),
+      num("clients_per_staff", &StaffingRule::clients_per_staff, between(0, 1e6), "clients/staff", "per_client ratio"),
+      num("fixed", &StaffingRule::fixed, between(0, 1e6), "staff", "fixed: staff per community"),
+      num("min", &StaffingRule::min, between(0, 1e6), "staff", "lower bound after rounding"),
+      num("max", &StaffingRule::max, between(0, 1e9), "staff", "upper bound after rounding"),
+      choice("rounding", &StaffingRule::rounding, {"nearest", "up", "down"}, "rounding of the count"),
+      num("oversized_extra_share", &StaffingRule::oversized_extra_share, kShare, "share",
+          "extra staff share when oversized (N1.4)"),
+      num("vacancy_share", &StaffingRule::vacancy_share, kShare, "share", "share of posts unfilled (rounded down)"),
+  }, [](StaffingRule& r, const Node& n, const Path& p) {
+    if (r.min > r.max) fail(n, join(p, "min"), "min " + std::to_string(r.min) + " > max " + std::to_string(r.max));
+    if (r.rule == StaffingRuleKind::per_client && (r.client_service.empty() || r.clients_per_staff <= 0))
+      fail(n, p, "a per_client rule needs client_service (a service name) and clients_per_staff > 0");
+  }};
+  return s;
+}
+
+const Schema<CommitteePolicy>& committee_schema() {
+  using C = CommitteePolicy;
+  static const Schema<C> s{{
+      num("small_households_below", &C::small_households_below, between(0, 1000000), "households", "N3.2 small band"),
+      num("large_households_above", &C::large_households_above, between(0, 1000000), "households", "N3.2 large band"),
+      num("small", &C::small, between(0, 1000), "members", "N3.2 members, small community"),
+      num("medium", &C::medium, between(0, 1000), "members", "N3.2 members, medium community"),
+      num("large", &C::large, between(0, 1000), "members", "N3.2 members, large community"),
+      num("party_small", &C::party_small, between(0, 1000), "members", "N3.1 party branch"),
+      num("party_large", &C::party_large, between(0, 1000), "members", "N3.1 general branch / committee"),
+      num("party_large_from_households", &C::party_large_from_households, between(0, 1000000), "households",
+          "N3.1 size from which the large party organisation applies"),
+      num("cross_appointment_share", &C::cross_appointment_share, kShare, "share", "N3.3 serving on both"),
+      num("cap_total", &C::cap_total, between(0, 1000), "people", "N3.4 both committees together at most"),
+      text("serves_as_role", &C::serves_as_role, "a key of staffing.roles, or \"\" (no capacity)",
+           "committee members add capacity to this role"),
+      num("service_share", &C::service_share, kShare, "share", "share of a member's time serving residents"),
+  }, [](C& c, const Node& n, const Path& p) {
+    if (c.small_households_below > c.large_households_above)
+      fail(n, p, "small_households_below must be <= large_households_above");
+  }};
+  return s;
+}
+
+const Schema<Staffing>& staffing_schema() {
+  static const Schema<Staffing> s{{
+      named_map<Staffing, Role>("roles", &Staffing::roles, &Role::name, role_schema, "at least one role",
+                                "staff roles by name"),
+      named_map<Staffing, StaffingRule>("rules", &Staffing::rules, &StaffingRule::role, rule_schema,
+                                        "keys are role names", "staffing rule per role"),
+      section<Staffing, CommitteePolicy>("committee", &Staffing::committee, committee_schema, "residents' committee"),
+  }, {}};
+  return s;
+}
+
+const Schema<FacilityUse>& facility_use_schema() {
+  static const Schema<FacilityUse> s{{
+      num("share", &FacilityUse::share, kShare, "share", "share of indoor area"),
+      num("m2_per_place", &FacilityUse::m2_per_place, between(0, 10000), "m2/place", "0 = no places"),
+      flag("activity", &FacilityUse::activity, "counts toward the N2.4 activity share"),
+  }, {}};
+  return s;
+}
+
+const Schema<FacilityPolicy>& facility_schema() {
+  using F = FacilityPolicy;
+  static const Schema<F> s{{
+      num("m2_per_100_households", &F::m2_per_100_households, between(0, 10000), "m2/100 households", "N2.1"),
+      num("small_minimum_m2", &F::small_minimum_m2, between(0, 1e6), "m2", "N2.3 minimum for small new communities"),
+      num("small_below_households", &F::small_below_households, between(0, 1000000), "households", "N2.3 threshold"),
+      num("outdoor_minimum_m2", &F::outdoor_minimum_m2, between(0, 1e6), "m2", "N2.2"),
+      num("activity_share_min", &F::activity_share_min, kShare, "share", "N2.4"),
+      named_map<F, FacilityUse>("uses", &F::uses, &FacilityUse::name, facility_use_schema,
+                                "shares sum to 1 when given", "split of the indoor area by use"),
+  }, {}};
+  return s;
+}
+
+const Schema<Sizing>& sizing_schema() {
+  static const Schema<Sizing> s{{
+      choice("mode", &Sizing::mode, {"as_given", "uniform", "restructure"}, "community sizes"),
+      num("households", &Sizing::households, kHouseholds, "households", "uniform: households per community"),
+      num("upper", &Sizing::upper, kHouseholds, "households", "restructure: split above (N1.1)"),
+      num("lower", &Sizing::lower, kHouseholds, "households", "restructure: merge below (N1.1)"),
+      num("preferred", &Sizing::preferred, kHouseholds, "households", "restructure: size of split parts (N1.2)"),
+      num("oversized_above", &Sizing::oversized_above, kHouseholds, "households", "flag oversized (N1.3)"),
+      num("micro_below", &Sizing::micro_below, kHouseholds, "households", "flag micro (N1.3)"),
+  }, [](Sizing& z, const Node& n, const Path& p) {
+    if (z.lower >= z.upper) fail(n, p, "lower must be < upper");
+    if (z.preferred < z.lower || z.preferred > z.upper) fail(n, p, "preferred must be within [lower, upper]");
+  }};
+  return s;
+}
+
+const Schema<Funding>& funding_schema() {
+  using F = Funding;
+  static const Schema<F> s{{
+      num("city_per_community_yuan", &F::city_per_community_yuan, between(0, 1e10), "yuan/year", "N5.3"),
+      num("district_urban_per_community_yuan", &F::district_urban_per_community_yuan, between(0, 1e10), "yuan/year", "N5.3"),
+      num("district_county_per_community_yuan", &F::district_county_per_community_yuan, between(0, 1e10), "yuan/year",
+          "N5.3"),
+      num("pay_city_share", &F::pay_city_share, kShare, "share", "N5.2 city share of community worker pay"),
+  }, {}};
+  return s;
+}
+
+const Schema<Travel>& travel_schema() {
+  static const Schema<Travel> s{{
+      num("detour_factor", &Travel::detour_factor, between(1, 10), "", "network distance / straight line"),
+      flag("manhattan", &Travel::manhattan, "grid (L1) distance instead of straight line"),
+      num("access_minutes", &Travel::access_minutes, positive(1440), "minutes", "N1.5 access circle"),
+      num("access_speed_m_per_min", &Travel::access_speed_m_per_min, positive(10000), "m/min", "walking speed"),
+  }, {}};
+  return s;
+}
+
+const Schema<Shock>& shock_schema() {
+  static const Schema<Shock> s{{
+      choice("kind", &Shock::kind, {"demand_surge", "staff_absence", "facility_closure", "vacancy"}, "what happens"),
+      num("start_day", &Shock::start_day, between(0, 36500), "day", "first day (inclusive)"),
+      num("end_day", &Shock::end_day, between(0, 36500), "day", "end day (exclusive)"),
+      text("service", &Shock::service, "a key of services (demand_surge)", "demand_surge: the service"),
+      num("factor", &Shock::factor, between(0, 1000), "", "demand_surge: demand multiplier"),
+      text("role", &Shock::role, "a key of staffing.roles (staff_absence, vacancy)", "staff_absence, vacancy: the role"),
+      num("share", &Shock::share, kShare, "share", "staff_absence: extra absence; vacancy: share unfilled"),
+      string_list("communities", &Shock::communities, "community names", "communities hit; empty = all"),
+  }, [](Shock& k, const Node& n, const Path& p) {
+    if (k.start_day > k.end_day) fail(n, p, "start_day must be <= end_day");
+    if (k.kind == ShockKind::demand_surge && k.service.empty()) fail(n, p, "a demand_surge shock needs 'service'");
+    if ((k.kind == ShockKind::staff_absence || k.kind == ShockKind::vacancy) && k.role.empty())
+      fail(n, p, "a " + std::string(k.kind == ShockKind::vacancy ? "vacancy" : "staff_absence") + " shock needs 'role'");
+  }};
+  return s;
+}
+
+const Schema<Scenario>& scenario_schema() {
+  static const Schema<Scenario> s = [] {
+    Schema<Scenario> schema;
+    auto extends = make<Scenario>("extends", "path", "", "a scenario file, relative to this file",
+                                  "base scenario this file overrides (chains allowed)");
+    extends.read = [](Scenario&, const Node&, const Path&) {};  // resolved before reading
+    extends.write = [](const Scenario&) -> std::optional<Node> { return std::nullopt; };
+    schema.fields = {
+        text("name", &Scenario::name, "any text", "scenario name"),
+        extends,
+        section<Scenario, RunSettings>("run", &Scenario::run, run_schema, "run settings"),
+        section<Scenario, City>("city", &Scenario::city, city_schema, "the city"),
+        section<Scenario, Population>("population", &Scenario::population, population_schema, "population"),
+        named_map<Scenario, Service>("services", &Scenario::services, &Service::name, service_schema,
+                                     "at least one service", "services by name (order kept)"),
+        section<Scenario, Staffing>("staffing", &Scenario::staffing, staffing_schema, "staffing"),
+        section<Scenario, FacilityPolicy>("facility", &Scenario::facility, facility_schema, "facility policy"),
+        section<Scenario, Sizing>("sizing", &Scenario::sizing, sizing_schema, "community sizing"),
+        section<Scenario, Funding>("funding", &Scenario::funding, funding_schema, "funding"),
+        section<Scenario, Travel>("travel", &Scenario::travel, travel_schema, "travel"),
+        list_of<Scenario, Shock>("shocks", &Scenario::shocks, shock_schema, "", "shocks during the run"),
+    };
+    return schema;
+  }();
+  return s;
+}
+
+}  // namespace
+
+std::string format_number(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  (void)ec;
+  return std::string(buf, end);
+}
+
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::vector<size_t> row(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (word[i - 1] == c[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    if (row[c.size()] < best_distance) {
+      best_distance = row[c.size()];
+      best = c;
+    }
+  }
+  return best;
+}
+
+Scenario scenario_from_tree(const Node& root) {
+  Scenario scenario;
+  scenario_schema().read(scenario, root, "");
+  return scenario;
+}
+
+void read_community(CommunitySpec& community, const Node& row, const std::string& path) {
+  community_schema().read(community, row, path);
+}
+
+Node scenario_to_tree(const Scenario& scenario) { return scenario_schema().write(scenario); }
+
+std::vector<DocRow> schema_rows() {
+  std::vector<DocRow> rows;
+  scenario_schema().doc(rows, "");
+  return rows;
+}
+
+}  // namespace commsim::scenario_detail

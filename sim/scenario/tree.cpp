@@ -1,0 +1,260 @@
+#include "sim/scenario/tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cstdio>
+
+namespace commsim::scenario_detail {
+
+const Node* Node::find(const std::string& key) const {
+  for (const auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+Node* Node::find(const std::string& key) {
+  for (auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+SourcePos Node::key_position(const std::string& key) const {
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].first == key && i < key_pos.size()) return key_pos[i];
+  return pos;
+}
+
+Node Node::scalar(std::string text, bool quoted) {
+  Node n;
+  n.type = Type::scalar;
+  n.text = std::move(text);
+  n.quoted = quoted;
+  return n;
+}
+
+Node Node::list() {
+  Node n;
+  n.type = Type::list;
+  return n;
+}
+
+Node Node::map() {
+  Node n;
+  n.type = Type::map;
+  return n;
+}
+
+Node& Node::add(std::string key, Node value) {
+  type = Type::map;
+  key_pos.push_back(value.pos);
+  entries.emplace_back(std::move(key), std::move(value));
+  return entries.back().second;
+}
+
+namespace {
+
+SourcePos position(const YAML::Mark& mark, const std::string& file) {
+  if (mark.is_null()) return SourcePos{file, 0, 0};
+  return SourcePos{file, mark.line + 1, mark.column + 1};
+}
+
+Node convert(const YAML::Node& y, const std::string& file, const std::string& dir, const std::string& path) {
+  Node n;
+  n.pos = position(y.Mark(), file);
+  n.dir = dir;
+  switch (y.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      n.type = Node::Type::null;
+      break;
+    case YAML::NodeType::Scalar:
+      n.type = Node::Type::scalar;
+      n.text = y.Scalar();
+      n.quoted = y.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence: {
+      n.type = Node::Type::list;
+      size_t index = 0;
+      for (const auto& item : y)
+        n.items.push_back(convert(item, file, dir, path + (path.empty() ? "" : ".") + std::to_string(index++)));
+      break;
+    }
+    case YAML::NodeType::Map:
+      n.type = Node::Type::map;
+      for (const auto& kv : y) {
+        SourcePos key_pos = position(kv.first.Mark(), file);
+        if (!kv.first.IsScalar())
+          throw InputError(key_pos, path, "map keys must be plain names, not lists or maps");
+        std::string key = kv.first.Scalar();
+        std::string child_path = path.empty() ? key : path + "." + key;
+        if (n.find(key))
+          throw InputError(key_pos, child_path, "duplicate key '" + key + "' (each key may appear once in a map)");
+        n.entries.emplace_back(key, convert(kv.second, file, dir, child_path));
+        n.key_pos.push_back(key_pos);
+      }
+      break;
+  }
+  return n;
+}
+
+bool plain_key(const std::string& key) {
+  if (key.empty()) return false;
+  static const char* reserved[] = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+                                   "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "n"};
+  for (const char* word : reserved)
+    if (key == word) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_')) return false;
+  for (char c : key)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  return true;
+}
+
+std::string quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string key_text(const std::string& key) { return plain_key(key) ? key : quote(key); }
+
+std::string scalar_text(const Node& n) {
+  if (n.is_null()) return "null";
+  return n.quoted ? quote(n.text) : n.text;
+}
+
+bool flowable(const Node& n, int depth) {
+  if (n.is_scalar() || n.is_null()) return true;
+  if (depth >= 2) return false;
+  if (n.is_list()) {
+    for (const auto& item : n.items)
+      if (!flowable(item, depth + 1)) return false;
+  } else {
+    for (const auto& [k, v] : n.entries)
+      if (!flowable(v, depth + 1)) return false;
+  }
+  return true;
+}
+
+std::string flow(const Node& n) {
+  if (n.is_scalar() || n.is_null()) return scalar_text(n);
+  std::string out;
+  if (n.is_list()) {
+    out = "[";
+    for (size_t i = 0; i < n.items.size(); ++i) out += (i ? ", " : "") + flow(n.items[i]);
+    return out + "]";
+  }
+  out = "{";
+  for (size_t i = 0; i < n.entries.size(); ++i)
+    out += (i ? ", " : "") + key_text(n.entries[i].first) + ": " + flow(n.entries[i].second);
+  return out + "}";
+}
+
+constexpr size_t kMaxFlowWidth = 110;
+
+void write_block(const Node& n, int indent, std::string& out);
+
+// A value after "key:" or "- ": inline when it fits on one line, else a nested block.
+void write_value(const Node& v, int indent, std::string& out, size_t used_width) {
+  if (v.is_scalar() || v.is_null() || ((v.is_list() ? v.items.empty() : v.entries.empty()))) {
+    out += ' ';
+    out += flow(v);
+    out += '\n';
+    return;
+  }
+  if (flowable(v, 0)) {
+    std::string text = flow(v);
+    if (used_width + 1 + text.size() <= kMaxFlowWidth) {
+      out += " " + text + "\n";
+      return;
+    }
+  }
+  out += "\n";
+  write_block(v, indent + 2, out);
+}
+
+void write_block(const Node& n, int indent, std::string& out) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  if (n.is_map()) {
+    for (const auto& [k, v] : n.entries) {
+      std::string head = pad + key_text(k) + ":";
+      out += head;
+      write_value(v, indent, out, head.size());
+    }
+  } else if (n.is_list()) {
+    for (const auto& item : n.items) {
+      if (item.is_map() && !item.entries.empty() &&
+          !(flowable(item, 0) && flow(item).size() + static_cast<size_t>(indent) + 2 <= kMaxFlowWidth)) {
+        std::string block;
+        write_block(item, indent + 2, block);
+        out += pad + "- " + block.substr(static_cast<size_t>(indent) + 2);
+      } else {
+        out += pad + "-";
+        write_value(item, indent, out, pad.size() + 1);
+      }
+    }
+  } else {
+    out += pad + scalar_text(n) + "\n";
+  }
+}
+
+}  // namespace
+
+Node parse_yaml(const std::string& text, const std::string& file, const std::string& dir, bool empty_is_map) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(position(e.mark, file), "", "malformed YAML: " + e.msg);
+  }
+  Node n = convert(root, file, dir, "");
+  if (n.is_null() && empty_is_map) {  // an empty document is an empty map
+    n.type = Node::Type::map;
+    n.pos = SourcePos{file, 1, 1};
+  }
+  return n;
+}
+
+void merge_into(Node& base, const Node& over) {
+  if (!base.is_map() || !over.is_map()) {
+    base = over;
+    return;
+  }
+  for (size_t i = 0; i < over.entries.size(); ++i) {
+    const auto& [key, value] = over.entries[i];
+    if (Node* existing = base.find(key)) {
+      merge_into(*existing, value);
+      for (size_t j = 0; j < base.entries.size(); ++j)
+        if (base.entries[j].first == key && i < over.key_pos.size()) base.key_pos[j] = over.key_pos[i];
+    } else {
+      base.entries.emplace_back(key, value);
+      base.key_pos.push_back(i < over.key_pos.size() ? over.key_pos[i] : value.pos);
+    }
+  }
+}
+
+std::string to_yaml_text(const Node& root) {
+  std::string out;
+  write_block(root, 0, out);
+  return out;
+}
+
+std::string to_flow_text(const Node& node) { return flow(node); }
+
+}  // namespace commsim::scenario_detail

@@ -1,0 +1,175 @@
+// Cross-section checks of a read Scenario: required keys, shares that sum to 1, and references between
+// sections (service -> role, rule -> role, community -> district, shock -> service/role/community).
+// Value-level checks (types, ranges, enum values, age bands) are done while reading (schema.cpp).
+#include <cmath>
+#include <set>
+
+#include "sim/scenario/schema.hpp"
+
+namespace commsim::scenario_detail {
+
+namespace {
+
+constexpr double kSumTolerance = 1e-6;
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    if (dot == std::string::npos) dot = path.size();
+    parts.push_back(path.substr(start, dot - start));
+    start = dot + 1;
+  }
+  return parts;
+}
+
+std::string names_of(const std::vector<std::string>& names) {
+  if (names.empty()) return "(none defined)";
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+// "not a role" errors: name what is defined and suggest the closest.
+[[noreturn]] void missing_reference(const Node& root, const std::string& path, const std::string& value,
+                                    const std::string& what, const std::vector<std::string>& defined) {
+  std::string near = closest(value, defined);
+  throw InputError(position_of(root, path), path,
+                   "'" + value + "' is not a " + what + "; defined: " + names_of(defined) +
+                       (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+}
+
+void check_sum(const Node& root, const std::string& path, double sum, const std::string& what) {
+  if (std::fabs(sum - 1.0) > kSumTolerance)
+    throw InputError(position_of(root, path), path,
+                     what + " must sum to 1 (tolerance 1e-6), got " + format_number(sum));
+}
+
+}  // namespace
+
+SourcePos position_of(const Node& root, const std::string& path) {
+  const Node* node = &root;
+  SourcePos best = root.pos;
+  for (const auto& part : split_path(path)) {
+    const Node* next = nullptr;
+    if (node->is_map()) {
+      next = node->find(part);
+      if (next && !next->pos.file.empty()) best = next->pos;
+    } else if (node->is_list()) {
+      size_t index = 0;
+      bool digits = !part.empty();
+      for (char c : part) digits = digits && c >= '0' && c <= '9';
+      if (digits) index = std::stoul(part);
+      if (digits && index < node->items.size()) next = &node->items[index];
+      if (next && !next->pos.file.empty()) best = next->pos;
+    }
+    if (!next) break;
+    node = next;
+  }
+  return best;
+}
+
+void validate_scenario(const Scenario& s, const Node& root) {
+  // Required content of a minimal scenario.
+  if (s.population.household_size_shares.empty())
+    throw InputError(position_of(root, "population.household_size_shares"), "population.household_size_shares",
+                     "required: a list of shares of households by size (1, 2, ..., N+ persons) summing to 1");
+  check_sum(root, "population.household_size_shares",
+            [&] { double t = 0; for (double v : s.population.household_size_shares) t += v; return t; }(),
+            "household size shares");
+  if (s.population.age_shares.empty())
+    throw InputError(position_of(root, "population.age_shares"), "population.age_shares",
+                     "required: a list of {from, to, value} age bands whose values sum to 1");
+  check_sum(root, "population.age_shares",
+            [&] { double t = 0; for (const auto& b : s.population.age_shares) t += b.value; return t; }(),
+            "age shares");
+  if (s.staffing.roles.empty())
+    throw InputError(position_of(root, "staffing.roles"), "staffing.roles", "required: at least one role (a map name: {...})");
+  if (s.services.empty())
+    throw InputError(position_of(root, "services"), "services", "required: at least one service (a map name: {...})");
+
+  // Districts and communities.
+  std::vector<std::string> districts;
+  for (size_t i = 0; i < s.city.districts.size(); ++i) {
+    const auto& d = s.city.districts[i];
+    for (const auto& seen : districts)
+      if (seen == d.name)
+        throw InputError(position_of(root, "city.districts." + std::to_string(i) + ".name"),
+                         "city.districts." + std::to_string(i) + ".name", "duplicate district name '" + d.name + "'");
+    districts.push_back(d.name);
+  }
+  const bool explicit_communities = !s.city.communities.empty();
+  if (explicit_communities && s.city.generator.communities > 0)
+    throw InputError(position_of(root, "city.generator.communities"), "city.generator.communities",
+                     "give either explicit communities (city.communities / city.communities_file) or "
+                     "generator.communities > 0, not both");
+  if (!explicit_communities && s.city.generator.communities == 0)
+    throw InputError(position_of(root, "city.communities"), "city.communities",
+                     "no communities: give city.communities, city.communities_file or city.generator.communities > 0");
+  std::set<std::string> community_names;
+  for (size_t i = 0; i < s.city.communities.size(); ++i) {
+    const auto& c = s.city.communities[i];
+    const std::string path = "city.communities." + std::to_string(i);
+    if (!community_names.insert(c.name).second)
+      throw InputError(position_of(root, path + ".name"), path + ".name",
+                       "duplicate community name '" + c.name + "' (names must be unique)");
+    bool known = false;
+    for (const auto& d : districts) known = known || d == c.district;
+    if (!known) missing_reference(root, path + ".district", c.district, "district in city.districts", districts);
+  }
+
+  // Services -> roles and facility uses.
+  std::vector<std::string> roles, services, uses;
+  for (const auto& r : s.staffing.roles) roles.push_back(r.name);
+  for (const auto& v : s.services) services.push_back(v.name);
+  for (const auto& u : s.facility.uses) uses.push_back(u.name);
+  auto contains = [](const std::vector<std::string>& list, const std::string& name) {
+    for (const auto& x : list)
+      if (x == name) return true;
+    return false;
+  };
+  for (const auto& v : s.services) {
+    const std::string path = "services." + v.name;
+    if (!contains(roles, v.role)) missing_reference(root, path + ".role", v.role, "role in staffing.roles", roles);
+    if (!v.facility_use.empty() && !contains(uses, v.facility_use))
+      missing_reference(root, path + ".facility_use", v.facility_use, "facility use in facility.uses", uses);
+  }
+
+  // Staffing rules -> roles and services.
+  for (const auto& r : s.staffing.rules) {
+    const std::string path = "staffing.rules." + r.role;
+    if (!contains(roles, r.role)) missing_reference(root, path, r.role, "role in staffing.roles", roles);
+    if (r.rule == StaffingRuleKind::per_client && !contains(services, r.client_service))
+      missing_reference(root, path + ".client_service", r.client_service, "service in services", services);
+  }
+  const auto& committee_role = s.staffing.committee.serves_as_role;
+  if (!committee_role.empty() && !contains(roles, committee_role))
+    missing_reference(root, "staffing.committee.serves_as_role", committee_role,
+                      "role in staffing.roles (or \"\" for no committee capacity)", roles);
+
+  // Facility uses.
+  if (!s.facility.uses.empty()) {
+    double total = 0;
+    for (const auto& u : s.facility.uses) total += u.share;
+    check_sum(root, "facility.uses", total, "facility use shares");
+  }
+
+  // Shocks -> services, roles, communities.
+  for (size_t i = 0; i < s.shocks.size(); ++i) {
+    const auto& k = s.shocks[i];
+    const std::string path = "shocks." + std::to_string(i);
+    if (!k.service.empty() && !contains(services, k.service))
+      missing_reference(root, path + ".service", k.service, "service in services", services);
+    if (!k.role.empty() && !contains(roles, k.role))
+      missing_reference(root, path + ".role", k.role, "role in staffing.roles", roles);
+    if (explicit_communities)
+      for (size_t j = 0; j < k.communities.size(); ++j)
+        if (!community_names.count(k.communities[j]))
+          missing_reference(root, path + ".communities." + std::to_string(j), k.communities[j],
+                            "community in city.communities",
+                            std::vector<std::string>(community_names.begin(), community_names.end()));
+  }
+}
+
+}  // namespace commsim::scenario_detail
