@@ -48,6 +48,17 @@ std::string hdf5_error_detail() {
   };
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &innermost);
   H5Eclear2(H5E_DEFAULT);
+  // System errors carry "... errno = 28, error message = 'No space left on device', buf = ...":
+  // keep just the message.
+  const std::string marker = "error message = '";
+  const size_t at = innermost.find(marker);
+  if (at != std::string::npos) {
+    const size_t begin = at + marker.size();
+    const size_t end = innermost.find('\'', begin);
+    if (end != std::string::npos) innermost = innermost.substr(begin, end - begin);
+  }
+  for (char& ch : innermost)
+    if (ch == '\n') ch = ' ';
   constexpr size_t kMaxDetail = 400;
   if (innermost.size() > kMaxDetail) innermost = innermost.substr(0, kMaxDetail) + "...";
   return innermost;

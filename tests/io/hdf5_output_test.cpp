@@ -684,3 +684,32 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
                 << static_cast<double>(fs::file_size(dir.file("perf.h5"))) / 1e6 << " MB");
   CHECK(seconds < 10.0);
 }
+
+TEST_CASE("HDF5 output: a full disk becomes RuntimeFailure naming the file", "[hdf5][.enospc]") {
+  // Hidden: needs a small file system, e.g. as root
+  //   mount -t tmpfs -o size=64k tmpfs /tmp/tinyfs && COMMSIM_SMALL_FS_DIR=/tmp/tinyfs commsim_tests "[.enospc]"
+  const char* small_fs = std::getenv("COMMSIM_SMALL_FS_DIR");
+  if (!small_fs) {
+    WARN("COMMSIM_SMALL_FS_DIR not set; skipped");
+    return;
+  }
+  const std::string path = (fs::path(small_fs) / "full.h5").string();
+  RunResult run = make_run();
+  run.daily.resize(365, 2, 2, 2, true);
+  std::mt19937 rng(7);
+  for (auto& v : run.daily.demand) v = static_cast<uint32_t>(rng());
+  for (auto& v : run.daily.wait_mean_min) v = static_cast<float>(rng());
+  std::string message;
+  try {
+    Hdf5Output out(path, true);
+    for (int r = 0; r < 20; ++r) out.write_run("/runs/r" + std::to_string(r), run);
+    out.commit();
+  } catch (const RuntimeFailure& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find(path + ".partial") != std::string::npos);
+  CHECK(message.find("No space left on device") != std::string::npos);
+  CHECK_FALSE(fs::exists(path));
+  CHECK_FALSE(fs::exists(path + ".partial"));
+}
