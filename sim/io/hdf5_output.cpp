@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,10 +65,40 @@ std::string hdf5_error_detail() {
   return innermost;
 }
 
-[[noreturn]] void fail(const std::string& file, const std::string& what) {
-  std::string message = "HDF5 output '" + file + "': cannot " + what;
+// Where HDF5 calls go: the file's name for messages and, for the writer, its open file, so that a
+// failure can make the file safe to close (see abandon()).
+struct Sink {
+  std::string name;
+  hid_t file = -1;  // the writer's file; -1 for readers
+  bool broken = false;
+  Sink(std::string name_) : name(std::move(name_)) {}  // NOLINT: readers pass a path
+};
+
+// After a failed write (no space, I/O error), HDF5 1.10 cannot close the file cleanly: each
+// object whose close fails to flush leaves a dangling identifier, and the library then crashes at
+// exit. The partial file is being abandoned anyway, so point its descriptor at an anonymous
+// in-memory file: the closes that follow write their cached metadata there and succeed. (Reads
+// of earlier data would see zeros, but closing only writes; raw data is never cached, see
+// write_dataset.)
+void abandon(Sink& sink) {
+  if (sink.broken || sink.file < 0) return;
+  sink.broken = true;
+  void* handle = nullptr;
+  H5Eclear2(H5E_DEFAULT);
+  if (H5Fget_vfd_handle(sink.file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) return;
+  const int fd = *static_cast<int*>(handle);
+  const int scratch = ::memfd_create("commsim-abandoned-output", MFD_CLOEXEC);
+  if (scratch < 0) return;
+  ::dup2(scratch, fd);
+  ::close(scratch);
+  H5Eclear2(H5E_DEFAULT);
+}
+
+[[noreturn]] void fail(const Sink& file, const std::string& what) {
+  std::string message = "HDF5 output '" + file.name + "': cannot " + what;
   const std::string detail = hdf5_error_detail();
   if (!detail.empty()) message += " (" + detail + ")";
+  abandon(const_cast<Sink&>(file));
   throw RuntimeFailure(message);
 }
 
@@ -113,14 +144,14 @@ class Handle {
 };
 
 // Checked constructors of handles: throw naming `file` and `what` on failure.
-Handle checked(hid_t id, Handle::Closer closer, const std::string& file, const std::string& what) {
+Handle checked(hid_t id, Handle::Closer closer, const Sink& file, const std::string& what) {
   if (id < 0) fail(file, what);
   return Handle(id, closer);
 }
-void check(herr_t status, const std::string& file, const std::string& what) {
+void check(herr_t status, const Sink& file, const std::string& what) {
   if (status < 0) fail(file, what);
 }
-void close_checked(Handle& handle, const std::string& file, const std::string& what) {
+void close_checked(Handle& handle, const Sink& file, const std::string& what) {
   check(handle.close(), file, what);
 }
 
@@ -164,29 +195,29 @@ struct H5Types<double> {
 };
 
 // Variable-length UTF-8 string type (owned).
-Handle vlen_string_type(const std::string& file) {
+Handle vlen_string_type(const Sink& file) {
   Handle type = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, "create a string type");
   check(H5Tset_size(type, H5T_VARIABLE), file, "create a string type");
   check(H5Tset_cset(type, H5T_CSET_UTF8), file, "create a string type");
   return type;
 }
 
-Handle scalar_space(const std::string& file) {
+Handle scalar_space(const Sink& file) {
   return checked(H5Screate(H5S_SCALAR), H5Sclose, file, "create a dataspace");
 }
 
-Handle simple_space(const std::vector<hsize_t>& dims, const std::string& file) {
+Handle simple_space(const std::vector<hsize_t>& dims, const Sink& file) {
   return checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, file,
                  "create a dataspace");
 }
 
-void delete_attribute_if_present(hid_t obj, const char* name, const std::string& file) {
+void delete_attribute_if_present(hid_t obj, const char* name, const Sink& file) {
   const htri_t exists = H5Aexists(obj, name);
   if (exists < 0) fail(file, std::string("query attribute '") + name + "'");
   if (exists > 0) check(H5Adelete(obj, name), file, std::string("replace attribute '") + name + "'");
 }
 
-void write_string_attribute(hid_t obj, const char* name, const std::string& value, const std::string& file) {
+void write_string_attribute(hid_t obj, const char* name, const std::string& value, const Sink& file) {
   delete_attribute_if_present(obj, name, file);
   Handle type = vlen_string_type(file);
   Handle space = scalar_space(file);
@@ -198,7 +229,7 @@ void write_string_attribute(hid_t obj, const char* name, const std::string& valu
 }
 
 template <class T>
-void write_scalar_attribute(hid_t obj, const char* name, T value, const std::string& file) {
+void write_scalar_attribute(hid_t obj, const char* name, T value, const Sink& file) {
   delete_attribute_if_present(obj, name, file);
   Handle space = scalar_space(file);
   const std::string what = std::string("write attribute '") + name + "'";
@@ -214,14 +245,14 @@ struct Meta {
   const char* description;
 };
 
-void annotate(hid_t dataset, const Meta& meta, const std::string& file) {
+void annotate(hid_t dataset, const Meta& meta, const Sink& file) {
   write_string_attribute(dataset, "units", meta.units, file);
   write_string_attribute(dataset, "description", meta.description, file);
 }
 
 // Dataset creation property list: chunked + shuffle + gzip(1) when `chunk` is given and no
 // dimension is empty; contiguous otherwise.
-Handle dataset_plist(const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk, const std::string& file,
+Handle dataset_plist(const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk, const Sink& file,
                      const std::string& what) {
   Handle dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file, what);
   // No modification times in object headers: the same results give byte-identical files.
@@ -238,13 +269,17 @@ Handle dataset_plist(const std::vector<hsize_t>& dims, const std::vector<hsize_t
 
 template <class T>
 void write_dataset(hid_t loc, const char* name, const std::vector<hsize_t>& dims, const T* data, const Meta& meta,
-                   const std::string& file, const std::vector<hsize_t>& chunk = {}) {
+                   const Sink& file, const std::vector<hsize_t>& chunk = {}) {
   static_assert(std::is_arithmetic_v<T>);
   const std::string what = std::string("write dataset '") + name + "'";
   Handle space = simple_space(dims, file);
   Handle dcpl = dataset_plist(dims, chunk, file, what);
-  Handle dset = checked(H5Dcreate2(loc, name, H5Types<T>::file(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                        H5Dclose, file, what);
+  // No chunk cache: whole chunks go to the file inside H5Dwrite, so that closing the dataset
+  // writes no raw data and cannot fail for lack of space (see abandon()).
+  Handle dapl = checked(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, file, what);
+  check(H5Pset_chunk_cache(dapl, 0, 0, 1.0), file, what);
+  Handle dset = checked(H5Dcreate2(loc, name, H5Types<T>::file(), space, H5P_DEFAULT, dcpl, dapl), H5Dclose, file,
+                        what);
   hsize_t count = 1;
   for (hsize_t d : dims) count *= d;
   if (count > 0) check(H5Dwrite(dset, H5Types<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, what);
@@ -254,12 +289,12 @@ void write_dataset(hid_t loc, const char* name, const std::vector<hsize_t>& dims
 
 template <class T>
 void write_vector(hid_t loc, const char* name, const std::vector<T>& values, const Meta& meta,
-                  const std::string& file) {
+                  const Sink& file) {
   write_dataset(loc, name, {values.size()}, values.data(), meta, file);
 }
 
 void write_strings(hid_t loc, const char* name, const std::vector<std::string>& values, const char* description,
-                   const std::string& file) {
+                   const Sink& file) {
   const std::string what = std::string("write dataset '") + name + "'";
   Handle type = vlen_string_type(file);
   Handle space = simple_space({values.size()}, file);
@@ -273,7 +308,7 @@ void write_strings(hid_t loc, const char* name, const std::vector<std::string>& 
   close_checked(dset, file, what);
 }
 
-Handle create_group(hid_t loc, const std::string& name, const std::string& file) {
+Handle create_group(hid_t loc, const std::string& name, const Sink& file) {
   Handle lcpl = checked(H5Pcreate(H5P_LINK_CREATE), H5Pclose, file, "create group '" + name + "'");
   check(H5Pset_create_intermediate_group(lcpl, 1), file, "create group '" + name + "'");
   Handle gcpl = checked(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file, "create group '" + name + "'");
@@ -291,11 +326,11 @@ std::vector<T> column(const std::vector<S>& rows, F field) {
   return out;
 }
 
-void require(bool condition, const std::string& file, const std::string& message) {
-  if (!condition) throw RuntimeFailure("HDF5 output '" + file + "': inconsistent run result: " + message);
+void require(bool condition, const Sink& file, const std::string& message) {
+  if (!condition) throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + message);
 }
 
-void validate(const RunResult& run, const std::string& file) {
+void validate(const RunResult& run, const Sink& file) {
   const size_t communities = run.communities.size();
   const size_t services = run.service_names.size();
   const size_t roles = run.role_names.size();
@@ -340,7 +375,7 @@ void validate(const RunResult& run, const std::string& file) {
   }
 }
 
-void write_communities(hid_t run_group, const RunResult& run, const std::string& file) {
+void write_communities(hid_t run_group, const RunResult& run, const Sink& file) {
   Handle g = create_group(run_group, "communities", file);
   const auto& cs = run.communities;
   const hsize_t n = cs.size();
@@ -439,7 +474,7 @@ void write_communities(hid_t run_group, const RunResult& run, const std::string&
                {"1", "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"}, file);
 }
 
-void write_totals(hid_t run_group, const RunResult& run, const std::string& file) {
+void write_totals(hid_t run_group, const RunResult& run, const Sink& file) {
   Handle g = create_group(run_group, "totals", file);
   const hsize_t n = run.communities.size(), services = run.service_names.size(), roles = run.role_names.size();
   const auto& st = run.service_totals;
@@ -495,7 +530,7 @@ void write_totals(hid_t run_group, const RunResult& run, const std::string& file
            {"minutes", "worker minutes reserved for enrolment services (staff ratio)"});
 }
 
-void write_citywide(hid_t run_group, const RunResult& run, const std::string& file) {
+void write_citywide(hid_t run_group, const RunResult& run, const Sink& file) {
   Handle g = create_group(run_group, "citywide/services", file);
   const auto& cw = run.citywide;
   write_strings(g, "name", column<std::string>(cw, [](const CitywideService& s) { return s.name; }), "service name",
@@ -553,7 +588,7 @@ void write_citywide(hid_t run_group, const RunResult& run, const std::string& fi
   rf("pay_yuan", [](const CitywideRole& x) { return x.pay_yuan; }, {"yuan", "staff pay over the run"});
 }
 
-void write_daily(hid_t run_group, const RunResult& run, const std::string& file) {
+void write_daily(hid_t run_group, const RunResult& run, const Sink& file) {
   const DailyRecords& d = run.daily;
   Handle g = create_group(run_group, "daily", file);
   const hsize_t n = static_cast<hsize_t>(d.communities), days = static_cast<hsize_t>(d.days);
@@ -583,7 +618,7 @@ void write_daily(hid_t run_group, const RunResult& run, const std::string& file)
   r("overtime_min", d.overtime_min, {"minutes", "worker minutes beyond the shift that day"});
 }
 
-void write_histograms(hid_t run_group, const RunResult& run, const std::string& file) {
+void write_histograms(hid_t run_group, const RunResult& run, const Sink& file) {
   const hsize_t services = run.wait_hist.size(), bins = WaitHistogram::kBins;
   std::vector<uint64_t> counts;
   counts.reserve(services * bins);
@@ -622,12 +657,12 @@ Handle open_for_reading(const std::string& path) {
                  "open the file (it may be cut short)");
 }
 
-std::string read_string_attribute(hid_t obj, const char* name, const std::string& file) {
+std::string read_string_attribute(hid_t obj, const char* name, const Sink& file) {
   const std::string what = std::string("read attribute '") + name + "'";
   Handle attr = checked(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, file, what);
   Handle type = checked(H5Aget_type(attr), H5Tclose, file, what);
   if (H5Tget_class(type) != H5T_STRING)
-    throw RuntimeFailure("HDF5 output '" + file + "': attribute '" + name + "' is not a string");
+    throw RuntimeFailure("HDF5 output '" + file.name + "': attribute '" + name + "' is not a string");
   const htri_t variable = H5Tis_variable_str(type);
   if (variable < 0) fail(file, what);
   if (variable > 0) {
@@ -648,7 +683,7 @@ std::string read_string_attribute(hid_t obj, const char* name, const std::string
 }
 
 template <class T>
-std::vector<T> read_vector(hid_t loc, const std::string& name, const std::string& file) {
+std::vector<T> read_vector(hid_t loc, const std::string& name, const Sink& file) {
   const std::string what = "read dataset '" + name + "'";
   Handle dset = checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, what);
   Handle space = checked(H5Dget_space(dset), H5Sclose, file, what);
@@ -659,7 +694,7 @@ std::vector<T> read_vector(hid_t loc, const std::string& name, const std::string
   return out;
 }
 
-std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& file) {
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const Sink& file) {
   const std::string what = "read dataset '" + name + "'";
   Handle dset = checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, what);
   Handle space = checked(H5Dget_space(dset), H5Sclose, file, what);
@@ -696,12 +731,18 @@ void require_complete(hid_t file_id, const std::string& path) {
 // ------------------------------------------------------------------------------------ writer
 
 struct Hdf5Output::Impl {
+  Sink sink;
   Handle file;
   bool committed = false;
+  explicit Impl(const std::string& partial) : sink(partial) {}
+  void require_usable() const {
+    if (sink.broken) throw RuntimeFailure("HDF5 output '" + sink.name + "': unusable after an earlier failure");
+    if (!file.valid()) throw RuntimeFailure("HDF5 output '" + sink.name + "': already committed");
+  }
 };
 
 Hdf5Output::Hdf5Output(const std::string& path, bool force)
-    : impl_(std::make_unique<Impl>()), path_(path), partial_path_(path + ".partial") {
+    : impl_(std::make_unique<Impl>(path + ".partial")), path_(path), partial_path_(path + ".partial") {
   silence_hdf5_errors();
   if (path.empty()) throw InputError(SourcePos{}, "output", "the output path is empty");
   std::error_code ec;
@@ -721,38 +762,64 @@ Hdf5Output::Hdf5Output(const std::string& path, bool force)
     throw InputError(SourcePos{}, "output", partial_path_ + " is a directory");
   fs::remove(partial_path_, ec);  // a stale partial file from an earlier crash
 
-  Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, partial_path_, "create the file");
+  Sink& sink = impl_->sink;
+  Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, sink, "create the file");
   // Closing the file closes every object still open in it (error paths leave none dangling).
-  check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), partial_path_, "create the file");
-  impl_->file = checked(H5Fcreate(partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
-                        partial_path_, "create the file");
-  // Identify the format from the start, so even a partial file says what it is.
-  write_string_attribute(impl_->file, "format", kFormatName, partial_path_);
-  write_scalar_attribute<int32_t>(impl_->file, "format_version", kFormatVersion, partial_path_);
+  check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), sink, "create the file");
+  // No sieve buffer: contiguous datasets go to the file inside H5Dwrite, not at close (we always
+  // write whole datasets in one call, so the buffer would only add a copy).
+  check(H5Pset_sieve_buf_size(fapl, 0), sink, "create the file");
+  const hid_t created = H5Fcreate(partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (created < 0) {
+    const std::string detail = hdf5_error_detail();
+    fs::remove(partial_path_, ec);
+    throw RuntimeFailure("HDF5 output '" + partial_path_ + "': cannot create the file" +
+                         (detail.empty() ? "" : " (" + detail + ")"));
+  }
+  impl_->file = Handle(created, H5Fclose);
+  sink.file = impl_->file;
+  try {
+    // Identify the format from the start, so even a partial file says what it is.
+    write_string_attribute(impl_->file, "format", kFormatName, sink);
+    write_scalar_attribute<int32_t>(impl_->file, "format_version", kFormatVersion, sink);
+  } catch (...) {
+    impl_->file.reset();
+    fs::remove(partial_path_, ec);
+    throw;
+  }
 }
 
 Hdf5Output::~Hdf5Output() {
   if (!impl_ || impl_->committed) return;
-  impl_->file.reset();  // errors ignored: the file is being thrown away
+  abandon(impl_->sink);  // nothing more needs to reach the disk
+  if (impl_->file.valid()) {
+    // HDF5 1.10 can be left mid-flush by a failed write ("slist already enabled"), which makes
+    // H5Fclose fail and leave a dangling identifier. A full flush (into the abandoned file) either
+    // succeeds or resets that state; then the close succeeds.
+    H5Fflush(impl_->file, H5F_SCOPE_GLOBAL);
+    H5Eclear2(H5E_DEFAULT);
+  }
+  impl_->file.reset();
   std::error_code ec;
   fs::remove(partial_path_, ec);
 }
 
 void Hdf5Output::write_provenance(const Provenance& p) {
-  if (!impl_->file.valid()) throw RuntimeFailure("HDF5 output '" + partial_path_ + "': already committed or closed");
+  impl_->require_usable();
   const hid_t f = impl_->file;
-  write_string_attribute(f, "scenario_name", p.scenario_name, partial_path_);
-  write_string_attribute(f, "scenario_yaml", p.scenario_yaml, partial_path_);
-  write_string_attribute(f, "scenario_file", p.scenario_file, partial_path_);
-  write_scalar_attribute<uint64_t>(f, "seed", p.seed, partial_path_);
-  write_string_attribute(f, "version", p.version, partial_path_);
-  write_string_attribute(f, "git_commit", p.git_commit, partial_path_);
-  write_string_attribute(f, "command_line", p.command_line, partial_path_);
+  const Sink& sink = impl_->sink;
+  write_string_attribute(f, "scenario_name", p.scenario_name, sink);
+  write_string_attribute(f, "scenario_yaml", p.scenario_yaml, sink);
+  write_string_attribute(f, "scenario_file", p.scenario_file, sink);
+  write_scalar_attribute<uint64_t>(f, "seed", p.seed, sink);
+  write_string_attribute(f, "version", p.version, sink);
+  write_string_attribute(f, "git_commit", p.git_commit, sink);
+  write_string_attribute(f, "command_line", p.command_line, sink);
 }
 
 void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
-  if (!impl_->file.valid()) throw RuntimeFailure("HDF5 output '" + partial_path_ + "': already committed or closed");
-  const std::string& file = partial_path_;
+  impl_->require_usable();
+  const Sink& file = impl_->sink;
   validate(run, file);
   Handle g = create_group(impl_->file, group, file);
 
@@ -782,10 +849,13 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
 }
 
 void Hdf5Output::commit() {
-  if (!impl_->file.valid()) throw RuntimeFailure("HDF5 output '" + partial_path_ + "': already committed or closed");
-  write_scalar_attribute<int32_t>(impl_->file, "complete", 1, partial_path_);
-  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), partial_path_, "flush the file");
-  close_checked(impl_->file, partial_path_, "close the file");
+  impl_->require_usable();
+  const Sink& sink = impl_->sink;
+  write_scalar_attribute<int32_t>(impl_->file, "complete", 1, sink);
+  // Flush while the file is still open: if it fails, the close below happens on the abandoned file.
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), sink, "flush the file");
+  close_checked(impl_->file, sink, "close the file");
+  impl_->sink.file = -1;
   // Make the bytes durable before the name says the file is finished.
   const int fd = ::open(partial_path_.c_str(), O_RDONLY);
   if (fd < 0 || ::fsync(fd) != 0) {
