@@ -493,7 +493,15 @@ Field<S> hourly(std::string key, std::array<double, 24> S::*m, std::string meani
 template <class S, class T>
 Field<S> section(std::string key, T S::*m, std::function<const Schema<T>&()> schema, std::string meaning) {
   auto f = make<S>(std::move(key), "map", "", "keys below", std::move(meaning));
-  f.read = [m, schema](S& s, const Node& n, const Path& p) { schema().read(s.*m, n, p); };
+  f.read = [m, schema](S& s, const Node& n, const Path& p) {
+    if (n.is_null()) {  // "section:" with every key commented out: all defaults
+      Node empty = Node::map();
+      empty.pos = n.pos;
+      schema().read(s.*m, empty, p);
+    } else {
+      schema().read(s.*m, n, p);
+    }
+  };
   f.write = [m, schema](const S& s) -> std::optional<Node> { return schema().write(s.*m); };
   f.nested_doc = [schema](std::vector<DocRow>& rows, const std::string& prefix) { schema().doc(rows, prefix + "."); };
   return f;

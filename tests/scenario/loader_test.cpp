@@ -239,6 +239,14 @@ TEST_CASE("doubles round-trip exactly and odd names are quoted", "[loader]") {
   CHECK(scenario_to_yaml(again) == s.resolved_yaml);
 }
 
+TEST_CASE("an empty section keeps its defaults; null values of scalars are refused", "[loader]") {
+  Scenario s = load_scenario_text(kMinimal + "travel:\nsizing:\n", "m.yaml", ".");
+  CHECK(s.travel.detour_factor == 1.3);
+  CHECK(s.sizing.upper == 5000);
+  expect_error(over_minimal("run:\n  days:\n"), "run.days", 3, "got nothing");
+  expect_error(over_minimal("servics:\n  admin: {}\n"), "servics", 2, "did you mean 'services'?");
+}
+
 TEST_CASE("precedence: defaults < base < file < --set in order", "[loader]") {
   TempDir dir;
   dir.write("base.yaml", kMinimal + "run: {days: 100, seed: 5}\n");
