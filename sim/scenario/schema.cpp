@@ -546,7 +546,13 @@ Field<S> named_map(std::string key, std::vector<T> S::*m, std::string T::*name_m
         if (name.empty()) throw InputError(n.key_pos[i], p, "names must not be empty");
         T item{};
         item.*name_member = name;
-        schema().read(item, value.is_null() ? Node::map() : value, join(p, name));
+        if (value.is_null()) {  // "name:" with no keys: all defaults
+          Node empty = Node::map();
+          empty.pos = value.pos;
+          schema().read(item, empty, join(p, name));
+        } else {
+          schema().read(item, value, join(p, name));
+        }
         values.push_back(std::move(item));
       }
     }

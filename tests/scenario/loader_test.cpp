@@ -244,6 +244,7 @@ TEST_CASE("an empty section keeps its defaults; null values of scalars are refus
   CHECK(s.travel.detour_factor == 1.3);
   CHECK(s.sizing.upper == 5000);
   expect_error(over_minimal("run:\n  days:\n"), "run.days", 3, "got nothing");
+  expect_error(over_minimal("services:\n  medical:\n"), "services.medical.rate_per_year", 3, "needs rate_per_year");
   expect_error(over_minimal("servics:\n  admin: {}\n"), "servics", 2, "did you mean 'services'?");
 }
 
