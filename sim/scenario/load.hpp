@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/error.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {

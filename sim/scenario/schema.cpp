@@ -36,6 +36,7 @@ std::string describe(const Node& n) {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string short_number(double v) {
+  if (v >= 18446744073709551615.0) return "18446744073709551615";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
@@ -51,6 +52,8 @@ struct Range {
     if (hi == kInf) return (lo_open ? "> " : ">= ") + short_number(lo);
     return (lo_open ? "(" : "[") + short_number(lo) + ", " + short_number(hi) + "]";
   }
+  // For messages: "in [0, 1]", ">= 0".
+  std::string phrase() const { return (text()[0] == '[' || text()[0] == '(' ? "in " : "") + text(); }
 };
 const Range kShare{0, 1};
 const Range kNonNegative{0, kInf};
@@ -72,15 +75,15 @@ std::optional<double> parse_double(std::string text) {
 double read_number(const Node& n, const Path& path, const Range& range) {
   std::optional<double> value;
   if (n.is_scalar() && !n.quoted) value = parse_double(n.text);
-  if (!value) fail(n, path, "expected a number " + range.text() + ", got " + describe(n));
-  if (!std::isfinite(*value)) fail(n, path, "must be a finite number " + range.text() + ", got " + describe(n));
-  if (!range.contains(*value)) fail(n, path, "must be " + range.text() + ", got " + n.text);
+  if (!value) fail(n, path, "expected a number " + range.phrase() + ", got " + describe(n));
+  if (!std::isfinite(*value)) fail(n, path, "must be a finite number " + range.phrase() + ", got " + describe(n));
+  if (!range.contains(*value)) fail(n, path, "must be " + range.phrase() + ", got " + n.text);
   return *value;
 }
 
 template <class T>
 T read_integer(const Node& n, const Path& path, const Range& range) {
-  const std::string what = "an integer " + range.text();
+  const std::string what = "an integer " + range.phrase();
   if (!n.is_scalar() || n.quoted) fail(n, path, "expected " + what + ", got " + describe(n));
   std::string text = n.text;
   bool negative = false;
@@ -94,12 +97,12 @@ T read_integer(const Node& n, const Path& path, const Range& range) {
     if (parse_double(n.text)) fail(n, path, "expected a whole number (" + what + "), got " + n.text);
     fail(n, path, "expected " + what + ", got " + describe(n));
   }
-  if (ec == std::errc::result_out_of_range) fail(n, path, "must be " + range.text() + ", got " + n.text);
+  if (ec == std::errc::result_out_of_range) fail(n, path, "must be " + range.phrase() + ", got " + n.text);
   long double value = negative ? -static_cast<long double>(magnitude) : static_cast<long double>(magnitude);
   if (value < static_cast<long double>(range.lo) || value > static_cast<long double>(range.hi) ||
       value < static_cast<long double>(std::numeric_limits<T>::min()) ||
       value > static_cast<long double>(std::numeric_limits<T>::max()))
-    fail(n, path, "must be " + range.text() + ", got " + n.text);
+    fail(n, path, "must be " + range.phrase() + ", got " + n.text);
   if constexpr (std::is_signed_v<T>)
     return negative ? static_cast<T>(-static_cast<long long>(magnitude)) : static_cast<T>(magnitude);
   else
@@ -296,7 +299,7 @@ Field<S> number_list(std::string key, std::vector<double> S::*m, Range range, st
   f.read = [m, range](S& s, const Node& n, const Path& p) {
     std::vector<double> values;
     if (!n.is_null()) {
-      expect_list(n, p, "a list of numbers " + range.text());
+      expect_list(n, p, "a list of numbers " + range.phrase());
       for (size_t i = 0; i < n.items.size(); ++i) values.push_back(read_number(n.items[i], join(p, std::to_string(i)), range));
     }
     s.*m = values;
@@ -490,7 +493,15 @@ Field<S> hourly(std::string key, std::array<double, 24> S::*m, std::string meani
 template <class S, class T>
 Field<S> section(std::string key, T S::*m, std::function<const Schema<T>&()> schema, std::string meaning) {
   auto f = make<S>(std::move(key), "map", "", "keys below", std::move(meaning));
-  f.read = [m, schema](S& s, const Node& n, const Path& p) { schema().read(s.*m, n, p); };
+  f.read = [m, schema](S& s, const Node& n, const Path& p) {
+    if (n.is_null()) {  // "section:" with every key commented out: all defaults
+      Node empty = Node::map();
+      empty.pos = n.pos;
+      schema().read(s.*m, empty, p);
+    } else {
+      schema().read(s.*m, n, p);
+    }
+  };
   f.write = [m, schema](const S& s) -> std::optional<Node> { return schema().write(s.*m); };
   f.nested_doc = [schema](std::vector<DocRow>& rows, const std::string& prefix) { schema().doc(rows, prefix + "."); };
   return f;
@@ -535,7 +546,13 @@ Field<S> named_map(std::string key, std::vector<T> S::*m, std::string T::*name_m
         if (name.empty()) throw InputError(n.key_pos[i], p, "names must not be empty");
         T item{};
         item.*name_member = name;
-        schema().read(item, value.is_null() ? Node::map() : value, join(p, name));
+        if (value.is_null()) {  // "name:" with no keys: all defaults
+          Node empty = Node::map();
+          empty.pos = value.pos;
+          schema().read(item, empty, join(p, name));
+        } else {
+          schema().read(item, value, join(p, name));
+        }
         values.push_back(std::move(item));
       }
     }
@@ -951,7 +968,7 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
         diagonal = up;
       }
     }
-    if (row[c.size()] < best_distance) {
+    if (row[c.size()] < best_distance && row[c.size()] < word.size()) {
       best_distance = row[c.size()];
       best = c;
     }

@@ -90,7 +90,9 @@ Node convert(const YAML::Node& y, const std::string& file, const std::string& di
         std::string child_path = path.empty() ? key : path + "." + key;
         if (n.find(key))
           throw InputError(key_pos, child_path, "duplicate key '" + key + "' (each key may appear once in a map)");
-        n.entries.emplace_back(key, convert(kv.second, file, dir, child_path));
+        Node value = convert(kv.second, file, dir, child_path);
+        if (value.is_null()) value.pos = key_pos;  // "key:" with no value: yaml-cpp marks the next token
+        n.entries.emplace_back(key, std::move(value));
         n.key_pos.push_back(key_pos);
       }
       break;

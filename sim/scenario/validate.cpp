@@ -26,8 +26,10 @@ std::vector<std::string> split_path(const std::string& path) {
 
 std::string names_of(const std::vector<std::string>& names) {
   if (names.empty()) return "(none defined)";
+  constexpr size_t kShown = 20;
   std::string out;
-  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  for (size_t i = 0; i < names.size() && i < kShown; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > kShown) out += ", ... (" + std::to_string(names.size()) + " in all)";
   return out;
 }
 
