@@ -240,11 +240,22 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
     sd.backlog = static_cast<uint32_t>(e.waiting.size() - e.head);
   }
 
-  // 4. Service: each role's queue within its workers' shifts.
-  for (size_t r = 0; r < n_roles; ++r)
+  // 4. Service: each role's queue within its workers' shifts. Facility services that name a
+  //    facility use (e.g. consulting rooms) are served by at most as many workers at once as the
+  //    use has places: extra workers present are idle.
+  for (size_t r = 0; r < n_roles; ++r) {
+    WorkerPool& pool = cr.pools[r];
+    for (const auto& sv : services) {
+      if (sv.role != static_cast<int>(r) || sv.kind == ServiceKind::enrolment || sv.use < 0 ||
+          sv.spec->where != Place::facility)
+        continue;
+      const size_t rooms = static_cast<size_t>(community.info.places[static_cast<size_t>(sv.use)]);
+      if (pool.shifts.size() > rooms) pool.shifts.resize(rooms);
+    }
     serve_queue(services, sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
                 community.residents.hh_y_m.data(), day, s.by_role[r].data(), s.by_role[r].size(), s.closed,
-                cr.pools[r], s.sdays, s.rdays[r], s.queue);
+                pool, s.sdays, s.rdays[r], s.queue);
+  }
 
   // 5. Record: per-community totals, histograms and (optionally) the daily records.
   RunResult& out = ctx.result;
