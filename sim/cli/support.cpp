@@ -202,6 +202,18 @@ void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<R
                  100 * cr.utilisation, 100 * cr.overtime_share, 100 * cr.overhead_share, 100 * cr.travel_share,
                  cr.wisn_pressure);
   }
+  if (first.demand_by_year.size() > 1) {
+    // Multi-year runs: the demand shift of the changing population, year by year.
+    std::fprintf(out, "\n%-6s %12s", "year", "residents");
+    for (const auto& c : first.citywide) std::fprintf(out, " %*.*s", 13, 13, c.name.c_str());
+    std::fprintf(out, "\n");
+    for (size_t y = 0; y < first.demand_by_year.size(); ++y) {
+      std::fprintf(out, "%-6zu %12.0f", y + 1, y < first.residents_by_year.size() ? first.residents_by_year[y] : 0.0);
+      for (uint64_t d : first.demand_by_year[y]) std::fprintf(out, " %13llu", static_cast<unsigned long long>(d));
+      std::fprintf(out, "\n");
+    }
+    std::fprintf(out, "  (demand per year: requests; enrolment services: wanting person-days)\n");
+  }
   std::fprintf(out, "\ncost: %.1f M yuan (city %.1f M, district %.1f M); %.0f yuan per resident; %.1f yuan per served request\n",
                first.cost_total_yuan / 1e6, first.cost_city_yuan / 1e6, first.cost_district_yuan / 1e6,
                first.cost_per_resident_yuan, first.cost_per_served_yuan);
@@ -260,7 +272,16 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs)
     << ", \"city_yuan\": " << json_number(first.cost_city_yuan) << ", \"district_yuan\": " << json_number(first.cost_district_yuan)
     << ", \"per_resident_yuan\": " << json_number(first.cost_per_resident_yuan)
     << ", \"per_served_request_yuan\": " << json_number(first.cost_per_served_yuan) << "},\n";
-  j << "  \"access_share\": " << json_number(first.access_share) << "\n}\n";
+  j << "  \"access_share\": " << json_number(first.access_share) << ",\n";
+  j << "  \"residents_by_year\": [";
+  for (size_t y = 0; y < first.residents_by_year.size(); ++y) j << (y ? ", " : "") << json_number(first.residents_by_year[y]);
+  j << "],\n  \"demand_by_year\": {";
+  for (size_t s = 0; s < first.citywide.size(); ++s) {
+    j << (s ? ", " : "") << "\"" << json_escape(first.citywide[s].name) << "\": [";
+    for (size_t y = 0; y < first.demand_by_year.size(); ++y) j << (y ? ", " : "") << first.demand_by_year[y][s];
+    j << "]";
+  }
+  j << "}\n}\n";
   return j.str();
 }
 

@@ -230,7 +230,16 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
           ++counts.onsets;
           t = static_cast<uint8_t>((t & ~trait::dep_mask) | (static_cast<uint8_t>(nd) << trait::dep_shift));
         }
-        next.age.push_back(static_cast<uint8_t>(std::min<int>(kMaxAge, static_cast<int>(a) + 1)));
+        // Chronic conditions start as people age, so that prevalence by age stays as configured:
+        // onset probability (p(a+1) - p(a)) / (1 - p(a)) for those without the condition.
+        const size_t a1 = std::min<size_t>(kMaxAge, a + 1);
+        const double u_ht = rs.uniform(), u_db = rs.uniform();
+        auto onset = [](const AgeTable& p, size_t from, size_t to) {
+          return p[to] > p[from] && p[from] < 1.0 ? (p[to] - p[from]) / (1.0 - p[from]) : 0.0;
+        };
+        if (!(t & trait::hypertension) && u_ht < onset(model.hypertension, a, a1)) t |= trait::hypertension;
+        if (!(t & trait::diabetes) && u_db < onset(model.diabetes, a, a1)) t |= trait::diabetes;
+        next.age.push_back(static_cast<uint8_t>(a1));
         next.traits.push_back(t);
         next.household.push_back(local);
         next.slot.push_back(res.slot[r]);

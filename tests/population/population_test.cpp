@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "sim/core/error.hpp"
+#include "sim/engine/engine.hpp"
 #include "sim/population/population.hpp"
 #include "tests/support.hpp"
 
@@ -172,4 +173,34 @@ TEST_CASE("yearly dynamics age, kill, give birth and replace at the configured r
   CHECK(static_cast<double>(counts.births) == Approx(sc.population.dynamics.births_per_1000 / 1000 * before * stay).epsilon(0.1));
   CHECK(static_cast<double>(counts.households_replaced) ==
         Approx(sc.population.dynamics.household_turnover_per_year * households).epsilon(0.15));
+}
+
+TEST_CASE("chronic prevalence by age stays as configured as the population ages", "[population][dynamics]") {
+  Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  const PopulationModel model(sc.population);
+  Residents res, scratch;
+  generate_households(model, sc.population, 4, 0, 0, 40000, 0, 0, 5.0, res);
+  for (int year = 1; year <= 3; ++year) step_year(model, sc.population, 4, 0, year, 0, 0, 5.0, res, scratch);
+  for (const auto& band : sc.population.hypertension) {
+    double in_band = 0, ht = 0;
+    for (size_t r = 0; r < res.size(); ++r) {
+      if (res.age[r] < band.from || res.age[r] > band.to) continue;
+      in_band += 1;
+      ht += (res.traits[r] & trait::hypertension) != 0;
+    }
+    INFO("hypertension " << band.from << "-" << band.to << " after 3 years: " << ht / in_band << " vs " << band.value);
+    CHECK(ht / in_band == Approx(band.value).margin(0.03));
+  }
+}
+
+TEST_CASE("a multi-year run ages the population and shifts demand toward elderly care", "[population][dynamics][engine]") {
+  const Scenario sc = test::small_city({"run.days=1095", "run.daily_output=false", "city.generator.communities=4"});
+  const RunResult r = run_replicate(sc, 0);
+  REQUIRE(r.demand_by_year.size() == 3);
+  REQUIRE(r.residents_by_year.size() == 3);
+  const size_t home_care = static_cast<size_t>(sc.service_index("elderly_home_care"));
+  CHECK(r.demand_by_year[2][home_care] > r.demand_by_year[0][home_care]);
+  uint64_t total = 0;
+  for (const auto& y : r.demand_by_year) total += y[home_care];
+  CHECK(total == r.citywide[home_care].demand);
 }
