@@ -113,6 +113,9 @@ class Report:
         self.services = self.rep.services
         self.roles = self.rep.roles
         self.kinds = dict(zip(self.rep.citywide_services()["name"], self.rep.citywide_services()["kind"]))
+        if service is not None and service not in self.services:
+            raise CommsimFileError(f"--service {service!r} is not a service of this file "
+                                   f"({', '.join(self.services)})")
         self.axes = out.study_axes()
         self._load_study_metrics()
 
@@ -312,6 +315,7 @@ class Report:
         C = cov.shape[0]
         fig, ax = plt.subplots(figsize=(7.5, 4.4))
         below = []
+        handles = []
         for j, s in enumerate(self.services):
             has = demand[:, j] > 0
             v = np.sort(100 * cov[has, j])
@@ -322,9 +326,12 @@ class Report:
             nb = int((v < 100 * self.target).sum())
             below.append(f"{nice(s)} {nb}/{len(v)}")
             ax.step(np.concatenate([[0], v]), np.concatenate([[0], y]), where="post", color=st["color"],
-                    linestyle=st["linestyle"], linewidth=1.4, label=f"{nice(s)} ({nb} below)")
-            ax.plot(v, y, linestyle="none", marker=st["marker"], color=st["color"], markersize=3.5,
+                    linestyle=st["linestyle"], linewidth=1.4)
+            ax.plot(v, y, linestyle="none", marker=st["marker"], color=st["color"], markersize=4,
                     markerfacecolor="white", markevery=max(1, len(v) // 8))
+            handles.append(Line2D([], [], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
+                                  markerfacecolor="white", markersize=5, linewidth=1.4,
+                                  label=f"{nice(s)} ({nb} below)"))
         ax.axvline(100 * self.target, color="black", linewidth=1.0, linestyle=(0, (2, 2)))
         ax.text(100 * self.target, 101, f"target {100 * self.target:.0f} %", ha="right", va="bottom", fontsize=8)
         ax.set_xlim(0, 101)
@@ -332,13 +339,7 @@ class Report:
         ax.set_xlabel("community coverage (% of requests served in time)")
         ax.set_ylabel(f"communities at or below (% of {C})")
         ax.set_title("Who is left behind: cumulative distribution of community coverage")
-        handles, labels = ax.get_legend_handles_labels()
-        for j, h in enumerate(handles):
-            h.set_marker(MARKERS[self.services.index(labels[j].split(" (")[0].replace(" ", "_"))
-                                 % len(MARKERS)] if labels[j].split(" (")[0].replace(" ", "_") in self.services
-                         else "")
-            h.set_markerfacecolor("white")
-        ax.legend(loc="upper left", frameon=True, framealpha=0.9)
+        ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
         cap = ("Empirical cumulative distribution (ECDF) of coverage across communities, per service "
                "(communities with demand for the service); every curve left of the dashed target line is "
                "communities below target. In the legend: communities below target")
@@ -371,14 +372,19 @@ class Report:
         normal = ~(over | micro)
         fig, ax = plt.subplots(figsize=(7.5, 6.2))
         sc = None
+        # Colour range: whole tens around the data, so small differences stay visible in grey.
+        vmin = 10 * math.floor(np.nanmin(cov) / 10) if len(cov) else 0
+        vmax = 10 * math.ceil(np.nanmax(cov) / 10) if len(cov) else 100
+        if vmax - vmin < 10:
+            vmin, vmax = max(0, vmax - 10), max(vmax, 10)
         groups = [(normal, "o", "in size band"), (over, "s", "oversized (> band, N1)"),
                   (micro, "^", "micro (< band, N1)")]
         for m, mk, lab in groups:
             if m.any():
-                sc = ax.scatter(x[m], y[m], c=cov[m], s=size[m], marker=mk, cmap="cividis", vmin=0, vmax=100,
+                sc = ax.scatter(x[m], y[m], c=cov[m], s=size[m], marker=mk, cmap="cividis", vmin=vmin, vmax=vmax,
                                 edgecolors="black", linewidths=0.9 if mk != "o" else 0.4, label=lab)
         below = cov < 100 * self.target
-        if below.any():
+        if below.any() and not below.all():
             ax.scatter(x[below], y[below], s=size[below] * 2.4, marker="o", facecolors="none",
                        edgecolors="black", linewidths=0.7, linestyle=(0, (1, 1)))
         ax.set_aspect("equal", adjustable="datalim")
@@ -388,14 +394,19 @@ class Report:
         cb.set_label(f"coverage of {nice(s)} (%)")
         handles = [Line2D([], [], marker=mk, linestyle="none", markerfacecolor="lightgrey", markeredgecolor="black",
                           markersize=8, label=f"{lab} ({int(m.sum())})") for m, mk, lab in groups]
-        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markeredgecolor="black",
-                              markersize=12, label=f"below {100 * self.target:.0f} % target ({int(below.sum())})"))
+        if below.all():
+            handles.append(Line2D([], [], linestyle="none", label=f"all {len(cov)} below the "
+                                                                     f"{100 * self.target:.0f} % target"))
+        elif below.any():
+            handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+                                  markeredgecolor="black", markersize=12,
+                                  label=f"below {100 * self.target:.0f} % target ({int(below.sum())})"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), ncol=2, frameon=False)
         ax.set_title(f"Communities shaded by coverage of {nice(s)}")
         cap = (f"Community centres (x_m, y_m) shaded by coverage of <i>{html.escape(nice(s))}</i> "
                f"(light = high; lowest-coverage service unless --service is given); marker area grows with "
                f"households; squares oversized and triangles micro communities (N1); dotted rings mark "
-               f"communities below the target")
+               f"communities below the target; colour scale {vmin:.0f}–{vmax:.0f} %")
         self.save(fig, "coverage_map", "Coverage", title, self.caption(cap))
 
     def queue_services(self):
@@ -468,10 +479,14 @@ class Report:
                 maxv, minv = max(maxv, fin.max()), min(minv, fin.min())
         if maxv > 0 and maxv / minv > 50:
             ax.set_yscale("log")
+            for line in ax.get_lines():     # a zero-minute day cannot be drawn on a log axis
+                yd = np.asarray(line.get_ydata(), dtype=float)
+                line.set_ydata(np.where(yd > 0, yd, np.nan))
             ax.set_ylabel("mean wait (minutes, log scale)")
         else:
             ax.set_ylabel("mean wait (minutes)")
-        ax.legend(ncol=2, loc="best", frameon=True, framealpha=0.9)
+        ax2.legend(*ax.get_legend_handles_labels(), ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3),
+                   frameon=False)
         ax.set_title("Daily mean wait (served-weighted over communities) and backlog")
         ax2.set_ylabel("backlog at day end (requests)")
         ax2.set_xlabel("day of the run (day)")
@@ -523,7 +538,8 @@ class Report:
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("share of worker time on shift incl. overtime (%)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.3 / max(R, 1)), ncol=3, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55 / (0.55 * R + 1.9) - 0.06), ncol=3,
+                  frameon=False)
         ax.set_title("How each role spends its time (all communities)")
         ax.grid(axis="y", visible=False)
         cap = ("Worker minutes per role summed over communities and the run, as a share of minutes on shift "

@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""analysis/report.py: every expected figure is written (PNG + SVG), the HTML embeds exactly those
+figures with no broken references, study-only figures are listed as not shown for single runs, and
+bad files fail cleanly. Also scripts/check-report.sh when Chromium is installed.
+Usage: test_report.py COMMSIM_BINARY [DATA_DIR]"""
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+from common import ROOT, STAFF_AXIS, Data, main, tool
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SINGLE_FIGS = ["coverage_distribution", "coverage_map", "waits", "daily_wait", "worker_time", "cost"]
+STUDY_FIGS = ["coverage_vs_staffing", "coverage_heatmap", "paired_differences"]
+
+
+def chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class ReportCase(unittest.TestCase):
+    src = None
+    expected = []
+    reports = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.dir = os.path.join(cls.tmp, "report")
+        cls.proc = tool("report.py", Data.path(cls.src), "-o", cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def html(self):
+        with open(os.path.join(self.dir, "index.html"), encoding="utf-8") as f:
+            return f.read()
+
+    def check_figures(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        files = sorted(f for f in os.listdir(self.dir) if f.endswith(".png"))
+        self.assertEqual(files, sorted(f + ".png" for f in self.expected))
+        for fid in self.expected:
+            png = os.path.join(self.dir, fid + ".png")
+            with open(png, "rb") as f:
+                data = f.read()
+            self.assertTrue(data.startswith(PNG_MAGIC), fid)
+            self.assertGreater(len(data), 15000, f"{fid}.png suspiciously small")
+            w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+            self.assertGreater(w, 400, fid)
+            self.assertGreater(h, 250, fid)
+            with open(os.path.join(self.dir, fid + ".svg"), encoding="utf-8") as f:
+                svg = f.read()
+            self.assertIn("<svg", svg)
+            self.assertGreater(len(svg), 10000, f"{fid}.svg suspiciously small")
+
+    def check_html(self):
+        page = self.html()
+        imgs = re.findall(r"<img\b[^>]*>", page)
+        self.assertEqual(len(imgs), len(self.expected))
+        for tag in imgs:
+            src = re.search(r'src="data:image/png;base64,([^"]+)"', tag)
+            self.assertIsNotNone(src, tag[:80])
+            name = re.search(r'data-file="([^"]+)"', tag).group(1)
+            with open(os.path.join(self.dir, name), "rb") as f:
+                self.assertEqual(base64.b64decode(src.group(1)), f.read(), name)
+        for ref in set(re.findall(r'(?:href|src)="([^"#][^"]*)"', page)):
+            if ref.startswith(("data:", "http:", "https:")):
+                continue
+            self.assertTrue(os.path.isfile(os.path.join(self.dir, ref)), f"broken reference {ref}")
+        for ref in set(re.findall(r'href="#([^"]+)"', page)):
+            self.assertIn(f'id="{ref}"', page, f"broken anchor #{ref}")
+        with h5py.File(Data.path(self.src), "r") as f:
+            name, seed = f.attrs["scenario_name"], int(f.attrs["seed"])
+            version = f.attrs["version"]
+            services = list(f["runs"][sorted(f["runs"])[0]]["service_names"].asstr()[:])
+        captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S)
+        self.assertEqual(len(captions), len(self.expected))
+        for c in captions:
+            self.assertIn(name, c)
+            self.assertIn(f"seed {seed}", c)
+            self.assertIn(version, c)
+        for s in services:
+            self.assertIn(s.replace("_", " "), page)
+        for norm in ("N1.1", "N2.1", "N2.4", "N3.2/N3.4", "N3.5"):
+            self.assertIn(f"<td>{norm}</td>", page)
+        return page
+
+
+class SingleRunReport(ReportCase):
+    src = "single.h5"
+    expected = SINGLE_FIGS
+
+    def test_figures(self):
+        self.check_figures()
+
+    def test_html(self):
+        page = self.check_html()
+        self.assertIn("Figures not shown", page)
+        for title in ("Coverage vs staffing ratio", "Coverage over community size", "Paired differences"):
+            self.assertIn(title, page[page.index('id="notshown"'):])
+        self.assertIn("needs a study", page)
+
+    def test_compliance_counts(self):
+        page = self.html()
+        with h5py.File(Data.path(self.src), "r") as f:
+            ok = int(f["runs/0000/communities/workers_ok"][:].sum())
+        row = re.search(r"<td>N3.5</td><td>[^<]*</td><td class=\"num\">([0-9,]+)</td>", page)
+        self.assertEqual(int(row.group(1).replace(",", "")), ok)
+
+    @unittest.skipUnless(chromium(), "chromium not installed")
+    def test_check_report_script(self):
+        shot = os.path.join(self.tmp, "shot.png")
+        r = subprocess.run([os.path.join(ROOT, "scripts", "check-report.sh"), self.dir, "--expect",
+                            str(len(self.expected)), "--screenshot", shot], capture_output=True, text=True,
+                           timeout=240)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OK", r.stdout)
+        with open(shot, "rb") as f:
+            self.assertTrue(f.read(8) == PNG_MAGIC)
+        # A broken image and a dangling link are caught.
+        page = self.html()
+        bad = re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/]{40}', 'src="data:image/png;base64,AAAA', page,
+                     count=1)
+        bad = bad.replace('href="cost.svg"', 'href="missing.svg"')
+        broken = os.path.join(self.tmp, "broken")
+        shutil.copytree(self.dir, broken)
+        with open(os.path.join(broken, "index.html"), "w", encoding="utf-8") as f:
+            f.write(bad)
+        r = subprocess.run([os.path.join(ROOT, "scripts", "check-report.sh"), broken], capture_output=True,
+                           text=True, timeout=240)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("did not decode", r.stdout)
+        self.assertIn("missing.svg", r.stdout)
+
+
+class NoDailyReport(ReportCase):
+    src = "replicates.h5"
+    expected = [f for f in SINGLE_FIGS if f != "daily_wait"]
+
+    def test_figures(self):
+        self.check_figures()
+
+    def test_html(self):
+        page = self.check_html()
+        self.assertIn("needs daily records", page)
+        self.assertIn("mean ± 95 % CI over 2 replicates", page)
+
+
+class StudyReport(ReportCase):
+    src = "study.h5"
+    expected = SINGLE_FIGS + STUDY_FIGS
+
+    def test_figures(self):
+        self.check_figures()
+
+    def test_html(self):
+        page = self.check_html()
+        self.assertNotIn("Figures not shown", page)
+        self.assertIn("variant 5 replicate 1 (failed)", page)
+
+    def test_paired_difference_values(self):
+        """The paired-difference table matches a direct computation from the file."""
+        page = self.html()
+        with h5py.File(Data.path(self.src), "r") as f:
+            svc = list(f["runs/0000/service_names"].asstr()[:])
+            cov = {}
+            for name, g in f["runs"].items():
+                cov[(int(g.attrs["variant"]), int(g.attrs["replicate"]))] = g["citywide/services/coverage"][:]
+            staff = f["study"][STAFF_AXIS][:]
+        d = [100 * (cov[(1, r)] - cov[(0, r)]) for r in (0, 1)]
+        mean = np.mean(d, axis=0)
+        hw = 12.706 * np.std(d, axis=0, ddof=1) / np.sqrt(2)
+        table = page[page.index("<h3>Paired differences"):]
+        row = re.search(r"<tr><td>v1: [^<]*</td>(.*?)</tr>", table).group(1)
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        for j in range(len(svc)):
+            m, h = cells[j].split(" ± ") if "±" in cells[j] else (cells[j], "nan")
+            self.assertAlmostEqual(float(m), mean[j], delta=0.051)
+            if np.isfinite(hw[j]):
+                self.assertAlmostEqual(float(h), hw[j], delta=0.051)
+        self.assertEqual(staff[2], 10)
+
+
+class BadInput(unittest.TestCase):
+    def test_truncated_file(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            bad = os.path.join(tmp, "bad.h5")
+            with open(Data.path("single.h5"), "rb") as f:
+                data = f.read()
+            with open(bad, "wb") as f:
+                f.write(data[: len(data) // 3])
+            r = tool("report.py", bad, "-o", os.path.join(tmp, "rep"))
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("report: error:", r.stderr)
+            self.assertIn("bad.h5", r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "rep", "index.html")))
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_unknown_service(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            r = tool("report.py", Data.path("single.h5"), "-o", tmp, "--service", "nope")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("not a service", r.stderr)
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
