@@ -209,13 +209,20 @@ class Report:
                         else f"{short_axis(a)} = {bv[a]}")
         return mask, held
 
+    def axis_tag(self, a):
+        """Shortest readable name of an axis: its last key, unless two axes share it."""
+        last = a.rsplit(".", 1)[-1]
+        if sum(1 for b in self.axes if b.rsplit(".", 1)[-1] == last) > 1:
+            return short_axis(a)
+        return last
+
     def variant_label(self, v):
         rows = self.study.select(self.study["variant"] == v)
         parts = []
         for a in self.axes:
             val = rows[a][0]
-            parts.append(f"{short_axis(a)}={val:g}" if isinstance(val, (float, np.floating)) else
-                         f"{short_axis(a)}={val}")
+            parts.append(f"{self.axis_tag(a)}={val:g}" if isinstance(val, (float, np.floating)) else
+                         f"{self.axis_tag(a)}={val}")
         return f"v{v}: " + ", ".join(parts) if parts else f"variant {v}"
 
     # figures ----------------------------------------------------------------------------------
@@ -289,13 +296,14 @@ class Report:
                 for xi in range(len(xs)):
                     v = grid[yi, xi]
                     if np.isfinite(v):
-                        ax.text(xi, yi, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                        ax.text(xi, yi, f"{v:.0f}", ha="center", va="center", fontsize=8,
                                 color="white" if v < 55 else "black")
             ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs])
             ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
             ax.set_title(nice(s), fontsize=9)
             ax.grid(False)
-            if j // ncol == nrow - 1:
+            if j + ncol >= S:       # lowest panel of its column
+                ax.tick_params(labelbottom=True)
                 ax.set_xlabel(short_axis(sa) + " (per 10k residents)" if sa.endswith("per_10k") else sa)
             if j % ncol == 0:
                 ax.set_ylabel("size (households)")
@@ -303,6 +311,7 @@ class Report:
             axs[k // ncol][k % ncol].axis("off")
         cb = fig.colorbar(im, ax=axs, shrink=0.8)
         cb.set_label("citywide coverage (%)")
+        fig.suptitle("Citywide coverage by community size and staffing ratio", fontsize=10)
         cap = ("Mean citywide coverage (%) per service for each combination of community size and staffing "
                "ratio; the number in each cell is the value (blank: no successful run)"
                + (f"; other axes held at the base: {', '.join(held)}" if held else ""))
@@ -341,8 +350,8 @@ class Report:
         ax.set_title("Who is left behind: cumulative distribution of community coverage")
         ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
         cap = ("Empirical cumulative distribution (ECDF) of coverage across communities, per service "
-               "(communities with demand for the service); every curve left of the dashed target line is "
-               "communities below target. In the legend: communities below target")
+               "(communities with demand for the service). The height of a curve where it crosses the dashed "
+               "target line is the share of communities below the target; the legend gives their number")
         self.save(fig, "coverage_distribution", "Coverage", title, self.caption(cap))
 
     def pick_map_service(self):
@@ -642,12 +651,13 @@ class Report:
         ax.axvline(0, color="black", linewidth=0.9)
         ax.set_yticks(range(len(others)), [self.variant_label(v) for v in others])
         ax.invert_yaxis()
-        ax.set_xlabel(f"coverage minus base variant ({self.variant_label(base)}) (percentage points)")
+        ax.set_xlabel(f"Δ citywide coverage, variant − base v{base} (percentage points)")
         ax.set_title("Change in citywide coverage vs the base variant (paired by replicate)")
         ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
         ax.grid(axis="y", visible=False)
         nmin = min(r[4] for r in rows)
-        cap = (f"Mean paired difference in citywide coverage (variant − base, same replicate and random streams) "
+        cap = (f"Mean paired difference in citywide coverage (variant − base variant "
+               f"{html.escape(self.variant_label(base))}; same replicate, same random streams) "
                f"with 95 % Student-t confidence intervals over {nmin}+ replicate pairs"
                + ("; with a single replicate no interval can be given" if nmin < 2 else ""))
         self.save(fig, "paired_differences", "Study", title, self.caption(cap, run=False))
@@ -699,7 +709,7 @@ class Report:
              fmt_num(float(run.attr("cost_per_resident_yuan", np.nan)) * 365 / days, 1)],
             ["cost per served request (yuan)", fmt_num(float(run.attr("cost_per_served_yuan", np.nan)), 2)],
         ]
-        return html_table(["fact", "value"], rows, numeric_from=1)
+        return html_table(["fact", "value"], rows, numeric_from=1, cls="facts")
 
     def roles_table(self):
         cr = self.rep.citywide_roles()
@@ -889,7 +899,7 @@ Figures are also saved beside this page as PNG and SVG.</footer>
         return "\n".join(out)
 
 
-def html_table(cols, rows, numeric_from=1):
+def html_table(cols, rows, numeric_from=1, cls=""):
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = []
     for r in rows:
@@ -898,7 +908,8 @@ def html_table(cols, rows, numeric_from=1):
             cls = ' class="num"' if k >= numeric_from else ""
             cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    c = f' class="{cls}"' if cls else ""
+    return f'<div class="tablewrap"><table{c}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 CSS = """
@@ -911,7 +922,7 @@ h1 { margin:0 0 2px; font-size:24px; font-weight:600; }
 .sub { margin:0 0 8px; color:var(--muted); font-size:13px; }
 nav a { display:inline-block; margin:0 14px 4px 0; color:var(--accent); text-decoration:none; font-size:13px; font-weight:600; }
 nav a:hover { text-decoration:underline; }
-main { max-width:1100px; margin:0 auto; padding:8px 32px 32px; }
+main { max-width:1200px; margin:0 auto; padding:8px 32px 32px; }
 section { background:#fff; border:1px solid var(--line); border-radius:6px; padding:6px 24px 18px; margin:22px 0; }
 h2 { font-size:19px; font-weight:600; border-bottom:1px solid var(--line); padding-bottom:6px; margin:14px 0 12px; }
 h3 { font-size:15px; font-weight:600; margin:18px 0 8px; }
@@ -922,8 +933,9 @@ figcaption b { color:var(--ink); }
 .dl { white-space:nowrap; margin-left:6px; }
 .dl a { color:var(--accent); }
 .tablewrap { overflow-x:auto; }
-table { border-collapse:collapse; font-size:13px; width:100%; margin:6px 0; }
-th, td { padding:5px 9px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
+table { border-collapse:collapse; font-size:12.5px; width:100%; margin:6px 0; }
+table.facts { width:auto; min-width:480px; }
+th, td { padding:4px 7px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 thead th { background:#eef2f7; border-bottom:2px solid #b9c3cf; font-weight:600; }
 tbody tr:nth-child(even) { background:#fafbfc; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }

@@ -35,7 +35,8 @@ FILES = ("single.h5", "replicates.h5", "study.h5")
 
 
 def make_data(binary, data_dir):
-    """single.h5 (daily on), replicates.h5 (2 replicates, no daily), study.h5 (6 variants x 2 replicates)."""
+    """single.h5 (daily on), replicates.h5 (2 replicates, no daily), study.h5 (6 variants x 2 replicates,
+    no daily, one run marked failed)."""
     os.makedirs(data_dir, exist_ok=True)
     done = os.path.join(data_dir, "done")
     if os.path.exists(done):
@@ -46,7 +47,8 @@ def make_data(binary, data_dir):
     work = os.path.join(data_dir, "variants")
     os.makedirs(work, exist_ok=True)
     variants = make_study.run_variants(binary, SCENARIO, work, [STAFF_AXIS, SIZE_AXIS], STUDY_GRID,
-                                       dict(TINY, **{"sizing.mode": "uniform"}), replicates=2)
+                                       dict(TINY, **{"sizing.mode": "uniform", "run.daily_output": "false"}),
+                                       replicates=2)
     make_study.make_study(os.path.join(data_dir, "study.h5"), [STAFF_AXIS, SIZE_AXIS], variants,
                           failed=STUDY_FAILED)
     shutil.rmtree(work)
