@@ -539,7 +539,10 @@ class Report:
                             bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8))
             left += share
         labels = []
-        staff = self.rep.staff().sum(axis=0)
+        # Citywide staff counts committee members who serve in the role (the roles table agrees).
+        cr = self.rep.citywide_roles()
+        by_name = dict(zip(cr["name"], cr["staff"]))
+        staff = [by_name.get(r, v) for r, v in zip(self.roles, self.rep.staff().sum(axis=0))]
         for r, name in enumerate(self.roles):
             ot = 100 * overtime[r] / denom[r]
             labels.append(f"{nice(name)}\n{int(staff[r])} staff" + (f", overtime {ot:.0f} %" if ot >= 0.5 else ""))
@@ -713,7 +716,7 @@ class Report:
 
     def roles_table(self):
         cr = self.rep.citywide_roles()
-        cols = ["role", "staff in post", "utilisation", "overtime share", "overhead share", "travel share",
+        cols = ["role", "staff in post (incl. committee)", "utilisation", "overtime share", "overhead share", "travel share",
                 "WISN pressure (1)", "pay over the run (yuan)"]
         rows = []
         for i, r in enumerate(cr["name"]):
@@ -905,8 +908,8 @@ def html_table(cols, rows, numeric_from=1, cls=""):
     for r in rows:
         cells = []
         for k, v in enumerate(r):
-            cls = ' class="num"' if k >= numeric_from else ""
-            cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
+            num = ' class="num"' if k >= numeric_from else ""
+            cells.append(f"<td{num}>{html.escape(str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     c = f' class="{cls}"' if cls else ""
     return f'<div class="tablewrap"><table{c}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'

@@ -2,7 +2,9 @@
 """analysis/to_csv.py: every table exports, row counts match the file, values round-trip, errors
 are clear. Usage: test_csv.py COMMSIM_BINARY [DATA_DIR]"""
 
+import contextlib
 import csv
+import io
 import os
 import shutil
 import tempfile
@@ -11,6 +13,7 @@ import unittest
 import h5py
 
 from common import STUDY_GRID, Data, main, tool
+import to_csv  # noqa: E402  (common puts analysis/ on sys.path)
 
 
 def read_csv(path):
@@ -41,9 +44,13 @@ class ToCsv(unittest.TestCase):
         shutil.rmtree(cls.tmp)
 
     def export(self, table, src=None, *extra):
+        """In-process (saves an interpreter start per table); the exit paths are tested with tool()."""
         out = os.path.join(self.tmp, f"{table}.csv")
-        r = tool("to_csv.py", src or self.single, table, "-o", out, *extra)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = to_csv.main([src or self.single, table, "-o", out] + list(extra))
+        self.assertEqual(rc, 0, err.getvalue())
+        self.assertIn(f"{len(read_csv(out))} rows", err.getvalue())
         return read_csv(out)
 
     def test_list(self):
@@ -88,10 +95,8 @@ class ToCsv(unittest.TestCase):
         self.assertEqual(len(self.export("daily-roles")), len(self.names) * self.days * len(self.roles))
 
     def test_units_header(self):
-        out = os.path.join(self.tmp, "u.csv")
-        r = tool("to_csv.py", self.single, "citywide-services", "--units", "-o", out)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(out) as f:
+        self.export("citywide-services", None, "--units")
+        with open(os.path.join(self.tmp, "citywide-services.csv")) as f:
             header = f.readline()
         self.assertIn("mean_wait_min [minutes]", header)
 
@@ -108,9 +113,10 @@ class ToCsv(unittest.TestCase):
         self.assertEqual(int({r["attribute"]: r["value"] for r in rows}["seed"]), seed1)
         rows = self.export("run-attributes", path, "--run", "0001")
         self.assertEqual(int({r["attribute"]: r["value"] for r in rows}["seed"]), seed1)
-        r = tool("to_csv.py", path, "daily")
-        self.assertEqual(r.returncode, 2)
-        self.assertIn("no daily records", r.stderr)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(to_csv.main([path, "daily"]), 2)
+        self.assertIn("no daily records", err.getvalue())
 
     def test_study_table(self):
         rows = self.export("study", Data.path("study.h5"))
