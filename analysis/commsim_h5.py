@@ -34,11 +34,13 @@ import numpy as np
 
 FORMAT = "commsim-output"
 
-# Datasets of /study/ that are not axes.
+# Datasets of /study/ that are not axes. Two layouts are read: axes directly in /study/ (one dataset
+# per scenario key path next to these), or in the subgroup /study/axes/ (then wall_s may sit in
+# /study/bookkeeping/ and the base variant in the /study attribute base_variant).
 STUDY_FIXED = ("variant", "replicate", "seed", "status", "wall_s")
 
-# Statuses of a study run that count as a success (anything else is a failed run).
-OK_STATUSES = {"ok", "done", "success", "succeeded", "complete", "completed", "0", ""}
+# Statuses of a study run that count as a success: numeric 1 (completed), or one of these strings.
+OK_STATUSES = {"ok", "done", "success", "succeeded", "complete", "completed", "1"}
 
 
 class CommsimFileError(Exception):
@@ -148,6 +150,24 @@ def _attr(obj, key, default=None):
 def _units(ds):
     u = ds.attrs.get("units", "")
     return u.decode() if isinstance(u, bytes) else str(u)
+
+
+def _is_number(x):
+    try:
+        float(x)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _status_str(v):
+    """A run status as text: numeric 1 -> 'ok', other numbers -> 'failed (N)'; strings as they are."""
+    if isinstance(v, (bytes, np.bytes_, str)):
+        return _decode_str(v)
+    try:
+        return "ok" if int(v) == 1 else f"failed ({int(v)})"
+    except (TypeError, ValueError):
+        return str(v)
 
 
 def _decode_str(v):
@@ -489,12 +509,37 @@ class Output:
             yield self.run(i)
 
     # studies ---------------------------------------------------------------------------------
+    def _axes_group(self):
+        g = self.file["study"]
+        if "axes" in g and isinstance(g["axes"], h5py.Group):
+            return g["axes"]
+        return g
+
     def study_axes(self):
-        """Names of the study axes (scenario key paths), in file order."""
+        """Names of the study axes (scenario key paths)."""
         if not self.is_study:
             return []
-        g = self.file["study"]
+        g = self._axes_group()
         return [k for k in g if k not in STUDY_FIXED and isinstance(g[k], h5py.Dataset)]
+
+    @property
+    def base_variant(self):
+        """The base variant of a study (attribute /study base_variant, else the lowest variant)."""
+        if not self.is_study:
+            return 0
+        b = _attr(self.file["study"], "base_variant")
+        if b is not None:
+            return int(b)
+        return int(np.min(self.file["study"]["variant"][...]))
+
+    def variant_names(self):
+        """{variant: name} from /study/variants/name when the file has it, else {}."""
+        if not self.is_study or "variants" not in self.file["study"]:
+            return {}
+        g = self.file["study"]["variants"]
+        if not isinstance(g, h5py.Group) or "name" not in g:
+            return {}
+        return {i: str(n) for i, n in enumerate(_read(g["name"]))}
 
     def study_table(self):
         """One row per study run: run (group name or ''), ok, variant, replicate, seed, status,
@@ -510,12 +555,21 @@ class Output:
             t["status"] = np.array(["ok"] * len(runs), dtype=object)
             return t
         g = self.file["study"]
+        ag = self._axes_group()
         t = Table(name="study")
         n = None
         cols = OrderedDict()
-        for k in list(STUDY_FIXED) + self.study_axes():
-            if k in g:
-                cols[k] = _read(g[k])
+        units = {}
+        places = [(k, g) for k in STUDY_FIXED] + [(k, ag) for k in self.study_axes()]
+        if "wall_s" not in g and "bookkeeping" in g and "wall_s" in g["bookkeeping"]:
+            places.append(("wall_s", g["bookkeeping"]))
+        for k, grp in places:
+            if k in grp and isinstance(grp[k], h5py.Dataset):
+                v = _read(grp[k])
+                if v.dtype == object and len(v) and all(_is_number(x) for x in v):
+                    v = np.array([float(x) for x in v])      # axis values stored as text
+                cols[k] = v
+                units[k] = _units(grp[k])
                 n = len(cols[k]) if n is None else n
         if n is None:
             raise CommsimFileError(f"{self.path}: /study has no datasets")
@@ -534,7 +588,7 @@ class Output:
             name = by_key.get(key)
             if name is None and f"{i:04d}" in names and not by_key:
                 name = f"{i:04d}"
-            st = _decode_str(cols["status"][i]) if "status" in cols else "ok"
+            st = _status_str(cols["status"][i]) if "status" in cols else "ok"
             status_col.append(st)
             run_col.append(name or "")
             ok_col.append(bool(name) and st.strip().lower() in OK_STATUSES)
@@ -542,8 +596,7 @@ class Output:
         t["ok"] = np.array(ok_col, dtype=bool)
         for k, v in cols.items():
             t[k] = np.array(status_col, dtype=object) if k == "status" else v
-            if k in g:
-                t.units[k] = _units(g[k])
+            t.units[k] = units.get(k, "")
         return t
 
 

@@ -103,11 +103,15 @@ class Report:
         self.ok = self.study.select(self.study["ok"])
         if len(self.ok) == 0:
             raise CommsimFileError(f"{out.path}: no successful run in the study")
+        # Base variant: the file's (a study's base_variant attribute) if it has successful runs.
+        self.base_v = out.base_variant
+        if not (self.ok["variant"] == self.base_v).any():
+            self.base_v = int(self.ok["variant"].min())
         # Representative run: the one asked for, else the first successful run of the base variant.
         if run is not None:
             self.rep = out.run(run)
         else:
-            base = self.ok.select(self.ok["variant"] == self.ok["variant"].min())
+            base = self.ok.select(self.ok["variant"] == self.base_v)
             self.rep = out.run(str(base["run"][0]))
         self.rep_desc = self._run_desc(self.rep)
         self.services = self.rep.services
@@ -193,7 +197,7 @@ class Report:
         return np.issubdtype(np.asarray(self.ok[a]).dtype, np.number)
 
     def base_values(self):
-        base = self.study.select(self.study["variant"] == self.study["variant"].min())
+        base = self.study.select(self.study["variant"] == self.base_v)
         return {a: base[a][0] for a in self.axes}
 
     def hold_others(self, keep):
@@ -223,7 +227,10 @@ class Report:
             val = rows[a][0]
             parts.append(f"{self.axis_tag(a)}={val:g}" if isinstance(val, (float, np.floating)) else
                          f"{self.axis_tag(a)}={val}")
-        return f"v{v}: " + ", ".join(parts) if parts else f"variant {v}"
+        if parts:
+            return f"v{v}: " + ", ".join(parts)
+        names = self.out.variant_names()
+        return f"v{v}: {names[v]}" if v in names else f"variant {v}"
 
     # figures ----------------------------------------------------------------------------------
     def fig_coverage_vs_staffing(self):
@@ -612,8 +619,8 @@ class Report:
                              "paired by replicate)")
             return
         variants = sorted(set(int(v) for v in self.ok["variant"]))
-        base = variants[0]
-        others = variants[1:]
+        base = self.base_v
+        others = [v for v in variants if v != base]
         if not others:
             self.skip(title, "the study has only one variant with successful runs")
             return
@@ -668,15 +675,14 @@ class Report:
     # tables ----------------------------------------------------------------------------------
     def summary_table(self):
         cw = self.rep.citywide_services()
-        base = self.ok.select(self.ok["variant"] == self.ok["variant"].min())
-        nrep = len(base)
+        nrep = int((self.ok["variant"] == self.base_v).sum())
         cols = ["service", "kind", "demand (requests)", "served in time (requests)", "coverage",
                 "coverage, resident-weighted", "communities below target", "worst-decile coverage",
                 "Gini of coverage", "mean wait", "p90 wait", "unmet (requests)", "backlog at end (requests)"]
         if nrep > 1:
             cols.insert(5, f"coverage, mean ± 95 % CI over {nrep} replicates")
         rows = []
-        bmask = self.ok["variant"] == self.ok["variant"].min()
+        bmask = self.ok["variant"] == self.base_v
         for i, s in enumerate(cw["name"]):
             j = self.services.index(s)
             enr = cw["kind"][i] == "enrolment"
@@ -776,7 +782,7 @@ class Report:
             rows.append(r)
         out = html_table(cols, rows, numeric_from=1 + len(self.axes))
         failed = st.select(~st["ok"])
-        note = (f"Mean citywide coverage per variant with 95 % CI over replicates. Variant {variants[0]} is the "
+        note = (f"Mean citywide coverage per variant with 95 % CI over replicates. Variant {self.base_v} is the "
                 f"base. {len(st)} runs in the study, {len(self.ok)} successful.")
         if len(failed):
             note += " Failed runs: " + ", ".join(f"variant {v} replicate {r} ({s})" for v, r, s in

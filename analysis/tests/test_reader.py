@@ -150,6 +150,42 @@ class Study(unittest.TestCase):
                     self.assertEqual(run.attr("replicate"), row["replicate"])
                     self.assertEqual(run.attr("seed"), row["seed"])
 
+    def test_nested_layout(self):
+        """The layout of `commsim study` (axes in /study/axes/, numeric status, wall_s in
+        /study/bookkeeping/, base_variant attribute) reads the same as the flat one."""
+        tmp = tempfile.mkdtemp()
+        try:
+            nested = os.path.join(tmp, "nested.h5")
+            shutil.copy(Data.path("study.h5"), nested)
+            with h5py.File(nested, "r+") as f:
+                st = f["study"]
+                st.create_group("axes")
+                for ax in (STAFF_AXIS, SIZE_AXIS):
+                    st.move(ax, "axes/" + ax)
+                st.create_group("bookkeeping")
+                st.move("wall_s", "bookkeeping/wall_s")
+                status = np.array([1 if s == "ok" else 0 for s in st["status"].asstr()[:]], dtype=np.uint64)
+                del st["status"]
+                st["status"] = status
+                st.attrs["base_variant"] = np.int64(1)
+                st.create_group("variants")["name"] = [f"variant-{v}" for v in range(len(STUDY_GRID))]
+            with open_output(Data.path("study.h5")) as a, open_output(nested) as b:
+                self.assertEqual(sorted(b.study_axes()), sorted([STAFF_AXIS, SIZE_AXIS]))
+                ta, tb = a.study_table(), b.study_table()
+                for k in ("run", "ok", "variant", "replicate", "seed", "wall_s", STAFF_AXIS, SIZE_AXIS):
+                    np.testing.assert_array_equal(ta[k], tb[k], err_msg=k)
+                self.assertEqual(list(tb["status"]).count("failed (0)"), len(STUDY_FAILED))
+                self.assertEqual(a.base_variant, 0)
+                self.assertEqual(b.base_variant, 1)
+                self.assertEqual(b.variant_names()[2], "variant-2")
+                import report
+                r = report.Report(b, os.path.join(tmp, "rep"))
+                self.assertEqual(r.base_v, 1)
+                self.assertEqual(r.rep.attr("variant"), 1)
+                self.assertEqual(r.base_values()[STAFF_AXIS], STUDY_GRID[1][STAFF_AXIS])
+        finally:
+            shutil.rmtree(tmp)
+
     def test_mean_ci(self):
         m, hw, n = mean_ci([1.0, 2.0, 3.0])
         self.assertEqual((m, n), (2.0, 3))
