@@ -311,14 +311,13 @@ class Report:
             ax.grid(False)
             if j + ncol >= S:       # lowest panel of its column
                 ax.tick_params(labelbottom=True)
-                ax.set_xlabel(short_axis(sa) + " (per 10k residents)" if sa.endswith("per_10k") else sa)
-            if j % ncol == 0:
-                ax.set_ylabel("size (households)")
         for k in range(S, nrow * ncol):
             axs[k // ncol][k % ncol].axis("off")
         cb = fig.colorbar(im, ax=axs, shrink=0.8)
         cb.set_label("citywide coverage (%)")
         fig.suptitle("Citywide coverage by community size and staffing ratio", fontsize=10)
+        fig.supxlabel(axis_label(sa), fontsize=9)
+        fig.supylabel(axis_label(za), fontsize=9)
         cap = ("Mean citywide coverage (%) per service for each combination of community size and staffing "
                "ratio; the number in each cell is the value (blank: no successful run)"
                + (f"; other axes held at the base: {', '.join(held)}" if held else ""))
@@ -645,7 +644,7 @@ class Report:
             cost_rows.append((v,) + mean_ci(dc))
         self.paired_rows, self.paired_cost = rows, cost_rows
         S = len(self.services)
-        fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.5 * len(others) * max(1, S / 3) + 1.0))
+        fig, ax = plt.subplots(figsize=(6.3, 1.0 + 0.5 * len(others) * max(1, S / 3) + 1.0))
         band = 0.8
         for j, s in enumerate(self.services):
             st = style(j)
@@ -663,13 +662,14 @@ class Report:
         ax.invert_yaxis()
         ax.set_xlabel(f"Δ citywide coverage, variant − base v{base} (percentage points)")
         ax.set_title("Change in citywide coverage vs the base variant (paired by replicate)")
-        ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="service")
         ax.grid(axis="y", visible=False)
-        nmin = min(r[4] for r in rows)
+        nmin, nmax = min(r[4] for r in rows), max(r[4] for r in rows)
+        npairs = f"{nmin}" if nmin == nmax else f"{nmin}–{nmax}"
         cap = (f"Mean paired difference in citywide coverage (variant − base variant "
                f"{html.escape(self.variant_label(base))}; same replicate, same random streams) "
-               f"with 95 % Student-t confidence intervals over {nmin}+ replicate pairs"
-               + ("; with a single replicate no interval can be given" if nmin < 2 else ""))
+               f"with 95 % Student-t confidence intervals over {npairs} replicate pairs"
+               + ("; where only one pair exists (a failed run) no interval is drawn" if nmin < 2 else ""))
         self.save(fig, "paired_differences", "Study", title, self.caption(cap, run=False))
 
     # tables ----------------------------------------------------------------------------------

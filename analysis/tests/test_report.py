@@ -118,14 +118,10 @@ class SingleRunReport(ReportCase):
 
     @unittest.skipUnless(chromium(), "chromium not installed")
     def test_check_report_script(self):
-        shot = os.path.join(self.tmp, "shot.png")
         r = subprocess.run([os.path.join(ROOT, "scripts", "check-report.sh"), self.dir, "--expect",
-                            str(len(self.expected)), "--screenshot", shot], capture_output=True, text=True,
-                           timeout=240)
+                            str(len(self.expected))], capture_output=True, text=True, timeout=240)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK", r.stdout)
-        with open(shot, "rb") as f:
-            self.assertTrue(f.read(8) == PNG_MAGIC)
+        self.assertIn(f"OK: {len(self.expected)}/{len(self.expected)} images decode", r.stdout)
         # A broken image and a dangling link are caught.
         page = self.html()
         bad = re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/]{40}', 'src="data:image/png;base64,AAAA', page,
