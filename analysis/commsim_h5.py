@@ -262,7 +262,7 @@ class Run:
         t = Table(name="communities")
         t["name"] = np.array(self.community_names, dtype=object)
         t.units["name"] = ""
-        for k in g:
+        for k in _order_metrics([k for k in g], _COMMUNITY_ORDER):
             if k in ("name", "origin", "origin_offset"):
                 continue
             ds = g[k]
@@ -378,6 +378,14 @@ class Run:
                       "value": np.array([str(v) for v in a.values()], dtype=object)}, name="run_attributes")
 
 
+# Column order of the communities table (docs/output-format.md); unknown datasets follow, sorted.
+_COMMUNITY_ORDER = ("district", "county", "is_new", "oversized", "micro", "households", "residents", "area_km2",
+                    "x_m", "y_m", "access_share", "size_ok", "facility_ok", "activity_ok", "committee_ok",
+                    "workers_ok", "committee_residents", "committee_party", "committee_total",
+                    "required_community_workers", "facility_indoor_m2", "facility_outdoor_m2",
+                    "facility_activity_m2", "required_indoor_m2", "required_outdoor_m2", "pay_city_yuan",
+                    "pay_district_yuan", "operating_funds_city_yuan", "operating_funds_district_yuan", "staff",
+                    "places")
 _ROLE_TOTALS = ("available_min", "busy_min", "travel_min", "overhead_min", "overtime_min", "reserved_min")
 _ROLE_DAILY = ("available_min", "busy_min", "travel_min", "overhead_min", "overtime_min")
 _SVC_ORDER = ("coverage", "demand", "served", "served_in_time", "unmet", "backlog_end", "arrivals_in_window",

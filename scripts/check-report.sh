@@ -8,7 +8,7 @@
 # elements decoded (complete and naturalWidth > 0). Also checks that every relative href/src in the
 # page names an existing file. Prints OK or what is missing; exits 1 on failure, 2 on usage errors.
 # --expect N additionally requires exactly N images. --screenshot also saves a full-page picture.
-# Installs nothing: needs chromium (apt-get install -y chromium).
+# Needs chromium; when it is missing and the script runs as root, it runs apt-get install -y chromium.
 set -euo pipefail
 
 usage() { echo "usage: $0 REPORT_DIR [--screenshot FILE.png] [--expect N]" >&2; exit 2; }
@@ -25,16 +25,30 @@ done
 page="$dir/index.html"
 [ -f "$page" ] || { echo "check-report: FAIL: no $page" >&2; exit 1; }
 
-browser=""
-for b in chromium chromium-browser google-chrome; do
-  if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
-done
+find_browser() {
+  for b in chromium chromium-browser google-chrome; do
+    if command -v "$b" >/dev/null 2>&1; then echo "$b"; return; fi
+  done
+}
+browser=$(find_browser)
+if [ -z "$browser" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "check-report: installing chromium (apt-get install -y chromium)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || true
+  browser=$(find_browser)
+fi
 [ -n "$browser" ] || { echo "check-report: chromium not found (apt-get install -y chromium)" >&2; exit 2; }
 
 dir_abs=$(cd "$dir" && pwd)
 profile=$(mktemp -d)
+copy=""
 probe="$dir_abs/.check-report-$$.html"
-cleanup() { rm -rf "$profile" "$probe"; }
+if ! touch "$probe" 2>/dev/null; then   # read-only report: check a copy
+  copy=$(mktemp -d)
+  cp -r "$dir_abs/." "$copy/"
+  probe="$copy/.check-report-$$.html"
+fi
+cleanup() { rm -rf "$profile" "$probe" ${copy:+"$copy"}; }
 trap cleanup EXIT
 
 # The probe sits beside index.html so relative references resolve the same way.
