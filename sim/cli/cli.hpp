@@ -30,6 +30,10 @@ int cmd_run(const std::vector<std::string>& argv);
 int cmd_validate(const std::vector<std::string>& argv);
 int cmd_norms(const std::vector<std::string>& argv);
 int cmd_validate_queue(const std::vector<std::string>& argv);
+// Experiments (sim/cli/study_commands.cpp, docs/studies.md).
+int cmd_study(const std::vector<std::string>& argv);
+int cmd_optimize(const std::vector<std::string>& argv);
+int cmd_replay(const std::vector<std::string>& argv);
 
 // Progress bar on stderr for long runs; silent when stderr is not a terminal.
 class Progress {

@@ -21,6 +21,9 @@ const char* kUsage =
     "  validate SCENARIO       check a scenario file and print its communities' norm compliance\n"
     "  norms --households H    print what the norms require of a community of that size\n"
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
+    "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
+    "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
+    "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
     "  version                 print the version and the git commit it was built from\n"
     "\n"
     "`commsim <command> --help` describes each command. Exit codes: 0 ok, 2 bad input, 1 failure.\n";
@@ -40,11 +43,14 @@ int main(int argc, char** argv) {
     if (command == "validate") return commsim::cli::cmd_validate(args);
     if (command == "norms") return commsim::cli::cmd_norms(args);
     if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
+    if (command == "study") return commsim::cli::cmd_study(args);
+    if (command == "optimize") return commsim::cli::cmd_optimize(args);
+    if (command == "replay") return commsim::cli::cmd_replay(args);
     if (command == "version" || command == "--version") {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: unknown command '%s'; allowed: run, validate, norms, validate-queue, version\n",
+    std::fprintf(stderr, "commsim: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, replay, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

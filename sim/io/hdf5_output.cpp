@@ -734,6 +734,7 @@ struct Hdf5Output::Impl {
   Sink sink;
   Handle file;
   bool committed = false;
+  bool keep_partial = false;  // keep_partial_on_close()
   explicit Impl(const std::string& partial) : sink(partial) {}
   void require_usable() const {
     if (sink.broken) throw RuntimeFailure("HDF5 output '" + sink.name + "': unusable after an earlier failure");
@@ -791,6 +792,12 @@ Hdf5Output::Hdf5Output(const std::string& path, bool force)
 
 Hdf5Output::~Hdf5Output() {
   if (!impl_ || impl_->committed) return;
+  if (impl_->keep_partial && !impl_->sink.broken && impl_->file.valid()) {
+    H5Fflush(impl_->file, H5F_SCOPE_GLOBAL);
+    H5Eclear2(H5E_DEFAULT);
+    impl_->file.reset();
+    return;
+  }
   abandon(impl_->sink);  // nothing more needs to reach the disk
   if (impl_->file.valid()) {
     // HDF5 1.10 can be left mid-flush by a failed write ("slist already enabled"), which makes
@@ -815,6 +822,7 @@ void Hdf5Output::write_provenance(const Provenance& p) {
   write_string_attribute(f, "version", p.version, sink);
   write_string_attribute(f, "git_commit", p.git_commit, sink);
   write_string_attribute(f, "command_line", p.command_line, sink);
+  if (!p.kind.empty()) write_string_attribute(f, "kind", p.kind, sink);
 }
 
 void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
@@ -914,6 +922,227 @@ bool is_complete_output(const std::string& path) {
     H5Eclear2(H5E_DEFAULT);
     return false;
   }
+}
+
+// ------------------------------------------------------------------------------------ incremental writing
+// (studies: sim/study/runner.cpp). Added after the single-run writer; it does not change it.
+
+namespace {
+
+bool link_exists(hid_t file, const std::string& object) {
+  if (object == "/" || object.empty()) return true;
+  // Every prefix must exist for H5Lexists to be well defined.
+  size_t at = 1;
+  while (true) {
+    const size_t slash = object.find('/', at);
+    const std::string prefix = object.substr(0, slash);
+    const htri_t e = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
+    if (e <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) return true;
+    at = slash + 1;
+  }
+}
+
+Handle open_object(hid_t file, const std::string& object, const Sink& sink) {
+  return checked(H5Oopen(file, object.empty() ? "/" : object.c_str(), H5P_DEFAULT), H5Oclose, sink,
+                 "open '" + object + "'");
+}
+
+Handle open_or_create_group(hid_t file, const std::string& object, const Sink& sink) {
+  if (link_exists(file, object)) return open_object(file, object, sink);
+  return create_group(file, object, sink);
+}
+
+template <class T>
+T read_numeric_attribute(hid_t obj, const std::string& name, hid_t mem, const Sink& sink) {
+  Handle attr = checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, sink, "read attribute '" + name + "'");
+  T value{};
+  check(H5Aread(attr, mem, &value), sink, "read attribute '" + name + "'");
+  return value;
+}
+
+template <class T>
+std::vector<T> read_converted(hid_t file, const std::string& dataset, hid_t mem, const Sink& sink) {
+  const std::string what = "read dataset '" + dataset + "'";
+  Handle dset = checked(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, sink, what);
+  Handle space = checked(H5Dget_space(dset), H5Sclose, sink, what);
+  const hssize_t count = H5Sget_simple_extent_npoints(space);
+  if (count < 0) fail(sink, what);
+  std::vector<T> out(static_cast<size_t>(count));
+  if (count > 0) check(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), sink, what);
+  return out;
+}
+
+template <class T>
+void write_table_impl(hid_t file, const std::string& group, const std::string& name, const std::vector<T>& values,
+                      const char* units, const char* description, const std::vector<uint64_t>& dims,
+                      const Sink& sink) {
+  Handle g = open_or_create_group(file, group, sink);
+  if (link_exists(g, name)) check(H5Ldelete(g, name.c_str(), H5P_DEFAULT), sink, "replace dataset '" + name + "'");
+  std::vector<hsize_t> shape(dims.begin(), dims.end());
+  if (shape.empty()) shape.push_back(values.size());
+  write_dataset(g.get(), name.c_str(), shape, values.data(), Meta{units, description}, sink);
+}
+
+}  // namespace
+
+Hdf5Output::Hdf5Output(const std::string& path, bool force, ReopenTag)
+    : impl_(std::make_unique<Impl>(path + ".partial")), path_(path), partial_path_(path + ".partial") {
+  silence_hdf5_errors();
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force)
+    throw InputError(SourcePos{}, "output", path + " exists; use --force to overwrite");
+  if (!fs::is_regular_file(partial_path_, ec))
+    throw InputError(SourcePos{}, "--resume", "no interrupted output " + partial_path_ + " to resume");
+  if (H5Fis_hdf5(partial_path_.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw RuntimeFailure("HDF5 output '" + partial_path_ + "': not an HDF5 file (cannot resume; rerun without --resume)");
+  }
+  Sink& sink = impl_->sink;
+  Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, sink, "open the file");
+  check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), sink, "open the file");
+  check(H5Pset_sieve_buf_size(fapl, 0), sink, "open the file");
+  const hid_t opened = H5Fopen(partial_path_.c_str(), H5F_ACC_RDWR, fapl);
+  if (opened < 0) {
+    const std::string detail = hdf5_error_detail();
+    throw RuntimeFailure("HDF5 output '" + partial_path_ + "': cannot open the interrupted file to resume" +
+                         (detail.empty() ? "" : " (" + detail + ")") + "; rerun without --resume");
+  }
+  impl_->file = Handle(opened, H5Fclose);
+  sink.file = impl_->file;
+}
+
+std::unique_ptr<Hdf5Output> Hdf5Output::reopen_partial(const std::string& path, bool force) {
+  return std::unique_ptr<Hdf5Output>(new Hdf5Output(path, force, ReopenTag{}));
+}
+
+void Hdf5Output::keep_partial_on_close() { impl_->keep_partial = true; }
+
+void Hdf5Output::flush() {
+  impl_->require_usable();
+  check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), impl_->sink, "flush the file");
+}
+
+bool Hdf5Output::exists(const std::string& object) const {
+  impl_->require_usable();
+  return link_exists(impl_->file, object);
+}
+
+void Hdf5Output::remove(const std::string& object) {
+  impl_->require_usable();
+  if (!link_exists(impl_->file, object)) return;
+  check(H5Ldelete(impl_->file, object.c_str(), H5P_DEFAULT), impl_->sink, "remove '" + object + "'");
+}
+
+bool Hdf5Output::has_attribute(const std::string& object, const std::string& name) const {
+  impl_->require_usable();
+  if (!link_exists(impl_->file, object)) return false;
+  Handle obj = open_object(impl_->file, object, impl_->sink);
+  const htri_t e = H5Aexists(obj, name.c_str());
+  if (e < 0) fail(impl_->sink, "query attribute '" + name + "'");
+  return e > 0;
+}
+
+void Hdf5Output::write_attribute(const std::string& object, const std::string& name, const std::string& value) {
+  impl_->require_usable();
+  Handle obj = open_or_create_group(impl_->file, object, impl_->sink);
+  write_string_attribute(obj, name.c_str(), value, impl_->sink);
+}
+
+void Hdf5Output::write_attribute(const std::string& object, const std::string& name, int64_t value) {
+  impl_->require_usable();
+  Handle obj = open_or_create_group(impl_->file, object, impl_->sink);
+  write_scalar_attribute<int64_t>(obj, name.c_str(), value, impl_->sink);
+}
+
+void Hdf5Output::write_attribute(const std::string& object, const std::string& name, double value) {
+  impl_->require_usable();
+  Handle obj = open_or_create_group(impl_->file, object, impl_->sink);
+  write_scalar_attribute<double>(obj, name.c_str(), value, impl_->sink);
+}
+
+std::string Hdf5Output::string_attribute(const std::string& object, const std::string& name) const {
+  impl_->require_usable();
+  Handle obj = open_object(impl_->file, object, impl_->sink);
+  return read_string_attribute(obj, name.c_str(), impl_->sink);
+}
+
+int64_t Hdf5Output::int_attribute(const std::string& object, const std::string& name) const {
+  impl_->require_usable();
+  Handle obj = open_object(impl_->file, object, impl_->sink);
+  return read_numeric_attribute<int64_t>(obj, name, H5T_NATIVE_INT64, impl_->sink);
+}
+
+double Hdf5Output::double_attribute(const std::string& object, const std::string& name) const {
+  impl_->require_usable();
+  Handle obj = open_object(impl_->file, object, impl_->sink);
+  return read_numeric_attribute<double>(obj, name, H5T_NATIVE_DOUBLE, impl_->sink);
+}
+
+void Hdf5Output::write_table(const std::string& group, const std::string& name, const std::vector<double>& values,
+                             const char* units, const char* description, std::vector<uint64_t> dims) {
+  impl_->require_usable();
+  write_table_impl(impl_->file, group, name, values, units, description, dims, impl_->sink);
+}
+void Hdf5Output::write_table(const std::string& group, const std::string& name, const std::vector<int64_t>& values,
+                             const char* units, const char* description, std::vector<uint64_t> dims) {
+  impl_->require_usable();
+  write_table_impl(impl_->file, group, name, values, units, description, dims, impl_->sink);
+}
+void Hdf5Output::write_table(const std::string& group, const std::string& name, const std::vector<uint64_t>& values,
+                             const char* units, const char* description, std::vector<uint64_t> dims) {
+  impl_->require_usable();
+  write_table_impl(impl_->file, group, name, values, units, description, dims, impl_->sink);
+}
+void Hdf5Output::write_table(const std::string& group, const std::string& name,
+                             const std::vector<std::string>& values, const char* description) {
+  impl_->require_usable();
+  Handle g = open_or_create_group(impl_->file, group, impl_->sink);
+  if (link_exists(g, name))
+    check(H5Ldelete(g, name.c_str(), H5P_DEFAULT), impl_->sink, "replace dataset '" + name + "'");
+  write_strings(g, name.c_str(), values, description, impl_->sink);
+}
+
+std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {
+  impl_->require_usable();
+  return read_converted<double>(impl_->file, dataset, H5T_NATIVE_DOUBLE, impl_->sink);
+}
+
+std::vector<std::string> read_string_dataset(const std::string& path, const std::string& dataset) {
+  Handle file = open_for_reading(path);
+  return read_strings(file, dataset, path);
+}
+
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
+  Handle file = open_for_reading(path);
+  return read_converted<double>(file, dataset, H5T_NATIVE_DOUBLE, Sink(path));
+}
+
+std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset) {
+  Handle file = open_for_reading(path);
+  return read_converted<int64_t>(file, dataset, H5T_NATIVE_INT64, Sink(path));
+}
+
+std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name) {
+  Handle file = open_for_reading(path);
+  const Sink sink(path);
+  Handle obj = open_object(file, object, sink);
+  if (H5Aexists(obj, name.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw RuntimeFailure("HDF5 output '" + path + "': '" + object + "' has no attribute '" + name + "'");
+  }
+  Handle attr = checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, sink, "read attribute '" + name + "'");
+  Handle type = checked(H5Aget_type(attr), H5Tclose, sink, "read attribute '" + name + "'");
+  if (H5Tget_class(type) == H5T_STRING) return read_string_attribute(obj, name.c_str(), sink);
+  if (H5Tget_class(type) == H5T_FLOAT) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", read_numeric_attribute<double>(obj, name, H5T_NATIVE_DOUBLE, sink));
+    return buf;
+  }
+  return std::to_string(read_numeric_attribute<int64_t>(obj, name, H5T_NATIVE_INT64, sink));
 }
 
 }  // namespace commsim

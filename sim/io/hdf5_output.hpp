@@ -22,6 +22,7 @@ struct Provenance {
   std::string version;        // program version
   std::string git_commit;
   std::string command_line;
+  std::string kind = "run";   // root attribute "kind": "run" (commsim run) or "study" (commsim study)
 };
 
 class Hdf5Output {
@@ -43,7 +44,39 @@ class Hdf5Output {
   const std::string& path() const { return path_; }
   const std::string& partial_path() const { return partial_path_; }
 
+  // ---- Incremental (resumable) writing, used by studies (sim/study/). Object paths are absolute
+  // ("/", "/study", "/runs/0003"); attributes on groups that do not exist yet create the group.
+  // Opens an existing "<path>.partial" (left by an interrupted writer) for reading and writing.
+  // Throws RuntimeFailure naming the file if it is missing or not an HDF5 file; an existing `path`
+  // is refused unless `force` (as in the constructor).
+  static std::unique_ptr<Hdf5Output> reopen_partial(const std::string& path, bool force);
+  void flush();                                           // everything written so far reaches the disk
+  // From now on the destructor (without commit()) closes the partial file and keeps it, so an
+  // interrupted study can be resumed; the default removes it.
+  void keep_partial_on_close();
+  bool exists(const std::string& object) const;           // group or dataset
+  void remove(const std::string& object);                 // unlink (space is not reclaimed)
+  bool has_attribute(const std::string& object, const std::string& name) const;
+  void write_attribute(const std::string& object, const std::string& name, const std::string& value);
+  void write_attribute(const std::string& object, const std::string& name, int64_t value);
+  void write_attribute(const std::string& object, const std::string& name, double value);
+  std::string string_attribute(const std::string& object, const std::string& name) const;
+  int64_t int_attribute(const std::string& object, const std::string& name) const;
+  double double_attribute(const std::string& object, const std::string& name) const;
+  // A 1-D (or, with `dims`, N-D row-major) dataset `name` in `group` (created if missing).
+  void write_table(const std::string& group, const std::string& name, const std::vector<double>& values,
+                   const char* units, const char* description, std::vector<uint64_t> dims = {});
+  void write_table(const std::string& group, const std::string& name, const std::vector<int64_t>& values,
+                   const char* units, const char* description, std::vector<uint64_t> dims = {});
+  void write_table(const std::string& group, const std::string& name, const std::vector<uint64_t>& values,
+                   const char* units, const char* description, std::vector<uint64_t> dims = {});
+  void write_table(const std::string& group, const std::string& name, const std::vector<std::string>& values,
+                   const char* description);
+  std::vector<double> read_doubles(const std::string& dataset) const;  // any numeric type, converted
+
  private:
+  struct ReopenTag {};
+  Hdf5Output(const std::string& path, bool force, ReopenTag);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_, partial_path_;
@@ -59,5 +92,13 @@ struct StoredCitywide {
 StoredCitywide read_citywide(const std::string& path, const std::string& group);
 std::string read_root_string_attribute(const std::string& path, const std::string& name);
 bool is_complete_output(const std::string& path);  // false for truncated/partial/non-HDF5 files
+
+// Generic readers of a finished output file (studies, replay, tests). Numeric datasets are
+// converted to the requested type; RuntimeFailure names the file and dataset when missing.
+std::vector<std::string> read_string_dataset(const std::string& path, const std::string& dataset);
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset);
+std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset);
+// Attribute `name` of `object` as text (string attributes) or as a number printed exactly.
+std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name);
 
 }  // namespace commsim

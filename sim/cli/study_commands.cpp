@@ -1,0 +1,374 @@
+// The experiment commands of `commsim` (issue 6, docs/studies.md): study, optimize, replay.
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <optional>
+
+#include "commsim/version.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/core/error.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/scenario/load.hpp"
+#include "sim/study/optimize.hpp"
+#include "sim/study/runner.hpp"
+
+namespace commsim::cli {
+
+namespace {
+
+const SourcePos kCli{"command line", 0, 0};
+
+void write_text_file(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+    return;
+  }
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError(SourcePos{path, 0, 0}, "--summary-json", "cannot write the file (check the directory exists and is writable)");
+    f << text;
+    if (!f.flush()) throw RuntimeFailure("writing " + path + " failed (disk full?)");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw RuntimeFailure("cannot rename " + tmp + " to " + path);
+}
+
+std::string duration_text(double s) {
+  char buf[32];
+  if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 5400) std::snprintf(buf, sizeof buf, "%.0fm", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.1fh", s / 3600);
+  return buf;
+}
+
+// Runs done / total, rate and time left, on stderr when it is a terminal (one line, redrawn).
+class StudyProgress {
+ public:
+  explicit StudyProgress(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO) != 0) {}
+  ~StudyProgress() { finish(); }
+  void update(int done, int total, int skipped) {
+    if (!tty_) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const int fresh = done - skipped;
+    const double rate = elapsed > 0 && fresh > 0 ? fresh / elapsed : 0;
+    std::fprintf(stderr, "\r\033[K%s: %d/%d runs", label_.c_str(), done, total);
+    if (skipped) std::fprintf(stderr, " (%d resumed)", skipped);
+    if (rate > 0)
+      std::fprintf(stderr, ", %.2f runs/s, %s elapsed, ~%s left", rate, duration_text(elapsed).c_str(),
+                   duration_text((total - done) / rate).c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void finish() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+std::string joined(const std::string& command, const std::vector<std::string>& argv) {
+  std::string s = "commsim " + command;
+  for (const auto& a : argv) s += " " + a;
+  return s;
+}
+
+void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome& o) {
+  const StudySummary& s = o.summary;
+  std::fprintf(out, "study '%s': %zu variants x %d replicates = %d runs (%d computed, %d resumed), %s streams, "
+               "base variant %d (%s)\n",
+               plan.study.name.c_str(), plan.scenarios.size(), plan.study.replicates, o.runs_total, o.runs_computed,
+               o.runs_resumed, s.paired ? "paired (common random numbers)" : "independent",
+               s.base_variant, s.variant_names[static_cast<size_t>(s.base_variant)].c_str());
+  const double pct = 100 * s.confidence;
+  for (const auto& m : s.metrics) {
+    const bool share = m.metric.find("coverage") != std::string::npos || m.metric == "p_wait" ||
+                       m.metric.find("share") != std::string::npos;
+    const double k = share ? 100.0 : 1.0;
+    const char* unit = share ? "%" : (m.metric.find("_min") != std::string::npos ? " min" : "");
+    std::fprintf(out, "\n%s%s: mean +- %.0f%% CI over replicates; diff = variant - base, per replicate (%s)%s\n",
+                 m.metric.c_str(), share ? " (%)" : "", pct, s.paired ? "paired" : "unpaired streams",
+                 s.paired ? "; unpaired CI shown for comparison" : "");
+    for (size_t k2 = 0; k2 < s.services.size(); ++k2) {
+      std::fprintf(out, "  %s\n", s.services[k2].c_str());
+      for (size_t v = 0; v < s.variant_names.size(); ++v) {
+        const MeanCI& x = m.value[v][k2];
+        const MeanCI& d = m.diff[v][k2];
+        std::fprintf(out, "    %-40s %9.3f +- %-7.3f", s.variant_names[v].c_str(), k * x.mean, k * x.half_width);
+        if (static_cast<int>(v) == s.base_variant) std::fprintf(out, "   (base)\n");
+        else
+          std::fprintf(out, "   diff %+9.3f +- %-7.3f (unpaired +- %.3f)%s\n", k * d.mean, k * d.half_width,
+                       k * m.diff_unpaired_half_width[v][k2], unit[0] ? "" : "");
+      }
+    }
+  }
+  std::fprintf(out, "\nwall time %.1f s on %d rank%s x %d thread%s\n", o.wall_s, o.ranks, o.ranks == 1 ? "" : "s",
+               o.threads, o.threads == 1 ? "" : "s");
+}
+
+std::string study_json(const StudyPlan& plan, const StudyOutcome& o) {
+  const StudySummary& s = o.summary;
+  std::string j = "{\n  \"study\": \"" + json_escape(plan.study.name) + "\",\n";
+  j += "  \"design\": \"" + plan.study.design + "\",\n";
+  j += "  \"variants\": " + std::to_string(plan.scenarios.size()) + ",\n";
+  j += "  \"replicates\": " + std::to_string(plan.study.replicates) + ",\n";
+  j += "  \"paired\": " + std::string(s.paired ? "true" : "false") + ",\n";
+  j += "  \"confidence\": " + json_number(s.confidence) + ",\n";
+  j += "  \"base_variant\": " + std::to_string(s.base_variant) + ",\n";
+  j += "  \"variant_names\": [";
+  for (size_t v = 0; v < s.variant_names.size(); ++v) j += (v ? ", \"" : "\"") + json_escape(s.variant_names[v]) + "\"";
+  j += "],\n  \"services\": {\n";
+  for (size_t k = 0; k < s.services.size(); ++k) {
+    j += "    \"" + json_escape(s.services[k]) + "\": [\n";
+    for (size_t v = 0; v < s.variant_names.size(); ++v) {
+      j += "      {\"variant\": " + std::to_string(v);
+      for (const auto& m : s.metrics) {
+        const MeanCI& x = m.value[v][k];
+        const MeanCI& d = m.diff[v][k];
+        j += ", \"" + m.metric + "\": {\"mean\": " + json_number(x.mean) + ", \"ci\": " + json_number(x.half_width) +
+             ", \"diff\": " + json_number(d.mean) + ", \"diff_ci\": " + json_number(d.half_width) +
+             ", \"diff_unpaired_ci\": " + json_number(m.diff_unpaired_half_width[v][k]) + "}";
+      }
+      j += v + 1 < s.variant_names.size() ? "},\n" : "}\n";
+    }
+    j += k + 1 < s.services.size() ? "    ],\n" : "    ]\n";
+  }
+  j += "  }\n}\n";
+  return j;
+}
+
+const char* kStudyHelp =
+    "usage: commsim study STUDY.yaml -o OUT.h5 [--set key.path=value]... [--threads N] [--resume] [--force]\n"
+    "                     [--independent-streams] [--summary-json FILE|-] [--quiet]\n"
+    "\n"
+    "Runs every (variant, replicate) of a study (docs/studies.md) and writes one HDF5 file. Finished runs\n"
+    "are committed to OUT.h5.partial as they complete; --resume continues an interrupted study.\n"
+    "Under mpirun/srun (MPI build) rank 0 hands out runs to the other ranks and writes the file.\n"
+    "  --set key.path=value   override the base scenario (after the study's set:)\n"
+    "  --threads N            threads per rank (default: run.threads; under MPI cores / ranks on the node)\n"
+    "  --independent-streams  every variant gets its own seed (unpaired; for comparison only)\n"
+    "  --summary-json FILE    the summary as JSON (\"-\" = stdout)\n";
+
+}  // namespace
+
+int cmd_study(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"output", "threads", "set", "summary-json"},
+                            {"resume", "force", "independent-streams", "quiet"}, "study");
+  if (a.has("help")) {
+    std::fputs(kStudyHelp, stdout);
+    return 0;
+  }
+  if (a.positional.size() != 1) throw InputError(kCli, "STUDY", std::string("expected one study file\n") + kStudyHelp);
+  if (!a.has("output")) throw InputError(kCli, "--output", "a study needs -o OUT.h5");
+  const long long threads = a.integer("threads", 0);
+  if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
+  const bool independent = a.has("independent-streams");
+  const StudyPlan plan = plan_study(a.positional[0], a.sets, independent);
+
+  StudyRunOptions options;
+  options.output = a.get("output");
+  options.force = a.has("force");
+  options.resume = a.has("resume");
+  options.threads = static_cast<int>(threads);
+  options.command_line = joined("study", argv);
+  options.canonical_command = "commsim study " + a.positional[0];
+  for (const auto& s : a.sets) options.canonical_command += " --set " + s;
+  if (independent) options.canonical_command += " --independent-streams";
+  StudyProgress progress("commsim study " + plan.study.name);
+  options.progress = [&progress](int done, int total, int skipped) { progress.update(done, total, skipped); };
+
+  const StudyOutcome outcome = run_study(plan, options);
+  progress.finish();
+  if (!outcome.writer) return 0;
+  const bool json_to_stdout = a.get("summary-json") == "-";
+  if (!a.has("quiet")) {
+    std::FILE* table = json_to_stdout ? stderr : stdout;
+    print_study_table(table, plan, outcome);
+    std::fprintf(table, "output: %s\n", options.output.c_str());
+  }
+  if (a.has("summary-json")) write_text_file(a.get("summary-json"), study_json(plan, outcome));
+  return 0;
+}
+
+int cmd_optimize(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"role", "service", "target", "min", "max", "step", "set", "replicates", "threads"},
+                            {"per-community"}, "optimize");
+  if (a.has("help") || a.positional.size() != 1 || !a.has("role") || !a.has("service")) {
+    std::fputs("usage: commsim optimize SCENARIO --role R --service S [--target 0.9] [--per-community]\n"
+               "                        [--min N --max N] [--step X] [--replicates K] [--set key.path=value]...\n"
+               "                        [--threads N]\n"
+               "\nFinds the least staff of role R whose coverage of service S reaches the target: citywide by\n"
+               "binary search on the role's per_10k value (or a fixed count per community when its rule is\n"
+               "not per_10k_residents), or with --per-community the least fixed count for each community.\n"
+               "Every candidate runs on the same random streams (replicates 0..K-1), so the search is exact.\n",
+               a.has("help") ? stdout : stderr);
+    return a.has("help") ? 0 : 2;
+  }
+  const Scenario sc = load_scenario(a.positional[0], a.sets);
+  OptimizeRequest rq;
+  rq.role = a.get("role");
+  rq.service = a.get("service");
+  rq.target = a.number("target", 0.9);
+  rq.per_community = a.has("per-community");
+  rq.min = a.number("min", -1);
+  rq.max = a.number("max", -1);
+  rq.step = a.number("step", 1);
+  rq.replicates = static_cast<int>(a.integer("replicates", 1));
+  const long long threads = a.integer("threads", 0);
+  if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
+  std::optional<tbb::global_control> limit;
+  const int t = threads > 0 ? static_cast<int>(threads) : sc.run.threads;
+  if (t > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(t));
+
+  const auto start = std::chrono::steady_clock::now();
+  const OptimizeResult r = optimize_staffing(sc, rq);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("optimize %s: least %s staff for %s coverage >= %.1f%% (%d replicate%s, same streams)\n", sc.name.c_str(),
+              rq.role.c_str(), rq.service.c_str(), 100 * rq.target, rq.replicates, rq.replicates == 1 ? "" : "s");
+  if (!rq.per_community) {
+    std::printf("  norm / scenario:  %s = %g -> %d staff, coverage %.2f%%\n", r.parameter.c_str(), r.norm_value,
+                r.norm_staff, 100 * r.norm_coverage);
+    if (r.reachable) {
+      std::printf("  least reaching:   %s = %g -> %d staff, coverage %.2f%%", r.parameter.c_str(), r.value, r.staff,
+                  100 * r.coverage);
+      if (r.coverage_one_step_less >= 0)
+        std::printf(" (%s = %g: %.2f%%)", r.parameter.c_str(), r.value - r.step, 100 * r.coverage_one_step_less);
+      std::printf("\n  as overrides:     ");
+      for (const auto& o : r.overrides_for(r.value)) std::printf("--set %s ", o.c_str());
+      std::printf("\n");
+    } else {
+      std::printf("  not reached with %s up to %g (search interval %g..%g)\n", r.parameter.c_str(), r.max, r.min, r.max);
+    }
+  } else {
+    std::printf("  %-16s %10s %10s %10s %10s %10s %10s\n", "community", "households", "residents", "norm staff",
+                "norm cov%", "least", "cov%");
+    for (const auto& c : r.communities) {
+      char least[16];
+      if (c.least_staff >= 0) std::snprintf(least, sizeof least, "%d", c.least_staff);
+      else std::snprintf(least, sizeof least, ">%g", r.max);
+      std::printf("  %-16s %10lld %10lld %10d %10.2f %10s %10.2f\n", c.name.c_str(), c.households, c.residents,
+                  c.norm_staff, 100 * c.norm_coverage, least, 100 * c.coverage);
+    }
+    std::printf("  total: least %d staff (norm %d)%s\n", r.staff, r.norm_staff,
+                r.reachable ? "" : "; some communities do not reach the target within --max");
+  }
+  std::printf("  %d candidate values evaluated, %.1f s\n", r.evaluations, wall);
+  return r.reachable ? 0 : 1;
+}
+
+int cmd_replay(const std::vector<std::string>& argv) {
+  const Args a = parse_args(argv, {"threads"}, {}, "replay");
+  if (a.has("help") || a.positional.size() != 2) {
+    std::fputs("usage: commsim replay OUT.h5 RUN [--threads N]\n"
+               "\nRe-runs run RUN (index of /runs/NNNN) from the scenario stored in OUT.h5 (study: the variant's\n"
+               "resolved scenario, seed and replicate), compares its citywide results and per-community totals\n"
+               "with the stored ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n",
+               a.has("help") ? stdout : stderr);
+    return a.has("help") ? 0 : 2;
+  }
+  const std::string path = a.positional[0];
+  char* end = nullptr;
+  const long run = std::strtol(a.positional[1].c_str(), &end, 10);
+  if (a.positional[1].empty() || *end != '\0' || run < 0) throw InputError(kCli, "RUN", "expected a run index (0, 1, ...)");
+  if (!is_complete_output(path)) throw InputError(SourcePos{path, 0, 0}, "OUT.h5", "not a complete commsim output file");
+  char group[32];
+  std::snprintf(group, sizeof group, "/runs/%04ld", run);
+
+  std::string kind = "run";
+  try {
+    kind = read_attribute_text(path, "/", "kind");
+  } catch (const RuntimeFailure&) {
+  }
+  std::string yaml;
+  int replicate = 0;
+  if (kind == "study") {
+    const auto variants = read_int_dataset(path, "/study/variant");
+    const auto replicates = read_int_dataset(path, "/study/replicate");
+    if (static_cast<size_t>(run) >= variants.size())
+      throw InputError(kCli, "RUN", "the study has runs 0.." + std::to_string(variants.size() - 1));
+    yaml = read_string_dataset(path, "/study/variants/scenario_yaml")[static_cast<size_t>(variants[static_cast<size_t>(run)])];
+    replicate = static_cast<int>(replicates[static_cast<size_t>(run)]);
+  } else {
+    yaml = read_root_string_attribute(path, "scenario_yaml");
+    try {
+      replicate = std::stoi(read_attribute_text(path, group, "replicate"));
+    } catch (const RuntimeFailure&) {
+      throw InputError(kCli, "RUN", std::string("no run ") + group + " in " + path);
+    }
+  }
+  const std::string version = read_root_string_attribute(path, "version");
+  const std::string commit = read_root_string_attribute(path, "git_commit");
+  if (version != kVersion || commit != kGitCommit)
+    std::fprintf(stderr, "commsim: warning: %s was written by commsim %s (git %s); this is %s (git %s)\n", path.c_str(),
+                 version.c_str(), commit.c_str(), kVersion, kGitCommit);
+
+  const Scenario sc = load_scenario_text(yaml, path + ":" + group, ".");
+  const long long threads = a.integer("threads", 0);
+  std::optional<tbb::global_control> limit;
+  const int t = threads > 0 ? static_cast<int>(threads) : sc.run.threads;
+  if (t > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(t));
+  const RunResult result = run_replicate(sc, replicate);
+
+  std::vector<std::string> diffs;
+  const StoredCitywide stored = read_citywide(path, group);
+  auto cmp = [&](const std::string& what, double now, double then) {
+    if (now != then && !(std::isnan(now) && std::isnan(then))) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%s: stored %.17g, replayed %.17g", what.c_str(), then, now);
+      diffs.push_back(buf);
+    }
+  };
+  if (stored.service_names.size() != result.citywide.size()) {
+    diffs.push_back("number of services differs");
+  } else {
+    for (size_t s = 0; s < result.citywide.size(); ++s) {
+      const auto& c = result.citywide[s];
+      const std::string n = "citywide " + c.name + " ";
+      cmp(n + "demand", static_cast<double>(c.demand), static_cast<double>(stored.demand[s]));
+      cmp(n + "served", static_cast<double>(c.served), static_cast<double>(stored.served[s]));
+      cmp(n + "served_in_time", static_cast<double>(c.served_in_time), static_cast<double>(stored.served_in_time[s]));
+      cmp(n + "unmet", static_cast<double>(c.unmet), static_cast<double>(stored.unmet[s]));
+      cmp(n + "coverage", c.coverage, stored.coverage[s]);
+      cmp(n + "mean_wait_min", c.mean_wait_min, stored.mean_wait_min[s]);
+      cmp(n + "p90_wait_min", c.p90_wait_min, stored.p90_wait_min[s]);
+    }
+  }
+  const std::string totals = std::string(group) + "/totals/";
+  for (const char* name : {"demand", "served", "served_in_time", "unmet", "backlog_end"}) {
+    const auto then = read_int_dataset(path, totals + name);
+    if (then.size() != result.service_totals.size()) {
+      diffs.push_back(std::string("totals/") + name + ": number of entries differs");
+      continue;
+    }
+    size_t differing = 0;
+    for (size_t i = 0; i < then.size(); ++i) {
+      const ServiceTotals& st = result.service_totals[i];
+      const uint64_t now = std::string(name) == "demand" ? st.demand : std::string(name) == "served" ? st.served
+                           : std::string(name) == "served_in_time" ? st.served_in_time
+                           : std::string(name) == "unmet" ? st.unmet : st.backlog_end;
+      differing += static_cast<uint64_t>(then[i]) != now;
+    }
+    if (differing) diffs.push_back(std::string("totals/") + name + ": " + std::to_string(differing) + " community x service entries differ");
+  }
+  if (diffs.empty()) {
+    std::printf("reproduced: %s run %ld (replicate %d, seed %llu): citywide results and per-community totals identical\n",
+                path.c_str(), run, replicate, static_cast<unsigned long long>(sc.run.seed));
+    return 0;
+  }
+  std::printf("NOT reproduced: %s run %ld (replicate %d): %zu difference%s\n", path.c_str(), run, replicate, diffs.size(),
+              diffs.size() == 1 ? "" : "s");
+  for (const auto& d : diffs) std::printf("  %s\n", d.c_str());
+  return 1;
+}
+
+}  // namespace commsim::cli

@@ -1,0 +1,44 @@
+// Running a study: every (variant, replicate) run, written into ONE HDF5 file as it completes
+// (crash-safe: "<OUT>.partial" is the working file, each finished run is flushed and marked complete
+// last, `resume` continues an interrupted study), then the run table, variant table and summary,
+// then the rename. Under MPI (launched by mpirun/srun, built with COMMSIM_WITH_MPI) rank 0 hands out
+// runs one at a time to the other ranks and writes the file; the file's datasets are identical for
+// any rank count (only /study/bookkeeping differs: wall times, ranks, hosts). Layout: docs/studies.md.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/study/study.hpp"
+#include "sim/study/summary.hpp"
+
+namespace commsim {
+
+struct StudyRunOptions {
+  std::string output;          // OUT.h5
+  bool force = false;          // overwrite an existing OUT.h5
+  bool resume = false;         // continue OUT.h5.partial
+  int threads = 0;             // threads per rank; 0 = run.threads (serial) or cores / ranks on the node (MPI)
+  std::string command_line;    // as typed (stored under /study/bookkeeping)
+  std::string canonical_command;  // without output/threads/resume flags (root attribute command_line)
+  // Called on the writing rank after each run is committed: (runs done, runs total, runs skipped by resume).
+  std::function<void(int, int, int)> progress;
+};
+
+struct StudyOutcome {
+  bool writer = true;      // false on MPI ranks other than 0 (nothing else is filled in)
+  int ranks = 1;
+  int threads = 0;         // per computing rank
+  int runs_total = 0, runs_resumed = 0, runs_computed = 0;
+  double wall_s = 0;
+  std::vector<std::vector<double>> run_values;  // per run: run_metric_values
+  StudySummary summary;
+};
+
+StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options);
+
+// Test hook: with COMMSIM_STUDY_ABORT_AFTER=N in the environment, the writer calls std::_Exit(99)
+// right after the N-th run it computed is flushed to the partial file (simulates a crash).
+inline constexpr const char* kAbortAfterEnv = "COMMSIM_STUDY_ABORT_AFTER";
+
+}  // namespace commsim

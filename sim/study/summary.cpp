@@ -1,0 +1,75 @@
+#include "sim/study/summary.hpp"
+
+#include <cmath>
+
+#include "sim/core/error.hpp"
+
+namespace commsim {
+
+namespace {
+
+double metric_of(const CitywideService& s, const std::string& metric) {
+  if (metric == "coverage") return s.coverage;
+  if (metric == "mean_wait_min") return s.mean_wait_min;
+  if (metric == "coverage_resident_weighted") return s.coverage_resident_weighted;
+  if (metric == "p50_wait_min") return s.p50_wait_min;
+  if (metric == "p90_wait_min") return s.p90_wait_min;
+  if (metric == "max_wait_min") return s.max_wait_min;
+  if (metric == "p_wait") return s.p_wait;
+  if (metric == "share_communities_below_target") return s.share_communities_below_target;
+  if (metric == "gini") return s.gini;
+  if (metric == "worst_decile_coverage") return s.worst_decile_coverage;
+  throw RuntimeFailure("unknown study metric '" + metric + "'");
+}
+
+}  // namespace
+
+std::vector<double> run_metric_values(const RunResult& run, const std::vector<std::string>& metrics) {
+  std::vector<double> out;
+  out.reserve(metrics.size() * run.citywide.size());
+  for (const auto& m : metrics)
+    for (const auto& s : run.citywide) out.push_back(metric_of(s, m));
+  return out;
+}
+
+StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::string>& services,
+                             const std::vector<std::vector<double>>& run_values, double confidence) {
+  StudySummary out;
+  out.base_variant = plan.base_variant;
+  out.paired = !plan.independent_streams;
+  out.confidence = confidence;
+  out.services = services;
+  for (const auto& v : plan.study.variants) out.variant_names.push_back(v.name);
+  const size_t variants = plan.scenarios.size(), reps = static_cast<size_t>(plan.study.replicates);
+  const size_t ns = services.size();
+  for (size_t m = 0; m < plan.study.metrics.size(); ++m) {
+    MetricSummary ms;
+    ms.metric = plan.study.metrics[m];
+    auto value = [&](size_t v, size_t r, size_t s) { return run_values[v * reps + r][m * ns + s]; };
+    const size_t b = static_cast<size_t>(plan.base_variant);
+    for (size_t v = 0; v < variants; ++v) {
+      std::vector<MeanCI> vals, diffs;
+      std::vector<double> unpaired;
+      for (size_t s = 0; s < ns; ++s) {
+        std::vector<double> x, d, xb;
+        for (size_t r = 0; r < reps; ++r) {
+          x.push_back(value(v, r, s));
+          xb.push_back(value(b, r, s));
+          d.push_back(value(v, r, s) - value(b, r, s));
+        }
+        const MeanCI cx = mean_ci(x, confidence), cb = mean_ci(xb, confidence);
+        vals.push_back(cx);
+        diffs.push_back(mean_ci(d, confidence));
+        const double se = std::sqrt(cx.sd * cx.sd / reps + cb.sd * cb.sd / reps);
+        unpaired.push_back(reps > 1 ? student_t(confidence, static_cast<int>(2 * reps - 2)) * se : 0.0);
+      }
+      ms.value.push_back(vals);
+      ms.diff.push_back(diffs);
+      ms.diff_unpaired_half_width.push_back(unpaired);
+    }
+    out.metrics.push_back(std::move(ms));
+  }
+  return out;
+}
+
+}  // namespace commsim

@@ -1,0 +1,37 @@
+// Study statistics: per metric, variant and service, the mean over replicates with its confidence
+// interval, and the difference to the base variant computed per replicate (paired: replicate r of
+// both variants used the same random streams) with its interval. The unpaired interval (Welch-style,
+// as if the replicates were independent) is reported beside it, to show what pairing buys.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/metrics/results.hpp"
+#include "sim/metrics/statistics.hpp"
+#include "sim/study/study.hpp"
+
+namespace commsim {
+
+struct MetricSummary {
+  std::string metric;
+  std::vector<std::vector<MeanCI>> value;                 // [variant][service]
+  std::vector<std::vector<MeanCI>> diff;                  // [variant][service], per-replicate differences to the base
+  std::vector<std::vector<double>> diff_unpaired_half_width;  // [variant][service]
+};
+
+struct StudySummary {
+  int base_variant = 0;
+  bool paired = true;  // false with independent streams
+  double confidence = 0.95;
+  std::vector<std::string> services, variant_names;
+  std::vector<MetricSummary> metrics;
+};
+
+// A run's values of the study's metrics: [metric * services + service].
+std::vector<double> run_metric_values(const RunResult& run, const std::vector<std::string>& metrics);
+
+// `run_values[run]` from run_metric_values, runs in study order (variant-major).
+StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::string>& services,
+                             const std::vector<std::vector<double>>& run_values, double confidence = 0.95);
+
+}  // namespace commsim
