@@ -11,7 +11,8 @@
 #   THREADS     worker threads (default: all cores)
 # env: COMMSIM (build/commsim), BENCH (build/bench/commsim_bench), SCENARIO
 #      (scenarios/xian-baseline.yaml), DAILY_OUTPUT (true|false; default: the scenario's, true),
-#      FLOOR_BYTES_PER_S (skip the sweep benchmark and use this bandwidth), EXTRA ("--set k=v ...")
+#      FLOOR_BYTES_PER_S (skip the sweep benchmark and use this bandwidth), EXTRA ("--set k=v ..."),
+#      PYTHON (/usr/bin/python3), TIME_BIN (/usr/bin/time, GNU time for -v)
 set -euo pipefail
 if [ $# -lt 2 ]; then sed -n '2,15p' "$0"; exit 2; fi
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ RESIDENTS=$1 DAYS=$2 THREADS=${3:-0}
 COMMSIM=${COMMSIM:-build/commsim}
 BENCH=${BENCH:-build/bench/commsim_bench}
 SCENARIO=${SCENARIO:-scenarios/xian-baseline.yaml}
-PYTHON=/usr/bin/python3
+PYTHON=${PYTHON:-/usr/bin/python3}
+TIME_BIN=${TIME_BIN:-/usr/bin/time}
 COMMUNITIES=$(( (RESIDENTS + 4250) / 8500 ))
 [ "$COMMUNITIES" -ge 1 ] || COMMUNITIES=1
 NCORES=$(nproc)
@@ -45,7 +47,7 @@ b = json.load(open(sys.argv[1]))["benchmarks"]
 print(next(x["bytes_per_second"] for x in b if x.get("aggregate_name") == "median"))' "$tmp/sweep.json")
 fi
 
-/usr/bin/time -v -o "$tmp/time.txt" "$COMMSIM" run "$SCENARIO" "${sets[@]}" --threads "$THREADS" --quiet \
+"$TIME_BIN" -v -o "$tmp/time.txt" "$COMMSIM" run "$SCENARIO" "${sets[@]}" --threads "$THREADS" --quiet \
   --summary-json "$tmp/summary.json"
 
 "$PYTHON" - "$tmp" "$DAYS" "$EFFECTIVE_THREADS" "$FLOOR_BYTES_PER_S" "$COMMUNITIES" "${DAILY_OUTPUT:-default}" <<'PY'
