@@ -61,6 +61,7 @@ wall_text = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
 wall = 0.0
 for part in wall_text.split(":"):
     wall = wall * 60 + float(part)
+wall = max(wall, 0.01)  # GNU time reports hundredths
 rss_mb = int(field("Maximum resident set size (kbytes)")) / 1024.0
 cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
 residents, communities, requests = int(s["residents"]), int(s["communities"]), int(s["requests"])
