@@ -25,3 +25,26 @@ static void BM_StreamConstructAndPoisson(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_StreamConstructAndPoisson)->Arg(30)->Arg(300);
+
+// The per-resident pattern of demand generation: construct a stream keyed by an entity, draw a
+// handful of uniforms (arrival hour and minute, duration, thinning).
+static void BM_StreamConstructAndFourUniforms(benchmark::State& state) {
+  uint64_t entity = 0;
+  double acc = 0;
+  for (auto _ : state) {
+    Stream s(StreamKey{42, 0, ++entity, 1, 0});
+    acc += s.uniform() + s.uniform() + s.uniform() + s.uniform();
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StreamConstructAndFourUniforms);
+
+static void BM_StreamExponential(benchmark::State& state) {
+  Stream s(StreamKey{42, 0, 7, 1, 0});
+  double acc = 0;
+  for (auto _ : state) acc += s.exponential(12.0);
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StreamExponential);

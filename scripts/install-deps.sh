@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libtbb-dev libhdf5-dev hdf5-tools libyaml-cpp-dev catch2
   libopenmpi-dev openmpi-bin libbenchmark-dev librandom123-dev
-  python3 python3-h5py python3-numpy python3-matplotlib
+  python3 python3-h5py python3-numpy python3-matplotlib python3-simpy
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -51,6 +51,7 @@ std::vector<CompiledService> compile_services(const Scenario& sc) {
     }
     double acc = 0;
     for (int h = 0; h < 24; ++h) c.profile_cdf[static_cast<size_t>(h)] = acc += w[static_cast<size_t>(h)];
+    while (c.first_hour < 23 && c.profile_cdf[static_cast<size_t>(c.first_hour)] == 0.0) ++c.first_hour;
     c.open = s.open_weekdays;
     const auto& levels = priorities[static_cast<size_t>(c.role)];
     c.priority_level = static_cast<int>(std::distance(levels.begin(), levels.find(s.priority)));
@@ -94,7 +95,9 @@ StreamKey key(const DemandContext& ctx, uint64_t entity, Purpose p, uint32_t ser
 
 double arrival_minute(const CompiledService& s, Stream& st) {
   const double u = st.uniform() * s.profile_cdf[23];
-  int h = 0;
+  // The first hour h < 23 with u < cdf[h], else 23. u >= 0, so hours with cdf 0 are always passed:
+  // start at the first hour of positive weight (profiles that open at 08:00 skip 8 steps).
+  int h = s.first_hour;
   while (h < 23 && !(u < s.profile_cdf[static_cast<size_t>(h)])) ++h;
   return h * 60.0 + st.uniform() * 60.0;
 }

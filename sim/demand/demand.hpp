@@ -26,6 +26,7 @@ struct CompiledService {
   AgeTable rate_per_year;        // episodic, by age (resident unit)
   AgeTable clients_per_staff;    // enrolment staff ratio by age
   std::array<double, 24> profile_cdf{};  // arrival hour distribution
+  int first_hour = 0;            // hours before it have zero weight (cdf 0): arrival_minute skips them
   std::array<bool, 7> open{};    // weekdays the service is open (Mon..Sun)
   int priority_level = 0;        // dense priority level within its role (0 = highest)
 };

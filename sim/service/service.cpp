@@ -103,9 +103,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
   std::vector<double>& free_at = pool.free_at;
   size_t ptr = 0;        // next request of `queue` not yet made ready
   size_t n_ready = 0;
-  auto& finished = sc.finished;
   auto& free = sc.free;
-  finished.assign(nw, 0);
   free.resize(nw);
   for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, free_at[shifts[w].worker]);
 
@@ -124,22 +122,46 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     return p < n ? queue[p].arrival_min : -1.0;
   };
 
+  // Workers still on shift, in a binary min-heap on (free time, index): the top is the worker free
+  // earliest, ties to the lowest index (what a linear scan would pick), in O(log workers).
+  auto& heap = sc.workers;
+  heap.resize(nw);
+  for (size_t i = 0; i < nw; ++i) heap[i] = static_cast<uint32_t>(i);
+  auto before = [&](uint32_t a, uint32_t b) { return free[a] < free[b] || (free[a] == free[b] && a < b); };
+  auto sift_down = [&](size_t i) {
+    const size_t size = heap.size();
+    const uint32_t x = heap[i];
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && before(heap[child + 1], heap[child])) ++child;
+      if (!before(heap[child], x)) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = x;
+  };
+  for (size_t i = nw / 2; i-- > 0;) sift_down(i);
+  auto finish_top = [&]() {
+    heap[0] = heap.back();
+    heap.pop_back();
+    if (!heap.empty()) sift_down(0);
+  };
+
   for (;;) {
     // The worker free earliest (ties: lowest index) among those still on shift.
-    size_t w = nw;
-    for (size_t i = 0; i < nw; ++i)
-      if (!finished[i] && (w == nw || free[i] < free[w])) w = i;
-    if (w == nw) break;
+    if (heap.empty()) break;
+    const size_t w = heap[0];
     double t = free[w];
     push_until(t);
     if (n_ready == 0) {
       const double a = next_servable_arrival();
       if (a < 0) break;  // nothing left to serve today
       t = std::max(t, a);
-      if (t >= shifts[w].end) { finished[w] = 1; continue; }
+      if (t >= shifts[w].end) { finish_top(); continue; }
       push_until(t);
     }
-    if (t >= shifts[w].end) { finished[w] = 1; continue; }
+    if (t >= shifts[w].end) { finish_top(); continue; }
     // Highest priority level first, FIFO within a level.
     size_t level = 0;
     while (sc.ready_head[level] >= sc.ready[level].size()) ++level;
@@ -150,7 +172,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     if (spec.where == Place::home)
       travel_min = 2.0 * travel.distance_m(hh_x[q.household], hh_y[q.household]) / role.travel_speed_m_per_min;
     const double work = q.duration_min + travel_min;
-    if (t + work > shifts[w].end + shifts[w].overtime_cap) { finished[w] = 1; continue; }
+    if (t + work > shifts[w].end + shifts[w].overtime_cap) { finish_top(); continue; }
     ++sc.ready_head[level];
     --n_ready;
     sc.done[idx] = 1;
@@ -167,6 +189,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     rday.busy += work;
     rday.travel += travel_min;
     free[w] = t + work;
+    sift_down(0);  // its free time only grew
   }
   for (size_t w = 0; w < nw; ++w) {
     free_at[shifts[w].worker] = free[w];

@@ -85,8 +85,8 @@ struct QueueScratch {
   std::vector<std::pair<double, uint16_t>> starts;
   std::vector<double> last_event;
   std::vector<int64_t> count;
-  std::vector<uint8_t> finished;  // per present worker
   std::vector<double> free;       // per present worker
+  std::vector<uint32_t> workers;  // heap of present workers still on shift (by free time)
 };
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
                  const TravelModel& travel, const float* hh_x, const float* hh_y, int day,
