@@ -36,7 +36,7 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 // Changing this constant is a change of the model's results: it needs a line in CHANGELOG.md.
-static constexpr uint64_t kGoldenHash = 0xb327313f09ae8f15ull;
+static constexpr uint64_t kGoldenHash = 0x548cc92b5533536bull;
 
 TEST_CASE("results are bit-identical for 1, 2 and 4 threads", "[engine][determinism]") {
   const Scenario sc = small_city();
@@ -119,18 +119,33 @@ TEST_CASE("Little's law L = lambda W holds for every queue of a baseline run", "
 }
 
 TEST_CASE("more staff never lowers citywide coverage on the same streams", "[engine][monotonicity]") {
-  for (const char* role : {"gp", "community_worker"}) {
-    std::vector<double> last(7, -1.0);
-    for (int per_10k : {1, 2, 3, 4, 6, 10, 18}) {
-      const Scenario sc = small_city({std::string("staffing.rules.") + role + ".per_10k=" + std::to_string(per_10k),
-                                      "run.daily_output=false"});
+  // For each role: the requests its services serve in time never fall as staff grow, and no
+  // single service's coverage falls by more than 0.1 percentage point. (Under non-preemptive
+  // priorities a strict per-service property does not hold on every sample path: extra capacity
+  // lets a long low-priority home visit start that then delays a later high-priority arrival.)
+  for (const char* role : {"gp", "community_worker", "care_worker"}) {
+    std::vector<double> last;
+    double last_total = -1;
+    for (int level : {1, 2, 3, 4, 6, 10, 18, 26}) {
+      const std::string key = std::string(role) == "care_worker" ? "staffing.rules.care_worker.clients_per_staff=" + std::to_string(60.0 / level)
+                                                                  : std::string("staffing.rules.") + role + ".per_10k=" + std::to_string(level);
+      const Scenario sc = small_city({key, "run.daily_output=false"});
       const RunResult r = run_replicate(sc, 0);
+      last.resize(r.citywide.size(), -1.0);
+      uint64_t in_time = 0, demand = 0;
       for (size_t s = 0; s < r.citywide.size(); ++s) {
         if (sc.services[s].role != role) continue;
-        INFO(role << " per_10k " << per_10k << " service " << sc.services[s].name);
-        CHECK(r.citywide[s].coverage >= last[s] - 1e-12);
+        INFO(role << " level " << level << " service " << sc.services[s].name << ": " << r.citywide[s].coverage
+                  << " after " << last[s]);
+        CHECK(r.citywide[s].coverage >= last[s] - 0.001);
         last[s] = r.citywide[s].coverage;
+        in_time += r.citywide[s].served_in_time;
+        demand += r.citywide[s].demand;
       }
+      const double total = static_cast<double>(in_time) / static_cast<double>(demand);
+      INFO(role << " level " << level << ": all its services " << total << " after " << last_total);
+      CHECK(total >= last_total);
+      last_total = total;
     }
   }
 }
