@@ -30,6 +30,7 @@ int cmd_run(const std::vector<std::string>& argv);
 int cmd_validate(const std::vector<std::string>& argv);
 int cmd_norms(const std::vector<std::string>& argv);
 int cmd_validate_queue(const std::vector<std::string>& argv);
+int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 
 // Progress bar on stderr for long runs; silent when stderr is not a terminal.
 class Progress {

@@ -1,4 +1,5 @@
 // commsim command-line entry point: dispatches to a command, catches errors once.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -21,6 +22,7 @@ const char* kUsage =
     "  validate SCENARIO       check a scenario file and print its communities' norm compliance\n"
     "  norms --households H    print what the norms require of a community of that size\n"
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
+    "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"
     "  version                 print the version and the git commit it was built from\n"
     "\n"
     "`commsim <command> --help` describes each command. Exit codes: 0 ok, 2 bad input, 1 failure.\n";
@@ -28,6 +30,9 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f) write() then fails with EFBIG and the writer reports it,
+  // instead of SIGXFSZ killing the process mid-write (docs/reliability.md).
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
@@ -40,11 +45,12 @@ int main(int argc, char** argv) {
     if (command == "validate") return commsim::cli::cmd_validate(args);
     if (command == "norms") return commsim::cli::cmd_norms(args);
     if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
+    if (command == "inspect") return commsim::cli::cmd_inspect(args);
     if (command == "version" || command == "--version") {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: unknown command '%s'; allowed: run, validate, norms, validate-queue, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, inspect, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {
