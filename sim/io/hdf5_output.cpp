@@ -33,6 +33,11 @@ constexpr const char* kFormatName = "commsim-output";
 
 void silence_hdf5_errors() {
   static const bool silenced = [] {
+    // No library shutdown at exit: after a failed write that abandon() could not absorb (past a
+    // file size limit, EFBIG, the scratch memfd fails too) the file's identifier dangles, and
+    // HDF5's atexit handler then crashes closing it (SIGSEGV in H5F__close_cb, issue 9). Every
+    // handle is closed explicitly, so nothing needs that handler. Must precede any other H5 call.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
