@@ -194,7 +194,7 @@ TEST_CASE("commsim inspect prints a complete output and reports truncated, parti
   }
 }
 
-TEST_CASE("--summary-json goes through a temp file and a rename", "[reliability][faults]") {
+TEST_CASE("the summary JSON (--summary-json) goes through a temp file and a rename", "[reliability][faults]") {
   ScratchDir scratch("summary");
   const std::string json = scratch / "summary.json";
   write_text(json, "previous\n");

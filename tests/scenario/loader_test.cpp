@@ -420,7 +420,7 @@ TEST_CASE("bad input: each kind names the key path and the line", "[loader]") {
   expect_error(over_minimal("travel:\n  detour_factor: \"1.3\"\n"), "travel.detour_factor", 3, "expected a number");
 }
 
-TEST_CASE("--set errors name --set and the key path", "[loader]") {
+TEST_CASE("errors in --set overrides name --set and the key path", "[loader]") {
   auto expect_set_error = [](const std::string& spec, const std::string& key, const std::string& fragment) {
     try {
       load_scenario_text(kMinimal, "m.yaml", ".", {"run.days=10", spec});
