@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_TO_RUN=${1:-300}
 JOBS=${JOBS:-1}
 if ! command -v clang++-14 >/dev/null; then
-  echo "fuzz.sh: needs clang-14 and libclang-rt-14-dev (scripts/install-deps.sh installs them)" >&2
+  echo "fuzz.sh: needs clang-14 and libclang-rt-14-dev: scripts/install-deps.sh --fuzz" >&2
   exit 2
 fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
