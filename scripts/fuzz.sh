@@ -26,12 +26,12 @@ mkdir -p build-fuzz/fuzz-new build-fuzz/artifacts
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-./build-fuzz/fuzz_scenario_loader build-fuzz/fuzz-new tests/fuzz/corpus \
+./build-fuzz/tests/fuzz/fuzz_scenario_loader build-fuzz/fuzz-new tests/fuzz/corpus \
   -dict=tests/fuzz/scenario.dict -max_total_time="$SECONDS_TO_RUN" -max_len=8192 -timeout=10 \
   -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
   -jobs="$JOBS" -workers="$JOBS" -artifact_prefix=build-fuzz/artifacts/ 2>&1 | tee build-fuzz/fuzz.log || status=$?
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-  ./build-fuzz/fuzz_scenario_loader -merge=1 -max_len=8192 tests/fuzz/corpus build-fuzz/fuzz-new
+  ./build-fuzz/tests/fuzz/fuzz_scenario_loader -merge=1 -max_len=8192 tests/fuzz/corpus build-fuzz/fuzz-new
 fi
 grep -h "stat::number_of_executed_units\|stat::peak_rss_mb" build-fuzz/fuzz.log fuzz-*.log 2>/dev/null || true
 ls build-fuzz/artifacts

@@ -51,6 +51,8 @@ void check_text_target(const std::string& path) {
   if (dir.empty()) dir = ".";
   std::string why;
   if (std::filesystem::is_directory(target, ec)) why = path + " is a directory";
+  else if (std::filesystem::exists(target, ec) && !std::filesystem::is_regular_file(target, ec))
+    why = path + " is not a regular file (the rename would replace it; use - for stdout)";
   else if (!std::filesystem::is_directory(dir, ec)) why = "cannot write " + path + ": directory " + dir.string() + " does not exist";
   else if (::access(dir.c_str(), W_OK | X_OK) != 0) why = "cannot write " + path + ": directory " + dir.string() + " is not writable";
   else if (std::filesystem::exists(path + ".partial", ec) && !std::filesystem::is_regular_file(path + ".partial", ec))

@@ -1,6 +1,7 @@
 // commsim command-line entry point: dispatches to a command, catches errors once.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -58,7 +59,11 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const commsim::RuntimeFailure& e) {
     std::fprintf(stderr, "commsim: failure: %s\n", e.what());
-    return 1;
+    // Exit without the atexit handlers: after a write that failed past a file size limit (EFBIG),
+    // HDF5 1.10 keeps a dangling file identifier and its shutdown handler then crashes (SIGSEGV in
+    // H5F__close_cb; docs/reliability.md). Nothing else is pending: flush and go.
+    std::fflush(nullptr);
+    std::_Exit(1);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "commsim: failure: out of memory\n");
     return 1;

@@ -33,11 +33,6 @@ constexpr const char* kFormatName = "commsim-output";
 
 void silence_hdf5_errors() {
   static const bool silenced = [] {
-    // No library shutdown at exit: after a failed write that abandon() could not absorb (past a
-    // file size limit, EFBIG, the scratch memfd fails too) the file's identifier dangles, and
-    // HDF5's atexit handler then crashes closing it (SIGSEGV in H5F__close_cb, issue 9). Every
-    // handle is closed explicitly, so nothing needs that handler. Must precede any other H5 call.
-    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -753,6 +748,9 @@ Hdf5Output::Hdf5Output(const std::string& path, bool force)
   std::error_code ec;
   const fs::path target(path);
   if (fs::is_directory(target, ec)) throw InputError(SourcePos{}, "output", path + " is a directory");
+  // The rename at commit would replace a device or pipe (e.g. /dev/null, as root) with the file.
+  if (fs::exists(target, ec) && !fs::is_regular_file(target, ec))
+    throw InputError(SourcePos{}, "output", path + " is not a regular file");
   if (fs::exists(target, ec) && !force)
     throw InputError(SourcePos{}, "output", path + " exists; use --force to overwrite");
   fs::path dir = target.parent_path();

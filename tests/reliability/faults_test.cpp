@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <thread>
@@ -227,4 +228,22 @@ TEST_CASE("the summary JSON (--summary-json) goes through a temp file and a rena
     CHECK(count_lines(o.err) == 1);
     CHECK(o.err.find("--summary-json") != std::string::npos);
   }
+}
+
+TEST_CASE("an output path that is a device or pipe is refused, never replaced by the rename", "[reliability][faults]") {
+  // As root, renaming OUT.partial over /dev/null would replace the device with a regular file.
+  ScratchDir scratch("fifo");
+  const std::string fifo = scratch / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::string& args : {"-o '" + fifo + "' --force", "--summary-json '" + fifo + "'"}) {
+    const Outcome o = run_shell(cli("run " + kSmall + " --set run.days=7 --quiet " + args), source_dir(), scratch.path());
+    INFO(args << ": " << o.err);
+    CHECK(o.exit_code == 2);
+    CHECK(count_lines(o.err) == 1);
+    CHECK(o.err.find(fifo + " is not a regular file") != std::string::npos);
+    struct stat st {};
+    REQUIRE(::stat(fifo.c_str(), &st) == 0);
+    CHECK(S_ISFIFO(st.st_mode));
+  }
+  CHECK(list_dir(scratch.path()).size() == 1);
 }
