@@ -62,15 +62,17 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
 
   for (const int delay_ms : {300, 1000, 2500}) {
     DYNAMIC_SECTION("killed after " << delay_ms << " ms") {
+      const std::string child_log = scratch / "child.log";  // outside out_dir
       const pid_t pid = ::fork();
       REQUIRE(pid >= 0);
       if (pid == 0) {
         // Child: become commsim, output to `target` (with --force), quiet.
         if (::chdir(COMMSIM_SOURCE_DIR) != 0) ::_exit(127);
-        const int null_fd = ::open("/dev/null", O_RDWR);
+        const int null_fd = ::open("/dev/null", O_RDONLY);
+        const int log_fd = ::open(child_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         ::dup2(null_fd, 0);
-        ::dup2(null_fd, 1);
-        ::dup2(null_fd, 2);
+        ::dup2(log_fd, 1);
+        ::dup2(log_fd, 2);
         ::execl(COMMSIM_BINARY, "commsim", "run", "scenarios/xian-baseline.yaml", "--set", "run.days=120",
                 "--threads", "2", "--quiet", "--force", "-o", target.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
@@ -80,7 +82,8 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
       const bool still_running = ::waitpid(pid, &status, WNOHANG) == 0;
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      INFO("the run should still be going after " << delay_ms << " ms (make the scenario longer if not)");
+      INFO("the run should still be going after " << delay_ms << " ms (make the scenario longer if not); its output: "
+           << read_text(child_log));
       CHECK(still_running);
       CHECK((read_text(target) == before));  // parenthesised: no dump of the bytes
       CHECK(commsim::is_complete_output(target));
