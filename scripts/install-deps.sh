@@ -8,6 +8,11 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin libbenchmark-dev librandom123-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-simpy
 )
+# --fuzz: also the clang toolchain with libFuzzer for scripts/fuzz.sh (not needed by CI; the
+# sanitizer runtimes of GCC that scripts/sanitize.sh uses come with build-essential).
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev llvm-14)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -34,6 +34,7 @@ int cmd_validate_queue(const std::vector<std::string>& argv);
 int cmd_study(const std::vector<std::string>& argv);
 int cmd_optimize(const std::vector<std::string>& argv);
 int cmd_replay(const std::vector<std::string>& argv);
+int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 
 // Progress bar on stderr for long runs; silent when stderr is not a terminal.
 class Progress {

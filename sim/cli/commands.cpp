@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,24 @@ void check_memory(const Scenario& sc) {
                   "reduce the city, or set run.daily_output: false", need / 1073741824.0, have / 1073741824.0);
     throw InputError(SourcePos{sc.source_file, 0, 0}, "city", msg);
   }
+}
+
+// Refuses up front (before a long run) a --summary-json path that write_text could not write.
+void check_text_target(const std::string& path) {
+  if (path == "-") return;
+  std::error_code ec;
+  const std::filesystem::path target(path);
+  std::filesystem::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string why;
+  if (std::filesystem::is_directory(target, ec)) why = path + " is a directory";
+  else if (std::filesystem::exists(target, ec) && !std::filesystem::is_regular_file(target, ec))
+    why = path + " is not a regular file (the rename would replace it; use - for stdout)";
+  else if (!std::filesystem::is_directory(dir, ec)) why = "cannot write " + path + ": directory " + dir.string() + " does not exist";
+  else if (::access(dir.c_str(), W_OK | X_OK) != 0) why = "cannot write " + path + ": directory " + dir.string() + " is not writable";
+  else if (std::filesystem::exists(path + ".partial", ec) && !std::filesystem::is_regular_file(path + ".partial", ec))
+    why = "cannot write " + path + ": " + path + ".partial is in the way";
+  if (!why.empty()) throw InputError(SourcePos{"command line", 0, 0}, "--summary-json", why);
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -82,13 +101,15 @@ const char* kRunHelp =
 int cmd_run(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json"}, {"force", "quiet"}, "run");
   if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
-  if (a.positional.size() != 1) throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", std::string("expected one scenario file\n") + kRunHelp);
+  if (a.positional.size() != 1)  // one line, like every error (the usage is under --help)
+    throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim run --help)");
   std::vector<std::string> overrides = a.sets;
   if (a.has("seed")) overrides.insert(overrides.begin(), "run.seed=" + a.get("seed"));
   const Scenario sc = load_scenario(a.positional[0], overrides);
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
   check_memory(sc);
+  if (a.has("summary-json")) check_text_target(a.get("summary-json"));
   std::unique_ptr<Hdf5Output> output;
   if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
 
@@ -128,7 +149,9 @@ int cmd_run(const std::vector<std::string>& argv) {
 
 int cmd_validate(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"set"}, {"all"}, "validate");
-  if (a.has("help") || a.positional.size() != 1) {
+  if (!a.has("help") && a.positional.size() != 1)  // one line, like every error (the usage is under --help)
+    throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim validate --help)");
+  if (a.has("help")) {
     std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--all]\n"
                "\nChecks every key of SCENARIO (errors name file:line:column and the key), builds its city,\n"
                "and prints the norm compliance of its communities (N1 size, N2 facility, N3 committees and\n"

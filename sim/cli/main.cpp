@@ -1,5 +1,7 @@
 // commsim command-line entry point: dispatches to a command, catches errors once.
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -24,6 +26,7 @@ const char* kUsage =
     "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
     "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
+    "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"
     "  version                 print the version and the git commit it was built from\n"
     "\n"
     "`commsim <command> --help` describes each command. Exit codes: 0 ok, 2 bad input, 1 failure.\n";
@@ -31,6 +34,9 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f) write() then fails with EFBIG and the writer reports it,
+  // instead of SIGXFSZ killing the process mid-write (docs/reliability.md).
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
@@ -46,11 +52,12 @@ int main(int argc, char** argv) {
     if (command == "study") return commsim::cli::cmd_study(args);
     if (command == "optimize") return commsim::cli::cmd_optimize(args);
     if (command == "replay") return commsim::cli::cmd_replay(args);
+    if (command == "inspect") return commsim::cli::cmd_inspect(args);
     if (command == "version" || command == "--version") {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, replay, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, replay, inspect, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {
@@ -58,7 +65,11 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const commsim::RuntimeFailure& e) {
     std::fprintf(stderr, "commsim: failure: %s\n", e.what());
-    return 1;
+    // Exit without the atexit handlers: after a write that failed past a file size limit (EFBIG),
+    // HDF5 1.10 keeps a dangling file identifier and its shutdown handler then crashes (SIGSEGV in
+    // H5F__close_cb; docs/reliability.md). Nothing else is pending: flush and go.
+    std::fflush(nullptr);
+    std::_Exit(1);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "commsim: failure: out of memory\n");
     return 1;

@@ -30,8 +30,10 @@ class InputError : public std::runtime_error {
       if (pos.line > 0) {  // appended piecewise: GCC 12 warns (-Wrestrict, PR105329) on "lit" + string&&
         out += ':';
         out += std::to_string(pos.line);
-        out += ':';
-        out += std::to_string(pos.column);
+        if (pos.column > 0) {  // 0 = the column is unknown (e.g. a CSV reader that counts lines only)
+          out += ':';
+          out += std::to_string(pos.column);
+        }
       }
       out += ": ";
     }

@@ -64,7 +64,8 @@ class Stream {
 
   // Uniform double in [0, 1) with 53 random bits.
   double uniform() {
-    if (pos_ >= 3) refill();  // needs two words of the current block
+    if (pos_ >= 3) refill();  // needs two words: after an odd number of bits32() only one is left
+                              // (reading out_[4] was out of bounds; found by UBSan, issue 9)
     const uint64_t hi = out_[pos_] >> 5;   // 27 bits
     const uint64_t lo = out_[pos_ + 1] >> 6;  // 26 bits
     pos_ += 2;

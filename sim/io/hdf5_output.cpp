@@ -749,6 +749,9 @@ Hdf5Output::Hdf5Output(const std::string& path, bool force)
   std::error_code ec;
   const fs::path target(path);
   if (fs::is_directory(target, ec)) throw InputError(SourcePos{}, "output", path + " is a directory");
+  // The rename at commit would replace a device or pipe (e.g. /dev/null, as root) with the file.
+  if (fs::exists(target, ec) && !fs::is_regular_file(target, ec))
+    throw InputError(SourcePos{}, "output", path + " is not a regular file");
   if (fs::exists(target, ec) && !force)
     throw InputError(SourcePos{}, "output", path + " exists; use --force to overwrite");
   fs::path dir = target.parent_path();

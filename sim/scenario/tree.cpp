@@ -59,9 +59,26 @@ SourcePos position(const YAML::Mark& mark, const std::string& file) {
   return SourcePos{file, mark.line + 1, mark.column + 1};
 }
 
-Node convert(const YAML::Node& y, const std::string& file, const std::string& dir, const std::string& path) {
+// Bounds on a document as the tree sees it, after aliases are expanded (issue 9): a self-referring
+// alias ("a: &a [*a]") would recurse without end, and nested aliases ("billion laughs") expand
+// exponentially. No scenario comes near either bound.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxValues = 1000000;
+
+struct Budget {
+  size_t values = 0;
+};
+
+Node convert(const YAML::Node& y, const std::string& file, const std::string& dir, const std::string& path,
+             Budget& budget, int depth) {
   Node n;
   n.pos = position(y.Mark(), file);
+  if (depth > kMaxDepth)
+    throw InputError(n.pos, path, "nested more than " + std::to_string(kMaxDepth) +
+                                      " levels deep (a YAML alias that refers to itself?)");
+  if (++budget.values > kMaxValues)
+    throw InputError(n.pos, path, "the document expands to more than " + std::to_string(kMaxValues) +
+                                      " values (YAML aliases nested in aliases?)");
   n.dir = dir;
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
@@ -77,7 +94,8 @@ Node convert(const YAML::Node& y, const std::string& file, const std::string& di
       n.type = Node::Type::list;
       size_t index = 0;
       for (const auto& item : y)
-        n.items.push_back(convert(item, file, dir, path + (path.empty() ? "" : ".") + std::to_string(index++)));
+        n.items.push_back(
+            convert(item, file, dir, path + (path.empty() ? "" : ".") + std::to_string(index++), budget, depth + 1));
       break;
     }
     case YAML::NodeType::Map:
@@ -90,7 +108,7 @@ Node convert(const YAML::Node& y, const std::string& file, const std::string& di
         std::string child_path = path.empty() ? key : path + "." + key;
         if (n.find(key))
           throw InputError(key_pos, child_path, "duplicate key '" + key + "' (each key may appear once in a map)");
-        Node value = convert(kv.second, file, dir, child_path);
+        Node value = convert(kv.second, file, dir, child_path, budget, depth + 1);
         if (value.is_null()) value.pos = key_pos;  // "key:" with no value: yaml-cpp marks the next token
         n.entries.emplace_back(key, std::move(value));
         n.key_pos.push_back(key_pos);
@@ -225,7 +243,8 @@ Node parse_yaml(const std::string& text, const std::string& file, const std::str
   } catch (const YAML::Exception& e) {
     throw InputError(position(e.mark, file), "", "malformed YAML: " + e.msg);
   }
-  Node n = convert(root, file, dir, "");
+  Budget budget;
+  Node n = convert(root, file, dir, "", budget, 0);
   if (n.is_null() && empty_is_map) {  // an empty document is an empty map
     n.type = Node::Type::map;
     n.pos = SourcePos{file, 1, 1};

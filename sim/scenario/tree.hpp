@@ -12,12 +12,14 @@
 namespace commsim::scenario_detail {
 
 struct Node {
+  struct Entry;  // a map entry: key `first`, value `second` (defined below: std::pair<std::string, Node>
+                 // needs Node complete, which clang with libstdc++ enforces)
   enum class Type { null, scalar, list, map };
   Type type = Type::null;
   std::string text;                                  // scalar text
   bool quoted = false;                               // scalar was quoted in the source
   std::vector<Node> items;                           // list items
-  std::vector<std::pair<std::string, Node>> entries; // map entries in source order
+  std::vector<Entry> entries;                        // map entries in source order
   std::vector<SourcePos> key_pos;                    // position of each map key
   SourcePos pos;                                     // position of the value
   std::string dir;                                   // directory for relative paths in this value
@@ -34,6 +36,12 @@ struct Node {
   static Node list();
   static Node map();
   Node& add(std::string key, Node value);  // append a map entry
+};
+
+struct Node::Entry {
+  std::string first;
+  Node second;
+  Entry(std::string key, Node value) : first(std::move(key)), second(std::move(value)) {}
 };
 
 // Parse YAML text into a tree; yaml-cpp parse errors become InputError at their position.

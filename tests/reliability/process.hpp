@@ -1,0 +1,103 @@
+// Helpers for the reliability tests: run the commsim binary (or a shell line) in a scratch
+// directory and collect how it ended and what it printed.
+#pragma once
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace commsim::test {
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// A fresh empty directory under the system temp dir, removed with everything in it on destruction.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag) {
+    std::string templ = (std::filesystem::temp_directory_path() / ("commsim-" + tag + "-XXXXXX")).string();
+    if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = templ;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  return names;
+}
+
+struct Outcome {
+  bool exited = false;   // ended by exit(), not by a signal
+  int exit_code = -1;
+  int signal = 0;        // the signal that ended it, if any
+  bool core_dumped = false;
+  std::string out, err;
+};
+
+// Runs `shell_line` with /bin/sh in `cwd`, stdout/stderr captured into files under `capture_dir`
+// (keep it outside any directory whose contents a test checks). The line should `exec` the
+// program so that a signal ending it shows in the status instead of as the shell's 128+N.
+inline Outcome run_shell(const std::string& shell_line, const std::filesystem::path& cwd,
+                         const std::filesystem::path& capture_dir) {
+  const std::string out_file = (capture_dir / "captured.stdout").string();
+  const std::string err_file = (capture_dir / "captured.stderr").string();
+  const std::string line = "cd '" + cwd.string() + "' && ulimit -c 0 && (" + shell_line + ") </dev/null >'" +
+                           out_file + "' 2>'" + err_file + "'";
+  const int status = std::system(line.c_str());
+  Outcome o;
+  if (status != -1 && WIFEXITED(status)) {
+    o.exit_code = WEXITSTATUS(status);
+    // A shell reports a child ended by signal N as 128+N.
+    if (o.exit_code > 128 && o.exit_code < 128 + 65) o.signal = o.exit_code - 128;
+    else o.exited = true;
+  } else if (status != -1 && WIFSIGNALED(status)) {
+    o.signal = WTERMSIG(status);
+    o.core_dumped = WCOREDUMP(status);
+  }
+  o.out = read_text(out_file);
+  o.err = read_text(err_file);
+  std::error_code ec;
+  std::filesystem::remove(out_file, ec);
+  std::filesystem::remove(err_file, ec);
+  return o;
+}
+
+inline std::string commsim_binary() { return COMMSIM_BINARY; }
+inline std::string source_dir() { return COMMSIM_SOURCE_DIR; }
+
+inline size_t count_lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  if (!s.empty() && s.back() != '\n') ++n;
+  return n;
+}
+
+}  // namespace commsim::test
