@@ -52,6 +52,9 @@ class Progress {
 void print_summary_table(std::FILE* out, const Scenario& scenario, const std::vector<RunResult>& runs);
 std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs);
 
+// Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
+void write_text(const std::string& path, const std::string& text);
+
 std::string json_escape(const std::string& s);
 std::string json_number(double v);
 

@@ -60,6 +60,23 @@ void check_text_target(const std::string& path) {
   if (!why.empty()) throw InputError(SourcePos{"command line", 0, 0}, "--summary-json", why);
 }
 
+const char* kRunHelp =
+    "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
+    "                   [--summary-json FILE|-] [--quiet]\n"
+    "\n"
+    "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
+    "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
+    "  -o, --output OUT.h5   write all results to HDF5 (docs/output-format.md); written to OUT.h5.partial\n"
+    "                        and renamed when complete; an existing OUT.h5 is kept unless --force\n"
+    "  --threads N           worker threads (default: run.threads, 0 = all cores); results do not depend on it\n"
+    "  --seed S              same as --set run.seed=S\n"
+    "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
+    "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
+    "  --quiet               no table\n";
+
+}  // namespace
+
+// Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
 void write_text(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::fputs(text.c_str(), stdout);
@@ -81,22 +98,6 @@ void write_text(const std::string& path, const std::string& text) {
     throw RuntimeFailure("cannot rename " + tmp + " to " + path);
   }
 }
-
-const char* kRunHelp =
-    "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
-    "                   [--summary-json FILE|-] [--quiet]\n"
-    "\n"
-    "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
-    "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
-    "  -o, --output OUT.h5   write all results to HDF5 (docs/output-format.md); written to OUT.h5.partial\n"
-    "                        and renamed when complete; an existing OUT.h5 is kept unless --force\n"
-    "  --threads N           worker threads (default: run.threads, 0 = all cores); results do not depend on it\n"
-    "  --seed S              same as --set run.seed=S\n"
-    "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
-    "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
-    "  --quiet               no table\n";
-
-}  // namespace
 
 int cmd_run(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json"}, {"force", "quiet"}, "run");

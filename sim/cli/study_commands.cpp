@@ -24,20 +24,6 @@ namespace {
 
 const SourcePos kCli{"command line", 0, 0};
 
-void write_text_file(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fputs(text.c_str(), stdout);
-    return;
-  }
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(SourcePos{path, 0, 0}, "--summary-json", "cannot write the file (check the directory exists and is writable)");
-    f << text;
-    if (!f.flush()) throw RuntimeFailure("writing " + path + " failed (disk full?)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw RuntimeFailure("cannot rename " + tmp + " to " + path);
-}
 
 std::string duration_text(double s) {
   char buf[32];
@@ -196,7 +182,7 @@ int cmd_study(const std::vector<std::string>& argv) {
     print_study_table(table, plan, outcome);
     std::fprintf(table, "output: %s\n", options.output.c_str());
   }
-  if (a.has("summary-json")) write_text_file(a.get("summary-json"), study_json(plan, outcome));
+  if (a.has("summary-json")) write_text(a.get("summary-json"), study_json(plan, outcome));
   return 0;
 }
 
