@@ -45,8 +45,17 @@ TEST_CASE("YAML aliases cannot recurse without end or expand without bound", "[r
   // 8 levels of 8-fold aliases: 16.8 million values once expanded.
   std::string bomb = "name: laughs\nl0: &l0 [x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 8; ++i) {
-    bomb += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
-    for (int j = 0; j < 8; ++j) bomb += (j ? ", *l" : "*l") + std::to_string(i - 1);
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, PR105329) on "literal" + std::string&&.
+    const std::string level = std::to_string(i), previous = std::to_string(i - 1);
+    bomb += 'l';
+    bomb += level;
+    bomb += ": &l";
+    bomb += level;
+    bomb += " [";
+    for (int j = 0; j < 8; ++j) {
+      bomb += j ? ", *l" : "*l";
+      bomb += previous;
+    }
     bomb += "]\n";
   }
   CHECK_THROWS_WITH(commsim::load_scenario_text(bomb, "x.yaml", "."),
