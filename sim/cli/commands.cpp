@@ -157,8 +157,8 @@ int cmd_validate(const std::vector<std::string>& argv) {
                "\nChecks every key of SCENARIO (errors name file:line:column and the key), builds its city,\n"
                "and prints the norm compliance of its communities (N1 size, N2 facility, N3 committees and\n"
                "community workers). --all lists every community, not only those out of compliance.\n",
-               a.has("help") ? stdout : stderr);
-    return a.has("help") ? 0 : 2;
+               stdout);
+    return 0;
   }
   const Scenario sc = load_scenario(a.positional[0], a.sets);
   check_memory(sc);

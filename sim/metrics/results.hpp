@@ -78,6 +78,15 @@ struct RoleTotals {
   double overhead_min = 0;
   double overtime_min = 0;
   double reserved_min = 0;   // reserved for enrolment services (staff ratio)
+  RoleTotals& operator+=(const RoleTotals& o) {
+    available_min += o.available_min;
+    busy_min += o.busy_min;
+    travel_min += o.travel_min;
+    overhead_min += o.overhead_min;
+    overtime_min += o.overtime_min;
+    reserved_min += o.reserved_min;
+    return *this;
+  }
 };
 
 struct DailyRecords {

@@ -90,13 +90,7 @@ void summarize(const Scenario& sc, RunResult& run) {
     cr.name = run.role_names[r];
     RoleTotals sum;
     for (size_t c = 0; c < n_comm; ++c) {
-      const RoleTotals& t = run.role_totals[c * n_roles + r];
-      sum.available_min += t.available_min;
-      sum.busy_min += t.busy_min;
-      sum.travel_min += t.travel_min;
-      sum.overhead_min += t.overhead_min;
-      sum.overtime_min += t.overtime_min;
-      sum.reserved_min += t.reserved_min;
+      sum += run.role_totals[c * n_roles + r];
       cr.staff += run.communities[c].staff[r];
       if (static_cast<int>(r) == committee_role) cr.staff += run.communities[c].committee_total;
     }
