@@ -11,7 +11,7 @@ static void BM_DemandCommunityYear(benchmark::State& state) {
   const auto& services = bench::baseline_services();
   const Scenario& sc = bench::baseline();
   Calendar calendar;
-  std::vector<Request> scratch;
+  DemandScratch scratch;
   size_t requests = 0;
   for (auto _ : state) {
     DemandContext ctx{sc.run.seed, 0, 0, 0, 365, {}};

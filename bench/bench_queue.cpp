@@ -19,7 +19,7 @@ static void BM_ServeQueueCommunityDay(benchmark::State& state) {
   const auto& services = bench::baseline_services();
   const Community c = bench::typical_community(3300);
   Calendar cal;
-  std::vector<Request> scratch;
+  DemandScratch scratch;
   generate_requests(services, c.residents, DemandContext{sc.run.seed, 0, 0, 0, 365, {}}, cal, scratch);
   const size_t n_roles = sc.staffing.roles.size();
   // Today's requests split by role, for every day of the year (as simulate_day's demand phase).

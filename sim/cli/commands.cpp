@@ -1,8 +1,10 @@
 // The commands of `commsim`: run, validate, norms, validate-queue.
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -272,17 +274,26 @@ int cmd_norms(const std::vector<std::string>& argv) {
 }
 
 int cmd_validate_queue(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"arrivals-per-hour", "service-minutes", "servers", "days", "replicates", "seed", "set"},
+  // In-process time, from here to the result (scenario loading and city building included,
+  // process start-up and dynamic loading excluded): bench/peers/compare.sh sets it against the
+  // SimPy peer's in-process time.
+  const auto wall0 = std::chrono::steady_clock::now();
+  const std::clock_t cpu0 = std::clock();
+  const Args a = parse_args(argv, {"arrivals-per-hour", "service-minutes", "servers", "days", "replicates", "seed", "set", "threads"},
                             {"json"}, "validate-queue");
   if (a.has("help")) {
     std::fputs("usage: commsim validate-queue --arrivals-per-hour L --service-minutes S --servers C\n"
-               "                              [--days D] [--replicates R] [--seed X] [--json]\n"
+               "                              [--days D] [--replicates R] [--seed X] [--threads N] [--json]\n"
                "\nRuns the shipped M/M/c validation scenario (scenarios/validation/mmc.yaml) through the normal\n"
                "loader and engine, and prints the simulated mean wait, P(wait > 0) and utilisation with 95%\n"
-               "confidence half-widths over replicates next to the Erlang-C values.\n",
+               "confidence half-widths over replicates next to the Erlang-C values. Replicates run in\n"
+               "parallel on N threads (default 0 = all cores); results do not depend on N. --json adds the\n"
+               "in-process wall and CPU seconds (bench/peers/compare.sh).\n",
                stdout);
     return 0;
   }
+  const long long threads = a.integer("threads", 0);
+  if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
   std::vector<std::string> overrides;
   if (a.has("arrivals-per-hour")) overrides.push_back("services.queue.rate_per_hour=" + a.get("arrivals-per-hour"));
   if (a.has("service-minutes")) overrides.push_back("services.queue.service_minutes=" + a.get("service-minutes"));
@@ -292,7 +303,9 @@ int cmd_validate_queue(const std::vector<std::string>& argv) {
   if (a.has("seed")) overrides.push_back("run.seed=" + a.get("seed"));
   for (const auto& s : a.sets) overrides.push_back(s);
   const Scenario sc = load_scenario_text(kMmcScenarioYaml, "scenarios/validation/mmc.yaml", ".", overrides);
-  const QueueCheck q = run_queue_check(sc);
+  const QueueCheck q = run_queue_check(sc, 0.95, static_cast<int>(threads));
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double cpu_s = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
   if (!q.exact.stable)
     std::fprintf(stderr, "commsim: note: utilisation %.3f >= 1: the queue is unstable, Erlang C has no steady state\n",
                  q.exact.utilisation);
@@ -300,14 +313,16 @@ int cmd_validate_queue(const std::vector<std::string>& argv) {
     std::printf("{\"arrivals_per_hour\": %s, \"service_minutes\": %s, \"servers\": %d, \"days\": %d, \"replicates\": %d, "
                 "\"seed\": %llu,\n \"mean_wait_min\": %s, \"mean_wait_min_ci95\": %s, \"p_wait\": %s, \"p_wait_ci95\": %s, "
                 "\"utilisation\": %s, \"utilisation_ci95\": %s,\n \"erlang_c_mean_wait_min\": %s, \"erlang_c_p_wait\": %s, "
-                "\"erlang_c_utilisation\": %s, \"littles_law_L\": %s, \"littles_law_lambda_W\": %s}\n",
+                "\"erlang_c_utilisation\": %s, \"littles_law_L\": %s, \"littles_law_lambda_W\": %s,\n"
+                " \"threads\": %lld, \"wall_seconds\": %s, \"cpu_seconds\": %s}\n",
                 json_number(q.arrivals_per_hour).c_str(), json_number(q.service_minutes).c_str(), q.servers, q.days,
                 q.replicates, static_cast<unsigned long long>(sc.run.seed), json_number(q.mean_wait_min.mean).c_str(),
                 json_number(q.mean_wait_min.half_width).c_str(), json_number(q.p_wait.mean).c_str(),
                 json_number(q.p_wait.half_width).c_str(), json_number(q.utilisation.mean).c_str(),
                 json_number(q.utilisation.half_width).c_str(), json_number(q.exact.mean_wait_min).c_str(),
                 json_number(q.exact.p_wait).c_str(), json_number(q.exact.utilisation).c_str(),
-                json_number(q.littles_l).c_str(), json_number(q.littles_lambda_w).c_str());
+                json_number(q.littles_l).c_str(), json_number(q.littles_lambda_w).c_str(), threads,
+                json_number(wall_s).c_str(), json_number(cpu_s).c_str());
     return 0;
   }
   std::printf("M/M/%d queue: lambda = %g per hour, mean service %g min, %d days x %d replicates\n\n", q.servers,
@@ -317,6 +332,7 @@ int cmd_validate_queue(const std::vector<std::string>& argv) {
   std::printf("%-14s %12.4f ± %-7.4f %14.4f\n", "P(wait > 0)", q.p_wait.mean, q.p_wait.half_width, q.exact.p_wait);
   std::printf("%-14s %12.4f ± %-7.4f %14.4f\n", "utilisation", q.utilisation.mean, q.utilisation.half_width, q.exact.utilisation);
   std::printf("\nLittle's law (replicate 0): L = %.4f, lambda W = %.4f\n", q.littles_l, q.littles_lambda_w);
+  std::printf("%d replicates in %.2f s (%.2f s CPU)\n", q.replicates, wall_s, cpu_s);
   return 0;
 }
 

@@ -8,6 +8,9 @@
 // between standard libraries) and pinned by known-answer tests in tests/core/random_test.cpp.
 #pragma once
 #include <Random123/philox.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <cmath>
 #include <cstdint>
@@ -27,8 +30,13 @@ enum class Purpose : uint32_t {
   dynamics = 8,     // births, deaths, dependency onset, turnover
   surge = 9,        // extra demand of a surge shock
   city = 10,        // city generator
-  visit = 11,       // arrival time and duration of a recurring visit
+  visit = 11,       // a recurring visit's period: extra visit (block 0), then one block per visit
+  episode_draws = 12,  // one block per episode of a year: day, hour, minute, duration
+  thinning = 13,       // one block per episode: whether a demand-reducing shock keeps it
+  surge_draws = 14,    // one block per extra episode of a surge
 };
+// The purpose shares its 32-bit key field with a service key shifted left by 4 bits.
+static_assert(static_cast<uint32_t>(Purpose::surge_draws) < 16, "purposes fit in 4 bits");
 
 // Stable 32-bit key of a name (FNV-1a): a service keyed by its name keeps its streams when other
 // services are added or removed.
@@ -61,6 +69,7 @@ class Stream {
     ctr_[2] = static_cast<uint32_t>(key.entity);
     ctr_[3] = static_cast<uint32_t>(key.entity >> 32) ^ (key.sub << 16 | key.sub >> 16);
   }
+  friend class BlockStream;
 
   // Uniform double in [0, 1) with 53 random bits.
   double uniform() {
@@ -114,5 +123,125 @@ class Stream {
   uint32_t out_[4] = {0, 0, 0, 0};
   int pos_ = 4;
 };
+
+// Random access to the blocks of a stream: block(i) holds the four words a Stream with the same
+// key hands out as its i-th block. An event that owns block i (say, the i-th episode of a year)
+// gets draws that do not depend on how many words earlier events used, and blocks of a loop are
+// independent of each other (no carried state), so the processor overlaps their evaluation.
+class BlockStream {
+ public:
+  explicit BlockStream(const StreamKey& key) {
+    const Stream s(key);
+    key_ = {{s.key_[0], s.key_[1]}};
+    c1_ = s.ctr_[1];
+    c2_ = s.ctr_[2];
+    c3_ = s.ctr_[3];
+  }
+  struct Block {
+    uint32_t w[4];
+  };
+  Block block(uint32_t i) const {
+    const auto r = r123::Philox4x32{}(r123::Philox4x32::ctr_type{{i, c1_, c2_, c3_}}, key_);
+    return Block{{r[0], r[1], r[2], r[3]}};
+  }
+  // Blocks i, i+1, i+2, i+3: the same words as block() four times. One block is a chain of ten
+  // dependent multiplications; four at once keep the multiplier busy: SSE2 on x86-64 (each
+  // vector holds one word of the four blocks), interleaved scalar code elsewhere. Integer
+  // arithmetic only, so both give the same bits (tests/core/random_test.cpp checks both).
+  void blocks4(uint32_t i, Block out[4]) const {
+#if defined(__SSE2__)
+    blocks4_sse2(i, out);
+#else
+    blocks4_portable(i, out);
+#endif
+  }
+
+  void blocks4_portable(uint32_t i, Block out[4]) const {
+    uint32_t x[4][4];
+    for (uint32_t l = 0; l < 4; ++l) {
+      x[l][0] = i + l;
+      x[l][1] = c1_;
+      x[l][2] = c2_;
+      x[l][3] = c3_;
+    }
+    uint32_t k0 = key_[0], k1 = key_[1];
+    for (int r = 0; r < 10; ++r) {
+      if (r > 0) {  // Random123's key schedule: the key is bumped between rounds
+        k0 += kBump0;
+        k1 += kBump1;
+      }
+      for (int l = 0; l < 4; ++l) {
+        const uint64_t p0 = static_cast<uint64_t>(kM0) * x[l][0];
+        const uint64_t p1 = static_cast<uint64_t>(kM1) * x[l][2];
+        const uint32_t y0 = static_cast<uint32_t>(p1 >> 32) ^ x[l][1] ^ k0;
+        const uint32_t y2 = static_cast<uint32_t>(p0 >> 32) ^ x[l][3] ^ k1;
+        x[l][0] = y0;
+        x[l][1] = static_cast<uint32_t>(p1);
+        x[l][2] = y2;
+        x[l][3] = static_cast<uint32_t>(p0);
+      }
+    }
+    for (int l = 0; l < 4; ++l) out[l] = Block{{x[l][0], x[l][1], x[l][2], x[l][3]}};
+  }
+
+#if defined(__SSE2__)
+  void blocks4_sse2(uint32_t i, Block out[4]) const {
+    // mulhilo of four lanes: _mm_mul_epu32 multiplies lanes 0 and 2 into 64-bit products; the odd
+    // lanes are shifted down and multiplied the same way.
+    auto mulhilo = [](__m128i x, __m128i m, __m128i& hi, __m128i& lo) {
+      const __m128i even = _mm_mul_epu32(x, m);
+      const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(x, 32), m);
+      const __m128i low_half = _mm_set_epi32(0, -1, 0, -1);
+      lo = _mm_or_si128(_mm_and_si128(even, low_half), _mm_slli_epi64(odd, 32));
+      hi = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_andnot_si128(low_half, odd));
+    };
+    __m128i x0 = _mm_add_epi32(_mm_set1_epi32(static_cast<int>(i)), _mm_set_epi32(3, 2, 1, 0));
+    __m128i x1 = _mm_set1_epi32(static_cast<int>(c1_));
+    __m128i x2 = _mm_set1_epi32(static_cast<int>(c2_));
+    __m128i x3 = _mm_set1_epi32(static_cast<int>(c3_));
+    const __m128i m0 = _mm_set1_epi32(static_cast<int>(kM0)), m1 = _mm_set1_epi32(static_cast<int>(kM1));
+    uint32_t k0 = key_[0], k1 = key_[1];
+    for (int r = 0; r < 10; ++r) {
+      if (r > 0) {
+        k0 += kBump0;
+        k1 += kBump1;
+      }
+      __m128i hi0, lo0, hi1, lo1;
+      mulhilo(x0, m0, hi0, lo0);
+      mulhilo(x2, m1, hi1, lo1);
+      x0 = _mm_xor_si128(_mm_xor_si128(hi1, x1), _mm_set1_epi32(static_cast<int>(k0)));
+      x2 = _mm_xor_si128(_mm_xor_si128(hi0, x3), _mm_set1_epi32(static_cast<int>(k1)));
+      x1 = lo1;
+      x3 = lo0;
+    }
+    // Transpose: vector j holds word j of blocks 0..3; block l is lane l of each.
+    const __m128i t0 = _mm_unpacklo_epi32(x0, x1), t1 = _mm_unpacklo_epi32(x2, x3);
+    const __m128i t2 = _mm_unpackhi_epi32(x0, x1), t3 = _mm_unpackhi_epi32(x2, x3);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[0].w), _mm_unpacklo_epi64(t0, t1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[1].w), _mm_unpackhi_epi64(t0, t1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[2].w), _mm_unpacklo_epi64(t2, t3));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[3].w), _mm_unpackhi_epi64(t2, t3));
+  }
+#endif
+
+ private:
+  // Philox4x32 multipliers and key increments (Random123's PHILOX_M4x32_0/1, PHILOX_W32_0/1).
+  static constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kBump0 = 0x9E3779B9u, kBump1 = 0xBB67AE85u;
+  r123::Philox4x32::key_type key_;
+  uint32_t c1_ = 0, c2_ = 0, c3_ = 0;
+};
+
+// Transforms of single 32-bit words (one word per draw: four draws per block).
+// Uniform in [0, 1) on a 2^-32 grid.
+inline double u01(uint32_t w) { return static_cast<double>(w) * 0x1.0p-32; }
+// Uniform in (0, 1) on the grid shifted by half a step: safe for log(); its largest exponential
+// draw is 22.9 means (probability of a larger one 1.2e-10).
+inline double u01_open(uint32_t w) { return (static_cast<double>(w) + 0.5) * 0x1.0p-32; }
+// An index in [0, n) by multiply-shift (Lemire): each index has probability within n / 2^32 of 1/n.
+inline uint32_t below(uint32_t w, uint32_t n) { return static_cast<uint32_t>((static_cast<uint64_t>(w) * n) >> 32); }
+// 53-bit uniform in [0, 1) from two words, the same as Stream::uniform() over those words.
+inline double u01_53(uint32_t a, uint32_t b) {
+  return static_cast<double>((static_cast<uint64_t>(a >> 5) << 26) | (b >> 6)) * 0x1.0p-53;
+}
 
 }  // namespace commsim

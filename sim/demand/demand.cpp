@@ -51,8 +51,15 @@ std::vector<CompiledService> compile_services(const Scenario& sc) {
     }
     double acc = 0;
     for (int h = 0; h < 24; ++h) c.profile_cdf[static_cast<size_t>(h)] = acc += w[static_cast<size_t>(h)];
-    while (c.first_hour < 23 && c.profile_cdf[static_cast<size_t>(c.first_hour)] == 0.0) ++c.first_hour;
+    for (uint32_t g = 0; g < 256; ++g) {
+      const double u = u01(g << 24) * c.profile_cdf[23];
+      int h = 0;
+      while (h < 23 && !(u < c.profile_cdf[static_cast<size_t>(h)])) ++h;
+      c.hour_guide[g] = static_cast<uint8_t>(h);
+    }
     c.open = s.open_weekdays;
+    for (int w = 0; w < 7; ++w)
+      c.deadline_add[static_cast<size_t>(w)] = s.deadline_days < 0 ? 0 : nth_open_day(c.open, w, s.deadline_days) - w;
     const auto& levels = priorities[static_cast<size_t>(c.role)];
     c.priority_level = static_cast<int>(std::distance(levels.begin(), levels.find(s.priority)));
     out.push_back(std::move(c));
@@ -93,24 +100,22 @@ StreamKey key(const DemandContext& ctx, uint64_t entity, Purpose p, uint32_t ser
   return StreamKey{ctx.seed, ctx.replicate, entity, static_cast<uint32_t>(p) ^ (service_key << 4), sub};
 }
 
-double arrival_minute(const CompiledService& s, Stream& st) {
-  const double u = st.uniform() * s.profile_cdf[23];
-  // The first hour h < 23 with u < cdf[h], else 23. u >= 0, so hours with cdf 0 are always passed:
-  // start at the first hour of positive weight (profiles that open at 08:00 skip 8 steps).
-  int h = s.first_hour;
+// Hour of the day from one word: the profile's cdf walked from the guide table's start.
+int arrival_hour(const CompiledService& s, uint32_t w) {
+  const double u = u01(w) * s.profile_cdf[23];
+  int h = s.hour_guide[w >> 24];
   while (h < 23 && !(u < s.profile_cdf[static_cast<size_t>(h)])) ++h;
-  return h * 60.0 + st.uniform() * 60.0;
+  return h;
 }
 
-float duration(const Service& s, Stream& st) {
-  const double u = st.uniform();  // always consumed: streams stay aligned across distributions
-  if (s.service_time == ServiceTimeDist::exponential) return static_cast<float>(-s.service_minutes * std::log(1.0 - u));
+float duration(const Service& s, uint32_t w) {
+  if (s.service_time == ServiceTimeDist::exponential) return static_cast<float>(-s.service_minutes * std::log(u01_open(w)));
   return static_cast<float>(s.service_minutes);
 }
 
 int32_t deadline_of(const CompiledService& s, int day) {
   if (s.spec->deadline_days < 0) return INT32_MAX;
-  return nth_open_day(s.open, day, s.spec->deadline_days);
+  return day + s.deadline_add[static_cast<size_t>(weekday(day))];
 }
 
 }  // namespace
@@ -174,50 +179,100 @@ void open_days(const CompiledService& s, int first, int last, std::vector<int>& 
     if (s.open[static_cast<size_t>(weekday(d))]) out.push_back(d);
 }
 
-void push_episode(const CompiledService& s, Stream& st, const std::vector<int>& days, uint32_t household,
-                  double keep_factor, int keep_from, int keep_to, std::vector<Request>& out) {
-  const size_t pick = std::min(days.size() - 1, static_cast<size_t>(st.uniform() * static_cast<double>(days.size())));
-  const int day = days[pick];
-  Request q;
-  q.arrival_min = day * 1440.0 + arrival_minute(s, st);
-  q.duration_min = duration(*s.spec, st);
-  const double u_keep = st.uniform();
-  if (day >= keep_from && day < keep_to && !(u_keep < keep_factor)) return;  // thinned by a shock
-  q.deadline_day = deadline_of(s, day);
-  q.household = household;
-  q.service = static_cast<uint16_t>(s.index);
-  q.priority_level = static_cast<uint8_t>(s.priority_level);
-  out.push_back(q);
+// Appends a request arriving on `day` with the hour, minute and duration words of its block.
+// Each request also gets a 32-bit time key: its (day, role) group x 2048 + the 1/2048-day slot of
+// its arrival. The slot is a nondecreasing function of the arrival time within the day, so
+// sorting by key and then by arrival within equal keys sorts by (day, role, arrival).
+struct Sink {
+  std::vector<Request>& out;
+  std::vector<uint32_t>& time_key;
+  int first_day, roles;
+  void emit(const CompiledService& s, int day, const BlockStream::Block& b, int32_t deadline, uint32_t household) {
+    const int h = arrival_hour(s, b.w[1]);
+    const double arrival = day * 1440.0 + (h * 60.0 + u01(b.w[2]) * 60.0);
+    // Fields are stored straight into the vector: a Request assembled on the stack and copied
+    // whole is reloaded with wider loads than the stores that built it (a store-forwarding stall
+    // that cost a third of this function).
+    Request& q = out.emplace_back();
+    q.arrival_min = arrival;
+    q.duration_min = duration(*s.spec, b.w[3]);
+    q.deadline_day = deadline;
+    q.household = household;
+    q.service = static_cast<uint16_t>(s.index);
+    q.priority_level = static_cast<uint8_t>(s.priority_level);
+    const auto slot = std::min(2047u, static_cast<uint32_t>((arrival - day * 1440.0) * (2048.0 / 1440.0)));
+    time_key.push_back((static_cast<uint32_t>((day - first_day) * roles + s.role) << 11) | slot);
+  }
+};
+
+// Calls f(i, block i) for i in [first, first + n), in order, four blocks at a time.
+template <class F>
+void for_each_block(const BlockStream& st, uint32_t first, uint32_t n, F&& f) {
+  BlockStream::Block four[4];
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    st.blocks4(first + i, four);
+    for (uint32_t l = 0; l < 4; ++l) f(i + l, four[l]);
+  }
+  for (; i < n; ++i) f(i, st.block(first + i));
 }
 
+// Episodes of one unit (resident or household) of an episodic service: a Poisson count for the
+// year from the episode stream, then episode k from block k of the episode-draws stream (word 0
+// the day among the open days; words 1-3 the hour, minute and duration).
 void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t gid, double rate_per_year,
-                   uint32_t household, const std::vector<int>& days, std::vector<Request>& out,
-                   std::vector<int>& surge_days) {
+                   uint32_t household, const std::vector<int>& days, Sink& sink, std::vector<int>& surge_days) {
   if (rate_per_year <= 0 || days.empty()) return;
   const double span_years = (ctx.last_day - ctx.first_day) / 365.0;
   double keep = 1.0;
   int keep_from = 0, keep_to = 0;
   for (const auto& sh : ctx.surges)
     if (sh.service == s.index && sh.factor < 1.0) { keep = sh.factor; keep_from = sh.start_day; keep_to = sh.end_day; }
-  Stream st(key(ctx, gid, Purpose::episode, s.key, static_cast<uint32_t>(ctx.year)));
-  const uint32_t n = st.poisson(rate_per_year * span_years);
-  for (uint32_t k = 0; k < n; ++k) push_episode(s, st, days, household, keep, keep_from, keep_to, out);
-  // Surges above 1: extra episodes from a separate stream, so base demand is unchanged.
+  const auto year = static_cast<uint32_t>(ctx.year);
+  Stream count(key(ctx, gid, Purpose::episode, s.key, year));
+  const uint32_t n = count.poisson(rate_per_year * span_years);
+  const BlockStream draws(key(ctx, gid, Purpose::episode_draws, s.key, year));
+  const auto n_days = static_cast<uint32_t>(days.size());
+  if (keep >= 1.0) {
+    for_each_block(draws, 0, n, [&](uint32_t, const BlockStream::Block& b) {
+      const int day = days[below(b.w[0], n_days)];
+      sink.emit(s, day, b, deadline_of(s, day), household);
+    });
+  } else {
+    // A demand-reducing shock thins the episodes in its period, each by its own thinning block:
+    // the episodes and their draws are those of the scenario without the shock.
+    const BlockStream thin(key(ctx, gid, Purpose::thinning, s.key, year));
+    for_each_block(draws, 0, n, [&](uint32_t k, const BlockStream::Block& b) {
+      const int day = days[below(b.w[0], n_days)];
+      if (day >= keep_from && day < keep_to && !(u01(thin.block(k).w[0]) < keep)) return;
+      sink.emit(s, day, b, deadline_of(s, day), household);
+    });
+  }
+  // Surges above 1: extra episodes from separate streams, so base demand is unchanged.
   for (const auto& sh : ctx.surges) {
     if (sh.service != s.index || sh.factor <= 1.0) continue;
     const int from = std::max(sh.start_day, ctx.first_day), to = std::min(sh.end_day, ctx.last_day);
     if (to <= from) continue;
     open_days(s, from, to, surge_days);
     if (surge_days.empty()) continue;
-    Stream ex(key(ctx, gid, Purpose::surge, s.key, static_cast<uint32_t>(ctx.year) * 64u + sh.index));
-    const uint32_t m = ex.poisson((sh.factor - 1.0) * rate_per_year * (to - from) / 365.0);
-    for (uint32_t k = 0; k < m; ++k) push_episode(s, ex, surge_days, household, 1.0, 0, 0, out);
+    const uint32_t sub = year * 64u + sh.index;
+    Stream extra(key(ctx, gid, Purpose::surge, s.key, sub));
+    const uint32_t m = extra.poisson((sh.factor - 1.0) * rate_per_year * (to - from) / 365.0);
+    const BlockStream extra_draws(key(ctx, gid, Purpose::surge_draws, s.key, sub));
+    const auto n_surge = static_cast<uint32_t>(surge_days.size());
+    for_each_block(extra_draws, 0, m, [&](uint32_t, const BlockStream::Block& b) {
+      const int day = surge_days[below(b.w[0], n_surge)];
+      sink.emit(s, day, b, deadline_of(s, day), household);
+    });
   }
 }
 
+// Recurring visits of one unit: `visits` per period (the fraction by block 0 of the period's
+// stream), spread evenly over the period's open days from the unit's phase; visit j gets its
+// hour, minute and duration from block j + 1.
 void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t gid, double visits,
                     uint32_t household, const std::vector<int>& period_days,
-                    const std::vector<uint32_t>& period_offset, int first_period, std::vector<Request>& out) {
+                    const std::vector<uint32_t>& period_offset, int first_period, Sink& sink) {
   if (visits <= 0) return;
   const Service& spec = *s.spec;
   const int P = spec.period_days;
@@ -229,33 +284,38 @@ void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t
     const uint32_t a = period_offset[pi], b = period_offset[pi + 1];
     const uint32_t m = b - a;
     if (m == 0) continue;
-    Stream st(key(ctx, gid, Purpose::visit, s.key, static_cast<uint32_t>(p)));
-    const int n = static_cast<int>(whole) + (st.uniform() < frac ? 1 : 0);
-    for (int j = 0; j < n; ++j) {
+    const BlockStream st(key(ctx, gid, Purpose::visit, s.key, static_cast<uint32_t>(p)));
+    int n = static_cast<int>(whole);
+    if (frac > 0) {
+      const BlockStream::Block b0 = st.block(0);
+      n += u01_53(b0.w[0], b0.w[1]) < frac ? 1 : 0;
+    }
+    const int32_t deadline = spec.deadline_days < 0 ? INT32_MAX : p * P + P - 1;
+    for_each_block(st, 1, static_cast<uint32_t>(n), [&](uint32_t j, const BlockStream::Block& blk) {
       const size_t idx = std::min<size_t>(m - 1, static_cast<size_t>((j + phase) * m / n));
       const int day = period_days[a + idx];
-      const double minute = arrival_minute(s, st);
-      const float dur = duration(spec, st);
-      if (day < ctx.first_day || day >= ctx.last_day) continue;
-      Request q;
-      q.arrival_min = day * 1440.0 + minute;
-      q.duration_min = dur;
-      q.deadline_day = spec.deadline_days < 0 ? INT32_MAX : p * P + P - 1;
-      q.household = household;
-      q.service = static_cast<uint16_t>(s.index);
-      q.priority_level = static_cast<uint8_t>(s.priority_level);
-      out.push_back(q);
-    }
+      if (day < ctx.first_day || day >= ctx.last_day) return;
+      sink.emit(s, day, blk, deadline, household);
+    });
   }
 }
 
 }  // namespace
 
 void generate_requests(const std::vector<CompiledService>& services, const Residents& res,
-                       const DemandContext& ctx, Calendar& out, std::vector<Request>& scratch) {
-  scratch.clear();
-  std::vector<int> days, surge_days, period_days;
-  std::vector<uint32_t> period_offset;
+                       const DemandContext& ctx, Calendar& out, DemandScratch& scratch) {
+  scratch.generated.clear();
+  scratch.bucket.clear();
+  int roles = 1;
+  for (const auto& s : services) roles = std::max(roles, s.role + 1);
+  const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
+  const size_t ngroups = ndays * static_cast<size_t>(roles);
+  if (ngroups >= (size_t{1} << 21))
+    throw InputError(SourcePos{}, "staffing.roles", "a year of " + std::to_string(roles) + " roles exceeds the calendar's 2^21 (day, role) groups");
+  Sink sink{scratch.generated, scratch.bucket, ctx.first_day, roles};
+  auto& days = scratch.days;
+  auto& period_days = scratch.period_days;
+  auto& period_offset = scratch.period_offset;
   for (const auto& s : services) {
     const Service& spec = *s.spec;
     if (s.kind == ServiceKind::enrolment) continue;
@@ -280,10 +340,10 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
         const int level = household_level(s, res, h);
         if (level < 0) continue;
         if (s.kind == ServiceKind::episodic)
-          episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, scratch, surge_days);
+          episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, sink, scratch.surge_days);
         else
           recurring_unit(s, ctx, res.hh_gid[h], spec.visits_per_period[static_cast<size_t>(level)],
-                         static_cast<uint32_t>(h), period_days, period_offset, first_period, scratch);
+                         static_cast<uint32_t>(h), period_days, period_offset, first_period, sink);
       }
     } else {
       for (size_t r = 0; r < res.size(); ++r) {
@@ -291,34 +351,68 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
         if (s.kind == ServiceKind::episodic) {
           double rate = s.rate_per_year[res.age[r]];
           if (res.traits[r] & trait::chronic) rate += spec.chronic_extra_per_year;
-          episodic_unit(s, ctx, res.gid(r), rate, res.household[r], days, scratch, surge_days);
+          episodic_unit(s, ctx, res.gid(r), rate, res.household[r], days, sink, scratch.surge_days);
         } else {
           recurring_unit(s, ctx, res.gid(r), spec.visits_per_period[static_cast<size_t>(res.dependency(r))],
-                         res.household[r], period_days, period_offset, first_period, scratch);
+                         res.household[r], period_days, period_offset, first_period, sink);
         }
       }
     }
   }
-  // Bucket by day (counting sort), then order each day by arrival time.
+  // Counting sort into time buckets, then order each bucket by arrival time. The requests of a
+  // day served by a role (a group) have B buckets, B = 2^k from 32 to 2048, about one request a
+  // bucket on average: bucket = time key >> (11 - k) = group x B + slot / 2^(11-k). Within a
+  // group the bucket is a nondecreasing function of the arrival time, so sorting within buckets
+  // sorts each group by (arrival, service, household); a bucket holds about one request, so
+  // insertion sort is nearly free (std::sort for crowded buckets).
   out.first_day = ctx.first_day;
   out.last_day = ctx.last_day;
-  const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
-  out.day_offset.assign(ndays + 1, 0);
-  for (const auto& q : scratch) ++out.day_offset[static_cast<size_t>(q.arrival_min / 1440.0) - static_cast<size_t>(ctx.first_day) + 1];
-  for (size_t d = 0; d < ndays; ++d) out.day_offset[d + 1] += out.day_offset[d];
-  out.requests.resize(scratch.size());
+  out.roles = roles;
+  const size_t n_req = scratch.generated.size();
+  uint32_t shift = 6;  // B = 2048 >> shift
+  while (shift > 0 && (size_t{2048} >> shift) * ngroups < n_req) --shift;
+  const size_t per_group = size_t{2048} >> shift, nbuckets = ngroups * per_group;
+  auto& offset = scratch.bucket_offset;
+  offset.assign(nbuckets + 1, 0);
+  const uint32_t* key = scratch.bucket.data();
+  for (size_t i = 0; i < n_req; ++i) ++offset[(key[i] >> shift) + 1];
+  for (size_t b = 0; b < nbuckets; ++b) offset[b + 1] += offset[b];
+  out.requests.resize(n_req);
   {
-    std::vector<uint32_t> cursor(out.day_offset.begin(), out.day_offset.end() - 1);
-    for (const auto& q : scratch)
-      out.requests[cursor[static_cast<size_t>(q.arrival_min / 1440.0) - static_cast<size_t>(ctx.first_day)]++] = q;
+    Request* dst = out.requests.data();
+    const Request* src = scratch.generated.data();
+    // offset[b] serves as the cursor of bucket b (restored below from the next bucket's start).
+    for (size_t i = 0; i < n_req; ++i) dst[offset[key[i] >> shift]++] = src[i];
+    for (size_t b = nbuckets; b-- > 0;) offset[b + 1] = offset[b];
+    offset[0] = 0;
   }
-  for (size_t d = 0; d < ndays; ++d)
-    std::sort(out.requests.begin() + out.day_offset[d], out.requests.begin() + out.day_offset[d + 1],
-              [](const Request& a, const Request& b) {
-                if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
-                if (a.service != b.service) return a.service < b.service;
-                return a.household < b.household;
-              });
+  auto before = [](const Request& a, const Request& b) {
+    if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
+    if (a.service != b.service) return a.service < b.service;
+    return a.household < b.household;
+  };
+  Request* q = out.requests.data();
+  for (size_t b = 0; b < nbuckets; ++b) {
+    const uint32_t first = offset[b], last = offset[b + 1];
+    if (last - first > 32) {
+      std::sort(q + first, q + last, before);
+      continue;
+    }
+    for (uint32_t i = first + 1; i < last; ++i) {
+      if (!before(q[i], q[i - 1])) continue;
+      const Request x = q[i];
+      uint32_t j = i;
+      do {
+        q[j] = q[j - 1];
+        --j;
+      } while (j > first && before(x, q[j - 1]));
+      q[j] = x;
+    }
+  }
+  out.group_offset.resize(ngroups + 1);
+  for (size_t g = 0; g <= ngroups; ++g) out.group_offset[g] = offset[g * per_group];
+  out.day_offset.resize(ndays + 1);
+  for (size_t d = 0; d <= ndays; ++d) out.day_offset[d] = out.group_offset[d * static_cast<size_t>(roles)];
 }
 
 }  // namespace commsim

@@ -26,7 +26,12 @@ struct CompiledService {
   AgeTable rate_per_year;        // episodic, by age (resident unit)
   AgeTable clients_per_staff;    // enrolment staff ratio by age
   std::array<double, 24> profile_cdf{};  // arrival hour distribution
-  int first_hour = 0;            // hours before it have zero weight (cdf 0): arrival_minute skips them
+  // Guide table of the hour draw: for u in [g/256, (g+1)/256) x total, the hour is at least
+  // hour_guide[g], so the cdf walk starts there (same hour as a walk from 0, in ~1 step).
+  std::array<uint8_t, 256> hour_guide{};
+  // Last day a request arriving on weekday w may start: day + deadline_add[w] (nth_open_day of the
+  // deadline, which depends only on the weekday); no deadline: deadline_add unused, INT32_MAX.
+  std::array<int32_t, 7> deadline_add{};
   std::array<bool, 7> open{};    // weekdays the service is open (Mon..Sun)
   int priority_level = 0;        // dense priority level within its role (0 = highest)
 };
@@ -58,12 +63,27 @@ struct Request {
 };
 static_assert(sizeof(Request) <= 24, "a request fits in 24 bytes");
 
-// Requests of one community for days [first_day, last_day), bucketed by day.
+// Requests of one community for days [first_day, last_day), bucketed by day and by the role
+// that serves them.
 struct Calendar {
   int first_day = 0, last_day = 0;
-  std::vector<Request> requests;         // sorted by (day, arrival, service, unit)
+  int roles = 0;                         // 1 + the largest role index of a service
+  std::vector<Request> requests;         // sorted by (day, role, arrival, service, unit)
   std::vector<uint32_t> day_offset;      // day d's requests: [day_offset[d - first_day], ...[+1])
-  void clear() { requests.clear(); day_offset.clear(); }
+  std::vector<uint32_t> group_offset;    // day d, role r: group g = (d - first_day) x roles + r
+  const Request* begin(int day, int role) const { return requests.data() + group_offset[group(day, role)]; }
+  size_t size(int day, int role) const { return group_offset[group(day, role) + 1] - group_offset[group(day, role)]; }
+  size_t group(int day, int role) const { return static_cast<size_t>(day - first_day) * static_cast<size_t>(roles) + static_cast<size_t>(role); }
+  void clear() { requests.clear(); day_offset.clear(); group_offset.clear(); }
+};
+
+// Working memory of generate_requests, reused from call to call (no allocation once warm).
+struct DemandScratch {
+  std::vector<Request> generated;   // in generation order
+  std::vector<uint32_t> bucket;     // per generated request: its time key ((day, role) group, slot)
+  std::vector<uint32_t> bucket_offset;
+  std::vector<int> days, surge_days, period_days;
+  std::vector<uint32_t> period_offset;
 };
 
 struct DemandShock {   // a demand surge resolved for one community
@@ -82,8 +102,10 @@ struct DemandContext {
 };
 
 // Fills `out` with the requests of every episodic and recurring service for the context's days.
-// `scratch` is reused between calls (no allocation once warm).
+// Draws: episode k of a unit's year owns block k of its stream (day, hour, minute, duration: one
+// word each), so a unit's first episodes are the same whatever its rate. `scratch` is reused
+// between calls (no allocation once warm).
 void generate_requests(const std::vector<CompiledService>& services, const Residents& res,
-                       const DemandContext& ctx, Calendar& out, std::vector<Request>& scratch);
+                       const DemandContext& ctx, Calendar& out, DemandScratch& scratch);
 
 }  // namespace commsim

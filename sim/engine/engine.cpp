@@ -80,18 +80,31 @@ struct CommunityRun {
   CommunityShocks shocks;
 };
 
-// Per-thread scratch, allocated once per thread and reused for every community-day.
-struct Scratch {
+// A thread's large working buffers (a community-year's calendar, the queue's scratch), kept for
+// the thread's lifetime: runs that follow each other (replicates, study runs) reuse their memory
+// instead of allocating and growing it again. A community's work (one task body) uses them from
+// start to end without yielding to another task, so one thread never has two users of them.
+struct Workspace {
   Calendar calendar;
-  std::vector<Request> generated;
-  std::vector<std::vector<Request>> by_role;
+  DemandScratch demand;
+  QueueScratch queue;
+  Residents dynamics;
+  std::vector<std::pair<uint32_t, uint32_t>> order;
+};
+
+Workspace& thread_workspace() {
+  static thread_local Workspace ws;
+  return ws;
+}
+
+// Per-thread state of one run: the thread's workspace and the run's per-thread counters.
+struct Scratch {
+  Workspace* ws = nullptr;
+  Calendar& calendar() { return ws->calendar; }
   std::vector<ServiceDay> sdays;
   std::vector<RoleDay> rdays;
   std::vector<uint8_t> closed;
-  QueueScratch queue;
   std::vector<WaitHistogram> city_hist;  // per service; integer counts, merged after the run
-  Residents dynamics;
-  std::vector<std::pair<uint32_t, uint32_t>> order;
 };
 
 bool applies_to(const Shock& s, const CommunityInfo& info) {
@@ -141,7 +154,8 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
     e.head = 0;
     e.enrolled = e.wanting = 0;
     e.weight = 0;
-    scratch.order.clear();
+    auto& order = scratch.ws->order;
+    order.clear();
     const uint8_t bit = static_cast<uint8_t>(1u << s.index);
     for (size_t r = 0; r < res.size(); ++r) {
       if (!wants(s, res, r, seed, replicate)) {
@@ -154,13 +168,13 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
         e.weight += 1.0 / s.clients_per_staff[res.age[r]];
       } else {
         Stream st(StreamKey{seed, replicate, res.gid(r), static_cast<uint32_t>(Purpose::order) ^ (s.key << 4), 0});
-        scratch.order.emplace_back(st.bits32(), static_cast<uint32_t>(r));
+        order.emplace_back(st.bits32(), static_cast<uint32_t>(r));
       }
     }
-    std::sort(scratch.order.begin(), scratch.order.end(), [&](const auto& a, const auto& b) {
+    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : res.gid(a.second) < res.gid(b.second);
     });
-    for (const auto& [k, r] : scratch.order) e.waiting.push_back(r);
+    for (const auto& [k, r] : order) e.waiting.push_back(r);
   }
 }
 
@@ -183,14 +197,8 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
   for (auto& d : s.sdays) d.reset();
   for (auto& r : s.rdays) r = RoleDay{};
 
-  // 1. Demand: today's requests from the year's calendar, split by the role that serves them.
-  const Calendar& cal = s.calendar;
-  const size_t day_index = static_cast<size_t>(day - cal.first_day);
-  for (auto& v : s.by_role) v.clear();
-  for (uint32_t i = cal.day_offset[day_index]; i < cal.day_offset[day_index + 1]; ++i) {
-    const Request& q = cal.requests[i];
-    s.by_role[static_cast<size_t>(services[q.service].role)].push_back(q);
-  }
+  // 1. Demand: today's requests are in the year's calendar, grouped by the role that serves them.
+  const Calendar& cal = s.calendar();
 
   // 2. Capacity: workers on shift (absence, vacancies, overhead); facility closures.
   bool closed_today = false;
@@ -252,9 +260,10 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
       const size_t rooms = static_cast<size_t>(community.info.places[static_cast<size_t>(sv.use)]);
       if (pool.shifts.size() > rooms) pool.shifts.resize(rooms);
     }
+    const bool has_requests = static_cast<int>(r) < cal.roles;
     serve_queue(services, sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
-                community.residents.hh_y_m.data(), day, s.by_role[r].data(), s.by_role[r].size(), s.closed,
-                pool, s.sdays, s.rdays[r], s.queue);
+                community.residents.hh_y_m.data(), day, has_requests ? cal.begin(day, static_cast<int>(r)) : nullptr,
+                has_requests ? cal.size(day, static_cast<int>(r)) : 0, s.closed, pool, s.sdays, s.rdays[r], s.ws->queue);
   }
 
   // 5. Record: per-community totals, histograms and (optionally) the daily records.
@@ -379,7 +388,6 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
 
   tbb::enumerable_thread_specific<Scratch> scratch([&] {
     Scratch s;
-    s.by_role.resize(n_roles);
     s.sdays.resize(n_services);
     s.rdays.resize(n_roles);
     s.closed.resize(n_services);
@@ -399,7 +407,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
         Community& cm = city[c];
         step_year(model, sc.population, seed, rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2, cm.residents,
-                  scratch.local().dynamics);
+                  thread_workspace().dynamics);
         apply_policies(sc, services, cm);
         // Staffing rules follow the population; pools keep their carried state where they can.
         for (size_t r = 0; r < n_roles; ++r) {
@@ -416,11 +424,12 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
 
     tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
       Scratch& s = scratch.local();
+      s.ws = &thread_workspace();
       Community& cm = city[c];
       CommunityRun& cr = runs[c];
       rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
-      generate_requests(services, cm.residents, dctx, s.calendar, s.generated);
+      generate_requests(services, cm.residents, dctx, s.calendar(), s.ws->demand);
       const RunContext ctx{sc, services, seed, rep, out};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;

@@ -67,49 +67,82 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
   const double day_start = day * 1440.0, day_end = day_start + 1440.0;
   const Role& role = roles[static_cast<size_t>(pool.role)];
   const size_t n_services = services.size();
-  auto& queue = sc.queue;
-  queue.clear();
-  queue.reserve(pool.backlog.size() + n_arrivals);
+
+  // Per-service facts of today: blocked by a facility closure, served at home (travel).
+  sc.blocked.resize(n_services);
+  sc.home.resize(n_services);
+  bool any_blocked = false;
+  size_t levels = 1, role_services = 0;
+  for (size_t s = 0; s < n_services; ++s) {
+    const Place where = services[s].spec->where;
+    sc.blocked[s] = closed[s] && where == Place::facility;
+    any_blocked = any_blocked || sc.blocked[s];
+    sc.home[s] = where == Place::home;
+    if (services[s].role == pool.role) {
+      levels = std::max<size_t>(levels, static_cast<size_t>(services[s].priority_level) + 1);
+      ++role_services;
+    }
+  }
+  const uint8_t* blocked = sc.blocked.data();
+  const uint8_t* home = sc.home.data();
+
+  // The queue: the backlog (sorted by arrival) merged with today's arrivals (sorted by arrival);
+  // with no backlog, today's arrivals themselves.
   auto by_arrival = [](const Request& a, const Request& b) {
     if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
     if (a.service != b.service) return a.service < b.service;
     return a.household < b.household;
   };
-  std::merge(pool.backlog.begin(), pool.backlog.end(), arrivals, arrivals + n_arrivals, std::back_inserter(queue), by_arrival);
-  const size_t n = queue.size();
+  const Request* queue = arrivals;
+  size_t n = n_arrivals;
+  if (!pool.backlog.empty()) {
+    n = pool.backlog.size() + n_arrivals;
+    sc.queue.resize(n);
+    std::merge(pool.backlog.begin(), pool.backlog.end(), arrivals, arrivals + n_arrivals, sc.queue.begin(), by_arrival);
+    queue = sc.queue.data();
+  }
   sc.done.assign(n, 0);
+  uint8_t* done = sc.done.data();
 
-  // Queue-length integral (Little's law check): number waiting per service at the day start.
-  sc.count.assign(n_services, 0);
-  sc.last_event.assign(n_services, day_start);
-  for (const auto& q : pool.backlog) ++sc.count[q.service];
-  for (size_t i = 0; i < n_arrivals; ++i) ++sdays[arrivals[i].service].demand;
+  // Queue-length integral: those waiting at the day start count all day, each arrival from its
+  // arrival to the day end; each start (below) takes off the rest of the day after it.
+  sc.area.assign(n_services, 0.0);
+  double* area = sc.area.data();
+  for (const auto& q : pool.backlog) area[q.service] += 1440.0;
+  if (role_services == 1 && n_arrivals > 0) {
+    // One service: sums in registers (the same additions in the same order as below).
+    const uint16_t sv = arrivals[0].service;
+    double a = area[sv];
+    for (size_t i = 0; i < n_arrivals; ++i) a += day_end - arrivals[i].arrival_min;
+    area[sv] = a;
+    sdays[sv].demand += static_cast<uint32_t>(n_arrivals);
+  } else {
+    for (size_t i = 0; i < n_arrivals; ++i) {
+      const Request& q = arrivals[i];
+      ++sdays[q.service].demand;
+      area[q.service] += day_end - q.arrival_min;
+    }
+  }
 
-  // Ready queues per priority level.
-  size_t levels = 1;
-  for (const auto& q : queue) levels = std::max<size_t>(levels, q.priority_level + 1u);
-  if (sc.ready.size() < levels) sc.ready.resize(levels);
-  sc.ready_head.assign(levels, 0);
-  for (size_t l = 0; l < levels; ++l) sc.ready[l].clear();
-  sc.starts.clear();
-
-  auto servable = [&](const Request& q) {
-    return !(closed[q.service] && services[q.service].spec->where == Place::facility);
-  };
-
-  auto& shifts = pool.shifts;
-  const size_t nw = shifts.size();
-  // Free time and end of each present worker; a worker past its end is done for the day.
-  std::vector<double>& free_at = pool.free_at;
-  size_t ptr = 0;        // next request of `queue` not yet made ready
+  // Ready requests. One priority level and nothing blocked: the ready requests are the queue
+  // entries [head, ptr) in order (FIFO). Otherwise one FIFO of queue indices per level.
+  const bool simple = levels == 1 && !any_blocked;
+  if (!simple) {
+    if (sc.ready.size() < levels) sc.ready.resize(levels);
+    sc.ready_head.assign(levels, 0);
+    for (size_t l = 0; l < levels; ++l) sc.ready[l].clear();
+  }
+  size_t ptr = 0;   // next request of `queue` not yet arrived (made ready)
+  size_t head = 0;  // simple case: first ready request not yet served
   size_t n_ready = 0;
-  auto& free = sc.free;
-  free.resize(nw);
-  for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, free_at[shifts[w].worker]);
-
   auto push_until = [&](double t) {
+    if (simple) {
+      while (ptr < n && queue[ptr].arrival_min <= t) ++ptr;
+      n_ready = ptr - head;
+      return;
+    }
     while (ptr < n && queue[ptr].arrival_min <= t) {
-      if (servable(queue[ptr])) {
+      if (!blocked[queue[ptr].service]) {
         sc.ready[queue[ptr].priority_level].push_back(static_cast<uint32_t>(ptr));
         ++n_ready;
       }
@@ -118,15 +151,37 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
   };
   auto next_servable_arrival = [&]() -> double {
     size_t p = ptr;
-    while (p < n && !servable(queue[p])) ++p;
+    while (p < n && blocked[queue[p].service]) ++p;
     return p < n ? queue[p].arrival_min : -1.0;
   };
+  auto take_next = [&]() -> uint32_t {  // highest priority level first, FIFO within a level
+    if (simple) return static_cast<uint32_t>(head);
+    size_t level = 0;
+    while (sc.ready_head[level] >= sc.ready[level].size()) ++level;
+    return sc.ready[level][sc.ready_head[level]];
+  };
+  auto pop_next = [&](uint32_t idx) {
+    if (simple) ++head;
+    else ++sc.ready_head[queue[idx].priority_level];
+    --n_ready;
+  };
 
-  // Workers still on shift, in a binary min-heap on (free time, index): the top is the worker free
-  // earliest, ties to the lowest index (what a linear scan would pick), in O(log workers).
+  auto& shifts = pool.shifts;
+  const size_t nw = shifts.size();
+  // Free time of each present worker; a worker past its end is done for the day.
+  std::vector<double>& free_at = pool.free_at;
+  auto& free = sc.free;
+  free.resize(nw);
+  for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, free_at[shifts[w].worker]);
+
+  // Workers still on shift. The next to act is the one free earliest, ties to the lowest index.
+  // Small pools (the common case: a handful of workers) keep them in index order and scan for the
+  // minimum; larger pools keep a binary min-heap on (free time, index), O(log workers) a step.
+  // Both pick the same worker.
   auto& heap = sc.workers;
   heap.resize(nw);
   for (size_t i = 0; i < nw; ++i) heap[i] = static_cast<uint32_t>(i);
+  const bool scan = nw <= 8;
   auto before = [&](uint32_t a, uint32_t b) { return free[a] < free[b] || (free[a] == free[b] && a < b); };
   auto sift_down = [&](size_t i) {
     const size_t size = heap.size();
@@ -141,41 +196,55 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     }
     heap[i] = x;
   };
-  for (size_t i = nw / 2; i-- > 0;) sift_down(i);
-  auto finish_top = [&]() {
+  if (!scan)
+    for (size_t i = nw / 2; i-- > 0;) sift_down(i);
+  size_t top_pos = 0;  // scan: position in `heap` (the live list) of the worker found by next_worker
+  auto next_worker = [&]() -> size_t {
+    if (!scan) return heap[0];
+    top_pos = 0;
+    double best = free[heap[0]];
+    for (size_t i = 1; i < heap.size(); ++i)
+      if (free[heap[i]] < best) {  // strict: ties stay with the lower index (earlier in the list)
+        best = free[heap[i]];
+        top_pos = i;
+      }
+    return heap[top_pos];
+  };
+  auto finish_top = [&]() {  // the worker found by next_worker is done for the day
+    if (scan) {
+      heap.erase(heap.begin() + static_cast<ptrdiff_t>(top_pos));
+      return;
+    }
     heap[0] = heap.back();
     heap.pop_back();
     if (!heap.empty()) sift_down(0);
   };
 
+  double busy = 0, travel_total = 0;
   for (;;) {
     // The worker free earliest (ties: lowest index) among those still on shift.
     if (heap.empty()) break;
-    const size_t w = heap[0];
+    const size_t w = next_worker();
+    const Shift& shift = shifts[w];
     double t = free[w];
     push_until(t);
     if (n_ready == 0) {
-      const double a = next_servable_arrival();
+      const double a = any_blocked ? next_servable_arrival() : (ptr < n ? queue[ptr].arrival_min : -1.0);
       if (a < 0) break;  // nothing left to serve today
       t = std::max(t, a);
-      if (t >= shifts[w].end) { finish_top(); continue; }
+      if (t >= shift.end) { finish_top(); continue; }
       push_until(t);
     }
-    if (t >= shifts[w].end) { finish_top(); continue; }
-    // Highest priority level first, FIFO within a level.
-    size_t level = 0;
-    while (sc.ready_head[level] >= sc.ready[level].size()) ++level;
-    const uint32_t idx = sc.ready[level][sc.ready_head[level]];
+    if (t >= shift.end) { finish_top(); continue; }
+    const uint32_t idx = take_next();
     const Request& q = queue[idx];
-    const Service& spec = *services[q.service].spec;
     double travel_min = 0;
-    if (spec.where == Place::home)
+    if (home[q.service])
       travel_min = 2.0 * travel.distance_m(hh_x[q.household], hh_y[q.household]) / role.travel_speed_m_per_min;
     const double work = q.duration_min + travel_min;
-    if (t + work > shifts[w].end + shifts[w].overtime_cap) { finish_top(); continue; }
-    ++sc.ready_head[level];
-    --n_ready;
-    sc.done[idx] = 1;
+    if (t + work > shift.end + shift.overtime_cap) { finish_top(); continue; }
+    pop_next(idx);
+    done[idx] = 1;
     const double wait = t - q.arrival_min;
     ServiceDay& sd = sdays[q.service];
     ++sd.served;
@@ -184,39 +253,26 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     if (wait > 0) ++sd.waited;
     sd.wait_max = std::max(sd.wait_max, wait);
     sd.waits.push_back(static_cast<float>(wait));
-    sd.wait_in_window += t - std::max(q.arrival_min, day_start);
-    sc.starts.emplace_back(t, q.service);
-    rday.busy += work;
-    rday.travel += travel_min;
+    sd.wait_in_window += std::min(t, day_end) - std::max(q.arrival_min, day_start);
+    area[q.service] -= std::max(0.0, day_end - t);
+    busy += work;
+    travel_total += travel_min;
     free[w] = t + work;
-    sift_down(0);  // its free time only grew
+    if (!scan) sift_down(0);  // its free time only grew
   }
+  rday.busy += busy;
+  rday.travel += travel_total;
   for (size_t w = 0; w < nw; ++w) {
     free_at[shifts[w].worker] = free[w];
     rday.overtime += std::max(0.0, free[w] - shifts[w].end);
   }
-
-  // Queue-length integral by an event sweep: +1 at each arrival today, -1 at each start.
-  if (!std::is_sorted(sc.starts.begin(), sc.starts.end())) std::sort(sc.starts.begin(), sc.starts.end());
-  {
-    size_t a = 0, s = 0;
-    while (a < n_arrivals || s < sc.starts.size()) {
-      const bool take_arrival = s >= sc.starts.size() || (a < n_arrivals && arrivals[a].arrival_min <= sc.starts[s].first);
-      const double t = take_arrival ? arrivals[a].arrival_min : sc.starts[s].first;
-      const uint16_t sv = take_arrival ? arrivals[a].service : sc.starts[s].second;
-      sdays[sv].queue_area += static_cast<double>(sc.count[sv]) * (t - sc.last_event[sv]);
-      sc.last_event[sv] = t;
-      sc.count[sv] += take_arrival ? 1 : -1;
-      if (take_arrival) ++a; else ++s;
-    }
-    for (size_t sv = 0; sv < n_services; ++sv)
-      sdays[sv].queue_area += static_cast<double>(sc.count[sv]) * (day_end - sc.last_event[sv]);
-  }
+  for (size_t sv = 0; sv < n_services; ++sv) sdays[sv].queue_area += area[sv];
 
   // End of day: deadlines. A request whose last day was today is unmet; expired ones leave.
+  // (`queue` is today's arrivals or the scratch merge, never the backlog itself.)
   pool.backlog.clear();
   for (size_t i = 0; i < n; ++i) {
-    if (sc.done[i]) continue;
+    if (done[i]) continue;
     Request q = queue[i];
     ServiceDay& sd = sdays[q.service];
     sd.wait_in_window += day_end - std::max(q.arrival_min, day_start);

@@ -76,17 +76,18 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats);
 // Serves the pool's queue on `day`: backlog plus `arrivals` (today's requests of the pool's
 // services, sorted by arrival). Unserved requests past their deadline are counted unmet (and
 // dropped when their service expires them); the rest stay in the backlog. `closed[s]` blocks
-// facility services (facility closure shock).
+// facility services (facility closure shock). The queue-length integral of each service over the
+// day (for the Little's-law check) comes from the event times: N0 x 1440 + sum over today's
+// arrivals of (day end - arrival) - sum over today's starts of (day end - start)+.
 struct QueueScratch {
-  std::vector<Request> queue;
+  std::vector<Request> queue;                // backlog merged with today's arrivals
   std::vector<uint8_t> done;
-  std::vector<std::vector<uint32_t>> ready;  // per priority level
+  std::vector<std::vector<uint32_t>> ready;  // per priority level (when there are several)
   std::vector<size_t> ready_head;
-  std::vector<std::pair<double, uint16_t>> starts;
-  std::vector<double> last_event;
-  std::vector<int64_t> count;
-  std::vector<double> free;       // per present worker
-  std::vector<uint32_t> workers;  // heap of present workers still on shift (by free time)
+  std::vector<double> area;                  // per service: queue-length integral of the day
+  std::vector<uint8_t> blocked, home;        // per service: closed today; served at home
+  std::vector<double> free;                  // per present worker
+  std::vector<uint32_t> workers;             // heap of present workers still on shift (by free time)
 };
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
                  const TravelModel& travel, const float* hh_x, const float* hh_y, int day,

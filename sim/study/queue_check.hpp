@@ -19,6 +19,7 @@ struct QueueCheck {
 };
 
 // `scenario` must have exactly one community, one episodic service and its role with a fixed rule.
-QueueCheck run_queue_check(const Scenario& scenario, double confidence = 0.95);
+// Replicates run in parallel on up to `threads` threads (0: all cores); results do not depend on it.
+QueueCheck run_queue_check(const Scenario& scenario, double confidence = 0.95, int threads = 0);
 
 }  // namespace commsim

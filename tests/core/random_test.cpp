@@ -65,3 +65,33 @@ TEST_CASE("distribution transforms have the right moments", "[random]") {
   for (int i = 0; i < 100000; ++i) u1 += st.uniform();
   CHECK(u1 / 100000 == Approx(0.5).epsilon(0.01));
 }
+
+TEST_CASE("block streams give a stream's blocks by index; blocks4 equals block four times", "[random]") {
+  const StreamKey key{20231219, 3, 0x123456789ULL, 12u ^ (0xABCDu << 4), 7};
+  Stream seq(key);
+  const BlockStream blocks(key);
+  for (uint32_t i = 0; i < 12; ++i) {
+    const BlockStream::Block b = blocks.block(i);
+    for (int w = 0; w < 4; ++w) CHECK(seq.bits32() == b.w[w]);
+  }
+  for (uint32_t first : {0u, 1u, 5u, 0xFFFFFFFEu}) {
+    BlockStream::Block four[4], portable[4];
+    blocks.blocks4(first, four);              // SSE2 on x86-64
+    blocks.blocks4_portable(first, portable);  // the scalar code other targets use
+    for (uint32_t l = 0; l < 4; ++l) {
+      const BlockStream::Block one = blocks.block(first + l);  // wraps past 2^32 like the counter
+      for (int w = 0; w < 4; ++w) {
+        CHECK(four[l].w[w] == one.w[w]);
+        CHECK(portable[l].w[w] == one.w[w]);
+      }
+    }
+  }
+  // Word transforms: ranges and the multiply-shift index.
+  CHECK(u01(0) == 0.0);
+  CHECK(u01(0xFFFFFFFFu) < 1.0);
+  CHECK(u01_open(0) > 0.0);
+  CHECK(u01_open(0xFFFFFFFFu) < 1.0);
+  CHECK(below(0, 365) == 0);
+  CHECK(below(0xFFFFFFFFu, 365) == 364);
+  CHECK(below(0x80000000u, 10) == 5);
+}

@@ -26,7 +26,7 @@ std::unique_ptr<Year> one_year(uint64_t seed) {
   y->services = compile_services(y->sc);
   const PopulationModel model(y->sc.population);
   generate_households(model, y->sc.population, seed, 0, 0, 20000, 0, 0, 3.0, y->res);
-  std::vector<Request> scratch;
+  DemandScratch scratch;
   generate_requests(y->services, y->res, DemandContext{seed, 0, 0, 0, 365, {}}, y->cal, scratch);
   return y;
 }
@@ -110,7 +110,7 @@ TEST_CASE("a resident's requests do not depend on staffing or on its community (
     std::map<std::tuple<uint64_t, int, double, float>, int> all;
     for (const auto& c : city) {
       Calendar cal;
-      std::vector<Request> scratch;
+      DemandScratch scratch;
       generate_requests(services, c.residents, DemandContext{sc.run.seed, 0, 0, 0, sc.run.days, {}}, cal, scratch);
       for (const auto& q : cal.requests) ++all[{c.residents.hh_gid[q.household], q.service, q.arrival_min, q.duration_min}];
     }
