@@ -48,3 +48,16 @@ static void BM_StreamExponential(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_StreamExponential);
+
+// One Philox block by index (an episode's four draws): items/s = blocks/s.
+static void BM_BlockStreamBlock(benchmark::State& state) {
+  const BlockStream s(StreamKey{42, 0, 7, 12, 0});
+  uint32_t i = 0, acc = 0;
+  for (auto _ : state) {
+    const BlockStream::Block b = s.block(i++);
+    acc ^= b.w[0] ^ b.w[1] ^ b.w[2] ^ b.w[3];
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BlockStreamBlock);

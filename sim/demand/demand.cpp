@@ -205,16 +205,10 @@ struct Sink {
   }
 };
 
-// Calls f(i, block i) for i in [first, first + n), in order, four blocks at a time.
+// Calls f(i, block i) for i in [first, first + n), in order.
 template <class F>
 void for_each_block(const BlockStream& st, uint32_t first, uint32_t n, F&& f) {
-  BlockStream::Block four[4];
-  uint32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    st.blocks4(first + i, four);
-    for (uint32_t l = 0; l < 4; ++l) f(i + l, four[l]);
-  }
-  for (; i < n; ++i) f(i, st.block(first + i));
+  for (uint32_t i = 0; i < n; ++i) f(i, st.block(first + i));
 }
 
 // Episodes of one unit (resident or household) of an episodic service: a Poisson count for the
