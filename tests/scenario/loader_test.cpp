@@ -239,7 +239,7 @@ TEST_CASE("doubles round-trip exactly and odd names are quoted", "[loader]") {
   CHECK(scenario_to_yaml(again) == s.resolved_yaml);
 }
 
-TEST_CASE("an empty section keeps its defaults; null values of scalars are refused", "[loader]") {
+TEST_CASE("an empty section keeps its defaults, and null values of scalars are refused", "[loader]") {
   Scenario s = load_scenario_text(kMinimal + "travel:\nsizing:\n", "m.yaml", ".");
   CHECK(s.travel.detour_factor == 1.3);
   CHECK(s.sizing.upper == 5000);

@@ -172,7 +172,7 @@ TEST_CASE("serializer round trip", "[study]") {
   CHECK(same_datasets(dir.file("a.h5"), dir.file("b.h5")));
 }
 
-TEST_CASE("study output: run table, variants, summary; pairing narrows the difference CI", "[study]") {
+TEST_CASE("study output: run table, variants, summary, and pairing narrows the difference CI", "[study]") {
   TempDir dir;
   const StudyPlan paired = plan_study(kSmallStudy);
   REQUIRE(paired.runs() == 12);
@@ -220,7 +220,7 @@ TEST_CASE("the base variant is the one equal to the base scenario", "[study]") {
   CHECK(plan_study(path).base_variant == 1);
 }
 
-TEST_CASE("resume after a crash gives the same datasets as an uninterrupted study; replay reproduces", "[study]") {
+TEST_CASE("resume after a crash gives the same datasets as an uninterrupted study, and replay reproduces", "[study]") {
   TempDir dir;
   const std::string bin = COMMSIM_BINARY;
   const std::string clean = dir.file("clean.h5"), crashed = dir.file("crashed.h5");
