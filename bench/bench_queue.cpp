@@ -22,11 +22,6 @@ static void BM_ServeQueueCommunityDay(benchmark::State& state) {
   DemandScratch scratch;
   generate_requests(services, c.residents, DemandContext{sc.run.seed, 0, 0, 0, 365, {}}, cal, scratch);
   const size_t n_roles = sc.staffing.roles.size();
-  // Today's requests split by role, for every day of the year (as simulate_day's demand phase).
-  std::vector<std::vector<std::vector<Request>>> by_day_role(365, std::vector<std::vector<Request>>(n_roles));
-  for (size_t d = 0; d < 365; ++d)
-    for (uint32_t i = cal.day_offset[d]; i < cal.day_offset[d + 1]; ++i)
-      by_day_role[d][static_cast<size_t>(services[cal.requests[i].service].role)].push_back(cal.requests[i]);
   const TravelModel travel{c.facility_x_m, c.facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
   std::vector<WorkerPool> pools = bench::pools_of(c);
   std::vector<ServiceDay> sdays(services.size());
@@ -40,10 +35,13 @@ static void BM_ServeQueueCommunityDay(benchmark::State& state) {
     for (size_t r = 0; r < n_roles; ++r) {
       rdays[r] = RoleDay{};
       plan_shifts(sc.staffing.roles[r], ShiftContext{sc.run.seed, 0, 0, static_cast<int>(day), 0, 0}, pools[r], rdays[r]);
-      const auto& a = by_day_role[day][r];
+      // Today's requests of the role, straight from the calendar (as simulate_day).
+      const bool has = static_cast<int>(r) < cal.roles;
+      const Request* a = has ? cal.begin(static_cast<int>(day), static_cast<int>(r)) : nullptr;
+      const size_t n = has ? cal.size(static_cast<int>(day), static_cast<int>(r)) : 0;
       serve_queue(services, sc.staffing.roles, travel, c.residents.hh_x_m.data(), c.residents.hh_y_m.data(),
-                  static_cast<int>(day), a.data(), a.size(), closed, pools[r], sdays, rdays[r], qs);
-      arrivals += a.size();
+                  static_cast<int>(day), a, n, closed, pools[r], sdays, rdays[r], qs);
+      arrivals += n;
     }
     for (const auto& sd : sdays) served += sd.served;
     ++day;

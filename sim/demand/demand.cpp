@@ -405,8 +405,6 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   }
   out.group_offset.resize(ngroups + 1);
   for (size_t g = 0; g <= ngroups; ++g) out.group_offset[g] = offset[g * per_group];
-  out.day_offset.resize(ndays + 1);
-  for (size_t d = 0; d <= ndays; ++d) out.day_offset[d] = out.group_offset[d * static_cast<size_t>(roles)];
 }
 
 }  // namespace commsim

@@ -69,12 +69,11 @@ struct Calendar {
   int first_day = 0, last_day = 0;
   int roles = 0;                         // 1 + the largest role index of a service
   std::vector<Request> requests;         // sorted by (day, role, arrival, service, unit)
-  std::vector<uint32_t> day_offset;      // day d's requests: [day_offset[d - first_day], ...[+1])
   std::vector<uint32_t> group_offset;    // day d, role r: group g = (d - first_day) x roles + r
   const Request* begin(int day, int role) const { return requests.data() + group_offset[group(day, role)]; }
   size_t size(int day, int role) const { return group_offset[group(day, role) + 1] - group_offset[group(day, role)]; }
   size_t group(int day, int role) const { return static_cast<size_t>(day - first_day) * static_cast<size_t>(roles) + static_cast<size_t>(role); }
-  void clear() { requests.clear(); day_offset.clear(); group_offset.clear(); }
+  void clear() { requests.clear(); group_offset.clear(); }
 };
 
 // Working memory of generate_requests, reused from call to call (no allocation once warm).
