@@ -187,6 +187,17 @@ struct Sink {
   std::vector<Request>& out;
   std::vector<uint32_t>& time_key;
   int first_day, roles;
+  // Room for `n` more requests, growing geometrically (x 1.5) with 1/8 to spare: a unit with many
+  // episodes (the M/M/c household: 87,600 a year) gets its room in one step instead of through a
+  // dozen doublings, each copying the vector into fresh pages, and the next replicates' counts
+  // (a Poisson standard deviation or two away) still fit.
+  void expect(size_t n) {
+    const size_t need = out.size() + n;
+    if (need <= out.capacity()) return;
+    const size_t cap = std::max(need + need / 8, out.capacity() + out.capacity() / 2);
+    out.reserve(cap);
+    time_key.reserve(cap);
+  }
   void emit(const CompiledService& s, int day, const BlockStream::Block& b, int32_t deadline, uint32_t household) {
     const int h = arrival_hour(s, b.w[1]);
     const double arrival = day * 1440.0 + (h * 60.0 + u01(b.w[2]) * 60.0);
@@ -227,6 +238,7 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
   const uint32_t n = count.poisson(rate_per_year * span_years);
   const BlockStream draws(key(ctx, gid, Purpose::episode_draws, s.key, year));
   const auto n_days = static_cast<uint32_t>(days.size());
+  sink.expect(n);
   if (keep >= 1.0) {
     for_each_block(draws, 0, n, [&](uint32_t, const BlockStream::Block& b) {
       const int day = days[below(b.w[0], n_days)];
@@ -253,6 +265,7 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
     Stream extra(key(ctx, gid, Purpose::surge, s.key, sub));
     const uint32_t m = extra.poisson((sh.factor - 1.0) * rate_per_year * (to - from) / 365.0);
     const BlockStream extra_draws(key(ctx, gid, Purpose::surge_draws, s.key, sub));
+    sink.expect(m);
     const auto n_surge = static_cast<uint32_t>(surge_days.size());
     for_each_block(extra_draws, 0, m, [&](uint32_t, const BlockStream::Block& b) {
       const int day = surge_days[below(b.w[0], n_surge)];
@@ -371,6 +384,7 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   const uint32_t* key = scratch.bucket.data();
   for (size_t i = 0; i < n_req; ++i) ++offset[(key[i] >> shift) + 1];
   for (size_t b = 0; b < nbuckets; ++b) offset[b + 1] += offset[b];
+  if (n_req > out.requests.capacity()) out.requests.reserve(n_req + n_req / 8);  // as Sink::expect
   out.requests.resize(n_req);
   {
     Request* dst = out.requests.data();
