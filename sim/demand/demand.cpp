@@ -216,12 +216,6 @@ struct Sink {
   }
 };
 
-// Calls f(i, block i) for i in [first, first + n), in order.
-template <class F>
-void for_each_block(const BlockStream& st, uint32_t first, uint32_t n, F&& f) {
-  for (uint32_t i = 0; i < n; ++i) f(i, st.block(first + i));
-}
-
 // Episodes of one unit (resident or household) of an episodic service: a Poisson count for the
 // year from the episode stream, then episode k from block k of the episode-draws stream (word 0
 // the day among the open days; words 1-3 the hour, minute and duration).
@@ -240,19 +234,21 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
   const auto n_days = static_cast<uint32_t>(days.size());
   sink.expect(n);
   if (keep >= 1.0) {
-    for_each_block(draws, 0, n, [&](uint32_t, const BlockStream::Block& b) {
+    for (uint32_t k = 0; k < n; ++k) {
+      const BlockStream::Block b = draws.block(k);
       const int day = days[below(b.w[0], n_days)];
       sink.emit(s, day, b, deadline_of(s, day), household);
-    });
+    }
   } else {
     // A demand-reducing shock thins the episodes in its period, each by its own thinning block:
     // the episodes and their draws are those of the scenario without the shock.
     const BlockStream thin(key(ctx, gid, Purpose::thinning, s.key, year));
-    for_each_block(draws, 0, n, [&](uint32_t k, const BlockStream::Block& b) {
+    for (uint32_t k = 0; k < n; ++k) {
+      const BlockStream::Block b = draws.block(k);
       const int day = days[below(b.w[0], n_days)];
-      if (day >= keep_from && day < keep_to && !(u01(thin.block(k).w[0]) < keep)) return;
+      if (day >= keep_from && day < keep_to && !(u01(thin.block(k).w[0]) < keep)) continue;
       sink.emit(s, day, b, deadline_of(s, day), household);
-    });
+    }
   }
   // Surges above 1: extra episodes from separate streams, so base demand is unchanged.
   for (const auto& sh : ctx.surges) {
@@ -267,10 +263,11 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
     const BlockStream extra_draws(key(ctx, gid, Purpose::surge_draws, s.key, sub));
     sink.expect(m);
     const auto n_surge = static_cast<uint32_t>(surge_days.size());
-    for_each_block(extra_draws, 0, m, [&](uint32_t, const BlockStream::Block& b) {
+    for (uint32_t k = 0; k < m; ++k) {
+      const BlockStream::Block b = extra_draws.block(k);
       const int day = surge_days[below(b.w[0], n_surge)];
       sink.emit(s, day, b, deadline_of(s, day), household);
-    });
+    }
   }
 }
 
@@ -298,12 +295,12 @@ void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t
       n += u01_53(b0.w[0], b0.w[1]) < frac ? 1 : 0;
     }
     const int32_t deadline = spec.deadline_days < 0 ? INT32_MAX : p * P + P - 1;
-    for_each_block(st, 1, static_cast<uint32_t>(n), [&](uint32_t j, const BlockStream::Block& blk) {
+    for (int j = 0; j < n; ++j) {
       const size_t idx = std::min<size_t>(m - 1, static_cast<size_t>((j + phase) * m / n));
       const int day = period_days[a + idx];
-      if (day < ctx.first_day || day >= ctx.last_day) return;
-      sink.emit(s, day, blk, deadline, household);
-    });
+      if (day < ctx.first_day || day >= ctx.last_day) continue;
+      sink.emit(s, day, st.block(static_cast<uint32_t>(j) + 1u), deadline, household);
+    }
   }
 }
 

@@ -73,7 +73,6 @@ struct Calendar {
   const Request* begin(int day, int role) const { return requests.data() + group_offset[group(day, role)]; }
   size_t size(int day, int role) const { return group_offset[group(day, role) + 1] - group_offset[group(day, role)]; }
   size_t group(int day, int role) const { return static_cast<size_t>(day - first_day) * static_cast<size_t>(roles) + static_cast<size_t>(role); }
-  void clear() { requests.clear(); group_offset.clear(); }
 };
 
 // Working memory of generate_requests, reused from call to call (no allocation once warm).

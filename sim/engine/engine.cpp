@@ -100,7 +100,6 @@ Workspace& thread_workspace() {
 // Per-thread state of one run: the thread's workspace and the run's per-thread counters.
 struct Scratch {
   Workspace* ws = nullptr;
-  Calendar& calendar() { return ws->calendar; }
   std::vector<ServiceDay> sdays;
   std::vector<RoleDay> rdays;
   std::vector<uint8_t> closed;
@@ -198,7 +197,7 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
   for (auto& r : s.rdays) r = RoleDay{};
 
   // 1. Demand: today's requests are in the year's calendar, grouped by the role that serves them.
-  const Calendar& cal = s.calendar();
+  const Calendar& cal = s.ws->calendar;
 
   // 2. Capacity: workers on shift (absence, vacancies, overhead); facility closures.
   bool closed_today = false;
@@ -429,7 +428,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       CommunityRun& cr = runs[c];
       rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
-      generate_requests(services, cm.residents, dctx, s.calendar(), s.ws->demand);
+      generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
       const RunContext ctx{sc, services, seed, rep, out};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;
