@@ -7,6 +7,8 @@ PACKAGES=(
   libboost-dev libtbb-dev libhdf5-dev hdf5-tools libyaml-cpp-dev catch2
   libopenmpi-dev openmpi-bin libbenchmark-dev librandom123-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-simpy
+  libnlopt-cxx-dev nlohmann-json3-dev libjs-chart.js
+  chromium chromium-driver python3-selenium
 )
 # --fuzz: also the clang toolchain with libFuzzer for scripts/fuzz.sh (not needed by CI; the
 # sanitizer runtimes of GCC that scripts/sanitize.sh uses come with build-essential).

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/summary_json.hpp"
 #include "sim/metrics/results.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -50,12 +51,12 @@ class Progress {
 
 // Summary of the replicates of a run: table on the terminal and JSON (no wall-clock figures).
 void print_summary_table(std::FILE* out, const Scenario& scenario, const std::vector<RunResult>& runs);
-std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs);
 
 // Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
 void write_text(const std::string& path, const std::string& text);
 
-std::string json_escape(const std::string& s);
-std::string json_number(double v);
+using commsim::json_escape;
+using commsim::json_number;
+using commsim::summary_json;
 
 }  // namespace commsim::cli
