@@ -1,7 +1,15 @@
-// Helpers shared by the tests: paths into the source tree, small scenarios, hashing of results.
+// Helpers shared by the tests: paths into the source tree, files and scratch directories, small
+// scenarios, hashing of results.
 #pragma once
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,11 +20,54 @@ namespace commsim::test {
 
 inline std::string source_path(const std::string& relative) { return std::string(COMMSIM_SOURCE_DIR) + "/" + relative; }
 
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// A fresh empty directory under the system temp dir (commsim-TAG-XXXXXX), removed with everything
+// in it at the end of the test, also when a test took its write permission away.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "test") {
+    std::string name = (std::filesystem::temp_directory_path() / ("commsim-" + tag + "-XXXXXX")).string();
+    if (!::mkdtemp(name.data())) throw std::runtime_error("mkdtemp failed for " + name);
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `text` to the file `name` in the directory; returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    write_text(path_ / name, text);
+    return file(name);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
 inline Scenario small_city(const std::vector<std::string>& overrides = {}) {
   return load_scenario(source_path("tests/data/good/small-city.yaml"), overrides);
 }
 
-// FNV-1a over the bytes of every output column of a run: any difference in any value changes it.
+// FNV-1a over the bytes of a run's per-community service and role totals, its daily records, the
+// citywide coverage, mean/p50/p90 wait and Gini per service, the citywide wait histograms, each
+// community's households, residents, staff and access share, and the total cost. Other columns
+// (citywide counts and role figures, cost parts, yearly series) are derived from these or not
+// covered: a difference there alone does not change the hash.
 struct Hasher {
   uint64_t h = 1469598103934665603ull;
   void bytes(const void* p, size_t n) {

@@ -1,5 +1,4 @@
 // The experiment commands of `commsim` (issue 6, docs/studies.md): study, optimize, replay.
-#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/thread_cap.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/optimize.hpp"
@@ -212,9 +212,7 @@ int cmd_optimize(const std::vector<std::string>& argv) {
   rq.replicates = static_cast<int>(a.integer("replicates", 1));
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
-  std::optional<tbb::global_control> limit;
-  const int t = threads > 0 ? static_cast<int>(threads) : sc.run.threads;
-  if (t > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(t));
+  const ThreadCap cap(static_cast<int>(threads), sc.run.threads);
 
   const auto start = std::chrono::steady_clock::now();
   const OptimizeResult r = optimize_staffing(sc, rq);

@@ -1,19 +1,19 @@
 #include "sim/engine/engine.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <memory>
-#include <optional>
 
 #include "sim/core/error.hpp"
 #include "sim/core/random.hpp"
 #include "sim/demand/demand.hpp"
 #include "sim/engine/city.hpp"
+#include "sim/engine/thread_cap.hpp"
+#include "sim/metrics/summary.hpp"
 #include "sim/service/service.hpp"
 
 namespace commsim {
@@ -470,9 +470,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
 }
 
 std::vector<RunResult> run_scenario(const Scenario& sc, const RunOptions& options) {
-  const int threads = options.threads > 0 ? options.threads : sc.run.threads;
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  const ThreadCap cap(options.threads, sc.run.threads);
   std::vector<RunResult> out;
   for (int r = 0; r < sc.run.replicates; ++r) {
     RunOptions o = options;

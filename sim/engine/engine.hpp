@@ -26,7 +26,4 @@ RunResult run_replicate(const Scenario& scenario, int replicate, const RunOption
 // All replicates of the scenario, in order.
 std::vector<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
-// Citywide aggregates of a run from its per-community totals (used by the engine and by tests).
-void summarize(const Scenario& scenario, RunResult& run);
-
 }  // namespace commsim

@@ -1,8 +1,8 @@
 // Citywide aggregates (MODEL.md §6) from per-community totals, always in community order.
+#include "sim/metrics/summary.hpp"
+
 #include <algorithm>
 #include <cmath>
-
-#include "sim/engine/engine.hpp"
 
 namespace commsim {
 

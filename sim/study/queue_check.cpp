@@ -1,12 +1,10 @@
 #include "sim/study/queue_check.hpp"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-
-#include <optional>
 
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/thread_cap.hpp"
 
 namespace commsim {
 
@@ -28,8 +26,7 @@ QueueCheck run_queue_check(const Scenario& sc, double confidence, int threads) {
   std::vector<double> util(n);
   q.per_replicate_mean_wait.assign(n, 0.0);
   q.per_replicate_p_wait.assign(n, 0.0);
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  const ThreadCap cap(threads);
   tbb::parallel_for(size_t(0), n, [&](size_t r) {
     const RunResult run = run_replicate(sc, static_cast<int>(r));
     const CitywideService& cs = run.citywide[0];

@@ -3,7 +3,6 @@
 // for the next run whenever they finish one (dynamic scheduling: runs differ in cost).
 #include "sim/study/runner.hpp"
 
-#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "commsim/version.hpp"
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/thread_cap.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/study/serialize.hpp"
 
@@ -279,8 +279,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 void run_serial(const StudyPlan& plan, const StudyRunOptions& options, int threads, StudyOutcome& outcome) {
   Writer writer(plan, options);
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  const ThreadCap cap(threads);
   outcome.threads = threads;
   writer.open();
   const std::string host = host_name();
@@ -413,8 +412,7 @@ StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options) {
         threads = std::max(1, cores / std::max(1, mpi.local_size));
       }
       outcome.threads = threads;
-      std::optional<tbb::global_control> limit;
-      limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+      const ThreadCap cap(threads);
       // Rank 0 opens (or resumes) the file first; every rank learns whether that worked.
       std::optional<Writer> writer;
       std::exception_ptr setup_error;

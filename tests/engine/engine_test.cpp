@@ -1,8 +1,6 @@
 // Engine properties: determinism across thread counts (with a golden hash), concordance of daily
 // records and totals, Little's law for every queue, monotonicity in staff, shocks confined to
 // their period, conservation under restructuring.
-#include <tbb/global_control.h>
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -14,23 +12,20 @@
 
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/thread_cap.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
 using commsim::test::hash_run;
+using commsim::test::read_text;
 using commsim::test::small_city;
 
 namespace {
 
 RunResult run_with_threads(const Scenario& sc, int threads) {
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  const ThreadCap cap(threads);
   return run_replicate(sc, 0);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -56,7 +51,7 @@ TEST_CASE("results are bit-identical for 1, 2 and 4 threads", "[engine][determin
     out.write_run("/runs/0000", *run);
     out.commit();
   }
-  CHECK(slurp(dir + "/t1.h5") == slurp(dir + "/t4.h5"));
+  CHECK(read_text(dir + "/t1.h5") == read_text(dir + "/t4.h5"));
   std::system(("rm -rf " + dir).c_str());
   INFO("golden hash of the small city: 0x" << std::hex << h1);
   CHECK(h1 == kGoldenHash);

@@ -21,33 +21,14 @@
 #include "sim/core/error.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/metrics/results.hpp"
+#include "tests/support.hpp"
 
 namespace fs = std::filesystem;
 using namespace commsim;
+using commsim::test::read_text;
+using commsim::test::TempDir;
 
 namespace {
-
-// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("commsim-hdf5-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // 2 communities, 3 days, 2 services, 2 roles, 2 facility uses, daily records on.
 RunResult make_run() {
@@ -480,7 +461,7 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
   const std::string path = dir.file("out.h5");
   const RunResult run = make_run();
   write_file(path, run);
-  const std::string before = slurp(path);
+  const std::string before = read_text(path);
 
   try {
     Hdf5Output out(path, false);
@@ -489,7 +470,7 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
     CHECK(e.key() == "output");
     CHECK(e.message() == path + " exists; use --force to overwrite");
   }
-  CHECK(slurp(path) == before);
+  CHECK(read_text(path) == before);
 
   RunResult changed = run;
   changed.citywide[0].demand = 999;
@@ -511,7 +492,7 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
     CHECK(e.key() == "output");
     CHECK(std::string(e.what()).find(nowhere) != std::string::npos);
   }
-  CHECK_THROWS_AS(Hdf5Output(dir.path.string(), true), InputError);  // target is a directory
+  CHECK_THROWS_AS(Hdf5Output(dir.path().string(), true), InputError);  // target is a directory
 }
 
 TEST_CASE("HDF5 output: destroyed without commit removes the partial file only", "[hdf5]") {
@@ -519,7 +500,7 @@ TEST_CASE("HDF5 output: destroyed without commit removes the partial file only",
   const std::string path = dir.file("out.h5");
   const RunResult run = make_run();
   write_file(path, run);
-  const std::string before = slurp(path);
+  const std::string before = read_text(path);
   {
     Hdf5Output out(path, true);
     out.write_provenance(make_provenance());
@@ -528,7 +509,7 @@ TEST_CASE("HDF5 output: destroyed without commit removes the partial file only",
     CHECK_FALSE(is_complete_output(out.partial_path()));
   }
   CHECK_FALSE(fs::exists(path + ".partial"));
-  CHECK(slurp(path) == before);
+  CHECK(read_text(path) == before);
   CHECK(is_complete_output(path));
 }
 
@@ -605,7 +586,7 @@ TEST_CASE("HDF5 output: same results give identical files", "[hdf5]") {
     CHECK(read_all<double>(a.id, name, H5T_NATIVE_DOUBLE) == read_all<double>(b.id, name, H5T_NATIVE_DOUBLE));
   }
   // No timestamps are stored, so the files are byte-identical.
-  CHECK(slurp(dir.file("a.h5")) == slurp(dir.file("b.h5")));
+  CHECK(read_text(dir.file("a.h5")) == read_text(dir.file("b.h5")));
 }
 
 // Fault injection: this definition of pwrite() takes the place of libc's for libhdf5 (the

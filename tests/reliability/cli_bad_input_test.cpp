@@ -65,7 +65,7 @@ std::vector<Case> read_cases() {
 
 // Runs one case in a fresh scratch directory and checks everything the issue asks for.
 void check_case(const Case& c) {
-  ScratchDir scratch("cli-bad");
+  TempDir scratch("cli-bad");
   const fs::path work = scratch.path() / "work";
   fs::create_directory(work);
   const std::map<std::string, std::string> vars = {

@@ -29,7 +29,7 @@ const std::string kLong = "scenarios/xian-baseline.yaml --set run.days=120 --thr
 std::string cli(const std::string& args) { return "exec '" + commsim_binary() + "' " + args; }
 
 // Writes a complete result of the small scenario to `path` and returns its bytes.
-std::string make_result(const std::string& path, const ScratchDir& scratch) {
+std::string make_result(const std::string& path, const TempDir& scratch) {
   const Outcome o = run_shell(cli("run " + kSmall + " --set run.days=14 --quiet -o '" + path + "' --force"),
                               source_dir(), scratch.path());
   INFO(o.err);
@@ -54,7 +54,7 @@ void check_nothing_complete_but(const fs::path& dir, const std::string& keep) {
 
 TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothing that looks complete",
           "[reliability][faults]") {
-  ScratchDir scratch("kill");
+  TempDir scratch("kill");
   const fs::path out_dir = scratch.path() / "out";
   fs::create_directory(out_dir);
   const std::string target = (out_dir / "result.h5").string();
@@ -62,7 +62,7 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
 
   for (const int delay_ms : {300, 1000, 2500}) {
     DYNAMIC_SECTION("killed after " << delay_ms << " ms") {
-      const std::string child_log = scratch / "child.log";  // outside out_dir
+      const std::string child_log = scratch.file("child.log");  // outside out_dir
       const pid_t pid = ::fork();
       REQUIRE(pid >= 0);
       if (pid == 0) {
@@ -103,7 +103,7 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
 
 TEST_CASE("a run past the file size limit reports 'File too large' naming the file, exit 1, result intact",
           "[reliability][faults]") {
-  ScratchDir scratch("efbig");
+  TempDir scratch("efbig");
   const fs::path out_dir = scratch.path() / "out";
   fs::create_directory(out_dir);
   const std::string target = (out_dir / "result.h5").string();
@@ -128,7 +128,7 @@ TEST_CASE("a run past the file size limit reports 'File too large' naming the fi
 
 TEST_CASE("a run onto a full file system reports 'No space left' naming the file, exit 1, result intact",
           "[reliability][faults]") {
-  ScratchDir scratch("enospc");
+  TempDir scratch("enospc");
   const fs::path out_dir = scratch.path() / "tiny";
   fs::create_directory(out_dir);
   if (::mount("commsim-test", out_dir.c_str(), "tmpfs", 0, "size=512k") != 0) {
@@ -155,8 +155,8 @@ TEST_CASE("a run onto a full file system reports 'No space left' naming the file
 
 TEST_CASE("commsim inspect prints a complete output and reports truncated, partial and foreign files",
           "[reliability][faults][inspect]") {
-  ScratchDir scratch("inspect");
-  const std::string good = scratch / "good.h5";
+  TempDir scratch("inspect");
+  const std::string good = scratch.file("good.h5");
   const std::string bytes = make_result(good, scratch);
 
   SECTION("complete file: provenance and the citywide table of each run") {
@@ -172,20 +172,20 @@ TEST_CASE("commsim inspect prints a complete output and reports truncated, parti
   SECTION("truncated copies, a partial file, a foreign file, a missing file: exit 1, one line naming it") {
     std::vector<std::pair<std::string, std::string>> files;  // path, expected text
     for (const double keep : {0.0, 0.01, 0.25, 0.5, 0.9, 0.999}) {
-      const std::string p = scratch / ("cut-" + std::to_string(static_cast<int>(keep * 1000)) + ".h5");
+      const std::string p = scratch.file("cut-" + std::to_string(static_cast<int>(keep * 1000)) + ".h5");
       write_text(p, bytes.substr(0, static_cast<size_t>(static_cast<double>(bytes.size()) * keep)));
       files.emplace_back(p, "");
       CHECK_FALSE(commsim::is_complete_output(p));
     }
-    const std::string partial = scratch / "run.h5.partial";
+    const std::string partial = scratch.file("run.h5.partial");
     {
-      commsim::Hdf5Output out(scratch / "run.h5", false);
+      commsim::Hdf5Output out(scratch.file("run.h5"), false);
       fs::copy_file(out.partial_path(), partial + ".copy");  // as a crash would leave it
     }
     fs::rename(partial + ".copy", partial);
     files.emplace_back(partial, "");  // cut short or incomplete, depending on what HDF5 had flushed
     files.emplace_back(source_dir() + "/" + kSmall, "not an HDF5 file");
-    files.emplace_back(scratch / "missing.h5", "no such file");
+    files.emplace_back(scratch.file("missing.h5"), "no such file");
     for (const auto& [path, expected] : files) {
       const Outcome o = run_shell(cli("inspect '" + path + "'"), source_dir(), scratch.path());
       INFO(path << ": " << o.err);
@@ -199,8 +199,8 @@ TEST_CASE("commsim inspect prints a complete output and reports truncated, parti
 }
 
 TEST_CASE("the summary JSON (--summary-json) goes through a temp file and a rename", "[reliability][faults]") {
-  ScratchDir scratch("summary");
-  const std::string json = scratch / "summary.json";
+  TempDir scratch("summary");
+  const std::string json = scratch.file("summary.json");
   write_text(json, "previous\n");
   SECTION("success: replaced whole, no temp file left") {
     const Outcome o = run_shell(cli("run " + kSmall + " --set run.days=7 --quiet --summary-json '" + json + "'"),
@@ -223,7 +223,7 @@ TEST_CASE("the summary JSON (--summary-json) goes through a temp file and a rena
     CHECK(read_text(json) == "previous\n");
   }
   SECTION("a directory that does not exist: exit 2 before the run") {
-    const std::string nowhere = scratch / "no/such/dir/summary.json";
+    const std::string nowhere = scratch.file("no/such/dir/summary.json");
     const Outcome o = run_shell(cli("run " + kSmall + " --set run.days=7 --quiet --summary-json '" + nowhere + "'"),
                                 source_dir(), scratch.path());
     INFO(o.err);
@@ -235,8 +235,8 @@ TEST_CASE("the summary JSON (--summary-json) goes through a temp file and a rena
 
 TEST_CASE("an output path that is a device or pipe is refused, never replaced by the rename", "[reliability][faults]") {
   // As root, renaming OUT.partial over /dev/null would replace the device with a regular file.
-  ScratchDir scratch("fifo");
-  const std::string fifo = scratch / "fifo";
+  TempDir scratch("fifo");
+  const std::string fifo = scratch.file("fifo");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   for (const std::string& args : {"-o '" + fifo + "' --force", "--summary-json '" + fifo + "'"}) {
     const Outcome o = run_shell(cli("run " + kSmall + " --set run.days=7 --quiet " + args), source_dir(), scratch.path());

@@ -15,7 +15,7 @@ using namespace commsim::test;
 
 TEST_CASE("every fuzz regression input gives InputError", "[reliability][fuzz]") {
   const fs::path dir = fs::path(source_dir()) / "tests/fuzz/regressions";
-  ScratchDir scratch("fuzz-regression");
+  TempDir scratch("fuzz-regression");
   fs::create_directories(scratch.path() / "bad");
   fs::create_directories(scratch.path() / "good");
   fs::copy_file(fs::path(source_dir()) / "tests/data/good/minimal.yaml", scratch.path() / "good/minimal.yaml");

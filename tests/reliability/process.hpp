@@ -11,41 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support.hpp"
+
 namespace commsim::test {
-
-inline std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline void write_text(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-// A fresh empty directory under the system temp dir, removed with everything in it on destruction.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag) {
-    std::string templ = (std::filesystem::temp_directory_path() / ("commsim-" + tag + "-XXXXXX")).string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {
   std::vector<std::string> names;

@@ -12,8 +12,11 @@
 
 #include "sim/core/error.hpp"
 #include "sim/scenario/load.hpp"
+#include "tests/support.hpp"
 
 using namespace commsim;
+using commsim::test::read_text;
+using commsim::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,32 +42,7 @@ services:
     rate_per_year: 2.0
 )";
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-// A fresh temporary directory per test case, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("commsim_loader_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
 
 // Loads `text` (appended to nothing: a whole scenario) and checks the InputError's key and line.
 void expect_error(const std::string& text, const std::string& key, int line, const std::string& fragment,
@@ -284,7 +262,7 @@ TEST_CASE("extends: an error in a base file points into the base file", "[loader
     load_scenario(top);
     FAIL("expected InputError");
   } catch (const InputError& e) {
-    CHECK(e.pos().file == (dir.path / "base.yaml").string());
+    CHECK(e.pos().file == (dir.path() / "base.yaml").string());
     CHECK(e.pos().line == 18);
     CHECK(e.key() == "run.days");
   }
@@ -296,21 +274,21 @@ TEST_CASE("extends cycles and missing bases are refused", "[loader]") {
   dir.write("b.yaml", "name: b\nextends: c.yaml\n");
   dir.write("c.yaml", "extends: a.yaml\n");
   try {
-    load_scenario((dir.path / "a.yaml").string());
+    load_scenario((dir.path() / "a.yaml").string());
     FAIL("expected InputError");
   } catch (const InputError& e) {
     const std::string what = e.what();
     INFO(what);
     CHECK(e.key() == "extends");
     CHECK(e.pos().line == 1);
-    CHECK(e.pos().file == (dir.path / "c.yaml").string());
+    CHECK(e.pos().file == (dir.path() / "c.yaml").string());
     CHECK(what.find("cycle") != std::string::npos);
     CHECK(what.find("a.yaml -> ") != std::string::npos);
     CHECK(what.find("b.yaml -> ") != std::string::npos);
     CHECK(what.find("c.yaml -> ") != std::string::npos);
   }
   dir.write("self.yaml", "name: s\nextends: self.yaml\n");
-  CHECK_THROWS_AS(load_scenario((dir.path / "self.yaml").string()), InputError);
+  CHECK_THROWS_AS(load_scenario((dir.path() / "self.yaml").string()), InputError);
   expect_error("name: x\n\nextends: nowhere.yaml\n", "extends", 3, "cannot read base scenario file");
 }
 
@@ -460,7 +438,7 @@ TEST_CASE("CSV community file: good rows load, bad rows name row and column", "[
   CHECK(s.city.communities[1].name == "B, east");
   CHECK(s.city.communities[1].district == "huyi");
   CHECK(s.city.communities[1].households == 800);
-  CHECK(s.city.communities_file == (dir.path / "city.csv").lexically_normal().string());
+  CHECK(s.city.communities_file == (dir.path() / "city.csv").lexically_normal().string());
   // Round trip: the resolved YAML names the (absolute) file and re-reads it.
   Scenario again = load_scenario_text(s.resolved_yaml, "resolved.yaml", "/");
   CHECK(again.city.communities.size() == 2);
@@ -473,7 +451,7 @@ TEST_CASE("CSV community file: good rows load, bad rows name row and column", "[
       FAIL("expected InputError");
     } catch (const InputError& e) {
       INFO(e.what());
-      CHECK(e.pos().file == (dir.path / "city.csv").lexically_normal().string());
+      CHECK(e.pos().file == (dir.path() / "city.csv").lexically_normal().string());
       CHECK(e.pos().line == line);
       CHECK(e.key() == key);
       CHECK(std::string(e.what()).find(fragment) != std::string::npos);

@@ -21,9 +21,11 @@
 #include "sim/study/runner.hpp"
 #include "sim/study/serialize.hpp"
 #include "sim/study/study.hpp"
+#include "tests/support.hpp"
 
 namespace fs = std::filesystem;
 using namespace commsim;
+using commsim::test::TempDir;
 
 namespace {
 
@@ -31,24 +33,6 @@ const std::string kSource = COMMSIM_SOURCE_DIR;
 const std::string kBaseline = kSource + "/scenarios/xian-baseline.yaml";
 const std::string kSmallStudy = kSource + "/tests/data/study-small.yaml";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("commsim-study-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name)) << text;
-    return file(name);
-  }
-};
 
 // A study text on the baseline (absolute base path) with a tiny city.
 std::string tiny_study(const std::string& body) {
