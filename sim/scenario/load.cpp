@@ -333,17 +333,8 @@ std::string scenario_reference_markdown() {
       "  `shocks[].service` name services; `city.communities[].district` names a district; `shocks[].communities`\n"
       "  name communities (checked for explicit communities).\n"
       "- Every number must be finite; unknown keys are refused with the closest known key suggested.\n"
-      "- Errors are reported as `file:line:column: key 'a.b.c': message`.\n\n"
-      "| key | type | unit | default | allowed | meaning |\n"
-      "|---|---|---|---|---|---|\n";
-  auto cell = [](std::string text) {
-    std::string escaped;
-    for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
-    return escaped;
-  };
-  for (const auto& row : scenario_detail::schema_rows())
-    out += "| `" + row.path + "` | " + cell(row.type) + " | " + cell(row.unit) + " | `" + cell(row.default_value) +
-           "` | " + cell(row.allowed) + " | " + cell(row.meaning) + " |\n";
+      "- Errors are reported as `file:line:column: key 'a.b.c': message`.\n\n";
+  out += scenario_detail::reference_table(scenario_detail::schema_rows());
   return out;
 }
 

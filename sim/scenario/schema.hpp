@@ -1,19 +1,17 @@
-// Internal to sim/scenario: the schema, one table of every scenario key (type, unit, default, allowed
-// values, meaning) used three ways so they cannot disagree: reading and checking values from the
-// YAML tree, writing a Scenario back as a tree (scenario_to_yaml), and generating
-// docs/scenario-reference.md. Cross-references between sections are checked in validate.cpp.
+// Internal to sim/scenario: the scenario schema, one table of every scenario key (type, unit,
+// default, allowed values, meaning; built with schema_machinery.hpp) used three ways so they cannot
+// disagree: reading and checking values from the YAML tree, writing a Scenario back as a tree
+// (scenario_to_yaml), and generating docs/scenario-reference.md. Cross-references between sections
+// and every other input check are in validate.cpp.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/schema_machinery.hpp"
 #include "sim/scenario/tree.hpp"
 
 namespace commsim::scenario_detail {
-
-struct DocRow {
-  std::string path, type, unit, default_value, allowed, meaning;
-};
 
 // Reads every key of the merged tree into a Scenario, checking types, enum values and ranges.
 // Unknown keys are refused (with the closest known key suggested).
@@ -33,11 +31,5 @@ void validate_scenario(const Scenario& scenario, const Node& root);
 
 // Position of the deepest node along a dotted path (falls back to the parents' positions).
 SourcePos position_of(const Node& root, const std::string& path);
-
-// Closest of `candidates` to `word` by edit distance, or "" when none is close.
-std::string closest(const std::string& word, const std::vector<std::string>& candidates);
-
-// "1" -> "1", 0.1 -> "0.1": the shortest text that reads back as the same double.
-std::string format_number(double value);
 
 }  // namespace commsim::scenario_detail

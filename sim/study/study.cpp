@@ -1,6 +1,7 @@
-// Study files: parsing (with the scenario loader's position-keeping YAML tree, so every error points
-// into the study file), design expansion (grid, variants, Latin hypercube) and validation of every
-// variant against the scenario schema.
+// Study files: the study file's schema (read with the scenario schema machinery and the scenario
+// loader's position-keeping YAML tree, so every error points into the study file), design expansion
+// (grid, variants, Latin hypercube), validation of every variant against the scenario schema, and
+// the generated docs/study-reference.md.
 #include "sim/study/study.hpp"
 
 #include <algorithm>
@@ -14,7 +15,7 @@
 
 #include "commsim/version.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/scenario/schema.hpp"
+#include "sim/scenario/schema_machinery.hpp"
 #include "sim/scenario/tree.hpp"
 
 namespace commsim {
@@ -44,19 +45,6 @@ std::string value_text(const Node& node) {
   return scenario_detail::to_flow_text(node);
 }
 
-bool parse_number(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(text.c_str(), &end);
-  return *end == '\0' && std::isfinite(out);
-}
-
-double number_of(const Node& node, const std::string& key, const char* what) {
-  double v = 0;
-  if (!node.is_scalar() || !parse_number(node.text, v)) throw InputError(node.pos, key, std::string("expected ") + what);
-  return v;
-}
-
 bool integral(double v) { return std::fabs(v) < 1e15 && v == std::floor(v); }
 
 // Shortest readable text for a computed value (ranges, LHS samples): 12 significant digits, so
@@ -76,18 +64,6 @@ std::string directory_of(const std::string& file) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
-void refuse_unknown(const Node& map, const std::vector<std::string>& allowed, const std::string& where) {
-  for (size_t i = 0; i < map.entries.size(); ++i) {
-    const std::string& key = map.entries[i].first;
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    const std::string near = scenario_detail::closest(key, allowed);
-    throw InputError(map.key_pos[i], where.empty() ? key : where + "." + key,
-                     "unknown key" + (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; allowed: " + list);
-  }
-}
-
 // "a.b.c" -> "c" when the last segments are unique among `keys`, else the full path.
 std::string short_name(const std::string& key, const std::vector<std::string>& keys) {
   auto last = [](const std::string& k) {
@@ -99,45 +75,416 @@ std::string short_name(const std::string& key, const std::vector<std::string>& k
   return same > 1 ? key : last(key);
 }
 
-StudyAxis read_axis(const std::string& key, const SourcePos& key_pos, const Node& node, const std::string& design) {
-  StudyAxis axis;
-  axis.key = key;
-  axis.pos = key_pos;
-  const std::string where = "axes." + key;
-  if (node.is_list()) {
-    if (design == "lhs") throw InputError(node.pos, where, "a Latin hypercube axis is an interval {from, to}, not a list");
-    if (node.items.empty()) throw InputError(node.pos, where, "an axis needs at least one value");
-    for (const auto& item : node.items) axis.values.push_back(value_text(item));
-    return axis;
-  }
-  if (!node.is_map())
-    throw InputError(node.pos, where, "expected a list of values, or a range {from, to, step} (lhs: {from, to})");
-  refuse_unknown(node, design == "lhs" ? std::vector<std::string>{"from", "to", "integer"}
-                                       : std::vector<std::string>{"from", "to", "step"}, where);
-  const Node* from = node.find("from");
-  const Node* to = node.find("to");
-  if (!from || !to) throw InputError(node.pos, where, design == "lhs" ? "expected {from, to}" : "expected {from, to, step}");
-  axis.from = number_of(*from, where + ".from", "a number");
-  axis.to = number_of(*to, where + ".to", "a number");
-  if (design == "lhs") {
-    if (!(axis.to > axis.from)) throw InputError(to->pos, where + ".to", "must be greater than 'from'");
-    if (const Node* integer = node.find("integer")) {
-      if (!integer->is_scalar() || (integer->text != "true" && integer->text != "false"))
-        throw InputError(integer->pos, where + ".integer", "expected true or false");
-      axis.integer = integer->text == "true";
+// ------------------------------------------------------------------ the study file's schema
+// Read through the scenario schema machinery (schema_machinery.hpp), so unknown keys, wrong types
+// and ranges are reported like scenario keys. Design-specific keys: add a field to design_schema()
+// (or axis_range_schema() for a per-axis key), its check to check_design(), and an expansion in
+// parse_study_text.
+using scenario_detail::DocRow;
+using scenario_detail::Field;
+using scenario_detail::Path;
+using scenario_detail::Schema;
+using scenario_detail::fail;
+using scenario_detail::join;
+
+const std::vector<std::string> kDesigns = {"grid", "variants", "lhs"};
+
+struct DesignSpec {
+  std::string type = "grid";
+  int samples = 0;    // lhs
+  uint64_t seed = 1;  // lhs
+};
+
+struct AxisRange {  // {from, to, step} (grid) or {from, to, integer} (lhs)
+  double from = 0, to = 0, step = 0;
+  bool integer = false;
+};
+
+struct AxisSpec {  // one entry of axes: as written
+  std::string key;
+  SourcePos key_pos;
+  Node value;                        // the list or range map (positions for the design checks)
+  std::vector<std::string> values;   // a list: its values as YAML text
+  AxisRange range;                   // a map
+};
+
+struct VariantSpec {  // one item of variants: as written
+  StudyVariant variant;             // name "" when not given
+  std::vector<SourcePos> value_pos; // of each key in variant.values
+};
+
+struct StudyFile {
+  std::string name, base;
+  std::vector<std::string> set;
+  std::vector<AxisSpec> axes;
+  SourcePos axes_pos;
+  DesignSpec design;
+  std::vector<VariantSpec> variants;
+  int replicates = 1;
+  std::vector<std::string> metrics = {"coverage", "mean_wait_min"};
+  double confidence = 0.95;
+  int samples = 0;    // shorthand for design.samples
+  uint64_t seed = 1;  // shorthand for design.seed
+};
+
+constexpr double kMaxSeed = 18446744073709551615.0;  // as run.seed
+
+// A field shown as "(required)" in the docs instead of its struct default.
+template <class S>
+Field<S> required(Field<S> f, std::string when = "required") {
+  f.default_doc = "(" + when + ")";
+  return f;
+}
+
+const Schema<DesignSpec>& design_schema() {
+  static const Schema<DesignSpec> s{{
+      scenario_detail::choice("type", &DesignSpec::type, kDesigns,
+                              "grid (full factorial), variants (explicit list) or lhs (Latin hypercube)"),
+      required(scenario_detail::num("samples", &DesignSpec::samples, scenario_detail::between(1, 100000), "variants",
+                                    "lhs: number of samples (variants)"), "required for lhs"),
+      scenario_detail::num("seed", &DesignSpec::seed, scenario_detail::between(0, kMaxSeed), "",
+                           "lhs: seed of the sampling (not of the runs)"),
+  }, {}};
+  return s;
+}
+
+const Schema<AxisRange>& axis_range_schema() {
+  static const Schema<AxisRange> s{{
+      required(scenario_detail::num("from", &AxisRange::from, scenario_detail::Range{}, "",
+                                    "first value (grid) / interval start (lhs)")),
+      required(scenario_detail::num("to", &AxisRange::to, scenario_detail::Range{}, "",
+                                    "last value, included when on a step (grid) / interval end (lhs)")),
+      required(scenario_detail::num("step", &AxisRange::step, scenario_detail::positive(), "", "grid: step between values"),
+               "required for grid"),
+      scenario_detail::flag("integer", &AxisRange::integer, "lhs: round samples to integers"),
+  }, {}};
+  return s;
+}
+
+Node text_of(const std::vector<std::string>& items) {
+  Node out = Node::list();
+  for (const auto& i : items) out.items.push_back(Node::scalar(i));
+  return out;
+}
+
+Field<StudyFile> base_field() {
+  auto f = scenario_detail::make<StudyFile>("base", "path", "", "a scenario file, relative to the study file",
+                                            "the base scenario every variant changes");
+  f.default_doc = "(required)";
+  f.read = [](StudyFile& st, const Node& n, const Path& p) {
+    const std::string text = scenario_detail::read_string(n, p);
+    if (text.empty()) fail(n, p, "expected the path of the base scenario (relative to the study file)");
+    st.base = (fs::path(n.dir.empty() ? "." : n.dir) / text).lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(st.base, ec)) fail(n, p, "cannot read base scenario '" + st.base + "'");
+  };
+  return f;
+}
+
+Field<StudyFile> set_field() {
+  auto f = scenario_detail::make<StudyFile>("set", "list of key.path=value, or map key.path: value", "",
+                                            "scenario keys (as for --set)", "overrides of the base scenario, in order");
+  f.read = [](StudyFile& st, const Node& n, const Path& p) {
+    st.set.clear();
+    if (n.is_list()) {
+      for (size_t i = 0; i < n.items.size(); ++i) {
+        const Node& item = n.items[i];
+        if (!item.is_scalar() || item.text.find('=') == std::string::npos)
+          fail(item, join(p, std::to_string(i)), "expected key.path=value, got " + scenario_detail::describe(item));
+        st.set.push_back(item.text);
+      }
+    } else if (n.is_map()) {
+      for (const auto& [key, value] : n.entries) st.set.push_back(key + "=" + value_text(value));
+    } else if (!n.is_null()) {
+      fail(n, p, "expected a list of key.path=value (or a map key.path: value), got " + scenario_detail::describe(n));
     }
-    return axis;
+  };
+  f.write = [](const StudyFile& st) -> std::optional<Node> { return text_of(st.set); };
+  return f;
+}
+
+Field<StudyFile> axes_field() {
+  auto f = scenario_detail::make<StudyFile>("axes", "map key path -> list or range", "",
+                                            "scenario key paths (as for --set); not with design: variants",
+                                            "the keys varied and their values");
+  f.read = [](StudyFile& st, const Node& n, const Path& p) {
+    if (!n.is_map() || n.entries.empty())
+      fail(n, p, "expected a map of scenario key path -> values, got " + scenario_detail::describe(n));
+    st.axes.clear();
+    st.axes_pos = n.pos;
+    for (size_t i = 0; i < n.entries.size(); ++i) {
+      const auto& [key, value] = n.entries[i];
+      const Path where = join(p, key);
+      AxisSpec axis;
+      axis.key = key;
+      axis.key_pos = n.key_pos[i];
+      axis.value = value;
+      if (value.is_list()) {
+        if (value.items.empty()) fail(value, where, "an axis needs at least one value");
+        for (const auto& item : value.items) axis.values.push_back(value_text(item));
+      } else if (value.is_map()) {
+        axis_range_schema().read(axis.range, value, where);
+      } else {
+        fail(value, where, "expected a list of values, or a range {from, to, step} (lhs: {from, to}), got " +
+                               scenario_detail::describe(value));
+      }
+      st.axes.push_back(std::move(axis));
+    }
+  };
+  f.nested_doc = [](std::vector<DocRow>& rows, const std::string& prefix) {
+    rows.push_back(DocRow{prefix + ".<key>", "list, or map", "", "(none)",
+                          "grid: a list of values or {from, to, step}; lhs: {from, to}",
+                          "one axis: the values of one scenario key"});
+    axis_range_schema().doc(rows, prefix + ".<key>.");
+  };
+  return f;
+}
+
+Field<StudyFile> design_field() {
+  auto f = scenario_detail::make<StudyFile>("design", "choice, or map", "", scenario_detail::list_names(kDesigns) +
+                                            "; or a map {type, samples, seed}",
+                                            "how the axes become variants; variants when only variants: is given");
+  f.read = [](StudyFile& st, const Node& n, const Path& p) {
+    if (n.is_map()) {
+      if (!n.find("type")) fail(n, join(p, "type"), "expected type: " + scenario_detail::list_names(kDesigns));
+      design_schema().read(st.design, n, p);
+    } else {
+      st.design.type = kDesigns[scenario_detail::read_choice(n, p, kDesigns)];
+    }
+  };
+  f.write = [](const StudyFile& st) -> std::optional<Node> { return Node::scalar(st.design.type); };
+  f.nested_doc = [](std::vector<DocRow>& rows, const std::string& prefix) { design_schema().doc(rows, prefix + "."); };
+  f.default_doc = "grid";
+  return f;
+}
+
+Field<StudyFile> variants_field() {
+  auto f = scenario_detail::make<StudyFile>("variants", "list of maps", "", "design: variants only",
+                                            "explicit variants: maps of scenario key path: value, optional name");
+  f.read = [](StudyFile& st, const Node& n, const Path& p) {
+    st.variants.clear();
+    scenario_detail::expect_list(n, p, "a list of variants (maps of key.path: value, optional name)");
+    if (n.items.empty()) fail(n, p, "expected a list of variants (maps of key.path: value, optional name)");
+    for (size_t i = 0; i < n.items.size(); ++i) {
+      const Node& item = n.items[i];
+      const Path where = join(p, std::to_string(i));
+      if (!item.is_map()) fail(item, where, "expected a map of key.path: value (optional name:), got " + scenario_detail::describe(item));
+      VariantSpec v;
+      v.variant.pos = item.pos;
+      for (size_t e = 0; e < item.entries.size(); ++e) {
+        const auto& [key, value] = item.entries[e];
+        if (key == "name") {
+          v.variant.name = scenario_detail::read_string(value, join(where, key));
+        } else {
+          v.variant.values.emplace_back(key, value_text(value));
+          v.value_pos.push_back(item.key_pos[e]);
+        }
+      }
+      st.variants.push_back(std::move(v));
+    }
+  };
+  f.nested_doc = [](std::vector<DocRow>& rows, const std::string& prefix) {
+    rows.push_back(DocRow{prefix + "[].name", "text", "", "(its keys and values)", "any text", "the variant's name"});
+    rows.push_back(DocRow{prefix + "[].<key path>", "as the scenario key", "", "(the base's value)",
+                          "scenario key paths (as for --set)", "a scenario key and its value in this variant"});
+  };
+  return f;
+}
+
+// Design-dependent checks, after every key is read: which keys a design takes, and its axes.
+void check_design(StudyFile& st, const Node& root) {
+  const Node* design = root.find("design");
+  const bool design_map = design && design->is_map();
+  if (!design && root.find("variants") && !root.find("axes")) st.design.type = "variants";
+  // samples and seed may be given at the top level (shorthand) or in the design map (wins).
+  const Node* samples = design_map && design->find("samples") ? design->find("samples") : root.find("samples");
+  const Node* seed = design_map && design->find("seed") ? design->find("seed") : root.find("seed");
+  const std::string samples_key = design_map && design->find("samples") ? "design.samples" : "samples";
+  if (!(design_map && design->find("samples"))) st.design.samples = st.samples;
+  if (!(design_map && design->find("seed"))) st.design.seed = st.seed;
+  if (st.design.type == "lhs") {
+    if (!samples) fail(design ? *design : root, design_map ? "design.samples" : "samples",
+                       "a Latin hypercube needs samples: N (an integer in [1, 100000])");
+  } else if (samples || seed) {
+    fail(samples ? *samples : *seed, samples ? samples_key : (design_map && design->find("seed") ? "design.seed" : "seed"),
+         "only a Latin hypercube (design: lhs) takes samples and seed");
   }
-  const Node* step = node.find("step");
-  if (!step) throw InputError(node.pos, where, "a range needs a step: {from, to, step}");
-  const double s = number_of(*step, where + ".step", "a number");
-  if (!(s > 0)) throw InputError(step->pos, where + ".step", "must be greater than 0");
-  if (axis.to < axis.from) throw InputError(to->pos, where + ".to", "must not be less than 'from'");
-  const double count = std::floor((axis.to - axis.from) / s + 1e-9) + 1;
-  if (count > 100000) throw InputError(step->pos, where + ".step", "the range has more than 100,000 values");
-  const bool ints = integral(axis.from) && integral(s);
-  for (int i = 0; i < static_cast<int>(count); ++i) axis.values.push_back(number_text(axis.from + i * s, ints));
-  return axis;
+
+  const Node* axes = root.find("axes");
+  const Node* variants = root.find("variants");
+  if (st.design.type == "variants") {
+    if (axes) throw InputError(root.key_position("axes"), "axes", "design: variants lists its variants under variants:, not axes:");
+    if (!variants) fail(root, "variants", "design: variants needs a list of variants (maps of key.path: value, optional name)");
+    return;
+  }
+  if (variants) throw InputError(root.key_position("variants"), "variants", "variants: needs design: variants");
+  if (!axes) fail(root, "axes", "expected a map of scenario key path -> values (design: " + st.design.type + ")");
+  for (const AxisSpec& axis : st.axes) {
+    const Path where = "axes." + axis.key;
+    const Node& v = axis.value;
+    if (st.design.type == "lhs") {
+      if (v.is_list()) fail(v, where, "a Latin hypercube axis is an interval {from, to}, not a list");
+      if (v.find("step")) throw InputError(v.key_position("step"), where + ".step", "a Latin hypercube axis is {from, to[, integer]}: no step");
+      if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to}");
+      if (!(axis.range.to > axis.range.from)) fail(*v.find("to"), where + ".to", "must be greater than 'from'");
+      continue;
+    }
+    if (v.is_list()) continue;
+    if (v.find("integer")) throw InputError(v.key_position("integer"), where + ".integer", "integer: is for Latin hypercube axes (design: lhs)");
+    if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to, step}");
+    if (!v.find("step")) fail(v, where, "a range needs a step: {from, to, step}");
+    if (axis.range.to < axis.range.from) fail(*v.find("to"), where + ".to", "must not be less than 'from'");
+    if (std::floor((axis.range.to - axis.range.from) / axis.range.step + 1e-9) + 1 > 100000)
+      fail(*v.find("step"), where + ".step", "the range has more than 100,000 values");
+  }
+}
+
+const Schema<StudyFile>& study_schema() {
+  static const Schema<StudyFile> s = [] {
+    Schema<StudyFile> schema;
+    auto name = scenario_detail::text("name", &StudyFile::name, "any text", "study name");
+    name.default_doc = "(the file's name)";
+    schema.fields = {
+        name,
+        base_field(),
+        set_field(),
+        axes_field(),
+        design_field(),
+        variants_field(),
+        scenario_detail::num("replicates", &StudyFile::replicates, scenario_detail::between(1, 100000), "",
+                             "replicates of every variant (replicate r of every variant shares streams)"),
+        scenario_detail::choice_list("metrics", &StudyFile::metrics, study_metric_names(),
+                                     "citywide service metrics summarised (mean, CI, paired differences)"),
+        scenario_detail::num("confidence", &StudyFile::confidence, scenario_detail::Range{0, 1, true, true}, "",
+                             "confidence level of the intervals (Student t)"),
+        required(scenario_detail::num("samples", &StudyFile::samples, scenario_detail::between(1, 100000), "variants",
+                                      "lhs: shorthand for design.samples"), "none"),
+        scenario_detail::num("seed", &StudyFile::seed, scenario_detail::between(0, kMaxSeed), "",
+                             "lhs: shorthand for design.seed"),
+    };
+    schema.check = [](StudyFile& st, const Node& n, const Path&) {
+      if (!n.find("base")) fail(n, "base", "required: the path of the base scenario (relative to the study file)");
+      check_design(st, n);
+    };
+    return schema;
+  }();
+  return s;
+}
+
+// ------------------------------------------------------------------ designs: axes -> variants
+std::string variant_name(const std::vector<std::pair<std::string, std::string>>& values,
+                         const std::vector<std::string>& keys) {
+  std::string name;
+  for (const auto& [key, value] : values) name += (name.empty() ? "" : ", ") + short_name(key, keys) + "=" + value;
+  return name;
+}
+
+// Explicit variants; the axes are the keys they set, in first-seen order, with each variant's value
+// ("" where a variant keeps the base's value).
+void expand_variants(const StudyFile& file, Study& st) {
+  for (const VariantSpec& spec : file.variants)
+    for (size_t k = 0; k < spec.variant.values.size(); ++k) {
+      const std::string& key = spec.variant.values[k].first;
+      if (std::find(st.axis_keys.begin(), st.axis_keys.end(), key) != st.axis_keys.end()) continue;
+      st.axis_keys.push_back(key);
+      StudyAxis axis;
+      axis.key = key;
+      axis.pos = spec.value_pos[k];
+      st.axes.push_back(axis);
+    }
+  for (const VariantSpec& spec : file.variants) {
+    StudyVariant v = spec.variant;
+    if (v.name.empty()) v.name = v.values.empty() ? "base" : variant_name(v.values, st.axis_keys);
+    st.variants.push_back(v);
+  }
+  for (auto& axis : st.axes)
+    for (size_t i = 0; i < st.variants.size(); ++i) {
+      std::string val;
+      SourcePos pos = st.variants[i].pos;
+      const auto& values = st.variants[i].values;
+      for (size_t k = 0; k < values.size(); ++k)
+        if (values[k].first == axis.key) {
+          val = values[k].second;
+          pos = file.variants[i].value_pos[k];
+        }
+      axis.values.push_back(val);
+      axis.value_pos.push_back(pos);
+    }
+}
+
+// The axes of a grid or lhs design as written: lists kept, grid ranges expanded.
+void read_axes(const StudyFile& file, Study& st) {
+  for (const AxisSpec& spec : file.axes) {
+    StudyAxis axis;
+    axis.key = spec.key;
+    axis.pos = spec.key_pos;
+    axis.values = spec.values;
+    if (spec.value.is_list())
+      for (const Node& item : spec.value.items) axis.value_pos.push_back(item.pos);
+    if (spec.value.is_map()) {
+      const AxisRange& r = spec.range;
+      axis.from = r.from;
+      axis.to = r.to;
+      axis.integer = r.integer;
+      if (st.design == "grid") {
+        const double count = std::floor((r.to - r.from) / r.step + 1e-9) + 1;
+        const bool ints = integral(r.from) && integral(r.step);
+        for (int i = 0; i < static_cast<int>(count); ++i) axis.values.push_back(number_text(r.from + i * r.step, ints));
+      }
+    }
+    st.axes.push_back(axis);
+    st.axis_keys.push_back(spec.key);
+  }
+}
+
+// Full factorial; the first axis varies slowest (nested loops in the order written).
+void expand_grid(const StudyFile& file, Study& st) {
+  read_axes(file, st);
+  size_t total = 1;
+  for (const auto& a : st.axes) {
+    total *= a.values.size();
+    if (total > 1000000) throw InputError(file.axes_pos, "axes", "the grid has more than 1,000,000 variants");
+  }
+  for (size_t index = 0; index < total; ++index) {
+    StudyVariant v;
+    v.pos = file.axes_pos;
+    size_t rest = index;
+    std::vector<size_t> digits(st.axes.size());
+    for (size_t a = st.axes.size(); a-- > 0;) {
+      digits[a] = rest % st.axes[a].values.size();
+      rest /= st.axes[a].values.size();
+    }
+    for (size_t a = 0; a < st.axes.size(); ++a) v.values.emplace_back(st.axes[a].key, st.axes[a].values[digits[a]]);
+    v.name = variant_name(v.values, st.axis_keys);
+    st.variants.push_back(v);
+  }
+}
+
+// Latin hypercube: each axis cut into `samples` equal strata, one sample per stratum, strata
+// shuffled per axis.
+void expand_lhs(const StudyFile& file, Study& st) {
+  read_axes(file, st);
+  const int n = st.lhs_samples;
+  for (size_t a = 0; a < st.axes.size(); ++a) {
+    uint64_t state = st.lhs_seed * 0x9E3779B97F4A7C15ull + a;
+    std::vector<int> perm(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+    for (int i = n - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[splitmix64(state) % static_cast<uint64_t>(i + 1)]);
+    StudyAxis& axis = st.axes[a];
+    axis.values.clear();
+    for (int i = 0; i < n; ++i) {
+      const double u = static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
+      const double x = axis.from + (axis.to - axis.from) * (perm[static_cast<size_t>(i)] + u) / n;
+      axis.values.push_back(number_text(x, axis.integer));
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    StudyVariant v;
+    v.pos = file.axes_pos;
+    for (const auto& axis : st.axes) v.values.emplace_back(axis.key, axis.values[static_cast<size_t>(i)]);
+    v.name = variant_name(v.values, st.axis_keys);
+    st.variants.push_back(v);
+  }
 }
 
 }  // namespace
@@ -185,194 +532,25 @@ Study parse_study_text(const std::string& text, const std::string& path, const s
   Study st;
   st.file = path;
   st.text = text;
-  const std::string dir = directory_of(path);
-  const Node root = scenario_detail::parse_yaml(text, path, dir);
+  const Node root = scenario_detail::parse_yaml(text, path, directory_of(path));
   if (!root.is_map()) throw InputError(root.pos, "", "a study must be a map (base, set, axes, design, replicates, ...)");
-  refuse_unknown(root, {"name", "base", "set", "axes", "design", "variants", "replicates", "metrics", "samples", "seed"}, "");
+  StudyFile file;
+  study_schema().read(file, root, "");
 
-  st.name = fs::path(path).stem().string();
-  if (const Node* name = root.find("name")) {
-    if (!name->is_scalar()) throw InputError(name->pos, "name", "expected a name");
-    st.name = name->text;
-  }
-  const Node* base = root.find("base");
-  if (!base || !base->is_scalar() || base->text.empty())
-    throw InputError(base ? base->pos : root.pos, "base", "expected the path of the base scenario (relative to the study file)");
-  st.base_file = (fs::path(dir) / base->text).lexically_normal().string();
-  std::error_code ec;
-  if (!fs::is_regular_file(st.base_file, ec))
-    throw InputError(base->pos, "base", "cannot read base scenario '" + st.base_file + "'");
-
-  if (const Node* set = root.find("set")) {
-    if (set->is_list()) {
-      for (const auto& item : set->items) {
-        if (!item.is_scalar() || item.text.find('=') == std::string::npos)
-          throw InputError(item.pos, "set", "expected key.path=value");
-        st.base_overrides.push_back(item.text);
-      }
-    } else if (set->is_map()) {
-      for (const auto& [key, value] : set->entries) st.base_overrides.push_back(key + "=" + value_text(value));
-    } else if (!set->is_null()) {
-      throw InputError(set->pos, "set", "expected a list of key.path=value (or a map key.path: value)");
-    }
-  }
+  st.name = root.find("name") ? file.name : fs::path(path).stem().string();
+  st.base_file = file.base;
+  st.base_overrides = file.set;
   for (const auto& o : cli_overrides) st.base_overrides.push_back(o);
+  st.design = file.design.type;
+  st.replicates = file.replicates;
+  st.lhs_samples = file.design.samples;
+  st.lhs_seed = file.design.seed;
+  st.metrics = file.metrics.empty() ? StudyFile{}.metrics : file.metrics;
+  st.confidence = file.confidence;
 
-  if (const Node* reps = root.find("replicates")) {
-    const double r = number_of(*reps, "replicates", "an integer in 1..100000");
-    if (!integral(r) || r < 1 || r > 100000) throw InputError(reps->pos, "replicates", "expected an integer in 1..100000");
-    st.replicates = static_cast<int>(r);
-  }
-
-  const Node* samples = root.find("samples");
-  const Node* seed = root.find("seed");
-  if (const Node* design = root.find("design")) {
-    const Node* type = design;
-    if (design->is_map()) {
-      refuse_unknown(*design, {"type", "samples", "seed"}, "design");
-      type = design->find("type");
-      if (!type) throw InputError(design->pos, "design.type", "expected grid, variants or lhs");
-      if (design->find("samples")) samples = design->find("samples");
-      if (design->find("seed")) seed = design->find("seed");
-    }
-    if (!type->is_scalar() || (type->text != "grid" && type->text != "variants" && type->text != "lhs"))
-      throw InputError(type->pos, "design", "expected grid (full factorial), variants (explicit list) or lhs (Latin hypercube)");
-    st.design = type->text;
-  } else if (root.find("variants") && !root.find("axes")) {
-    st.design = "variants";
-  }
-  if (st.design == "lhs") {
-    if (!samples) throw InputError(root.pos, "samples", "a Latin hypercube needs samples: N");
-    const double n = number_of(*samples, "samples", "an integer in 1..100000");
-    if (!integral(n) || n < 1 || n > 100000) throw InputError(samples->pos, "samples", "expected an integer in 1..100000");
-    st.lhs_samples = static_cast<int>(n);
-    if (seed) {
-      const double s = number_of(*seed, "seed", "a non-negative integer");
-      if (!integral(s) || s < 0) throw InputError(seed->pos, "seed", "expected a non-negative integer");
-      st.lhs_seed = static_cast<uint64_t>(s);
-    }
-  } else if (samples || seed) {
-    const Node* n = samples ? samples : seed;
-    throw InputError(n->pos, samples ? "samples" : "seed", "only a Latin hypercube (design: lhs) takes samples and seed");
-  }
-
-  if (const Node* metrics = root.find("metrics")) {
-    if (!metrics->is_list()) throw InputError(metrics->pos, "metrics", "expected a list of metric names");
-    for (const auto& m : metrics->items) {
-      const auto& names = study_metric_names();
-      if (!m.is_scalar() || std::find(names.begin(), names.end(), m.text) == names.end()) {
-        std::string list;
-        for (const auto& a : names) list += (list.empty() ? "" : ", ") + a;
-        throw InputError(m.pos, "metrics", "unknown metric '" + m.text + "'; allowed: " + list);
-      }
-      st.metrics.push_back(m.text);
-    }
-  }
-  if (st.metrics.empty()) st.metrics = {"coverage", "mean_wait_min"};
-
-  const Node* axes = root.find("axes");
-  const Node* variants = root.find("variants");
-  if (st.design == "variants") {
-    if (axes) throw InputError(root.key_position("axes"), "axes", "design: variants lists its variants under variants:, not axes:");
-    if (!variants || !variants->is_list() || variants->items.empty())
-      throw InputError(variants ? variants->pos : root.pos, "variants", "expected a list of variants (maps of key.path: value, optional name)");
-    for (size_t i = 0; i < variants->items.size(); ++i) {
-      const Node& item = variants->items[i];
-      if (!item.is_map()) throw InputError(item.pos, "variants", "expected a map of key.path: value (optional name:)");
-      StudyVariant v;
-      v.pos = item.pos;
-      for (size_t e = 0; e < item.entries.size(); ++e) {
-        const auto& [key, value] = item.entries[e];
-        if (key == "name") {
-          v.name = value.text;
-          continue;
-        }
-        v.values.emplace_back(key, value_text(value));
-        if (std::find(st.axis_keys.begin(), st.axis_keys.end(), key) == st.axis_keys.end()) {
-          st.axis_keys.push_back(key);
-          StudyAxis axis;
-          axis.key = key;
-          axis.pos = item.key_pos[e];
-          st.axes.push_back(axis);
-        }
-      }
-      if (v.name.empty()) {
-        for (const auto& [key, value] : v.values)
-          v.name += (v.name.empty() ? "" : ", ") + short_name(key, st.axis_keys) + "=" + value;
-        if (v.name.empty()) v.name = "base";
-      }
-      st.variants.push_back(v);
-    }
-    // Every axis gets its per-variant values (the base's value when a variant does not set it: "").
-    for (auto& axis : st.axes)
-      for (const auto& v : st.variants) {
-        std::string val;
-        for (const auto& [key, value] : v.values)
-          if (key == axis.key) val = value;
-        axis.values.push_back(val);
-      }
-    return st;
-  }
-
-  if (variants) throw InputError(root.key_position("variants"), "variants", "variants: needs design: variants");
-  if (!axes || !axes->is_map() || axes->entries.empty())
-    throw InputError(axes ? axes->pos : root.pos, "axes", "expected a map of scenario key path -> values");
-  for (size_t i = 0; i < axes->entries.size(); ++i) {
-    st.axes.push_back(read_axis(axes->entries[i].first, axes->key_pos[i], axes->entries[i].second, st.design));
-    st.axis_keys.push_back(axes->entries[i].first);
-  }
-
-  if (st.design == "grid") {
-    // Full factorial; the first axis varies slowest (nested loops in the order written).
-    size_t total = 1;
-    for (const auto& a : st.axes) {
-      total *= a.values.size();
-      if (total > 1000000) throw InputError(axes->pos, "axes", "the grid has more than 1,000,000 variants");
-    }
-    for (size_t index = 0; index < total; ++index) {
-      StudyVariant v;
-      v.pos = axes->pos;
-      size_t rest = index;
-      std::vector<size_t> digits(st.axes.size());
-      for (size_t a = st.axes.size(); a-- > 0;) {
-        digits[a] = rest % st.axes[a].values.size();
-        rest /= st.axes[a].values.size();
-      }
-      for (size_t a = 0; a < st.axes.size(); ++a) {
-        const std::string& value = st.axes[a].values[digits[a]];
-        v.values.emplace_back(st.axes[a].key, value);
-        v.name += (a ? ", " : "") + short_name(st.axes[a].key, st.axis_keys) + "=" + value;
-      }
-      st.variants.push_back(v);
-    }
-  } else {  // lhs: each axis cut into `samples` equal strata, one sample per stratum, strata shuffled per axis
-    const int n = st.lhs_samples;
-    std::vector<std::vector<std::string>> columns;
-    for (size_t a = 0; a < st.axes.size(); ++a) {
-      uint64_t state = st.lhs_seed * 0x9E3779B97F4A7C15ull + a;
-      std::vector<int> perm(static_cast<size_t>(n));
-      for (int i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
-      for (int i = n - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[splitmix64(state) % static_cast<uint64_t>(i + 1)]);
-      std::vector<std::string> column;
-      StudyAxis& axis = st.axes[a];
-      for (int i = 0; i < n; ++i) {
-        const double u = static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
-        double x = axis.from + (axis.to - axis.from) * (perm[static_cast<size_t>(i)] + u) / n;
-        column.push_back(number_text(x, axis.integer));
-      }
-      axis.values = column;
-      columns.push_back(column);
-    }
-    for (int i = 0; i < n; ++i) {
-      StudyVariant v;
-      v.pos = axes->pos;
-      for (size_t a = 0; a < st.axes.size(); ++a) {
-        v.values.emplace_back(st.axes[a].key, columns[a][static_cast<size_t>(i)]);
-        v.name += (a ? ", " : "") + short_name(st.axes[a].key, st.axis_keys) + "=" + columns[a][static_cast<size_t>(i)];
-      }
-      st.variants.push_back(v);
-    }
-  }
+  if (st.design == "variants") expand_variants(file, st);
+  else if (st.design == "grid") expand_grid(file, st);
+  else expand_lhs(file, st);
   return st;
 }
 
@@ -383,18 +561,23 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
   const Study& st = plan.study;
   plan.base = load_scenario(st.base_file, st.base_overrides);
 
-  // Each axis key alone first: an unknown key or a bad value is reported at the axis in the study file.
+  // Each axis key alone first, so that an unknown key or a bad value is reported where the study
+  // file writes it: every value written out (lists, variants), the ends of a computed axis.
   for (const auto& axis : st.axes) {
-    std::string first;
-    for (const auto& v : st.variants)
-      for (const auto& [key, value] : v.values)
-        if (key == axis.key && first.empty()) first = value;
-    std::vector<std::string> overrides = st.base_overrides;
-    overrides.push_back(axis.key + "=" + first);
-    try {
-      (void)load_scenario(st.base_file, overrides);
-    } catch (const InputError& e) {
-      throw InputError(axis.pos, axis.key, std::string("not a valid scenario key path or value (") + e.what() + ")");
+    std::vector<size_t> checked;
+    for (size_t i = 0; i < axis.values.size(); ++i)
+      if (!axis.value_pos.empty() || i == 0 || i + 1 == axis.values.size()) checked.push_back(i);
+    std::set<std::string> seen;
+    for (size_t i : checked) {
+      if (axis.values[i].empty() || !seen.insert(axis.values[i]).second) continue;  // "": the base's value
+      std::vector<std::string> overrides = st.base_overrides;
+      overrides.push_back(axis.key + "=" + axis.values[i]);
+      try {
+        (void)load_scenario(st.base_file, overrides);
+      } catch (const InputError& e) {
+        throw InputError(i < axis.value_pos.size() ? axis.value_pos[i] : axis.pos, axis.key,
+                         std::string("not a valid scenario key path or value (") + e.what() + ")");
+      }
     }
   }
   int base_found = -1;
@@ -424,6 +607,30 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
   key += std::string(kVersion) + " " + kGitCommit;
   plan.hash = hash_hex(key);
   return plan;
+}
+
+std::string study_reference_markdown() {
+  std::vector<DocRow> rows;
+  study_schema().doc(rows, "");
+  return "# Study file reference\n\n"
+         "<!-- Generated by commsim::study_reference_markdown() from the study file's schema "
+         "(sim/study/study.cpp). Do not edit by hand: a test fails when this file drifts. -->\n\n"
+         "A study file (`commsim study STUDY.yaml`, [studies.md](studies.md)) is a YAML map with the keys\n"
+         "below. It is read with the same schema machinery as scenarios ([scenario-reference.md](scenario-reference.md)):\n"
+         "unknown keys are refused with the closest known key suggested, and errors are reported as\n"
+         "`file:line:column: key 'a.b': message`.\n\n"
+         "Rules that involve several keys:\n\n"
+         "- `base` is required. The keys varied are scenario key paths, as for `--set` (`a.b.c`, map entries by\n"
+         "  name, list items by index); every axis key and every variant is loaded and validated against the\n"
+         "  scenario schema before anything runs, and an error points at the axis or the variant.\n"
+         "- `design: grid` (the default) and `design: lhs` take `axes:`; `design: variants` takes `variants:`\n"
+         "  (and is the default when only `variants:` is given).\n"
+         "- grid: each axis is a list of values or a range `{from, to, step}` (`to` included when on a step;\n"
+         "  at most 100,000 values an axis, 1,000,000 variants in all); the first axis varies slowest.\n"
+         "- lhs: each axis is an interval `{from, to}` (`to > from`, optional `integer: true`), and\n"
+         "  `samples` is required (in `design:` or at the top level); `samples` and `seed` are for lhs only.\n"
+         "- `metrics: []` means the default metrics.\n\n" +
+         scenario_detail::reference_table(rows);
 }
 
 }  // namespace commsim

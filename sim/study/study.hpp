@@ -1,6 +1,7 @@
-// Studies (MODEL.md §7, docs/studies.md): a base scenario, axes to vary (any scenario key by its
-// path), a design that turns the axes into variants (full grid, explicit variants, or a Latin
-// hypercube), and replicates. Each (variant, replicate) is one run; run index = variant *
+// Studies (MODEL.md §7, docs/studies.md, docs/study-reference.md): a base scenario, axes to vary
+// (any scenario key by its path), a design that turns the axes into variants (full grid, explicit
+// variants, or a Latin hypercube), and replicates. Study files are read through the scenario
+// schema machinery (sim/scenario/schema_machinery.hpp), so their errors read like scenario errors. Each (variant, replicate) is one run; run index = variant *
 // replicates + replicate. Replicate r of every variant uses the same random streams (common random
 // numbers) unless `independent_streams`, which gives every variant its own seed. Loading a study
 // validates every axis key and every variant against the scenario schema before anything runs;
@@ -20,6 +21,7 @@ struct StudyAxis {
   std::string key;                  // scenario key path, e.g. "sizing.households"
   SourcePos pos;                    // of the key in the study file
   std::vector<std::string> values;  // grid: the values as YAML text (ranges expanded)
+  std::vector<SourcePos> value_pos; // of each value written out (lists, variants); empty when computed
   double from = 0, to = 0;          // lhs: the interval sampled
   bool integer = false;             // lhs: round samples to integers
 };
@@ -42,6 +44,7 @@ struct Study {
   int lhs_samples = 0;
   uint64_t lhs_seed = 1;
   std::vector<std::string> metrics;         // citywide service metrics summarised (study_metric_names)
+  double confidence = 0.95;                 // of the intervals in the summary, in (0, 1)
   std::vector<StudyAxis> axes;              // empty for design: variants (keys come from the variants)
   std::vector<StudyVariant> variants;       // expanded
   std::vector<std::string> axis_keys;       // every key varied, in first-seen order
@@ -74,6 +77,9 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
 
 // The seed variant `variant` gets with independent streams (paired studies use base_seed).
 uint64_t independent_seed(uint64_t base_seed, int variant);
+
+// docs/study-reference.md, generated from the same schema the study files are read with.
+std::string study_reference_markdown();
 
 // 64-bit FNV-1a, as 16 hex digits.
 std::string hash_hex(const std::string& text);

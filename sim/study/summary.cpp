@@ -33,7 +33,8 @@ std::vector<double> run_metric_values(const RunResult& run, const std::vector<st
 }
 
 StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::string>& services,
-                             const std::vector<std::vector<double>>& run_values, double confidence) {
+                             const std::vector<std::vector<double>>& run_values) {
+  const double confidence = plan.study.confidence;
   StudySummary out;
   out.base_variant = plan.base_variant;
   out.paired = !plan.independent_streams;

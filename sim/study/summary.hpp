@@ -30,8 +30,9 @@ struct StudySummary {
 // A run's values of the study's metrics: [metric * services + service].
 std::vector<double> run_metric_values(const RunResult& run, const std::vector<std::string>& metrics);
 
-// `run_values[run]` from run_metric_values, runs in study order (variant-major).
+// `run_values[run]` from run_metric_values, runs in study order (variant-major); intervals at the
+// study's confidence level.
 StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::string>& services,
-                             const std::vector<std::vector<double>>& run_values, double confidence = 0.95);
+                             const std::vector<std::vector<double>>& run_values);
 
 }  // namespace commsim

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -264,4 +265,52 @@ TEST_CASE("optimize: the least per_10k reaches the target and one step less does
     CHECK(c.coverage >= 0.9);
     if (c.least_staff > 0) CHECK(c.coverage_one_less < 0.9);
   }
+}
+
+TEST_CASE("docs/study-reference.md is generated from the study file's schema", "[study][docs]") {
+  const std::string generated = study_reference_markdown();
+  const std::string committed = commsim::test::read_text(kSource + "/docs/study-reference.md");
+  if (committed != generated) {
+    // Regenerate with: COMMSIM_WRITE_DOCS=1 ./build/tests/commsim_tests "[docs]"
+    if (std::getenv("COMMSIM_WRITE_DOCS")) commsim::test::write_text(kSource + "/docs/study-reference.md", generated);
+  }
+  CHECK(committed == generated);
+}
+
+TEST_CASE("the shipped studies and the test study parse and plan", "[study]") {
+  for (const std::string file : {kSource + "/scenarios/studies/norms-grid.yaml", kSource + "/scenarios/studies/tutorial.yaml",
+                                 kSmallStudy}) {
+    INFO(file);
+    const StudyPlan plan = plan_study(file);
+    CHECK(plan.study.design == "grid");
+    CHECK(plan.scenarios.size() == plan.study.variants.size());
+    CHECK(plan.study.confidence == 0.95);
+  }
+}
+
+TEST_CASE("every file in tests/data/bad-study throws InputError with its expected text", "[study][loader]") {
+  const std::string dir = kSource + "/tests/data/bad-study/";
+  std::istringstream expected(commsim::test::read_text(dir + "EXPECTED.tsv"));
+  std::set<std::string> listed;
+  for (std::string line; std::getline(expected, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    REQUIRE(tab != std::string::npos);
+    const std::string file = line.substr(0, tab);
+    listed.insert(file);
+    INFO(file);
+    try {
+      (void)plan_study(dir + file);
+      FAIL("no error for " << file);
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      INFO(what);
+      CHECK(e.pos().file == dir + file);
+      std::istringstream fragments(line.substr(tab + 1));
+      for (std::string fragment; std::getline(fragments, fragment, '|');) CHECK(what.find(fragment) != std::string::npos);
+    }
+  }
+  CHECK(listed.size() >= 20);
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".yaml") CHECK(listed.count(entry.path().filename().string()) == 1);
 }
