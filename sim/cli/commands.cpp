@@ -16,6 +16,7 @@
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/run_group.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/queue_check.hpp"
@@ -128,11 +129,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (output) {
     Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, joined_command_line("run", argv)};
     output->write_provenance(p);
-    for (size_t r = 0; r < runs.size(); ++r) {
-      char group[32];
-      std::snprintf(group, sizeof group, "/runs/%04zu", r);
-      output->write_run(group, runs[r]);
-    }
+    for (size_t r = 0; r < runs.size(); ++r) output->write_run(run_group(static_cast<long>(r)), runs[r]);
     output->commit();
   }
   const bool json_to_stdout = a.get("summary-json") == "-";
@@ -216,7 +213,8 @@ int cmd_norms(const std::vector<std::string>& argv) {
                "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults)\n"
                "require of a community of H households: size band (N1), committees (N3.1-N3.4), community\n"
                "workers (N3.5, N1.4), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
-               "Residents default to H x the mean household size.\n",
+               "Residents default to H x the mean household size (the scenario's household sizes; without\n"
+               "--scenario, the N1.2 ratio of 10,000 residents to 3,500 households).\n",
                a.has("help") ? stdout : stderr);
     return a.has("help") ? 0 : 2;
   }
@@ -226,22 +224,10 @@ int cmd_norms(const std::vector<std::string>& argv) {
     throw InputError(SourcePos{"command line", 0, 0}, "--households", "must be an integer in 1..1000000");
   if (residents < 0 || residents > 100000000)
     throw InputError(SourcePos{"command line", 0, 0}, "--residents", "must be an integer in 0..100000000");
-  Scenario sc;
-  if (a.has("scenario")) {
-    sc = load_scenario(a.get("scenario"), a.sets);
-  } else {
-    // Xi'an 2023 defaults: the policy structs' defaults plus the census household sizes and the
-    // N3.5 community-worker rule.
-    sc.population.household_size_shares = {0.25, 0.30, 0.21, 0.13, 0.06, 0.05};
-    StaffingRule cw;
-    cw.role = "community_worker";
-    cw.rule = StaffingRuleKind::per_10k_residents;
-    cw.per_10k = 18;
-    sc.staffing.rules.push_back(cw);
-    Role role;
-    role.name = "community_worker";
-    sc.staffing.roles.push_back(role);
-  }
+  // Without a scenario: the Xi'an 2023 policies, which are the policy structs' defaults
+  // (sim/scenario/scenario.hpp) and norm_requirement's own (the N3.5 community-worker rule, the N1.2
+  // mean household size).
+  const Scenario sc = a.has("scenario") ? load_scenario(a.get("scenario"), a.sets) : Scenario{};
   const bool county = a.has("county");
   const NormRequirement req = norm_requirement(households, residents, a.has("new"),
                                                county ? DistrictKind::county : DistrictKind::urban, sc);

@@ -2,20 +2,16 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <mutex>
-#include <optional>
+#include <cstdlib>
 
 #include "commsim/version.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
-#include "sim/engine/engine.hpp"
 #include "sim/engine/thread_cap.hpp"
-#include "sim/io/hdf5_output.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/optimize.hpp"
+#include "sim/study/replay.hpp"
 #include "sim/study/runner.hpp"
 
 namespace commsim::cli {
@@ -264,92 +260,17 @@ int cmd_replay(const std::vector<std::string>& argv) {
   char* end = nullptr;
   const long run = std::strtol(a.positional[1].c_str(), &end, 10);
   if (a.positional[1].empty() || *end != '\0' || run < 0) throw InputError(kCli, "RUN", "expected a run index (0, 1, ...)");
-  if (!is_complete_output(path)) throw InputError(SourcePos{path, 0, 0}, "OUT.h5", "not a complete commsim output file");
-  char group[32];
-  std::snprintf(group, sizeof group, "/runs/%04ld", run);
-
-  std::string kind = "run";
-  try {
-    kind = read_attribute_text(path, "/", "kind");
-  } catch (const RuntimeFailure&) {
-  }
-  std::string yaml;
-  int replicate = 0;
-  if (kind == "study") {
-    const auto variants = read_int_dataset(path, "/study/variant");
-    const auto replicates = read_int_dataset(path, "/study/replicate");
-    if (static_cast<size_t>(run) >= variants.size())
-      throw InputError(kCli, "RUN", "the study has runs 0.." + std::to_string(variants.size() - 1));
-    yaml = read_string_dataset(path, "/study/variants/scenario_yaml")[static_cast<size_t>(variants[static_cast<size_t>(run)])];
-    replicate = static_cast<int>(replicates[static_cast<size_t>(run)]);
-  } else {
-    yaml = read_root_string_attribute(path, "scenario_yaml");
-    try {
-      replicate = std::stoi(read_attribute_text(path, group, "replicate"));
-    } catch (const RuntimeFailure&) {
-      throw InputError(kCli, "RUN", std::string("no run ") + group + " in " + path);
-    }
-  }
-  const std::string version = read_root_string_attribute(path, "version");
-  const std::string commit = read_root_string_attribute(path, "git_commit");
-  if (version != kVersion || commit != kGitCommit)
-    std::fprintf(stderr, "commsim: warning: %s was written by commsim %s (git %s); this is %s (git %s)\n", path.c_str(),
-                 version.c_str(), commit.c_str(), kVersion, kGitCommit);
-
-  const Scenario sc = load_scenario_text(yaml, path + ":" + group, ".");
-  const long long threads = a.integer("threads", 0);
-  std::optional<tbb::global_control> limit;
-  const int t = threads > 0 ? static_cast<int>(threads) : sc.run.threads;
-  if (t > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(t));
-  const RunResult result = run_replicate(sc, replicate);
-
-  std::vector<std::string> diffs;
-  const StoredCitywide stored = read_citywide(path, group);
-  auto cmp = [&](const std::string& what, double now, double then) {
-    if (now != then && !(std::isnan(now) && std::isnan(then))) {
-      char buf[256];
-      std::snprintf(buf, sizeof buf, "%s: stored %.17g, replayed %.17g", what.c_str(), then, now);
-      diffs.push_back(buf);
-    }
-  };
-  if (stored.service_names.size() != result.citywide.size()) {
-    diffs.push_back("number of services differs");
-  } else {
-    for (size_t s = 0; s < result.citywide.size(); ++s) {
-      const auto& c = result.citywide[s];
-      const std::string n = "citywide " + c.name + " ";
-      cmp(n + "demand", static_cast<double>(c.demand), static_cast<double>(stored.demand[s]));
-      cmp(n + "served", static_cast<double>(c.served), static_cast<double>(stored.served[s]));
-      cmp(n + "served_in_time", static_cast<double>(c.served_in_time), static_cast<double>(stored.served_in_time[s]));
-      cmp(n + "unmet", static_cast<double>(c.unmet), static_cast<double>(stored.unmet[s]));
-      cmp(n + "coverage", c.coverage, stored.coverage[s]);
-      cmp(n + "mean_wait_min", c.mean_wait_min, stored.mean_wait_min[s]);
-      cmp(n + "p90_wait_min", c.p90_wait_min, stored.p90_wait_min[s]);
-    }
-  }
-  const std::string totals = std::string(group) + "/totals/";
-  for (const char* name : {"demand", "served", "served_in_time", "unmet", "backlog_end"}) {
-    const auto then = read_int_dataset(path, totals + name);
-    if (then.size() != result.service_totals.size()) {
-      diffs.push_back(std::string("totals/") + name + ": number of entries differs");
-      continue;
-    }
-    size_t differing = 0;
-    for (size_t i = 0; i < then.size(); ++i) {
-      const ServiceTotals& st = result.service_totals[i];
-      const uint64_t now = std::string(name) == "demand" ? st.demand : std::string(name) == "served" ? st.served
-                           : std::string(name) == "served_in_time" ? st.served_in_time
-                           : std::string(name) == "unmet" ? st.unmet : st.backlog_end;
-      differing += static_cast<uint64_t>(then[i]) != now;
-    }
-    if (differing) diffs.push_back(std::string("totals/") + name + ": " + std::to_string(differing) + " community x service entries differ");
-  }
+  const ReplayOutcome r = replay_run(path, run, static_cast<int>(a.integer("threads", 0)));
+  if (!r.written_by.empty())
+    std::fprintf(stderr, "commsim: warning: %s was written by commsim %s; this is %s (git %s)\n", path.c_str(),
+                 r.written_by.c_str(), kVersion, kGitCommit);
+  const std::vector<std::string>& diffs = r.differences;
   if (diffs.empty()) {
     std::printf("reproduced: %s run %ld (replicate %d, seed %llu): citywide results and per-community totals identical\n",
-                path.c_str(), run, replicate, static_cast<unsigned long long>(sc.run.seed));
+                path.c_str(), run, r.replicate, static_cast<unsigned long long>(r.seed));
     return 0;
   }
-  std::printf("NOT reproduced: %s run %ld (replicate %d): %zu difference%s\n", path.c_str(), run, replicate, diffs.size(),
+  std::printf("NOT reproduced: %s run %ld (replicate %d): %zu difference%s\n", path.c_str(), run, r.replicate, diffs.size(),
               diffs.size() == 1 ? "" : "s");
   for (const auto& d : diffs) std::printf("  %s\n", d.c_str());
   return 1;

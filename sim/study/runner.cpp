@@ -19,6 +19,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/engine/thread_cap.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/run_group.hpp"
 #include "sim/study/serialize.hpp"
 
 #ifdef COMMSIM_WITH_MPI
@@ -30,12 +31,6 @@ namespace commsim {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string run_group(int run) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "/runs/%04d", run);
-  return buf;
-}
 
 std::string bookkeeping_group(int run) {
   char buf[48];
