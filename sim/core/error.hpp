@@ -57,4 +57,8 @@ class RuntimeFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A broken invariant that the input checks (sim/scenario/validate.cpp) make impossible: a bug,
+// reported as a failure (exit 1) rather than computing results from corrupt state.
+[[noreturn]] inline void internal_error(const std::string& what) { throw RuntimeFailure("internal error: " + what); }
+
 }  // namespace commsim

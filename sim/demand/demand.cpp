@@ -24,7 +24,7 @@ std::vector<CompiledService> compile_services(const Scenario& sc) {
     c.spec = &s;
     c.index = static_cast<int>(i);
     c.role = sc.role_index(s.role);
-    if (c.role < 0) throw InputError(SourcePos{sc.source_file, 0, 0}, "services." + s.name + ".role", "role '" + s.role + "' is not defined in staffing.roles");
+    if (c.role < 0) internal_error("service '" + s.name + "' names no role ('" + s.role + "')");
     c.use = -1;
     for (size_t u = 0; u < sc.facility.uses.size(); ++u)
       if (sc.facility.uses[u].name == s.facility_use) c.use = static_cast<int>(u);
@@ -314,8 +314,8 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   for (const auto& s : services) roles = std::max(roles, s.role + 1);
   const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
   const size_t ngroups = ndays * static_cast<size_t>(roles);
-  if (ngroups >= (size_t{1} << 21))
-    throw InputError(SourcePos{}, "staffing.roles", "a year of " + std::to_string(roles) + " roles exceeds the calendar's 2^21 (day, role) groups");
+  static_assert(365 * kMaxRoles < (1 << 21), "a year's (day, role) groups fit in the calendar's 21 bits");
+  if (ngroups >= (size_t{1} << 21)) internal_error("a year of " + std::to_string(roles) + " roles exceeds the calendar's 2^21 (day, role) groups");
   Sink sink{scratch.generated, scratch.bucket, ctx.first_day, roles};
   auto& days = scratch.days;
   auto& period_days = scratch.period_days;

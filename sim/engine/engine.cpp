@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cmath>
 #include <memory>
 
@@ -124,7 +125,8 @@ CommunityShocks resolve_shocks(const Scenario& sc, const CommunityInfo& info) {
     switch (s.kind) {
       case ShockKind::demand_surge: {
         const int sv = sc.service_index(s.service);
-        if (sv < 0) throw InputError(SourcePos{sc.source_file, 0, 0}, "shocks." + std::to_string(i) + ".service", "service '" + s.service + "' is not defined");
+        if (sv < 0) internal_error("shock " + std::to_string(i) + " names no service ('" + s.service + "')");
+        assert(sc.services[static_cast<size_t>(sv)].kind == ServiceKind::episodic);  // validate.cpp
         out.surges.push_back(DemandShock{sv, s.start_day, s.end_day, s.factor, static_cast<uint32_t>(i)});
         break;
       }
@@ -141,6 +143,8 @@ CommunityShocks resolve_shocks(const Scenario& sc, const CommunityInfo& info) {
   }
   return out;
 }
+
+static_assert(kMaxEnrolmentServiceIndex < 8, "one bit per enrolment service in Residents::enrolled (a byte)");
 
 // Rebuilds the enrolment state of a community at the start of a year: leavers lose their place,
 // the waiting list is ordered by a lottery keyed by resident id (common random numbers).
@@ -345,23 +349,16 @@ void init_pools(const Scenario& sc, const Community& community, CommunityRun& cr
 }  // namespace
 
 RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
+  // validate.cpp keeps enrolment services among the first 8: a violation would corrupt the enrolment bits.
   const auto services = compile_services(sc);
-  if (services.size() > 8) {
-    size_t enrol = 0;
-    for (const auto& s : services) enrol += s.kind == ServiceKind::enrolment && s.index >= 8;
-    if (enrol) throw InputError(SourcePos{sc.source_file, 0, 0}, "services", "enrolment services must be among the first 8 services");
-  }
-  for (const auto& sh : sc.shocks)
-    if (sh.kind == ShockKind::demand_surge) {
-      const int sv = sc.service_index(sh.service);
-      if (sv >= 0 && sc.services[static_cast<size_t>(sv)].kind != ServiceKind::episodic)
-        throw InputError(SourcePos{sc.source_file, 0, 0}, "shocks", "a demand_surge applies to episodic services; '" + sh.service + "' is not episodic");
-    }
+  for (const auto& s : services)
+    if (s.kind == ServiceKind::enrolment && s.index > kMaxEnrolmentServiceIndex)
+      internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");
   const uint64_t seed = sc.run.seed;
   const auto rep = static_cast<uint32_t>(replicate);
   std::vector<Community> city = build_city(sc, rep, services, options.changes);
   const size_t n_comm = city.size(), n_services = services.size(), n_roles = sc.staffing.roles.size();
-  if (n_comm == 0) throw InputError(SourcePos{sc.source_file, 0, 0}, "city", "the city has no communities");
+  assert(n_comm > 0);  // validate.cpp: explicit communities or generator.communities > 0
 
   RunResult out;
   out.replicate = replicate;

@@ -332,6 +332,9 @@ std::string scenario_reference_markdown() {
       "  `services.<name>.facility_use` names a facility use; `staffing.rules.<name>.client_service` and\n"
       "  `shocks[].service` name services; `city.communities[].district` names a district; `shocks[].communities`\n"
       "  name communities (checked for explicit communities).\n"
+      "- A `demand_surge` shock names an episodic service. Limits of the engine's state: enrolment services are\n"
+      "  among the first 8 services (one enrolment bit per service), and at most 5,745 roles (a year's requests\n"
+      "  are keyed by day and role in 21 bits).\n"
       "- Every number must be finite; unknown keys are refused with the closest known key suggested.\n"
       "- Errors are reported as `file:line:column: key 'a.b.c': message`.\n\n";
   out += scenario_detail::reference_table(scenario_detail::schema_rows());

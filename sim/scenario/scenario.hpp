@@ -256,6 +256,14 @@ struct Shock {
   std::vector<std::string> communities; // empty = all
 };
 
+// ---------------------------------------------------------------- limits of the engine's state
+// Checked by the loader (validate.cpp), so that the engine only asserts them.
+// Residents keep one enrolment bit per service index in a byte (Residents::enrolled).
+inline constexpr int kMaxEnrolmentServiceIndex = 7;
+// A year's requests are keyed by (day, role) group in 21 bits (sim/demand: Calendar):
+// 365 days x 5,745 roles < 2^21.
+inline constexpr int kMaxRoles = 5745;
+
 // ---------------------------------------------------------------- the scenario
 struct Scenario {
   std::string name;

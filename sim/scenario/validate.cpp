@@ -121,6 +121,18 @@ void validate_scenario(const Scenario& s, const Node& root) {
     if (!known) missing_reference(root, path + ".district", c.district, "district in city.districts", districts);
   }
 
+  // Limits of the engine's state (scenario.hpp).
+  if (s.staffing.roles.size() > static_cast<size_t>(kMaxRoles))
+    throw InputError(position_of(root, "staffing.roles"), "staffing.roles",
+                     "at most " + std::to_string(kMaxRoles) + " roles (a year's requests are keyed by day and role in 21 "
+                     "bits); got " + std::to_string(s.staffing.roles.size()));
+  for (size_t i = 0; i < s.services.size(); ++i)
+    if (s.services[i].kind == ServiceKind::enrolment && i > static_cast<size_t>(kMaxEnrolmentServiceIndex))
+      throw InputError(position_of(root, "services." + s.services[i].name + ".kind"), "services." + s.services[i].name + ".kind",
+                       "an enrolment service must be among the first " + std::to_string(kMaxEnrolmentServiceIndex + 1) +
+                           " services (residents keep one enrolment bit per service); this is service " +
+                           std::to_string(i + 1) + ": list it earlier");
+
   // Services -> roles and facility uses.
   std::vector<std::string> roles, services, uses;
   for (const auto& r : s.staffing.roles) roles.push_back(r.name);
@@ -163,6 +175,12 @@ void validate_scenario(const Scenario& s, const Node& root) {
     const std::string path = "shocks." + std::to_string(i);
     if (!k.service.empty() && !contains(services, k.service))
       missing_reference(root, path + ".service", k.service, "service in services", services);
+    if (k.kind == ShockKind::demand_surge && s.services[static_cast<size_t>(s.service_index(k.service))].kind != ServiceKind::episodic)
+      throw InputError(position_of(root, path + ".service"), path + ".service",
+                       "a demand_surge applies to episodic services; '" + k.service + "' is " +
+                           (s.services[static_cast<size_t>(s.service_index(k.service))].kind == ServiceKind::recurring
+                                ? "recurring"
+                                : "an enrolment service"));
     if (!k.role.empty() && !contains(roles, k.role))
       missing_reference(root, path + ".role", k.role, "role in staffing.roles", roles);
     if (explicit_communities)

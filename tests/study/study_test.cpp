@@ -278,7 +278,7 @@ TEST_CASE("docs/study-reference.md is generated from the study file's schema", "
 }
 
 TEST_CASE("the shipped studies and the test study parse and plan", "[study]") {
-  for (const std::string file : {kSource + "/scenarios/studies/norms-grid.yaml", kSource + "/scenarios/studies/tutorial.yaml",
+  for (const std::string& file : {kSource + "/scenarios/studies/norms-grid.yaml", kSource + "/scenarios/studies/tutorial.yaml",
                                  kSmallStudy}) {
     INFO(file);
     const StudyPlan plan = plan_study(file);
