@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,21 @@ struct Args {
 // `value_options` take a value; `flags` do not. Unknown options are InputError naming the allowed ones.
 Args parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
                 const std::vector<std::string>& flags, const std::string& command);
+
+// For commands that print their usage when arguments are missing: with --help, the usage on stdout
+// and exit status 0; when `incomplete`, on stderr and 2; otherwise nullopt (go on).
+inline std::optional<int> usage_exit(const Args& a, bool incomplete, const char* usage) {
+  if (!a.has("help") && !incomplete) return std::nullopt;
+  std::fputs(usage, a.has("help") ? stdout : stderr);
+  return a.has("help") ? 0 : 2;
+}
+
+// "commsim COMMAND ARG...": the command line as written into output files.
+inline std::string command_line_text(const std::string& command, const std::vector<std::string>& argv) {
+  std::string s = "commsim " + command;
+  for (const auto& a : argv) s += " " + a;
+  return s;
+}
 
 int cmd_run(const std::vector<std::string>& argv);
 int cmd_validate(const std::vector<std::string>& argv);

@@ -25,12 +25,6 @@ namespace commsim::cli {
 
 namespace {
 
-std::string joined_command_line(const std::string& command, const std::vector<std::string>& argv) {
-  std::string s = "commsim " + command;
-  for (const auto& a : argv) s += " " + a;
-  return s;
-}
-
 // Refuses up front a scenario whose state would not fit in this machine's memory (issue: resource bounds).
 void check_memory(const Scenario& sc) {
   const double need = estimate_memory_bytes(sc);
@@ -127,7 +121,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   progress.finish();
 
   if (output) {
-    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, joined_command_line("run", argv)};
+    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, command_line_text("run", argv)};
     output->write_provenance(p);
     for (size_t r = 0; r < runs.size(); ++r) output->write_run(run_group(static_cast<long>(r)), runs[r]);
     output->commit();
@@ -205,19 +199,18 @@ int cmd_validate(const std::vector<std::string>& argv) {
   return 0;
 }
 
+const char* const kNormsUsage =
+    "usage: commsim norms --households H [--residents R] [--new] [--county] [--json]\n"
+    "                     [--scenario FILE [--set key.path=value]...]\n"
+    "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults)\n"
+    "require of a community of H households: size band (N1), committees (N3.1-N3.4), community\n"
+    "workers (N3.5, N1.4), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
+    "Residents default to H x the mean household size (the scenario's household sizes; without\n"
+    "--scenario, the N1.2 ratio of 10,000 residents to 3,500 households).\n";
+
 int cmd_norms(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"households", "residents", "scenario", "set"}, {"new", "county", "json"}, "norms");
-  if (a.has("help") || !a.has("households")) {
-    std::fputs("usage: commsim norms --households H [--residents R] [--new] [--county] [--json]\n"
-               "                     [--scenario FILE [--set key.path=value]...]\n"
-               "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults)\n"
-               "require of a community of H households: size band (N1), committees (N3.1-N3.4), community\n"
-               "workers (N3.5, N1.4), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
-               "Residents default to H x the mean household size (the scenario's household sizes; without\n"
-               "--scenario, the N1.2 ratio of 10,000 residents to 3,500 households).\n",
-               a.has("help") ? stdout : stderr);
-    return a.has("help") ? 0 : 2;
-  }
+  if (const auto status = usage_exit(a, !a.has("households"), kNormsUsage)) return *status;
   const long long households = a.integer("households", 0);
   const long long residents = a.integer("residents", 0);
   if (households < 1 || households > 1000000)

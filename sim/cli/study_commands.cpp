@@ -59,12 +59,6 @@ class StudyProgress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-std::string joined(const std::string& command, const std::vector<std::string>& argv) {
-  std::string s = "commsim " + command;
-  for (const auto& a : argv) s += " " + a;
-  return s;
-}
-
 void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome& o) {
   const StudySummary& s = o.summary;
   std::fprintf(out, "study '%s': %zu variants x %d replicates = %d runs (%d computed, %d resumed), %s streams, "
@@ -162,7 +156,7 @@ int cmd_study(const std::vector<std::string>& argv) {
   options.force = a.has("force");
   options.resume = a.has("resume");
   options.threads = static_cast<int>(threads);
-  options.command_line = joined("study", argv);
+  options.command_line = command_line_text("study", argv);
   options.canonical_command = "commsim study " + a.positional[0];
   for (const auto& s : a.sets) options.canonical_command += " --set " + s;
   if (independent) options.canonical_command += " --independent-streams";
@@ -182,20 +176,20 @@ int cmd_study(const std::vector<std::string>& argv) {
   return 0;
 }
 
+const char* const kOptimizeUsage =
+    "usage: commsim optimize SCENARIO --role R --service S [--target 0.9] [--per-community]\n"
+    "                        [--min N --max N] [--step X] [--replicates K] [--set key.path=value]...\n"
+    "                        [--threads N]\n"
+    "\nFinds the least staff of role R whose coverage of service S reaches the target: citywide by\n"
+    "binary search on the role's per_10k value (or a fixed count per community when its rule is\n"
+    "not per_10k_residents), or with --per-community the least fixed count for each community.\n"
+    "Every candidate runs on the same random streams (replicates 0..K-1), so the search is exact.\n";
+
 int cmd_optimize(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"role", "service", "target", "min", "max", "step", "set", "replicates", "threads"},
                             {"per-community"}, "optimize");
-  if (a.has("help") || a.positional.size() != 1 || !a.has("role") || !a.has("service")) {
-    std::fputs("usage: commsim optimize SCENARIO --role R --service S [--target 0.9] [--per-community]\n"
-               "                        [--min N --max N] [--step X] [--replicates K] [--set key.path=value]...\n"
-               "                        [--threads N]\n"
-               "\nFinds the least staff of role R whose coverage of service S reaches the target: citywide by\n"
-               "binary search on the role's per_10k value (or a fixed count per community when its rule is\n"
-               "not per_10k_residents), or with --per-community the least fixed count for each community.\n"
-               "Every candidate runs on the same random streams (replicates 0..K-1), so the search is exact.\n",
-               a.has("help") ? stdout : stderr);
-    return a.has("help") ? 0 : 2;
-  }
+  const bool incomplete = a.positional.size() != 1 || !a.has("role") || !a.has("service");
+  if (const auto status = usage_exit(a, incomplete, kOptimizeUsage)) return *status;
   const Scenario sc = load_scenario(a.positional[0], a.sets);
   OptimizeRequest rq;
   rq.role = a.get("role");
@@ -246,16 +240,15 @@ int cmd_optimize(const std::vector<std::string>& argv) {
   return r.reachable ? 0 : 1;
 }
 
+const char* const kReplayUsage =
+    "usage: commsim replay OUT.h5 RUN [--threads N]\n"
+    "\nRe-runs run RUN (index of /runs/NNNN) from the scenario stored in OUT.h5 (study: the variant's\n"
+    "resolved scenario, seed and replicate), compares its citywide results and per-community totals\n"
+    "with the stored ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n";
+
 int cmd_replay(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"threads"}, {}, "replay");
-  if (a.has("help") || a.positional.size() != 2) {
-    std::fputs("usage: commsim replay OUT.h5 RUN [--threads N]\n"
-               "\nRe-runs run RUN (index of /runs/NNNN) from the scenario stored in OUT.h5 (study: the variant's\n"
-               "resolved scenario, seed and replicate), compares its citywide results and per-community totals\n"
-               "with the stored ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n",
-               a.has("help") ? stdout : stderr);
-    return a.has("help") ? 0 : 2;
-  }
+  if (const auto status = usage_exit(a, a.positional.size() != 2, kReplayUsage)) return *status;
   const std::string path = a.positional[0];
   char* end = nullptr;
   const long run = std::strtol(a.positional[1].c_str(), &end, 10);

@@ -22,15 +22,6 @@ double gini(std::vector<double> v) {
   return (2.0 * weighted) / (n * sum) - (n + 1.0) / n;
 }
 
-const char* kind_name(ServiceKind k) {
-  switch (k) {
-    case ServiceKind::episodic: return "episodic";
-    case ServiceKind::recurring: return "recurring";
-    case ServiceKind::enrolment: return "enrolment";
-  }
-  return "";
-}
-
 }  // namespace
 
 void summarize(const Scenario& sc, RunResult& run) {
@@ -40,7 +31,7 @@ void summarize(const Scenario& sc, RunResult& run) {
   for (size_t sv = 0; sv < n_services; ++sv) {
     CitywideService& cs = run.citywide[sv];
     cs.name = run.service_names[sv];
-    cs.kind = kind_name(sc.services[sv].kind);
+    cs.kind = kServiceKindNames[static_cast<size_t>(sc.services[sv].kind)];
     double wait_sum = 0, weighted = 0, weights = 0;
     uint64_t waited = 0;
     std::vector<double> coverage;

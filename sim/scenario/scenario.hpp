@@ -101,6 +101,8 @@ struct Population {
 
 // ---------------------------------------------------------------- services
 enum class ServiceKind : uint8_t { episodic, recurring, enrolment };
+// As scenario files and outputs write them, in enum order.
+inline constexpr std::array<const char*, 3> kServiceKindNames = {"episodic", "recurring", "enrolment"};
 enum class ServiceUnit : uint8_t { resident, household };
 enum class Place : uint8_t { facility, home };
 enum class ServiceTimeDist : uint8_t { fixed, exponential };

@@ -310,7 +310,7 @@ const Schema<Service>& service_schema() {
     };
     rate_per_hour.write = [](const Service&) -> std::optional<Node> { return std::nullopt; };
     schema.fields = {
-        choice("kind", &Service::kind, {"episodic", "recurring", "enrolment"}, "how demand arises"),
+        choice("kind", &Service::kind, {kServiceKindNames.begin(), kServiceKindNames.end()}, "how demand arises"),
         choice("unit", &Service::unit, {"resident", "household"}, "who requests"),
         section<Service, Eligibility>("eligible", &Service::eligible, eligibility_schema, "who is eligible"),
         text("role", &Service::role, "a key of staffing.roles", "staff role that serves it (required)"),

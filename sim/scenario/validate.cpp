@@ -175,12 +175,13 @@ void validate_scenario(const Scenario& s, const Node& root) {
     const std::string path = "shocks." + std::to_string(i);
     if (!k.service.empty() && !contains(services, k.service))
       missing_reference(root, path + ".service", k.service, "service in services", services);
-    if (k.kind == ShockKind::demand_surge && s.services[static_cast<size_t>(s.service_index(k.service))].kind != ServiceKind::episodic)
-      throw InputError(position_of(root, path + ".service"), path + ".service",
-                       "a demand_surge applies to episodic services; '" + k.service + "' is " +
-                           (s.services[static_cast<size_t>(s.service_index(k.service))].kind == ServiceKind::recurring
-                                ? "recurring"
-                                : "an enrolment service"));
+    if (k.kind == ShockKind::demand_surge) {
+      const ServiceKind kind = s.services[static_cast<size_t>(s.service_index(k.service))].kind;
+      if (kind != ServiceKind::episodic)
+        throw InputError(position_of(root, path + ".service"), path + ".service",
+                         "a demand_surge applies to episodic services; '" + k.service + "' is kind: " +
+                             kServiceKindNames[static_cast<size_t>(kind)]);
+    }
     if (!k.role.empty() && !contains(roles, k.role))
       missing_reference(root, path + ".role", k.role, "role in staffing.roles", roles);
     if (explicit_communities)

@@ -144,6 +144,29 @@ void write_file(const std::string& path, const RunResult& run, bool force = fals
   out.commit();
 }
 
+// make_run() with a year of random (incompressible) daily records: about 30 kB a run in the file.
+RunResult incompressible_run() {
+  RunResult run = make_run();
+  run.daily.resize(365, 2, 2, 2, true);
+  std::mt19937 rng(7);
+  for (auto& v : run.daily.demand) v = static_cast<uint32_t>(rng());
+  for (auto& v : run.daily.wait_mean_min) v = static_cast<float>(rng());
+  for (auto& v : run.daily.wait_p90_min) v = static_cast<float>(rng());
+  return run;
+}
+
+// A scratch directory holding out.h5, a complete file of make_run(), and its bytes.
+struct WrittenFile {
+  TempDir dir;
+  RunResult run = make_run();
+  std::string path = dir.file("out.h5");
+  std::string before;
+  WrittenFile() {
+    write_file(path, run);
+    before = read_text(path);
+  }
+};
+
 // ---- raw HDF5 helpers (independent of the writer's code)
 
 struct RawFile {
@@ -163,6 +186,16 @@ std::vector<hsize_t> shape_of(hid_t file, const std::string& name) {
   H5Sclose(s);
   H5Dclose(d);
   return dims;
+}
+
+bool is_string_dataset(hid_t file, const std::string& name) {
+  hid_t d = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+  REQUIRE(d >= 0);
+  hid_t t = H5Dget_type(d);
+  const bool is_string = H5Tget_class(t) == H5T_STRING;
+  H5Tclose(t);
+  H5Dclose(d);
+  return is_string;
 }
 
 template <class T>
@@ -419,11 +452,7 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
   CHECK(names.size() > 80);
   for (const auto& name : names) {
     INFO(name);
-    hid_t d = H5Dopen2(f.id, name.c_str(), H5P_DEFAULT);
-    hid_t t = H5Dget_type(d);
-    const bool is_string = H5Tget_class(t) == H5T_STRING;
-    H5Tclose(t);
-    H5Dclose(d);
+    const bool is_string = is_string_dataset(f.id, name);
     CHECK(H5Aexists_by_name(f.id, name.c_str(), "description", H5P_DEFAULT) > 0);
     if (!is_string) {
       REQUIRE(H5Aexists_by_name(f.id, name.c_str(), "units", H5P_DEFAULT) > 0);
@@ -457,34 +486,29 @@ TEST_CASE("HDF5 output: inconsistent run result is refused", "[hdf5]") {
 }
 
 TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
-  TempDir dir;
-  const std::string path = dir.file("out.h5");
-  const RunResult run = make_run();
-  write_file(path, run);
-  const std::string before = read_text(path);
-
+  const WrittenFile w;
   try {
-    Hdf5Output out(path, false);
+    Hdf5Output out(w.path, false);
     FAIL("expected InputError");
   } catch (const InputError& e) {
     CHECK(e.key() == "output");
-    CHECK(e.message() == path + " exists; use --force to overwrite");
+    CHECK(e.message() == w.path + " exists; use --force to overwrite");
   }
-  CHECK(read_text(path) == before);
+  CHECK(read_text(w.path) == w.before);
 
-  RunResult changed = run;
+  RunResult changed = w.run;
   changed.citywide[0].demand = 999;
-  write_file(path, changed, /*force=*/true);
-  CHECK(read_citywide(path, "/runs/r0000").demand[0] == 999);
+  write_file(w.path, changed, /*force=*/true);
+  CHECK(read_citywide(w.path, "/runs/r0000").demand[0] == 999);
 
   // A stale partial file from a crash is replaced.
-  const std::string other = dir.file("other.h5");
+  const std::string other = w.dir.file("other.h5");
   { std::ofstream(other + ".partial") << "garbage from a crash"; }
-  write_file(other, run);
+  write_file(other, w.run);
   CHECK(is_complete_output(other));
   CHECK_FALSE(fs::exists(other + ".partial"));
 
-  const std::string nowhere = dir.file("no/such/dir/out.h5");
+  const std::string nowhere = w.dir.file("no/such/dir/out.h5");
   try {
     Hdf5Output out(nowhere, true);
     FAIL("expected InputError");
@@ -492,26 +516,38 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
     CHECK(e.key() == "output");
     CHECK(std::string(e.what()).find(nowhere) != std::string::npos);
   }
-  CHECK_THROWS_AS(Hdf5Output(dir.path().string(), true), InputError);  // target is a directory
+  CHECK_THROWS_AS(Hdf5Output(w.dir.path().string(), true), InputError);  // target is a directory
 }
 
 TEST_CASE("HDF5 output: destroyed without commit removes the partial file only", "[hdf5]") {
-  TempDir dir;
-  const std::string path = dir.file("out.h5");
-  const RunResult run = make_run();
-  write_file(path, run);
-  const std::string before = read_text(path);
+  const WrittenFile w;
   {
-    Hdf5Output out(path, true);
+    Hdf5Output out(w.path, true);
     out.write_provenance(make_provenance());
-    out.write_run("/runs/r0000", run);
+    out.write_run("/runs/r0000", w.run);
     CHECK(fs::exists(out.partial_path()));
     CHECK_FALSE(is_complete_output(out.partial_path()));
   }
-  CHECK_FALSE(fs::exists(path + ".partial"));
-  CHECK(read_text(path) == before);
-  CHECK(is_complete_output(path));
+  CHECK_FALSE(fs::exists(w.path + ".partial"));
+  CHECK(read_text(w.path) == w.before);
+  CHECK(is_complete_output(w.path));
 }
+
+namespace {
+
+// Not a complete output, and reading it is a RuntimeFailure naming the file.
+void check_refused(const std::string& file) {
+  INFO(file);
+  CHECK_FALSE(is_complete_output(file));
+  try {
+    read_citywide(file, "/runs/r0000");
+    FAIL("expected RuntimeFailure");
+  } catch (const RuntimeFailure& e) {
+    CHECK(std::string(e.what()).find(file) != std::string::npos);
+  }
+}
+
+}  // namespace
 
 TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf5]") {
   TempDir dir;
@@ -521,23 +557,15 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
   const std::string cut = dir.file("cut.h5");
   fs::copy_file(path, cut);
   fs::resize_file(cut, fs::file_size(path) / 2);
-  CHECK_FALSE(is_complete_output(cut));
-  try {
-    read_citywide(cut, "/runs/r0000");
-    FAIL("expected RuntimeFailure");
-  } catch (const RuntimeFailure& e) {
-    CHECK(std::string(e.what()).find(cut) != std::string::npos);
-  }
+  check_refused(cut);
 
   const std::string text = dir.file("text.h5");
   { std::ofstream(text) << "not an HDF5 file\n"; }
-  CHECK_FALSE(is_complete_output(text));
-  CHECK_THROWS_AS(read_citywide(text, "/runs/r0000"), RuntimeFailure);
-  CHECK_FALSE(is_complete_output(dir.file("missing.h5")));
-  CHECK_THROWS_AS(read_citywide(dir.file("missing.h5"), "/runs/r0000"), RuntimeFailure);
+  check_refused(text);
+  check_refused(dir.file("missing.h5"));
   const std::string empty = dir.file("empty.h5");
   { std::ofstream touch(empty); }
-  CHECK_FALSE(is_complete_output(empty));
+  check_refused(empty);
 
   // What a crash before commit leaves: a copy of the partial file while the writer is open.
   const std::string crashed = dir.file("crashed.h5");
@@ -547,8 +575,7 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
     out.write_run("/runs/r0000", make_run());
     fs::copy_file(out.partial_path(), crashed);
   }
-  CHECK_FALSE(is_complete_output(crashed));
-  CHECK_THROWS_AS(read_citywide(crashed, "/runs/r0000"), RuntimeFailure);
+  check_refused(crashed);
 
   // A valid HDF5 file without complete = 1.
   const std::string unfinished = dir.file("unfinished.h5");
@@ -557,13 +584,7 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
     REQUIRE(fid >= 0);
     H5Fclose(fid);
   }
-  CHECK_FALSE(is_complete_output(unfinished));
-  try {
-    read_citywide(unfinished, "/runs/r0000");
-    FAIL("expected RuntimeFailure");
-  } catch (const RuntimeFailure& e) {
-    CHECK(std::string(e.what()).find(unfinished) != std::string::npos);
-  }
+  check_refused(unfinished);
 }
 
 TEST_CASE("HDF5 output: same results give identical files", "[hdf5]") {
@@ -576,12 +597,7 @@ TEST_CASE("HDF5 output: same results give identical files", "[hdf5]") {
   REQUIRE(names == all_datasets(b.id, "/runs/r0000"));
   for (const auto& name : names) {
     INFO(name);
-    hid_t d = H5Dopen2(a.id, name.c_str(), H5P_DEFAULT);
-    hid_t t = H5Dget_type(d);
-    const bool is_string = H5Tget_class(t) == H5T_STRING;
-    H5Tclose(t);
-    H5Dclose(d);
-    if (is_string) continue;
+    if (is_string_dataset(a.id, name)) continue;
     // Compare as raw bytes in the file's own type.
     CHECK(read_all<double>(a.id, name, H5T_NATIVE_DOUBLE) == read_all<double>(b.id, name, H5T_NATIVE_DOUBLE));
   }
@@ -614,12 +630,7 @@ extern "C" ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
 TEST_CASE("HDF5 output: a full disk becomes RuntimeFailure naming the file", "[hdf5]") {
   TempDir dir;
   const std::string path = dir.file("big.h5");
-  RunResult run = make_run();
-  run.daily.resize(365, 2, 2, 2, true);
-  std::mt19937 rng(7);  // incompressible daily records: about 30 kB a run
-  for (auto& v : run.daily.demand) v = static_cast<uint32_t>(rng());
-  for (auto& v : run.daily.wait_mean_min) v = static_cast<float>(rng());
-  for (auto& v : run.daily.wait_p90_min) v = static_cast<float>(rng());
+  const RunResult run = incompressible_run();
 
   std::vector<off_t> sizes{0, 4096, 100000, 200000};
   // COMMSIM_TEST_DISK_BYTES=N tries one size (sweep it from a shell to hunt for crashes).
@@ -695,11 +706,7 @@ TEST_CASE("HDF5 output: a full file system becomes RuntimeFailure naming the fil
     return;
   }
   const std::string path = (fs::path(small_fs) / "full.h5").string();
-  RunResult run = make_run();
-  run.daily.resize(365, 2, 2, 2, true);
-  std::mt19937 rng(7);
-  for (auto& v : run.daily.demand) v = static_cast<uint32_t>(rng());
-  for (auto& v : run.daily.wait_mean_min) v = static_cast<float>(rng());
+  const RunResult run = incompressible_run();
   std::string message;
   try {
     Hdf5Output out(path, true);

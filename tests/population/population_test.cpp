@@ -23,6 +23,21 @@ void check_share(double count, double n, double expected, const std::string& wha
   CHECK(std::fabs(count / n - expected) <= 4 * se + 1e-9);
 }
 
+// Residents aged within `band` and how many of them have the trait bit `bit`.
+struct BandCount {
+  double in_band = 0, with_trait = 0;
+  double share() const { return with_trait / in_band; }
+};
+BandCount count_in_band(const Residents& res, const AgeBand& band, uint8_t bit) {
+  BandCount out;
+  for (size_t r = 0; r < res.size(); ++r) {
+    if (res.age[r] < band.from || res.age[r] > band.to) continue;
+    out.in_band += 1;
+    out.with_trait += (res.traits[r] & bit) != 0;
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("generated population reproduces its marginals", "[population]") {
@@ -60,13 +75,8 @@ TEST_CASE("generated population reproduces its marginals", "[population]") {
     check_share(full, in_band, band.full, "full dependency " + std::to_string(band.from));
   }
   for (const auto& band : sc.population.hypertension) {
-    double in_band = 0, ht = 0;
-    for (size_t r = 0; r < res.size(); ++r) {
-      if (res.age[r] < band.from || res.age[r] > band.to) continue;
-      in_band += 1;
-      ht += (res.traits[r] & trait::hypertension) != 0;
-    }
-    check_share(ht, in_band, band.value, "hypertension " + std::to_string(band.from));
+    const BandCount ht = count_in_band(res, band, trait::hypertension);
+    check_share(ht.with_trait, ht.in_band, band.value, "hypertension " + std::to_string(band.from));
   }
   double low = 0;
   for (size_t h = 0; h < res.households(); ++h) low += res.hh_low_income[h];
@@ -182,14 +192,9 @@ TEST_CASE("chronic prevalence by age stays as configured as the population ages"
   generate_households(model, sc.population, 4, 0, 0, 40000, 0, 0, 5.0, res);
   for (int year = 1; year <= 3; ++year) step_year(model, sc.population, 4, 0, year, 0, 0, 5.0, res, scratch);
   for (const auto& band : sc.population.hypertension) {
-    double in_band = 0, ht = 0;
-    for (size_t r = 0; r < res.size(); ++r) {
-      if (res.age[r] < band.from || res.age[r] > band.to) continue;
-      in_band += 1;
-      ht += (res.traits[r] & trait::hypertension) != 0;
-    }
-    INFO("hypertension " << band.from << "-" << band.to << " after 3 years: " << ht / in_band << " vs " << band.value);
-    CHECK(ht / in_band == Approx(band.value).margin(0.03));
+    const BandCount ht = count_in_band(res, band, trait::hypertension);
+    INFO("hypertension " << band.from << "-" << band.to << " after 3 years: " << ht.share() << " vs " << band.value);
+    CHECK(ht.share() == Approx(band.value).margin(0.03));
   }
 }
 

@@ -39,6 +39,19 @@ std::string make_result(const std::string& path, const TempDir& scratch) {
   return read_text(path);
 }
 
+// A scratch directory with out/result.h5, a complete result of the small scenario (the previous
+// result a failing run must leave intact), and its bytes.
+struct PreviousResult {
+  TempDir scratch;
+  fs::path out_dir;
+  std::string target, before;
+  explicit PreviousResult(const std::string& tag) : scratch(tag), out_dir(scratch.path() / "out") {
+    fs::create_directory(out_dir);
+    target = (out_dir / "result.h5").string();
+    before = make_result(target, scratch);
+  }
+};
+
 // Every file in `dir` other than `keep` must not look like a complete output.
 void check_nothing_complete_but(const fs::path& dir, const std::string& keep) {
   for (const auto& name : list_dir(dir)) {
@@ -54,19 +67,15 @@ void check_nothing_complete_but(const fs::path& dir, const std::string& keep) {
 
 TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothing that looks complete",
           "[reliability][faults]") {
-  TempDir scratch("kill");
-  const fs::path out_dir = scratch.path() / "out";
-  fs::create_directory(out_dir);
-  const std::string target = (out_dir / "result.h5").string();
-  const std::string before = make_result(target, scratch);
+  const PreviousResult previous("kill");
 
   for (const int delay_ms : {300, 1000, 2500}) {
     DYNAMIC_SECTION("killed after " << delay_ms << " ms") {
-      const std::string child_log = scratch.file("child.log");  // outside out_dir
+      const std::string child_log = previous.scratch.file("child.log");  // outside previous.out_dir
       const pid_t pid = ::fork();
       REQUIRE(pid >= 0);
       if (pid == 0) {
-        // Child: become commsim, output to `target` (with --force), quiet.
+        // Child: become commsim, output to `previous.target` (with --force), quiet.
         if (::chdir(COMMSIM_SOURCE_DIR) != 0) ::_exit(127);
         const int null_fd = ::open("/dev/null", O_RDONLY);
         const int log_fd = ::open(child_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -74,7 +83,7 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
         ::dup2(log_fd, 1);
         ::dup2(log_fd, 2);
         ::execl(COMMSIM_BINARY, "commsim", "run", "scenarios/xian-baseline.yaml", "--set", "run.days=120",
-                "--threads", "2", "--quiet", "--force", "-o", target.c_str(), static_cast<char*>(nullptr));
+                "--threads", "2", "--quiet", "--force", "-o", previous.target.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -85,34 +94,30 @@ TEST_CASE("a run killed with SIGKILL leaves the previous result intact and nothi
       INFO("the run should still be going after " << delay_ms << " ms (make the scenario longer if not); its output: "
            << read_text(child_log));
       CHECK(still_running);
-      CHECK((read_text(target) == before));  // parenthesised: no dump of the bytes
-      CHECK(commsim::is_complete_output(target));
-      check_nothing_complete_but(out_dir, "result.h5");
+      CHECK((read_text(previous.target) == previous.before));  // parenthesised: no dump of the bytes
+      CHECK(commsim::is_complete_output(previous.target));
+      check_nothing_complete_but(previous.out_dir, "result.h5");
       // A leftover partial file is reported clearly by `commsim inspect`.
-      if (fs::exists(target + ".partial")) {
-        const Outcome o = run_shell(cli("inspect '" + target + ".partial'"), source_dir(), scratch.path());
+      if (fs::exists(previous.target + ".partial")) {
+        const Outcome o = run_shell(cli("inspect '" + previous.target + ".partial'"), source_dir(), previous.scratch.path());
         CHECK(o.exit_code == 1);
         CHECK(count_lines(o.err) == 1);
-        CHECK(o.err.find(target + ".partial") != std::string::npos);
+        CHECK(o.err.find(previous.target + ".partial") != std::string::npos);
       }
       // The next run over the leftover works and replaces the result.
-      fs::remove(target + ".partial");
+      fs::remove(previous.target + ".partial");
     }
   }
 }
 
 TEST_CASE("a run past the file size limit reports 'File too large' naming the file, exit 1, result intact",
           "[reliability][faults]") {
-  TempDir scratch("efbig");
-  const fs::path out_dir = scratch.path() / "out";
-  fs::create_directory(out_dir);
-  const std::string target = (out_dir / "result.h5").string();
-  const std::string before = make_result(target, scratch);
+  const PreviousResult previous("efbig");
   // A 256 KiB limit (bash counts ulimit -f in 1024-byte blocks): the big output is larger.
   // stdout/stderr go to files too and stay far below it.
   const Outcome o = run_shell("ulimit -f 256; " + cli("run " + kBig + " --quiet --force -o '" +
-                                                           target + "'"),
-                              source_dir(), scratch.path());
+                                                           previous.target + "'"),
+                              source_dir(), previous.scratch.path());
   INFO("stderr: " << o.err);
   CHECK(o.signal == 0);  // SIGXFSZ is ignored by commsim: write() fails with EFBIG instead
   CHECK(o.exited);
@@ -120,10 +125,10 @@ TEST_CASE("a run past the file size limit reports 'File too large' naming the fi
   CHECK(count_lines(o.err) == 1);
   CHECK(o.err.rfind("commsim: failure: ", 0) == 0);
   CHECK(o.err.find("File too large") != std::string::npos);
-  CHECK(o.err.find(target) != std::string::npos);
-  CHECK((read_text(target) == before));  // parenthesised: no dump of the bytes
-  CHECK_FALSE(fs::exists(target + ".partial"));
-  check_nothing_complete_but(out_dir, "result.h5");
+  CHECK(o.err.find(previous.target) != std::string::npos);
+  CHECK((read_text(previous.target) == previous.before));  // parenthesised: no dump of the bytes
+  CHECK_FALSE(fs::exists(previous.target + ".partial"));
+  check_nothing_complete_but(previous.out_dir, "result.h5");
 }
 
 TEST_CASE("a run onto a full file system reports 'No space left' naming the file, exit 1, result intact",

@@ -42,8 +42,6 @@ services:
     rate_per_year: 2.0
 )";
 
-
-
 // Loads `text` (appended to nothing: a whole scenario) and checks the InputError's key and line.
 void expect_error(const std::string& text, const std::string& key, int line, const std::string& fragment,
                   const std::vector<std::string>& overrides = {}) {
@@ -302,102 +300,6 @@ TEST_CASE("a missing scenario file names the file", "[loader]") {
   }
 }
 
-TEST_CASE("bad input: each kind names the key path and the line", "[loader]") {
-  // 1 malformed YAML (tab indentation) -> position of the parse error
-  try {
-    load_scenario_text("name: x\ncity:\n\tcommunities: []\n", "tab.yaml", ".");
-    FAIL("expected InputError");
-  } catch (const InputError& e) {
-    CHECK(e.pos().file == "tab.yaml");
-    CHECK(e.pos().line == 3);
-    CHECK(std::string(e.what()).find("malformed YAML") != std::string::npos);
-  }
-  // 2 unclosed bracket
-  CHECK_THROWS_AS(load_scenario_text("name: x\nrun: {days: [1, 2\n", "b.yaml", "."), InputError);
-  // 3 unknown key with suggestion
-  expect_error(over_minimal("city:\n  communities:\n    - {name: A, housholds: 3500}\n"), "city.communities.0.housholds",
-               4, "did you mean 'households'?");
-  // 4 wrong type
-  expect_error(over_minimal("run:\n  days: thirty\n"), "run.days", 3, "expected an integer");
-  // 5 bad enum lists the allowed values
-  expect_error(over_minimal("services:\n  admin:\n    kind: sometimes\n"), "services.admin.kind", 4,
-               "episodic, recurring, enrolment");
-  // 6 NaN and negative rates
-  expect_error(over_minimal("services:\n  admin:\n    rate_per_year: .nan\n"), "services.admin.rate_per_year", 4, "finite");
-  expect_error(over_minimal("services:\n  admin:\n    rate_per_year: -0.5\n"), "services.admin.rate_per_year", 4, "in [0, 1e+06]");
-  // 7 households out of range
-  expect_error(over_minimal("city:\n  communities:\n    - {name: A, households: 0}\n"),
-               "city.communities.0.households", 4, "[1, 1e+06]");
-  expect_error(over_minimal("city:\n  communities:\n    - {name: A, households: 1000000000000}\n"),
-               "city.communities.0.households", 4, "[1, 1e+06]");
-  // 8 shares outside [0, 1] and shares not summing to 1
-  expect_error(over_minimal("population:\n  male_share: 1.2\n"), "population.male_share", 3, "[0, 1]");
-  expect_error(over_minimal("population:\n  household_size_shares: [0.5, 0.4]\n"), "population.household_size_shares",
-               3, "sum to 1");
-  // 9 overlapping and inverted age bands
-  expect_error(over_minimal("population:\n  age_shares:\n    - {from: 0, to: 60, value: 0.8}\n"
-                            "    - {from: 60, to: 120, value: 0.2}\n"),
-               "population.age_shares.1", 5, "overlaps");
-  expect_error(over_minimal("population:\n  hypertension:\n    - {from: 70, to: 60, value: 0.3}\n"),
-               "population.hypertension.0", 4, "inverted");
-  // 10 partial + full > 1
-  expect_error(over_minimal("population:\n  dependency:\n    - {from: 60, to: 120, partial: 0.7, full: 0.4}\n"),
-               "population.dependency.0", 4, "partial + full");
-  // 11 missing role reference, with a suggestion
-  expect_error(over_minimal("services:\n  admin:\n    role: community_workr\n"), "services.admin.role", 4,
-               "did you mean 'community_worker'?");
-  // 12 rule for an undefined role; client_service not a service
-  expect_error(over_minimal("staffing:\n  rules:\n    clerk: {rule: fixed, fixed: 2}\n"), "staffing.rules.clerk", 4,
-               "not a role");
-  expect_error(over_minimal("staffing:\n  rules:\n    community_worker: {rule: per_client, client_service: x, "
-                            "clients_per_staff: 8}\n"),
-               "staffing.rules.community_worker.client_service", 4, "not a service");
-  // 13 duplicate community names; unknown district
-  expect_error(over_minimal("city:\n  communities:\n    - {name: A, households: 10}\n    - {name: A, households: 20}\n"),
-               "city.communities.1.name", 5, "duplicate community name");
-  expect_error(over_minimal("city:\n  communities:\n    - {name: A, district: nowhere, households: 10}\n"),
-               "city.communities.0.district", 4, "not a district");
-  // 14 episodic without a rate; enrolment without a ratio; both rates
-  expect_error(over_minimal("services:\n  medical:\n    role: community_worker\n"), "services.medical.rate_per_year", 4,
-               "needs rate_per_year");
-  expect_error(over_minimal("services:\n  nursery: {kind: enrolment, role: community_worker}\n"),
-               "services.nursery.clients_per_staff", 3, "staff ratio");
-  expect_error(over_minimal("services:\n  admin:\n    rate_per_hour: 0.01\n"), "services.admin.rate_per_hour", 4,
-               "not both");
-  // 15 communities and generator together; neither
-  expect_error(over_minimal("city:\n  generator: {communities: 100}\n"), "city.generator.communities", 3, "not both");
-  expect_error(over_minimal("city:\n  communities: []\n"), "city.communities", 3, "no communities");
-  // 16 run settings out of range
-  expect_error(over_minimal("run: {seed: -1}\n"), "run.seed", 2, "in [0, 18446744073709551615]");
-  expect_error(over_minimal("run: {threads: 1025}\n"), "run.threads", 2, "[0, 1024]");
-  expect_error(over_minimal("run: {days: 36501}\n"), "run.days", 2, "[1, 36500]");
-  // 17 role limits
-  expect_error(over_minimal("staffing:\n  roles:\n    community_worker: {hours_per_week: 169}\n"),
-               "staffing.roles.community_worker.hours_per_week", 4, "(0, 168]");
-  expect_error(over_minimal("staffing:\n  roles:\n    community_worker: {days_per_week: 0}\n"),
-               "staffing.roles.community_worker.days_per_week", 4, "[1, 7]");
-  // 18 hourly profile of the wrong length
-  expect_error(over_minimal("services:\n  admin:\n    arrival_profile: [1, 2, 3]\n"), "services.admin.arrival_profile", 4,
-               "24 numbers");
-  // 19 shocks naming undefined things
-  expect_error(over_minimal("shocks:\n  - {kind: demand_surge, service: medical, start_day: 0, end_day: 5}\n"),
-               "shocks.0.service", 3, "not a service");
-  expect_error(over_minimal("shocks:\n  - {kind: vacancy, role: community_worker, end_day: 5, communities: [Z]}\n"),
-               "shocks.0.communities.0", 3, "not a community");
-  // 20 facility use reference and shares
-  expect_error(over_minimal("services:\n  admin:\n    facility_use: day_care\n"), "services.admin.facility_use", 4,
-               "not a facility use");
-  expect_error(over_minimal("facility:\n  uses:\n    offices: {share: 0.3}\n"), "facility.uses", 4, "sum to 1");
-  // 21 duplicate YAML key; whole number expected
-  expect_error(over_minimal("run:\n  days: 30\n  days: 40\n"), "run.days", 4, "duplicate key");
-  expect_error(over_minimal("run:\n  replicates: 2.5\n"), "run.replicates", 3, "whole number");
-  // 22 weekday names
-  expect_error(over_minimal("services:\n  admin:\n    open_weekdays: [mon, tues]\n"), "services.admin.open_weekdays.1",
-               4, "mon, tue, wed");
-  // 23 quoted number is text, not a number
-  expect_error(over_minimal("travel:\n  detour_factor: \"1.3\"\n"), "travel.detour_factor", 3, "expected a number");
-}
-
 TEST_CASE("errors in --set overrides name --set and the key path", "[loader]") {
   auto expect_set_error = [](const std::string& spec, const std::string& key, const std::string& fragment) {
     try {
@@ -479,6 +381,8 @@ TEST_CASE("CSV community file: good rows load, bad rows name row and column", "[
   expect_error("city:\n  communities_file: missing.csv\n" + base, "city.communities_file", 2, "cannot read");
 }
 
+// One file per kind of bad input, each naming its file:line:column, the key path and what is allowed
+// (the same files go through `commsim run` in tests/reliability/cli_bad_input_test.cpp).
 TEST_CASE("every file in tests/data/bad throws InputError with its expected text", "[loader]") {
   std::ifstream expected(kData + "/bad/EXPECTED.tsv");
   REQUIRE(expected);
