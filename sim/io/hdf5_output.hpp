@@ -36,7 +36,7 @@ class Hdf5Output {
 
   // Root attributes: provenance of the whole file.
   void write_provenance(const Provenance& provenance);
-  // One run under `group` (e.g. "/runs/r0000"): communities, totals, daily records, citywide.
+  // One run under `group` (e.g. "/runs/0000", sim/io/run_group.hpp): communities, totals, daily records, citywide.
   void write_run(const std::string& group, const RunResult& run);
   // Attribute "complete" = 1 on the root, flush, close, rename to the target path.
   void commit();
