@@ -82,16 +82,15 @@ class Hdf5Output {
   std::string path_, partial_path_;
 };
 
-// Reads back the citywide table of a run group (for replay and tests). Throws RuntimeFailure
-// naming the file if it is not a complete commsim output (e.g. cut short by a crash).
-struct StoredCitywide {
-  std::vector<std::string> service_names;
-  std::vector<uint64_t> demand, served, served_in_time, unmet;
-  std::vector<double> coverage, mean_wait_min, p90_wait_min;
-};
-StoredCitywide read_citywide(const std::string& path, const std::string& group);
+// Reads a run group back (every stored field of the results schema, sim/metrics/result_schema.hpp;
+// the daily records only when `with_daily`). Fields absent from the file keep their defaults.
+// Throws RuntimeFailure naming the file if it is not a complete commsim output (e.g. cut short by
+// a crash) or has no such group.
+RunResult read_run(const std::string& path, const std::string& group, bool with_daily = true);
 std::string read_root_string_attribute(const std::string& path, const std::string& name);
 bool is_complete_output(const std::string& path);  // false for truncated/partial/non-HDF5 files
+// Throws RuntimeFailure naming the file and why it is not a complete commsim output.
+void require_complete_output(const std::string& path);
 
 // Generic readers of a finished output file (studies, replay, tests). Numeric datasets are
 // converted to the requested type; RuntimeFailure names the file and dataset when missing.

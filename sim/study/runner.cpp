@@ -19,7 +19,7 @@
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/study/serialize.hpp"
+#include "sim/metrics/result_schema.hpp"
 
 #ifdef COMMSIM_WITH_MPI
 #include <mpi.h>
