@@ -296,11 +296,12 @@ void write_vector(hid_t loc, const char* name, const std::vector<T>& values, con
 }
 
 void write_strings(hid_t loc, const char* name, const std::vector<std::string>& values, const char* description,
-                   const Sink& file) {
+                   const Sink& file, std::vector<hsize_t> dims = {}) {
   const std::string what = std::string("write dataset '") + name + "'";
+  if (dims.empty()) dims = {values.size()};
   Handle type = vlen_string_type(file);
-  Handle space = simple_space({values.size()}, file);
-  Handle dcpl = dataset_plist({values.size()}, {}, file, what);
+  Handle space = simple_space(dims, file);
+  Handle dcpl = dataset_plist(dims, {}, file, what);
   Handle dset = checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, file, what);
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
@@ -339,7 +340,7 @@ bool link_exists(hid_t file, const std::string& object) {
 // One column of a result table (sim/metrics/table.hpp) as a dataset in `loc`, or as an attribute
 // of `loc` for `attributes` tables. Numeric datasets carry `units`, `description` and `axes` (the
 // names of their dimensions, comma-separated); string datasets `description` and `axes`.
-void write_column(hid_t loc, const ColumnData& c, Storage storage, const Sink& file) {
+void store_column(hid_t loc, const ColumnData& c, Storage storage, const Sink& file) {
   const std::string description = c.description();
   if (storage == Storage::attributes) {
     std::visit(
@@ -357,7 +358,7 @@ void write_column(hid_t loc, const ColumnData& c, Storage storage, const Sink& f
   const std::vector<hsize_t> dims(c.dims.begin(), c.dims.end());
   if (c.dtype == Dtype::text) {
     const auto& v = std::get<std::vector<std::string>>(c.values);
-    write_strings(loc, c.name.c_str(), v, description.c_str(), file);
+    write_strings(loc, c.name.c_str(), v, description.c_str(), file, dims);
     Handle d = checked(H5Dopen2(loc, c.name.c_str(), H5P_DEFAULT), H5Dclose, file, "annotate dataset '" + c.name + "'");
     write_string_attribute(d, "axes", axes, file);
     return;
@@ -642,7 +643,7 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
                     ? checked(H5Gopen2(g, table_group.c_str(), H5P_DEFAULT), H5Gclose, file, "open group '" + table_group + "'")
                     : create_group(g, table_group, file);
       }
-      write_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
+      store_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
     });
   } catch (const std::logic_error& e) {
     throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + e.what());
@@ -943,6 +944,14 @@ void Hdf5Output::write_table(const std::string& group, const std::string& name,
   if (link_exists(g, name))
     check(H5Ldelete(g, name.c_str(), H5P_DEFAULT), impl_->sink, "replace dataset '" + name + "'");
   write_strings(g, name.c_str(), values, description, impl_->sink);
+}
+
+void Hdf5Output::write_column(const std::string& group, const ColumnData& column, Storage storage) {
+  impl_->require_usable();
+  Handle g = open_or_create_group(impl_->file, group, impl_->sink);
+  if (storage != Storage::attributes && link_exists(g, column.name))
+    check(H5Ldelete(g, column.name.c_str(), H5P_DEFAULT), impl_->sink, "replace dataset '" + column.name + "'");
+  store_column(g, column, storage, impl_->sink);
 }
 
 std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/metrics/results.hpp"
+#include "sim/metrics/table.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
@@ -73,6 +74,10 @@ class Hdf5Output {
   void write_table(const std::string& group, const std::string& name, const std::vector<std::string>& values,
                    const char* description);
   std::vector<double> read_doubles(const std::string& dataset) const;  // any numeric type, converted
+  // One column of a result table (sim/metrics/table.hpp) into `group` (created if missing): a
+  // dataset with units, description and axes, replacing one of the same name; or, for
+  // `attributes` storage, an attribute of the group.
+  void write_column(const std::string& group, const ColumnData& column, Storage storage);
 
  private:
   struct ReopenTag {};
@@ -99,5 +104,14 @@ std::vector<double> read_double_dataset(const std::string& path, const std::stri
 std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset);
 // Attribute `name` of `object` as text (string attributes) or as a number printed exactly.
 std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name);
+
+// Every column of a result table into `group` (see Hdf5Output::write_column); `axis_length(name)`
+// gives the lengths of the table's axes.
+template <class Row, class AxisLength>
+void write_result_table(Hdf5Output& out, const std::string& group, const Table<Row>& table, const Row* rows, size_t n,
+                        AxisLength axis_length) {
+  for_each_column(table, rows, n, axis_length,
+                  [&](const ColumnData& c) { out.write_column(group, c, table.storage); });
+}
 
 }  // namespace commsim
