@@ -81,16 +81,21 @@ def main():
         sys.exit(f"{args.table}: no city row {args.city} or no rows of its districts")
     out = [targets(r) for r in units + city]
     if args.markdown:
-        heads = ["code", "unit", "pop.", "urban", "urban %", "0-14 %", "0-2 % (est.)", "60+ %", "65+ %", "80+ %",
-                 "households", "size (pub.)", "size (calc.)", "1-person %", "3+ gen. %", "with 65+ %"]
-        print("| " + " | ".join(heads) + " |")
-        print("|" + "---|" * len(heads))
+        # (heading, column, format): counts with thousands separators, shares with 2 decimals.
+        layout = [("code", "code", "{}"), ("unit", "name", "{}"), ("population", "population", "{:,}"),
+                  ("urban", "urban_population", "{:,}"), ("urban %", "urban_share_pct", "{:.2f}"),
+                  ("0-14 %", "share_0_14_pct", "{:.2f}"), ("0-2 % (est.)", "est_share_0_2_pct", "{:.2f}"),
+                  ("60+ %", "share_60_plus_pct", "{:.2f}"), ("65+ %", "share_65_plus_pct", "{:.2f}"),
+                  ("80+ %", "share_80_plus_pct", "{:.2f}"), ("households", "family_households", "{:,}"),
+                  ("size", "mean_household_size_published", "{}"),
+                  ("1-person %", "one_person_share_pct", "{:.2f}"),
+                  ("3+ gen. %", "three_plus_generation_share_pct", "{:.2f}"),
+                  ("with 65+ %", "households_with_65_plus_share_pct", "{:.2f}")]
+        print("| " + " | ".join(h for h, _, _ in layout) + " |")
+        print("|" + "---|" * len(layout))
         for t in out:
-            cells = [t[c] for c in COLUMNS]
-            cells[2], cells[3], cells[10] = f"{cells[2]:,}", f"{cells[3]:,}", f"{cells[10]:,}"
-            cells = [c if not isinstance(c, str) or "." not in c or i in (11,) else f"{float(c):.2f}"
-                     for i, c in enumerate(cells)]
-            print("| " + " | ".join(str(c) for c in cells) + " |")
+            cells = [fmt.format(float(t[c]) if ".2f" in fmt else t[c]) for _, c, fmt in layout]
+            print("| " + " | ".join(cells) + " |")
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
