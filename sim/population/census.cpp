@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 namespace commsim {
 
@@ -33,7 +35,33 @@ const char* const kMaritalColumns[5] = {"十五岁以上人口", "未婚", "有�
 const char* const kTenureColumns[5] = {"住房来源_租赁", "住房来源_自建", "住房来源_购买", "住房来源_继承或赠予",
                                        "住房来源_其他"};
 
-std::string band_column(int sex, int band) { return std::string(kSexLabels[sex]) + "_" + kBandLabels[band]; }
+// Column names built once: 男_0岁 ... 女_85岁以上 (index sex * kCensusAgeBands + band), and the 15
+// marital-status columns (index status * 3 + {total, 男, 女}).
+const std::string& band_column(int sex, int band) {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (int s = 0; s < 2; ++s)
+      for (int b = 0; b < kCensusAgeBands; ++b) v.push_back(std::string(kSexLabels[s]) + "_" + kBandLabels[b]);
+    return v;
+  }();
+  return names[static_cast<size_t>(sex * kCensusAgeBands + band)];
+}
+const std::string& marital_column(int status, int sex_or_total) {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const char* m : kMaritalColumns)
+      for (const char* suffix : {"", "_男", "_女"}) v.push_back(std::string(m) + suffix);
+    return v;
+  }();
+  return names[static_cast<size_t>(status * 3 + sex_or_total)];
+}
+
+// Header: column name -> cell index, looked up by string_view without building strings.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using Header = std::unordered_map<std::string, size_t, NameHash, std::equal_to<>>;
 
 // The columns every row must have; everything else is optional (read when the header has it).
 std::vector<std::string> required_columns() {
@@ -77,9 +105,14 @@ std::vector<Record> parse_csv(const std::string& path, std::string text) {
   Cell cell{"", 1, 1};
   bool quoted = false, was_quoted = false;
   auto finish_cell = [&] {
-    if (!was_quoted) {  // trim unquoted cells
-      const size_t a = cell.text.find_first_not_of(" \t"), b = cell.text.find_last_not_of(" \t");
-      cell.text = a == std::string::npos ? "" : cell.text.substr(a, b - a + 1);
+    if (!was_quoted) {  // trim unquoted cells (in place: most cells have nothing to trim)
+      const size_t last = cell.text.find_last_not_of(" \t");
+      if (last == std::string::npos) {
+        cell.text.clear();
+      } else {
+        cell.text.erase(last + 1);
+        cell.text.erase(0, cell.text.find_first_not_of(" \t"));
+      }
     }
     record.cells.push_back(std::move(cell));
     was_quoted = false;
@@ -87,8 +120,10 @@ std::vector<Record> parse_csv(const std::string& path, std::string text) {
   auto finish_record = [&] {
     finish_cell();
     const bool blank = record.cells.size() == 1 && record.cells[0].text.empty();
+    const size_t width = record.cells.size();
     if (!blank) records.push_back(std::move(record));
     record = Record{line, {}};
+    record.cells.reserve(width);
   };
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -115,9 +150,14 @@ std::vector<Record> parse_csv(const std::string& path, std::string text) {
       column = 1;
       finish_record();
       cell = Cell{"", line, 1};
-    } else {
-      cell.text += c;
-      if (!continuation) ++column;
+    } else {  // a run of ordinary characters, appended at once
+      size_t end = i;
+      while (end < text.size() && text[end] != ',' && text[end] != '\n' && text[end] != '\r' && text[end] != '"') {
+        if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80) ++column;
+        ++end;
+      }
+      cell.text.append(text, i, end - i);
+      i = end - 1;
     }
   }
   if (quoted)
@@ -129,25 +169,25 @@ std::vector<Record> parse_csv(const std::string& path, std::string text) {
 // ---------------------------------------------------------------- one row
 class RowReader {
  public:
-  RowReader(const std::string& path, const Record& record, const std::map<std::string, size_t>& header)
+  RowReader(const std::string& path, const Record& record, const Header& header)
       : path_(path), record_(record), header_(header) {}
 
-  bool has(const std::string& column) const { return header_.count(column) > 0; }
-  const Cell& cell(const std::string& column) const { return record_.cells[header_.at(column)]; }
-  SourcePos pos(const std::string& column) const {
+  bool has(std::string_view column) const { return header_.find(column) != header_.end(); }
+  const Cell& cell(std::string_view column) const { return record_.cells[header_.find(column)->second]; }
+  SourcePos pos(std::string_view column) const {
     const Cell& c = cell(column);
     return SourcePos{path_, c.line, c.column};
   }
-  [[noreturn]] void fail(const std::string& column, const std::string& message) const {
-    throw InputError(pos(column), column, message);
+  [[noreturn]] void fail(std::string_view column, const std::string& message) const {
+    throw InputError(pos(column), std::string(column), message);
   }
-  std::string text(const std::string& column) const {
+  std::string text(std::string_view column) const {
     const std::string& t = cell(column).text;
     if (t.empty() || t == "NA") fail(column, "empty; expected a name");
     return t;
   }
   // A count that must be given (a total, or a row's own code).
-  int64_t total(const std::string& column) const {
+  int64_t total(std::string_view column) const {
     const std::string& t = cell(column).text;
     if (t == "NA" || t.empty())
       fail(column, "missing value: a total must be a whole number from 0 to " + with_thousands(kMaxCount));
@@ -155,18 +195,18 @@ class RowReader {
   }
   // A count within a breakdown (an age band, a generation, ...): NA is the volume's empty cell,
   // that is zero; the row's sums hold exactly with that reading.
-  int64_t part(const std::string& column) const {
+  int64_t part(std::string_view column) const {
     const std::string& t = cell(column).text;
     return t == "NA" || t.empty() ? 0 : parse_count(column, t);
   }
   // An optional column: absent from the header or NA on this row gives nullopt.
-  std::optional<int64_t> optional_count(const std::string& column) const {
+  std::optional<int64_t> optional_count(std::string_view column) const {
     if (!has(column)) return std::nullopt;
     const std::string& t = cell(column).text;
     if (t == "NA" || t.empty()) return std::nullopt;
     return parse_count(column, t);
   }
-  double real(const std::string& column, double lo, double hi) const {
+  double real(std::string_view column, double lo, double hi) const {
     const std::string& t = cell(column).text;
     char* end = nullptr;
     const double v = std::strtod(t.c_str(), &end);
@@ -177,7 +217,7 @@ class RowReader {
     }
     return v;
   }
-  std::optional<double> optional_real(const std::string& column, double lo, double hi) const {
+  std::optional<double> optional_real(std::string_view column, double lo, double hi) const {
     if (!has(column)) return std::nullopt;
     const std::string& t = cell(column).text;
     if (t == "NA" || t.empty()) return std::nullopt;
@@ -185,10 +225,12 @@ class RowReader {
   }
 
  private:
-  int64_t parse_count(const std::string& column, const std::string& t) const {
+  int64_t parse_count(std::string_view column, const std::string& t) const {
     bool digits = !t.empty() && t.size() <= 10;
     for (char c : t) digits = digits && c >= '0' && c <= '9';
-    const int64_t v = digits ? std::stoll(t) : -1;
+    int64_t v = 0;
+    if (digits)  // at most 10 digits: no overflow
+      for (char c : t) v = v * 10 + (c - '0');
     if (!digits || v > kMaxCount)
       fail(column, "'" + t + "' is not a count: expected a whole number from 0 to " + with_thousands(kMaxCount) +
                        " (or NA for an empty cell of a breakdown)");
@@ -197,26 +239,26 @@ class RowReader {
 
   const std::string& path_;
   const Record& record_;
-  const std::map<std::string, size_t>& header_;
+  const Header& header_;
 };
 
 // `sum_of` parts must equal `whole`: an InputError at the whole's cell otherwise.
-void require_sum(const RowReader& row, const std::string& whole_column, int64_t whole, int64_t sum,
-                 const std::string& parts) {
+void require_sum(const RowReader& row, std::string_view whole_column, int64_t whole, int64_t sum,
+                 std::string_view parts) {
   if (sum == whole) return;
-  row.fail(whole_column, parts + " sum to " + with_thousands(sum) + " but " + whole_column + " is " +
-                             with_thousands(whole) + "; they must be equal (census counts are exact)");
+  row.fail(whole_column, std::string(parts) + " sum to " + with_thousands(sum) + " but " + std::string(whole_column) +
+                             " is " + with_thousands(whole) + "; they must be equal (census counts are exact)");
 }
 
-void require_at_most(const RowReader& row, const std::string& column, int64_t value, const std::string& bound_column,
+void require_at_most(const RowReader& row, std::string_view column, int64_t value, std::string_view bound_column,
                      int64_t bound) {
   if (value <= bound) return;
-  row.fail(column, with_thousands(value) + " is more than " + bound_column + " (" + with_thousands(bound) +
-                       "); it must be at most that");
+  row.fail(column, with_thousands(value) + " is more than " + std::string(bound_column) + " (" +
+                       with_thousands(bound) + "); it must be at most that");
 }
 
-void require_rounded(const RowReader& row, const std::string& column, double published, double computed,
-                     const std::string& from) {
+void require_rounded(const RowReader& row, std::string_view column, double published, double computed,
+                     std::string_view from) {
   if (std::fabs(published - computed) <= kTwoDecimalTolerance) return;
   std::ostringstream msg;
   msg.precision(6);
@@ -251,9 +293,9 @@ CountyCensus read_row(const RowReader& row) {
     int64_t sum = 0;
     for (int band = 0; band < kCensusAgeBands; ++band)
       sum += c.age_band_population[sex][band] = row.part(band_column(sex, band));
-    const std::string total_column = std::string("人口数_") + kSexLabels[sex];
-    require_sum(row, total_column, c.population_by_sex[sex], sum,
-                "the age bands " + band_column(sex, 0) + " ... " + band_column(sex, kCensusAgeBands - 1));
+    static const char* const kTotal[2] = {"人口数_男", "人口数_女"};
+    static const char* const kParts[2] = {"the age bands 男_0岁 ... 男_85岁以上", "the age bands 女_0岁 ... 女_85岁以上"};
+    require_sum(row, kTotal[sex], c.population_by_sex[sex], sum, kParts[sex]);
   }
 
   c.family_households = row.total("家庭户数");
@@ -277,7 +319,7 @@ CountyCensus read_row(const RowReader& row) {
   require_at_most(row, "有65岁及以上老年人口的户数", c.households_with_65_plus, "家庭户数", c.family_households);
 
   // Optional groups: read when every column of the group is in the header and none is NA.
-  auto all_present = [&](std::initializer_list<std::string> columns) {
+  auto all_present = [&](std::initializer_list<std::string_view> columns) {
     for (const auto& column : columns)
       if (!row.has(column) || row.cell(column).text == "NA" || row.cell(column).text.empty()) return false;
     return true;
@@ -299,24 +341,23 @@ CountyCensus read_row(const RowReader& row) {
   }
   c.mean_years_of_schooling = row.optional_real("平均受教育年限_合计", 0, 25);
 
-  std::vector<std::string> marital;
-  for (const char* status : kMaritalColumns)
-    for (const char* suffix : {"", "_男", "_女"}) marital.push_back(std::string(status) + suffix);
   bool marital_present = true;
-  for (const auto& column : marital) marital_present = marital_present && all_present({column});
+  for (int status = 0; status < 5; ++status)
+    for (int s = 0; s < 3; ++s) marital_present = marital_present && all_present({marital_column(status, s)});
   if (marital_present) {
     CensusMaritalSample m;
     std::array<int64_t, 3>* fields[5] = {&m.aged_15_plus, &m.never_married, &m.married, &m.divorced, &m.widowed};
     for (int status = 0; status < 5; ++status)
-      for (int s = 0; s < 3; ++s) (*fields[status])[s] = row.total(marital[static_cast<size_t>(status * 3 + s)]);
+      for (int s = 0; s < 3; ++s) (*fields[status])[s] = row.total(marital_column(status, s));
     for (int status = 0; status < 5; ++status)
-      require_sum(row, marital[static_cast<size_t>(status * 3)], (*fields[status])[0],
-                  (*fields[status])[1] + (*fields[status])[2],
-                  marital[static_cast<size_t>(status * 3 + 1)] + " + " + marital[static_cast<size_t>(status * 3 + 2)]);
+      if ((*fields[status])[1] + (*fields[status])[2] != (*fields[status])[0])
+        require_sum(row, marital_column(status, 0), (*fields[status])[0], (*fields[status])[1] + (*fields[status])[2],
+                    marital_column(status, 1) + " + " + marital_column(status, 2));
+    static const char* const kStatusSum[3] = {"未婚 + 有配偶 + 离婚 + 丧偶", "未婚_男 + 有配偶_男 + 离婚_男 + 丧偶_男",
+                                              "未婚_女 + 有配偶_女 + 离婚_女 + 丧偶_女"};
     for (int s = 0; s < 3; ++s)
-      require_sum(row, marital[static_cast<size_t>(s)], m.aged_15_plus[s],
-                  m.never_married[s] + m.married[s] + m.divorced[s] + m.widowed[s],
-                  "未婚 + 有配偶 + 离婚 + 丧偶" + std::string(s == 0 ? "" : s == 1 ? " (男)" : " (女)"));
+      require_sum(row, marital_column(0, s), m.aged_15_plus[s],
+                  m.never_married[s] + m.married[s] + m.divorced[s] + m.widowed[s], kStatusSum[s]);
     c.marital_sample = m;
   }
 
@@ -401,7 +442,7 @@ CensusTable CensusTable::load(const std::string& path) {
 
   CensusTable table;
   table.path_ = path;
-  std::map<std::string, size_t> header;
+  Header header;
   for (size_t i = 0; i < records[0].cells.size(); ++i) {
     const Cell& cell = records[0].cells[i];
     if (!header.emplace(cell.text, i).second)

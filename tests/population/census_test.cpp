@@ -178,6 +178,14 @@ TEST_CASE("census reader: BOM, CRLF, quoted cells with commas and doubled quotes
   CHECK(xincheng.mean_household_size == reference.mean_household_size);
 }
 
+TEST_CASE("census reader: spaces and tabs around unquoted cells are trimmed", "[census]") {
+  const CensusTable spaced = CensusTable::load(test::source_path("tests/data/bad-census/good-spaces.csv"));
+  const CountyCensus& xincheng = spaced.county("610102");
+  CHECK(xincheng.county == "新城区");
+  CHECK(xincheng.population == 617986);
+  CHECK(xincheng.age_band_population == shipped().county("610102").age_band_population);
+}
+
 TEST_CASE("census reader: every bad fixture is an InputError at its line and column", "[census]") {
   const std::string dir = test::source_path("tests/data/bad-census/");
   std::ifstream in(dir + "EXPECTED.tsv");
