@@ -27,7 +27,7 @@ const char* kSensitivityHelp =
     "                      sobol-g (a = 0, 1, 4.5, 9, 99, 99, 99, 99, x ~ U(0, 1), 8 inputs)\n"
     "  --design D          sobol (default): Saltelli's scheme, first-order and total indices with CIs;\n"
     "                      morris: elementary effects, mu*, mu and sigma, with a CI of mu*\n"
-    "  --samples N         sobol: base samples N, a power of two (1, 2, 4, ..., 4194304), N (k + 2) runs;\n"
+    "  --samples N         sobol: base samples N, any power of two (1, 2, 4, ...), N (k + 2) runs;\n"
     "                      default 4096. morris: trajectories r, any integer >= 2, r (k + 1) runs; default 100\n"
     "  --seed S            seed of the design (Sobol scrambling, Morris trajectories) and the bootstrap\n"
     "                      (integer >= 0, default 1)\n"

@@ -19,8 +19,6 @@ namespace commsim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// A design holds at most this many coordinates (8 bytes each: 1 GiB).
-constexpr long long kMaxDesignCoordinates = 1LL << 27;
 
 StreamKey design_key(uint64_t seed, DesignStream use, uint64_t entity) {
   StreamKey key;
@@ -66,6 +64,15 @@ void require_no_problem(const std::optional<DesignProblem>& p) {
 }
 
 bool is_power_of_two(long long n) { return n > 0 && (n & (n - 1)) == 0; }
+
+// "" when a design of `runs` points of `parameters` coordinates fits the limits, else why not.
+std::string design_size_problem(long long runs, int parameters) {
+  if (runs > kMaxDesignRuns || runs * parameters > kMaxDesignCoordinates)
+    return "the design would have " + std::to_string(runs) + " runs of " + std::to_string(parameters) +
+           " parameters; at most " + std::to_string(kMaxDesignRuns) + " runs and " +
+           std::to_string(kMaxDesignCoordinates) + " values";
+  return "";
+}
 
 }  // namespace
 
@@ -141,9 +148,8 @@ std::optional<DesignProblem> morris_design_problem(int parameters, int trajector
                                            std::to_string(trajectories) + ") and at most 1000, got " +
                                            std::to_string(candidates)};
   const long long generated = std::max(trajectories, candidates);
-  if (generated * (parameters + 1LL) * parameters > kMaxDesignCoordinates)
-    return DesignProblem{"trajectories", "the design would hold " + std::to_string(generated * (parameters + 1LL)) + " points of " +
-                                             std::to_string(parameters) + " coordinates (over 1 GiB); use fewer trajectories"};
+  if (const std::string why = design_size_problem(generated * (parameters + 1LL), parameters); !why.empty())
+    return DesignProblem{candidates > trajectories ? "candidates" : "trajectories", why + "; use fewer trajectories"};
   return std::nullopt;
 }
 
@@ -152,13 +158,15 @@ std::optional<DesignProblem> sobol_design_problem(int parameters, long long base
   if (parameters > kMaxSobolParameters)
     return DesignProblem{"parameters", "at most " + std::to_string(kMaxSobolParameters) +
                                            " parameters (Boost's Sobol table has 3667 dimensions, the design needs 2k)"};
-  if (!is_power_of_two(base_samples) || base_samples > kMaxSobolBaseSamples)
-    return DesignProblem{"samples", "must be a power of two (1, 2, 4, ..., " + std::to_string(kMaxSobolBaseSamples) +
-                                        "): the first 2^m points of a Sobol sequence are balanced, every coordinate falling "
-                                        "once into each of 2^m equal intervals; got " + std::to_string(base_samples)};
-  if (base_samples * (parameters + 2LL) * parameters > kMaxDesignCoordinates)
-    return DesignProblem{"samples", "the design would hold " + std::to_string(base_samples * (parameters + 2LL)) +
-                                        " points of " + std::to_string(parameters) + " coordinates (over 1 GiB); use fewer samples"};
+  if (!is_power_of_two(base_samples))
+    return DesignProblem{"samples", "must be a power of two (1, 2, 4, 8, ...): the first 2^m points of a Sobol sequence "
+                                    "are balanced, every coordinate falling once into each of 2^m equal intervals; got " +
+                                        std::to_string(base_samples)};
+  if (base_samples > kMaxDesignRuns)  // (checked before N (k + 2) can overflow)
+    return DesignProblem{"samples", "N = " + std::to_string(base_samples) + " would need more than " +
+                                        std::to_string(kMaxDesignRuns) + " runs, the most a design has; use fewer samples"};
+  if (const std::string why = design_size_problem(base_samples * (parameters + 2LL), parameters); !why.empty())
+    return DesignProblem{"samples", why + "; use fewer samples"};
   return std::nullopt;
 }
 
@@ -288,6 +296,10 @@ MorrisDesign morris_design(int parameters, const MorrisOptions& options) {
 
 std::vector<MorrisIndex> morris_indices(const MorrisDesign& design, std::span<const double> outputs,
                                         const BootstrapOptions& bootstrap) {
+  require(design.trajectories >= 2 && design.parameters >= 1 &&
+              design.runs() == static_cast<size_t>(design.trajectories) * static_cast<size_t>(design.parameters + 1) &&
+              design.moved.size() == static_cast<size_t>(design.trajectories) * static_cast<size_t>(design.parameters),
+          "morris_indices: a design made by morris_design");
   require(outputs.size() == design.runs(), "morris_indices: one output per run of the design");
   require_no_problem(bootstrap_problem(bootstrap.resamples, bootstrap.confidence));
   const size_t k = static_cast<size_t>(design.parameters), r = static_cast<size_t>(design.trajectories);

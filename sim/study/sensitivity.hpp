@@ -70,8 +70,10 @@ std::optional<DesignProblem> morris_design_problem(int parameters, int trajector
 std::optional<DesignProblem> sobol_design_problem(int parameters, long long base_samples);
 std::optional<DesignProblem> bootstrap_problem(int resamples, double confidence);
 
-// The largest N a Sobol design takes (2^22: 4.2 million base samples; points are 64-bit fractions).
-constexpr long long kMaxSobolBaseSamples = 1LL << 22;
+// The largest design: 4,194,304 runs (far more than a study of the model can run) and 2^26 coordinates
+// (512 MiB of doubles, plus one small vector per run).
+constexpr long long kMaxDesignRuns = 1LL << 22;
+constexpr long long kMaxDesignCoordinates = 1LL << 26;
 // The most parameters: Boost.Random's Sobol table has 3667 dimensions and a design needs 2k.
 constexpr int kMaxSobolParameters = 1833;
 

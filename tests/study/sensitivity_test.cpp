@@ -440,6 +440,9 @@ TEST_CASE("Bad designs are refused with the option at fault", "[sensitivity]") {
   CHECK(key(sobol_design_problem(3, 0)) == "samples");
   CHECK(key(sobol_design_problem(3, 1)) == "none");                // 2^0 is a power of two
   CHECK(key(sobol_design_problem(3, 1LL << 23)) == "samples");     // past the limit
+  CHECK(key(sobol_design_problem(3, 1LL << 62)) == "samples");
+  CHECK(key(sobol_design_problem(2, 1LL << 20)) == "none");        // 4 M runs
+  CHECK(key(morris_design_problem(20, 1000000, 4)) == "trajectories");
   CHECK(key(morris_design_problem(3, 1, 4)) == "trajectories");    // sigma needs 2
   CHECK(key(morris_design_problem(3, 10, 5)) == "levels");         // odd
   CHECK(key(morris_design_problem(3, 10, 4, 5)) == "candidates");  // fewer candidates than trajectories
