@@ -363,7 +363,7 @@ TEST_CASE("Noise split recovers known parameter and noise variances", "[sensitiv
   CHECK_THROWS_AS(noise_split(clean, points * 4, 1), std::invalid_argument);
 }
 
-TEST_CASE("An input of pure noise is flagged below the noise level; real effects are not", "[sensitivity]") {
+TEST_CASE("An input of pure noise is flagged below the noise level and real effects are not", "[sensitivity]") {
   // g = 4 x1 + 2 x2 + x3, x4 has no effect; each run adds point noise N(0, 0.5) that any change of the
   // inputs re-draws (the worst case for common random numbers). With R = 4 replicates the indices use
   // replicate means, whose noise variance 0.125 against V = 21/12 puts the noise level near 0.067.
