@@ -29,7 +29,7 @@ StreamKey design_key(uint64_t seed, DesignStream use, uint64_t entity) {
   return key;
 }
 
-// Draws `count` indices in [0, n) for bootstrap resample `b`: word q of the resample's stream.
+// Draws n indices in [0, n) for bootstrap resample `b`: index q from word q of the resample's stream.
 void resample_indices(uint64_t seed, DesignStream use, int b, int n, std::vector<int>& out) {
   const BlockStream stream(design_key(seed, use, static_cast<uint64_t>(b)));
   out.resize(static_cast<size_t>(n));
