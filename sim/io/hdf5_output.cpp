@@ -157,43 +157,32 @@ void close_checked(Handle& handle, const Sink& file, const std::string& what) {
   check(handle.close(), file, what);
 }
 
-// Type mapping: memory type (native) and file type (fixed width, little-endian).
+// Type mapping: memory type (native) and file type (fixed width, little-endian), by the
+// results schema's dtype of T.
 template <class T>
-struct H5Types;
-template <>
-struct H5Types<uint8_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT8; }
-  static hid_t file() { return H5T_STD_U8LE; }
-};
-template <>
-struct H5Types<int32_t> {
-  static hid_t mem() { return H5T_NATIVE_INT32; }
-  static hid_t file() { return H5T_STD_I32LE; }
-};
-template <>
-struct H5Types<uint32_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT32; }
-  static hid_t file() { return H5T_STD_U32LE; }
-};
-template <>
-struct H5Types<int64_t> {
-  static hid_t mem() { return H5T_NATIVE_INT64; }
-  static hid_t file() { return H5T_STD_I64LE; }
-};
-template <>
-struct H5Types<uint64_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT64; }
-  static hid_t file() { return H5T_STD_U64LE; }
-};
-template <>
-struct H5Types<float> {
-  static hid_t mem() { return H5T_NATIVE_FLOAT; }
-  static hid_t file() { return H5T_IEEE_F32LE; }
-};
-template <>
-struct H5Types<double> {
-  static hid_t mem() { return H5T_NATIVE_DOUBLE; }
-  static hid_t file() { return H5T_IEEE_F64LE; }
+struct H5Types {
+  static hid_t mem() {
+    switch (schema_detail::dtype_of<T>()) {
+      case Dtype::u8: return H5T_NATIVE_UINT8;
+      case Dtype::i32: return H5T_NATIVE_INT32;
+      case Dtype::u32: return H5T_NATIVE_UINT32;
+      case Dtype::i64: return H5T_NATIVE_INT64;
+      case Dtype::u64: return H5T_NATIVE_UINT64;
+      case Dtype::f32: return H5T_NATIVE_FLOAT;
+      default: return H5T_NATIVE_DOUBLE;
+    }
+  }
+  static hid_t file() {
+    switch (schema_detail::dtype_of<T>()) {
+      case Dtype::u8: return H5T_STD_U8LE;
+      case Dtype::i32: return H5T_STD_I32LE;
+      case Dtype::u32: return H5T_STD_U32LE;
+      case Dtype::i64: return H5T_STD_I64LE;
+      case Dtype::u64: return H5T_STD_U64LE;
+      case Dtype::f32: return H5T_IEEE_F32LE;
+      default: return H5T_IEEE_F64LE;
+    }
+  }
 };
 
 // Variable-length UTF-8 string type (owned).
@@ -536,39 +525,6 @@ void require_complete(hid_t file_id, const std::string& path) {
 }  // namespace
 
 // ------------------------------------------------------------------------------------ writer
-
-const Table<FileFacts>& file_facts_table() {
-  static const Table<FileFacts> t = [] {
-    Table<FileFacts> t;
-    t.description = "what the file is";
-    t.storage = Storage::attributes;
-    t.fields = {field("format", &FileFacts::format, "", "always commsim-output (written when the file is created)"),
-                field("format_version", &FileFacts::format_version, "1", "version of this layout"),
-                field("complete", &FileFacts::complete, "1",
-                      "1, written by commit() only: a file without it is not a finished output")};
-    return t;
-  }();
-  return t;
-}
-
-const Table<Provenance>& provenance_table() {
-  static const Table<Provenance> t = [] {
-    using P = Provenance;
-    Table<P> t;
-    t.description = "provenance: what was run, with which program";
-    t.storage = Storage::attributes;
-    t.fields = {field("scenario_name", &P::scenario_name, "", "scenario name"),
-                field("scenario_yaml", &P::scenario_yaml, "", "the fully resolved scenario (YAML)"),
-                field("scenario_file", &P::scenario_file, "", "path of the scenario file as given"),
-                field("seed", &P::seed, "1", "master seed"),
-                field("version", &P::version, "", "program version"),
-                field("git_commit", &P::git_commit, "", "the build's git commit"),
-                field("command_line", &P::command_line, "", "the command line"),
-                field("kind", &P::kind, "", "run (commsim run) or study (commsim study: one file for all runs of a study)")};
-    return t;
-  }();
-  return t;
-}
 
 struct Hdf5Output::Impl {
   Sink sink;
