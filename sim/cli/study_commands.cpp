@@ -20,7 +20,6 @@ namespace {
 
 const SourcePos kCli{"command line", 0, 0};
 
-
 std::string duration_text(double s) {
   char buf[32];
   if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
@@ -243,8 +242,8 @@ int cmd_optimize(const std::vector<std::string>& argv) {
 const char* const kReplayUsage =
     "usage: commsim replay OUT.h5 RUN [--threads N]\n"
     "\nRe-runs run RUN (index of /runs/NNNN) from the scenario stored in OUT.h5 (study: the variant's\n"
-    "resolved scenario, seed and replicate), compares its citywide results and per-community totals\n"
-    "with the stored ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n";
+    "resolved scenario, seed and replicate), compares every column it stores (results schema)\n"
+    "with the replayed ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n";
 
 int cmd_replay(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"threads"}, {}, "replay");
@@ -259,7 +258,7 @@ int cmd_replay(const std::vector<std::string>& argv) {
                  r.written_by.c_str(), kVersion, kGitCommit);
   const std::vector<std::string>& diffs = r.differences;
   if (diffs.empty()) {
-    std::printf("reproduced: %s run %ld (replicate %d, seed %llu): citywide results and per-community totals identical\n",
+    std::printf("reproduced: %s run %ld (replicate %d, seed %llu): every stored column identical\n",
                 path.c_str(), run, r.replicate, static_cast<unsigned long long>(r.seed));
     return 0;
   }

@@ -1,7 +1,7 @@
 // Replay (docs/studies.md): re-runs one stored run of an output file from what the file holds
 // (the resolved scenario of the run or of its study variant, its replicate and seed) and compares
-// the citywide results and the per-community totals with the stored ones. `commsim replay`
-// prints the outcome.
+// every column the file stores (the results schema, sim/metrics/result_schema.hpp) with the
+// replayed run. `commsim replay` prints the outcome.
 #pragma once
 #include <cstdint>
 #include <string>

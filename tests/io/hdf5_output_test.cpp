@@ -20,6 +20,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/results.hpp"
 #include "tests/support.hpp"
 
@@ -120,8 +121,7 @@ RunResult make_run() {
   run.requests = 424;
   run.cost_total_yuan = 3.5e6;
   run.access_share = 0.85;
-  run.residents_by_year = {20007.0};
-  run.demand_by_year = {{212, 213}};
+  run.years = {YearRecord{20007.0, {212, 213}}};
   return run;
 }
 
@@ -342,15 +342,19 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
     fs::copy_file(path, keep, fs::copy_options::overwrite_existing);
 
   // Readers.
-  const StoredCitywide cw = read_citywide(path, "/runs/r0000");
-  REQUIRE(cw.service_names == std::vector<std::string>{"elder_visit", "day_care"});
-  CHECK(cw.demand == std::vector<uint64_t>{210, 212});
-  CHECK(cw.served == std::vector<uint64_t>{190, 191});
-  CHECK(cw.served_in_time == std::vector<uint64_t>{170, 171});
-  CHECK(cw.unmet == std::vector<uint64_t>{10, 10});
-  CHECK(cw.coverage[0] == run.citywide[0].coverage);
-  CHECK(cw.mean_wait_min == std::vector<double>{12.25, 13.25});
-  CHECK(cw.p90_wait_min == std::vector<double>{40.5, 41.5});
+  const RunResult back = read_run(path, "/runs/r0000");
+  REQUIRE(back.service_names == std::vector<std::string>{"elder_visit", "day_care"});
+  REQUIRE(back.citywide.size() == 2);
+  CHECK(back.citywide[0].demand == 210);
+  CHECK(back.citywide[1].demand == 212);
+  CHECK(back.citywide[1].served == 191);
+  CHECK(back.citywide[0].coverage == run.citywide[0].coverage);
+  CHECK(back.citywide[1].mean_wait_min == 13.25);
+  CHECK(back.citywide[1].p90_wait_min == 41.5);
+  // The reader is the writer's inverse on every column of the results schema.
+  const std::vector<std::string> diffs = compare_runs(run, back);
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
   CHECK(read_root_string_attribute(path, "format") == "commsim-output");
   CHECK(read_root_string_attribute(path, "scenario_yaml") == make_provenance().scenario_yaml);
   CHECK(read_root_string_attribute(path, "git_commit") == "abcdef123456");
@@ -499,7 +503,7 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
   RunResult changed = w.run;
   changed.citywide[0].demand = 999;
   write_file(w.path, changed, /*force=*/true);
-  CHECK(read_citywide(w.path, "/runs/r0000").demand[0] == 999);
+  CHECK(read_run(w.path, "/runs/r0000").citywide[0].demand == 999);
 
   // A stale partial file from a crash is replaced.
   const std::string other = w.dir.file("other.h5");
@@ -540,7 +544,7 @@ void check_refused(const std::string& file) {
   INFO(file);
   CHECK_FALSE(is_complete_output(file));
   try {
-    read_citywide(file, "/runs/r0000");
+    read_run(file, "/runs/r0000");
     FAIL("expected RuntimeFailure");
   } catch (const RuntimeFailure& e) {
     CHECK(std::string(e.what()).find(file) != std::string::npos);
@@ -679,7 +683,7 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
   run.wait_hist.assign(services, WaitHistogram{});
   run.citywide.assign(services, CitywideService{});
   run.citywide_roles.assign(roles, CitywideRole{});
-  run.demand_by_year = {std::vector<uint64_t>(services, 1)};
+  run.years = {YearRecord{0.0, std::vector<uint64_t>(services, 1)}};
   run.daily.resize(days, communities, services, roles, true);
   std::mt19937 rng(1);
   std::poisson_distribution<int> poisson(20);
