@@ -796,18 +796,6 @@ T read_numeric_attribute(hid_t obj, const std::string& name, hid_t mem, const Si
 }
 
 template <class T>
-std::vector<T> read_converted(hid_t file, const std::string& dataset, hid_t mem, const Sink& sink) {
-  const std::string what = "read dataset '" + dataset + "'";
-  Handle dset = checked(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, sink, what);
-  Handle space = checked(H5Dget_space(dset), H5Sclose, sink, what);
-  const hssize_t count = H5Sget_simple_extent_npoints(space);
-  if (count < 0) fail(sink, what);
-  std::vector<T> out(static_cast<size_t>(count));
-  if (count > 0) check(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), sink, what);
-  return out;
-}
-
-template <class T>
 void write_table_impl(hid_t file, const std::string& group, const std::string& name, const std::vector<T>& values,
                       const char* units, const char* description, const std::vector<uint64_t>& dims,
                       const Sink& sink) {
@@ -947,7 +935,7 @@ void Hdf5Output::write_column(const std::string& group, const ColumnData& column
 
 std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {
   impl_->require_usable();
-  return read_converted<double>(impl_->file, dataset, H5T_NATIVE_DOUBLE, impl_->sink);
+  return read_vector<double>(impl_->file, dataset, impl_->sink);
 }
 
 std::vector<std::string> read_string_dataset(const std::string& path, const std::string& dataset) {
@@ -957,12 +945,12 @@ std::vector<std::string> read_string_dataset(const std::string& path, const std:
 
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<double>(file, dataset, H5T_NATIVE_DOUBLE, Sink(path));
+  return read_vector<double>(file, dataset, Sink(path));
 }
 
 std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<int64_t>(file, dataset, H5T_NATIVE_INT64, Sink(path));
+  return read_vector<int64_t>(file, dataset, Sink(path));
 }
 
 std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name) {
