@@ -622,12 +622,20 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
   const Sink& file = impl_->sink;
   Handle g = create_group(impl_->file, group, file);
   // Every column of the results schema, in schema order; groups are created as they appear.
-  std::string open_name = "\x01";
+  // A table group's `fields` attribute lists its datasets in schema order (readers order columns
+  // by it; HDF5 lists a group's members by name).
+  std::string open_name = "\x01", fields;
   Handle sub;
+  auto close_sub = [&] {
+    if (!sub.valid()) return;
+    write_string_attribute(sub, "fields", fields, file);
+    close_checked(sub, file, "close group '" + open_name + "'");
+  };
   try {
     for_each_run_column(run, [&](const std::string& table_group, Storage storage, const ColumnData& c) {
       if (table_group != open_name) {
-        if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+        close_sub();
+        fields.clear();
         open_name = table_group;
         if (!table_group.empty())
           sub = link_exists(g, table_group)
@@ -635,11 +643,12 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
                     : create_group(g, table_group, file);
       }
       store_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
+      fields += (fields.empty() ? "" : ",") + c.name;
     });
   } catch (const std::logic_error& e) {
     throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + e.what());
   }
-  if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+  close_sub();
   close_checked(g, file, "close group '" + group + "'");
 }
 
