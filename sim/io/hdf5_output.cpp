@@ -622,12 +622,20 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
   const Sink& file = impl_->sink;
   Handle g = create_group(impl_->file, group, file);
   // Every column of the results schema, in schema order; groups are created as they appear.
-  std::string open_name = "\x01";
+  // A table group's `fields` attribute lists its datasets in schema order (readers order columns
+  // by it; HDF5 lists a group's members by name).
+  std::string open_name = "\x01", fields;
   Handle sub;
+  auto close_sub = [&] {
+    if (!sub.valid()) return;
+    write_string_attribute(sub, "fields", fields, file);
+    close_checked(sub, file, "close group '" + open_name + "'");
+  };
   try {
     for_each_run_column(run, [&](const std::string& table_group, Storage storage, const ColumnData& c) {
       if (table_group != open_name) {
-        if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+        close_sub();
+        fields.clear();
         open_name = table_group;
         if (!table_group.empty())
           sub = link_exists(g, table_group)
@@ -635,11 +643,12 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
                     : create_group(g, table_group, file);
       }
       store_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
+      fields += (fields.empty() ? "" : ",") + c.name;
     });
   } catch (const std::logic_error& e) {
     throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + e.what());
   }
-  if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+  close_sub();
   close_checked(g, file, "close group '" + group + "'");
 }
 
@@ -796,18 +805,6 @@ T read_numeric_attribute(hid_t obj, const std::string& name, hid_t mem, const Si
 }
 
 template <class T>
-std::vector<T> read_converted(hid_t file, const std::string& dataset, hid_t mem, const Sink& sink) {
-  const std::string what = "read dataset '" + dataset + "'";
-  Handle dset = checked(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, sink, what);
-  Handle space = checked(H5Dget_space(dset), H5Sclose, sink, what);
-  const hssize_t count = H5Sget_simple_extent_npoints(space);
-  if (count < 0) fail(sink, what);
-  std::vector<T> out(static_cast<size_t>(count));
-  if (count > 0) check(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), sink, what);
-  return out;
-}
-
-template <class T>
 void write_table_impl(hid_t file, const std::string& group, const std::string& name, const std::vector<T>& values,
                       const char* units, const char* description, const std::vector<uint64_t>& dims,
                       const Sink& sink) {
@@ -947,7 +944,7 @@ void Hdf5Output::write_column(const std::string& group, const ColumnData& column
 
 std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {
   impl_->require_usable();
-  return read_converted<double>(impl_->file, dataset, H5T_NATIVE_DOUBLE, impl_->sink);
+  return read_vector<double>(impl_->file, dataset, impl_->sink);
 }
 
 std::vector<std::string> read_string_dataset(const std::string& path, const std::string& dataset) {
@@ -957,12 +954,12 @@ std::vector<std::string> read_string_dataset(const std::string& path, const std:
 
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<double>(file, dataset, H5T_NATIVE_DOUBLE, Sink(path));
+  return read_vector<double>(file, dataset, Sink(path));
 }
 
 std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<int64_t>(file, dataset, H5T_NATIVE_INT64, Sink(path));
+  return read_vector<int64_t>(file, dataset, Sink(path));
 }
 
 std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name) {

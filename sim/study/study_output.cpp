@@ -195,6 +195,9 @@ std::vector<DocRow> run_rows() {
   table_rows(g, daily_role_table(), rows);
   table_rows(g, wait_histogram_table(), rows);
   table_rows(g, year_table(), rows);
+  for (const char* group : {"communities", "totals", "citywide/services", "citywide/roles", "daily"})
+    rows.push_back({g + "/" + group + "@fields", "attribute", "string", "scalar", "",
+                    "the group's datasets in schema order, comma-separated"});
   return rows;
 }
 
