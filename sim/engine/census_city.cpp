@@ -1,0 +1,179 @@
+// The census city's communities and geography (census_city.hpp).
+#include "sim/engine/census_city.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "sim/core/random.hpp"
+
+namespace commsim {
+
+namespace {
+
+// Worst aspect ratio of a row of areas laid along a side of length `side`.
+double worst_ratio(const std::vector<double>& row, double side) {
+  const double sum = std::accumulate(row.begin(), row.end(), 0.0);
+  const double lo = *std::min_element(row.begin(), row.end()), hi = *std::max_element(row.begin(), row.end());
+  const double s2 = side * side, sum2 = sum * sum;
+  return std::max(s2 * hi / sum2, sum2 / (s2 * lo));
+}
+
+}  // namespace
+
+std::vector<DistrictRect> treemap(const std::vector<double>& areas) {
+  std::vector<DistrictRect> out(areas.size());
+  const double total = std::accumulate(areas.begin(), areas.end(), 0.0);
+  if (areas.empty() || !(total > 0)) return out;
+  const double side = std::sqrt(total);
+  // The free rectangle still to fill; rows are laid along its shorter side (Bruls, Huizing and
+  // van Wijk 2000, "Squarified treemaps").
+  double fx0 = 0, fy0 = 0, fx1 = side, fy1 = side;
+  size_t i = 0;
+  while (i < areas.size()) {
+    const double w = fx1 - fx0, h = fy1 - fy0;
+    const double short_side = std::min(w, h);
+    std::vector<double> row{std::max(areas[i], 1e-9)};
+    size_t j = i + 1;
+    while (j < areas.size()) {
+      std::vector<double> next = row;
+      next.push_back(std::max(areas[j], 1e-9));
+      if (worst_ratio(next, short_side) > worst_ratio(row, short_side)) break;
+      row = std::move(next);
+      ++j;
+    }
+    const double row_area = std::accumulate(row.begin(), row.end(), 0.0);
+    const double thickness = row_area / short_side;
+    double at = 0;
+    for (size_t k = 0; k < row.size(); ++k) {
+      const double length = row[k] / thickness;
+      DistrictRect& r = out[i + k];
+      if (w >= h) {  // column at the left of the free rectangle
+        r = {fx0, fy0 + at, fx0 + thickness, fy0 + at + length};
+      } else {       // row at the bottom
+        r = {fx0 + at, fy0, fx0 + at + length, fy0 + thickness};
+      }
+      at += length;
+    }
+    if (w >= h) fx0 += thickness;
+    else fy0 += thickness;
+    i += row.size();
+  }
+  return out;
+}
+
+CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p) {
+  CityPlan plan;
+  const size_t nd = districts.size();
+  if (nd == 0) return plan;
+  // Full counts: each district's households at its mean community size.
+  std::vector<int> full(nd), count(nd);
+  std::vector<double> mean(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    mean[d] = p.households_mean * districts[d].size_factor;
+    full[d] = std::max(1, static_cast<int>(std::lround(districts[d].family_households / mean[d])));
+    mean[d] = districts[d].family_households / full[d];
+    plan.full_communities += full[d];
+  }
+  const bool sample = p.communities > 0;
+  if (!sample) {
+    count = full;
+  } else {
+    if (p.communities < static_cast<int>(nd))
+      throw std::invalid_argument("city.generator.communities: " + std::to_string(p.communities) +
+                                  " communities cannot cover " + std::to_string(nd) + " districts (at least one each)");
+    // Largest remainder over the full counts, at least one community a district.
+    std::vector<double> exact(nd);
+    int given = 0;
+    for (size_t d = 0; d < nd; ++d) {
+      exact[d] = static_cast<double>(p.communities) * full[d] / plan.full_communities;
+      count[d] = std::max(1, static_cast<int>(std::floor(exact[d])));
+      given += count[d];
+    }
+    std::vector<size_t> order(nd);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return exact[a] - std::floor(exact[a]) > exact[b] - std::floor(exact[b]);
+    });
+    for (size_t k = 0; given < p.communities; k = (k + 1) % nd) {
+      ++count[order[k]];
+      ++given;
+    }
+    while (given > p.communities) {  // the minimum of one each pushed it over: trim the largest
+      const size_t d = static_cast<size_t>(std::max_element(count.begin(), count.end()) - count.begin());
+      --count[d];
+      --given;
+    }
+  }
+  // Sizes: micro / oversized / normal (lognormal, clipped to the normal band) as in N1.3, relative
+  // to 3,300 households, then scaled to the district's households (whole city) or its mean size.
+  size_t global = 0;
+  std::vector<double> rect_area(nd, 0.0);
+  std::vector<std::vector<size_t>> members(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    const DistrictPlan& dist = districts[d];
+    std::vector<double> size(static_cast<size_t>(count[d]));
+    std::vector<bool> is_new(size.size());
+    for (size_t i = 0; i < size.size(); ++i, ++global) {
+      Stream s(StreamKey{p.seed, 0, (static_cast<uint64_t>(d) << 32) | i, static_cast<uint32_t>(Purpose::city), 1});
+      const double u_class = s.uniform(), u_size = s.uniform(), u_z = s.uniform_pos(), u_z2 = s.uniform();
+      is_new[i] = s.uniform() < p.new_share;
+      if (u_class < p.micro_share) size[i] = 300 + u_size * 699;
+      else if (u_class < p.micro_share + p.oversized_share) size[i] = 5001 + u_size * 3999;
+      else {
+        const double z = std::sqrt(-2.0 * std::log(u_z)) * std::cos(6.283185307179586 * u_z2);
+        size[i] = std::clamp(3300.0 * std::exp(p.households_sigma * z), 1000.0, 5000.0);
+      }
+    }
+    const double sum = std::accumulate(size.begin(), size.end(), 0.0);
+    const double target = sample ? mean[d] * static_cast<double>(size.size()) : dist.family_households;
+    // Whole households; the rounding remainder goes to the largest community (exact total).
+    int64_t assigned = 0;
+    std::vector<int64_t> whole(size.size());
+    for (size_t i = 0; i < size.size(); ++i) assigned += whole[i] = std::max<int64_t>(1, std::llround(size[i] * target / sum));
+    const size_t biggest = static_cast<size_t>(std::max_element(whole.begin(), whole.end()) - whole.begin());
+    whole[biggest] = std::max<int64_t>(1, whole[biggest] + std::llround(target) - assigned);
+    const double density = dist.family_households > 0 ? dist.family_households / std::max(dist.built_up_km2, 1e-9) : 1.0;
+    for (size_t i = 0; i < size.size(); ++i) {
+      PlannedCommunity c;
+      c.district = d;
+      c.households = whole[i];
+      c.collective_residents = dist.family_households > 0 ? dist.collective_residents * whole[i] / dist.family_households : 0;
+      c.area_km2 = static_cast<double>(whole[i]) / density;
+      c.is_new = is_new[i];
+      rect_area[d] += c.area_km2;
+      members[d].push_back(plan.communities.size());
+      plan.communities.push_back(c);
+    }
+  }
+  // Districts in class order (old core, inner, new districts, counties), then the treemap.
+  auto rank = [&](size_t d) {
+    const std::string& k = districts[d].district_class;
+    return k == "old_core" ? 0 : k == "inner" ? 1 : k == "new_district" ? 2 : 3;
+  };
+  std::vector<size_t> order(nd);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rank(a) < rank(b); });
+  std::vector<double> areas;
+  for (size_t d : order) areas.push_back(rect_area[d] * 1e6);
+  const std::vector<DistrictRect> rects = treemap(areas);
+  plan.rects.resize(nd);
+  for (size_t k = 0; k < nd; ++k) plan.rects[order[k]] = rects[k];
+  // Community centres on a grid inside their district's rectangle.
+  for (size_t d = 0; d < nd; ++d) {
+    const DistrictRect& r = plan.rects[d];
+    const double w = r.x1 - r.x0, h = r.y1 - r.y0;
+    const size_t n = members[d].size();
+    const size_t cols = std::max<size_t>(1, static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n) * w / std::max(h, 1e-9)))));
+    const size_t rows = (n + cols - 1) / cols;
+    for (size_t i = 0; i < n; ++i) {
+      PlannedCommunity& c = plan.communities[members[d][i]];
+      c.x_m = r.x0 + w * (static_cast<double>(i % cols) + 0.5) / static_cast<double>(cols);
+      c.y_m = r.y0 + h * (static_cast<double>(i / cols) + 0.5) / static_cast<double>(rows);
+    }
+  }
+  return plan;
+}
+
+}  // namespace commsim

@@ -1,0 +1,65 @@
+// Working time (working_time.hpp).
+#include "sim/service/working_time.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace commsim {
+
+WorkingClock::WorkingClock(const WorkPattern& pattern, int days) : pattern_(pattern), days_(std::max(0, days)) {
+  off_.assign(365, 0);
+  for (int h : pattern_.holidays)
+    if (h >= 0 && h < 365) off_[static_cast<size_t>(h)] = 1;
+  // One more year than the run: requests waiting at the end are censored after it.
+  const int span = days_ + 366;
+  before_.assign(static_cast<size_t>(span) + 1, 0.0);
+  for (int d = 0; d < span; ++d)
+    before_[static_cast<size_t>(d) + 1] = before_[static_cast<size_t>(d)] + (working_day(d) ? pattern_.shift_minutes : 0.0);
+}
+
+bool WorkingClock::working_day(int day) const {
+  if (day < 0) return false;
+  return day % 7 < pattern_.days_per_week && !off_[static_cast<size_t>(day % 365)];
+}
+
+double WorkingClock::minutes_until(double t) const {
+  if (!(t > 0)) return 0.0;
+  const int day = static_cast<int>(std::floor(t / 1440.0));
+  const int last = static_cast<int>(before_.size()) - 1;
+  if (day >= last) return before_.back();
+  double minutes = before_[static_cast<size_t>(day)];
+  if (working_day(day)) {
+    const double into = t - day * 1440.0 - pattern_.shift_start_minute;
+    minutes += std::clamp(into, 0.0, pattern_.shift_minutes);
+  }
+  return minutes;
+}
+
+namespace {
+
+// Public holidays that fall on working weekdays, per year (the holidays repeat every 365 days;
+// averaged over the 7 weekday alignments of a year).
+double holidays_on_working_days(const WorkPattern& p) {
+  return static_cast<double>(std::count_if(p.holidays.begin(), p.holidays.end(),
+                                           [](int h) { return h >= 0 && h < 365; })) *
+         std::min(7, p.days_per_week) / 7.0;
+}
+
+}  // namespace
+
+AvailableWorkingTime available_working_time(const WorkPattern& p, double annual_leave_days, double sick_days,
+                                            double training_days) {
+  AvailableWorkingTime awt;
+  const double days = p.days_per_week * 52.0 - holidays_on_working_days(p);
+  awt.working_days = std::max(0.0, days - annual_leave_days - sick_days - training_days);
+  awt.hours = awt.working_days * p.shift_minutes / 60.0;
+  return awt;
+}
+
+double leave_absence_share(const WorkPattern& p, double annual_leave_days, double sick_days, double training_days) {
+  const double days = p.days_per_week * 52.0 - holidays_on_working_days(p);
+  if (!(days > 0)) return 0.0;
+  return std::clamp((annual_leave_days + sick_days + training_days) / days, 0.0, 1.0);
+}
+
+}  // namespace commsim

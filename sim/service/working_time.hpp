@@ -1,0 +1,55 @@
+// Working time (issue 14): the clock of a role's working minutes — shift hours on working days,
+// public holidays off — so that waits can be counted in the serving role's working minutes (a
+// request that arrives on Friday evening and is served on Monday morning has waited minutes, not a
+// weekend), and the available working time (AWT) of the WHO WISN method: working days a year net
+// of public holidays, annual leave, sick leave and training days, times the hours of a day.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace commsim {
+
+// A role's working pattern. Day 0 of a run is a Monday; `holidays` are days of the year 0..364
+// (repeated every 365 days) on which the role does not work.
+struct WorkPattern {
+  double shift_start_minute = 510;  // 08:30
+  double shift_minutes = 480;       // one day's contracted minutes
+  int days_per_week = 5;            // Monday..: working weekdays
+  std::vector<int> holidays;        // days of the year off (public holidays), when observed
+};
+
+// Working minutes elapsed since the run start, in O(1) per query after an O(days) set-up.
+class WorkingClock {
+ public:
+  WorkingClock() = default;
+  WorkingClock(const WorkPattern& pattern, int days);
+  // Working minutes in [0, t), t in absolute minutes since the run start (t may exceed the run).
+  double minutes_until(double t) const;
+  // Working minutes in [from, to).
+  double between(double from, double to) const { return minutes_until(to) - minutes_until(from); }
+  bool working_day(int day) const;
+  double minutes_per_working_day() const { return pattern_.shift_minutes; }
+
+ private:
+  WorkPattern pattern_;
+  std::vector<uint8_t> off_;              // per day of the year: a holiday
+  std::vector<double> before_;            // working minutes before day d (d = 0..days)
+  int days_ = 0;
+};
+
+// Available working time per worker per year (WISN AWT), in days and hours: working days a year
+// (days_per_week x 52) minus public holidays on working days, annual leave, sick leave and
+// training days, times the hours of a day.
+struct AvailableWorkingTime {
+  double working_days = 0;  // after every deduction
+  double hours = 0;
+};
+AvailableWorkingTime available_working_time(const WorkPattern& pattern, double annual_leave_days,
+                                            double sick_days, double training_days);
+
+// The share of a worker's working days lost to annual leave, sick leave and training: the daily
+// absence probability that takes those days off on average.
+double leave_absence_share(const WorkPattern& pattern, double annual_leave_days, double sick_days,
+                           double training_days);
+
+}  // namespace commsim
