@@ -290,7 +290,7 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
     out[n].male = male;
     ++n;
   };
-  const int elder_span = kHouseholdMaxAge - kElderFirst, adult_span = kAdultLast - kAdultFirst;
+  const int elder_span = kHouseholdMaxAge - kElderFirst;
   // Elders: one (sex by the district's elder sex ratio) or a couple at one quantile.
   auto elders = [&](int count) {
     const double q = s.uniform();

@@ -44,7 +44,8 @@ std::set<std::string> objects_in(const std::string& path) {
       const std::string p = std::string(name) == "." ? std::string("/") : std::string("/").append(name);
       const bool dataset = info->type == H5O_TYPE_DATASET;
       if (dataset) walk->found.insert(pattern(p));
-      std::pair<Walk*, std::string> ctx{walk, dataset ? std::string("{dataset}") : pattern(p)};
+      std::pair<Walk*, std::string> ctx{walk, pattern(p)};
+      if (dataset) ctx.second.assign("{dataset}");
       hid_t obj = H5Oopen(root, name, H5P_DEFAULT);
       hsize_t at = 0;
       H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &at, attribute, &ctx);
