@@ -41,7 +41,7 @@ std::set<std::string> objects_in(const std::string& path) {
     }
     static herr_t object(hid_t root, const char* name, const H5O_info_t* info, void* data) {
       auto* walk = static_cast<Walk*>(data);
-      const std::string p = std::string(name) == "." ? std::string("/") : std::string("/").append(name);
+      const std::string p = std::string(name) == "." ? "/" : "/" + std::string(name);
       const bool dataset = info->type == H5O_TYPE_DATASET;
       if (dataset) walk->found.insert(pattern(p));
       std::pair<Walk*, std::string> ctx{walk, pattern(p)};
