@@ -40,7 +40,7 @@ static void BM_ServeQueueCommunityDay(benchmark::State& state) {
       const Request* a = has ? cal.begin(static_cast<int>(day), static_cast<int>(r)) : nullptr;
       const size_t n = has ? cal.size(static_cast<int>(day), static_cast<int>(r)) : 0;
       serve_queue(services, sc.staffing.roles, travel, c.residents.hh_x_m.data(), c.residents.hh_y_m.data(),
-                  static_cast<int>(day), a, n, closed, pools[r], sdays, rdays[r], qs);
+                  c.residents.hh_type.data(), static_cast<int>(day), a, n, closed, pools[r], sdays, rdays[r], qs);
       arrivals += n;
     }
     for (const auto& sd : sdays) served += sd.served;
@@ -95,6 +95,7 @@ static void BM_ServiceEventEngine(benchmark::State& state) {
   std::vector<ServiceDay> sdays(1);
   RoleDay rday;
   const std::vector<uint8_t> closed(1, 0);
+  const uint8_t household_type[1] = {0};  // every request is household 0
   QueueScratch qs;
   WorkerPool pool;
   size_t day = kDays, arrivals = 0, served = 0;
@@ -110,7 +111,7 @@ static void BM_ServiceEventEngine(benchmark::State& state) {
       pool.shifts.push_back(Shift{day * 1440.0, day * 1440.0 + 1440.0, 1440.0, static_cast<uint32_t>(w)});
     sdays[0].reset();
     const auto& a = m.days[day];
-    serve_queue(m.services, m.roles, travel, nullptr, nullptr, static_cast<int>(day), a.data(), a.size(), closed, pool,
+    serve_queue(m.services, m.roles, travel, nullptr, nullptr, household_type, static_cast<int>(day), a.data(), a.size(), closed, pool,
                 sdays, rday, qs);
     arrivals += a.size();
     served += sdays[0].served;

@@ -10,7 +10,7 @@
 
 namespace commsim {
 
-std::vector<CompiledService> compile_services(const Scenario& sc) {
+std::vector<CompiledService> compile_services(const Scenario& sc, uint32_t replicate) {
   std::vector<CompiledService> out;
   // Dense priority levels per role: higher `priority` first.
   std::vector<std::set<int, std::greater<int>>> priorities(sc.staffing.roles.size());
@@ -30,6 +30,10 @@ std::vector<CompiledService> compile_services(const Scenario& sc) {
       if (sc.facility.uses[u].name == s.facility_use) c.use = static_cast<int>(u);
     c.key = stable_name_key(s.name);
     c.kind = s.kind;
+    c.seed = sc.run.seed;
+    c.replicate = replicate;
+    // Take-up falls exponentially with distance: 90 % accept at km_90.
+    c.distance_scale_km = s.take_up.km_90 > 0 ? s.take_up.km_90 / std::log(1.0 / 0.9) : 0.0;
     c.rate_per_year = s.rate_per_year_by_age.empty() ? AgeTable(kMaxAge + 1, s.rate_per_year)
                                                      : age_table(s.rate_per_year_by_age, 0.0);
     c.clients_per_staff = s.clients_per_staff_by_age.empty() ? AgeTable(kMaxAge + 1, s.clients_per_staff)
@@ -120,19 +124,76 @@ int32_t deadline_of(const CompiledService& s, int day) {
 
 }  // namespace
 
+namespace {
+
+// Sub-stream numbers of a resident's or household's stream of a service (Purpose::want).
+constexpr uint32_t kWantDraw = 0, kProgrammeDraw = 1, kTakeUpDraw = 2, kFeeDraw = 3;
+
+double resident_draw(const CompiledService& s, uint64_t gid, uint32_t sub) {
+  Stream st(StreamKey{s.seed, s.replicate, gid, static_cast<uint32_t>(Purpose::want) ^ (s.key << 4), sub});
+  return st.uniform();
+}
+
+bool living_ok(LivingFilter f, const Residents& res, size_t h) {
+  if (f == LivingFilter::any) return true;
+  const auto type = static_cast<HouseholdType>(res.hh_type[h]);
+  const bool alone = type == HouseholdType::elder_alone || type == HouseholdType::single_adult;
+  const bool elderly_only = type == HouseholdType::elderly_only;
+  switch (f) {
+    case LivingFilter::alone: return alone;
+    case LivingFilter::elderly_only: return elderly_only;
+    case LivingFilter::alone_or_elderly_only: return alone || elderly_only;
+    case LivingFilter::any: break;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool has_carer(const Residents& res, size_t r) {
+  const size_t h = res.household[r];
+  for (size_t m = res.hh_first[h]; m < res.hh_first[h] + res.hh_size[h]; ++m)
+    if (m != r && res.age[m] >= 18 && res.age[m] <= 79 && res.dependency(m) == Dependency::none) return true;
+  return false;
+}
+
 bool eligible(const CompiledService& s, const Residents& res, size_t r) {
-  if (s.spec->eligible.low_income_only && !res.hh_low_income[res.household[r]]) return false;
-  return member_ok(s.spec->eligible, res, r);
+  const Eligibility& e = s.spec->eligible;
+  const size_t h = res.household[r];
+  if (e.low_income_only && !res.hh_low_income[h]) return false;
+  if (!member_ok(e, res, r) || !living_ok(e.living, res, h)) return false;
+  if (e.programme_share < 1.0 && !(resident_draw(s, res.gid(r), kProgrammeDraw) < e.programme_share)) return false;
+  if (s.kind == ServiceKind::recurring && s.spec->unit == ServiceUnit::resident) {
+    const TakeUp& t = s.spec->take_up;
+    if (t.with_carer < 1.0 || t.without_carer < 1.0) {
+      const double p = has_carer(res, r) ? t.with_carer : t.without_carer;
+      if (!(resident_draw(s, res.gid(r), kTakeUpDraw) < p)) return false;
+    }
+  }
+  return true;
 }
 
 bool eligible_household(const CompiledService& s, const Residents& res, size_t h) {
   return household_level(s, res, h) >= 0;
 }
 
-bool wants(const CompiledService& s, const Residents& res, size_t r, uint64_t seed, uint32_t replicate) {
+bool wants(const CompiledService& s, const Residents& res, size_t r, double distance_km) {
   if (!eligible(s, res, r)) return false;
-  Stream st(StreamKey{seed, replicate, res.gid(r), static_cast<uint32_t>(Purpose::want) ^ (s.key << 4), 0});
-  return st.uniform() < s.spec->want_share[static_cast<size_t>(res.dependency(r))];
+  if (!(resident_draw(s, res.gid(r), kWantDraw) < s.spec->want_share[static_cast<size_t>(res.dependency(r))])) return false;
+  const TakeUp& t = s.spec->take_up;
+  if (t.fee_yuan_per_month <= 0 && s.distance_scale_km <= 0) return true;
+  // The household decides (one decision for all its members): the fee within its willingness to
+  // pay (a lognormal share of its income), the distance within what it accepts.
+  const size_t h = res.household[r];
+  Stream st(StreamKey{s.seed, s.replicate, res.hh_gid[h], static_cast<uint32_t>(Purpose::want) ^ (s.key << 4), kFeeDraw});
+  const double u1 = st.uniform_pos(), u2 = st.uniform(), u_distance = st.uniform();
+  if (t.fee_yuan_per_month > 0) {
+    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const double willing = res.hh_income_month[h] * t.wtp_income_share * std::exp(t.wtp_sigma * z);
+    if (!(willing >= t.fee_yuan_per_month)) return false;
+  }
+  if (s.distance_scale_km > 0 && !(u_distance < std::exp(-distance_km / s.distance_scale_km))) return false;
+  return true;
 }
 
 uint64_t count_clients(const CompiledService& s, const Residents& res) {
@@ -220,7 +281,8 @@ struct Sink {
 // year from the episode stream, then episode k from block k of the episode-draws stream (word 0
 // the day among the open days; words 1-3 the hour, minute and duration).
 void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t gid, double rate_per_year,
-                   uint32_t household, const std::vector<int>& days, Sink& sink, std::vector<int>& surge_days) {
+                   uint32_t household, const std::vector<int>& days, Sink& sink, std::vector<int>& surge_days,
+                   uint64_t& elsewhere) {
   if (rate_per_year <= 0 || days.empty()) return;
   const double span_years = (ctx.last_day - ctx.first_day) / 365.0;
   double keep = 1.0;
@@ -233,7 +295,25 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
   const BlockStream draws(key(ctx, gid, Purpose::episode_draws, s.key, year));
   const auto n_days = static_cast<uint32_t>(days.size());
   sink.expect(n);
-  if (keep >= 1.0) {
+  const double community = s.spec->community_share;
+  if (community < 1.0) {
+    // Each episode is seen at the community facility with probability community_share, by its own
+    // choice block; the rest go elsewhere (hospitals, clinics) and are only counted.
+    const BlockStream choice(key(ctx, gid, Purpose::thinning, s.key, year | 0x80000000u));
+    for (uint32_t k = 0; k < n; ++k) {
+      const BlockStream::Block b = draws.block(k);
+      const int day = days[below(b.w[0], n_days)];
+      if (day >= keep_from && day < keep_to && keep < 1.0) {
+        const BlockStream thin(key(ctx, gid, Purpose::thinning, s.key, year));
+        if (!(u01(thin.block(k).w[0]) < keep)) continue;
+      }
+      if (!(u01(choice.block(k).w[0]) < community)) {
+        ++elsewhere;
+        continue;
+      }
+      sink.emit(s, day, b, deadline_of(s, day), household);
+    }
+  } else if (keep >= 1.0) {
     for (uint32_t k = 0; k < n; ++k) {
       const BlockStream::Block b = draws.block(k);
       const int day = days[below(b.w[0], n_days)];
@@ -310,6 +390,7 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
                        const DemandContext& ctx, Calendar& out, DemandScratch& scratch) {
   scratch.generated.clear();
   scratch.bucket.clear();
+  scratch.elsewhere.assign(services.size(), 0);
   int roles = 1;
   for (const auto& s : services) roles = std::max(roles, s.role + 1);
   const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
@@ -344,7 +425,8 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
         const int level = household_level(s, res, h);
         if (level < 0) continue;
         if (s.kind == ServiceKind::episodic)
-          episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, sink, scratch.surge_days);
+          episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, sink, scratch.surge_days,
+                        scratch.elsewhere[static_cast<size_t>(s.index)]);
         else
           recurring_unit(s, ctx, res.hh_gid[h], spec.visits_per_period[static_cast<size_t>(level)],
                          static_cast<uint32_t>(h), period_days, period_offset, first_period, sink);
@@ -355,7 +437,8 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
         if (s.kind == ServiceKind::episodic) {
           double rate = s.rate_per_year[res.age[r]];
           if (res.traits[r] & trait::chronic) rate += spec.chronic_extra_per_year;
-          episodic_unit(s, ctx, res.gid(r), rate, res.household[r], days, sink, scratch.surge_days);
+          episodic_unit(s, ctx, res.gid(r), rate, res.household[r], days, sink, scratch.surge_days,
+                        scratch.elsewhere[static_cast<size_t>(s.index)]);
         } else {
           recurring_unit(s, ctx, res.gid(r), spec.visits_per_period[static_cast<size_t>(res.dependency(r))],
                          res.household[r], period_days, period_offset, first_period, sink);

@@ -34,17 +34,28 @@ struct CompiledService {
   std::array<int32_t, 7> deadline_add{};
   std::array<bool, 7> open{};    // weekdays the service is open (Mon..Sun)
   int priority_level = 0;        // dense priority level within its role (0 = highest)
+  // The run's stream key parts: eligibility draws (programme enrolment, take-up) are per resident.
+  uint64_t seed = 0;
+  uint32_t replicate = 0;
+  double distance_scale_km = 0;  // take-up: acceptance exp(-d / scale); 0 = distance does not matter
 };
 
-std::vector<CompiledService> compile_services(const Scenario& scenario);
+// Compiled for one replicate of a run (its draws of who takes a service up are keyed by it).
+std::vector<CompiledService> compile_services(const Scenario& scenario, uint32_t replicate = 0);
 
 // Eligibility of a resident / a household (any member eligible; low-income filter on the household).
+// A resident's eligibility includes the household filter (living alone, elderly only), enrolment
+// in the service's programme (programme_share) and, for recurring services, take-up (with or
+// without someone in the household who can care): stable draws per resident.
 bool eligible(const CompiledService& s, const Residents& res, size_t resident);
+// Someone else in the resident's household can care: aged 18-79 and not dependent.
+bool has_carer(const Residents& res, size_t resident);
 bool eligible_household(const CompiledService& s, const Residents& res, size_t household);
 // Eligible units (residents or households) with positive demand: clients of per-client staffing.
 uint64_t count_clients(const CompiledService& s, const Residents& res);
-// Whether an eligible resident wants a place in an enrolment service (stable per resident).
-bool wants(const CompiledService& s, const Residents& res, size_t resident, uint64_t seed, uint32_t replicate);
+// Whether an eligible resident wants a place in an enrolment service and takes it up at its fee
+// and distance (stable per resident and household). `distance_km` from home to the facility.
+bool wants(const CompiledService& s, const Residents& res, size_t resident, double distance_km);
 
 // Day of week of a simulated day (day 0 is a Monday).
 inline int weekday(int day) { return day % 7; }
@@ -82,6 +93,7 @@ struct DemandScratch {
   std::vector<uint32_t> bucket_offset;
   std::vector<int> days, surge_days, period_days;
   std::vector<uint32_t> period_offset;
+  std::vector<uint64_t> elsewhere;  // per service: episodes of the year seen elsewhere (community_share)
 };
 
 struct DemandShock {   // a demand surge resolved for one community

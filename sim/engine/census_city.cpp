@@ -6,7 +6,9 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "sim/core/error.hpp"
 #include "sim/core/random.hpp"
+#include "sim/population/census.hpp"
 
 namespace commsim {
 
@@ -174,6 +176,84 @@ CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanPar
     }
   }
   return plan;
+}
+
+CensusCitySetup census_city_setup(const Scenario& sc) {
+  const CensusCity& cc = sc.city.census;
+  const CensusTable table = CensusTable::load(cc.file);
+  const DistrictExtrasTable extras = DistrictExtrasTable::load(cc.districts_file);
+  std::vector<const CountyCensus*> units;
+  if (!cc.city_code.empty()) {
+    units = table.units_of_city(cc.city_code);
+    if (units.empty())
+      throw InputError(cc.position, "city.census.city_code",
+                       "no district or county of city " + cc.city_code + " in the census table " + cc.file);
+  } else {
+    for (size_t i = 0; i < cc.units.size(); ++i)
+      units.push_back(&table.county(cc.units[i], cc.position, "city.census.units." + std::to_string(i)));
+  }
+  const ClassSizeFactors& f = sc.city.generator.size_factor;
+  CensusCitySetup setup;
+  for (const CountyCensus* u : units) {
+    const DistrictExtras* extra = extras.find(u->code);
+    if (!extra)
+      throw InputError(SourcePos{cc.districts_file, 0, 0}, "code",
+                       "no row for unit " + u->code + " (" + u->county + ") in the districts file; every unit of the "
+                       "census city needs its class and built-up area");
+    DistrictPlan d;
+    d.name = u->county;
+    d.code = u->code;
+    d.district_class = extra->district_class;
+    d.county = extra->district_class == "county";
+    d.size_factor = d.district_class == "old_core" ? f.old_core : d.district_class == "inner" ? f.inner
+                    : d.district_class == "new_district" ? f.new_district : f.county;
+    d.built_up_km2 = extra->built_up_km2;
+    // Residents outside family households (dormitories, care homes) are taken to live in towns:
+    // in an urban city they are urban residents (at most half of them); the rest of the urban
+    // residents live in family households of the unit's mean size.
+    const double population = static_cast<double>(u->population);
+    const double family = static_cast<double>(u->family_household_population);
+    const double collective = std::max(0.0, population - family);
+    const double residents = cc.residents == "urban" ? static_cast<double>(u->urban) : population;
+    d.collective_residents = std::min(collective, 0.5 * residents);
+    d.family_households = (residents - d.collective_residents) / u->computed_mean_household_size();
+    setup.districts.push_back(d);
+    setup.households.push_back(std::make_shared<const DistrictHouseholds>(fit_district_households(district_profile(*u))));
+  }
+  CityPlanParameters p;
+  p.communities = sc.city.generator.communities;
+  p.households_mean = sc.city.generator.households_mean;
+  p.households_sigma = sc.city.generator.households_sigma;
+  p.oversized_share = sc.city.generator.oversized_share;
+  p.micro_share = sc.city.generator.micro_share;
+  p.new_share = sc.city.generator.new_share;
+  p.seed = sc.run.seed;
+  if (p.communities > 0 && p.communities < static_cast<int>(setup.districts.size()))
+    throw InputError(cc.position, "city.generator.communities",
+                     std::to_string(p.communities) + " communities cannot cover the census city's " +
+                         std::to_string(setup.districts.size()) + " districts and counties: give at least " +
+                         std::to_string(setup.districts.size()) + " (one each), or 0 for the whole city");
+  setup.plan = plan_city(setup.districts, p);
+  return setup;
+}
+
+std::vector<CommunitySpec> census_community_specs(const CensusCitySetup& setup) {
+  std::vector<CommunitySpec> specs;
+  std::vector<int> numbered(setup.districts.size(), 0);
+  for (const PlannedCommunity& c : setup.plan.communities) {
+    CommunitySpec s;
+    char number[16];
+    std::snprintf(number, sizeof number, "-%03d", ++numbered[c.district]);
+    s.district = setup.districts[c.district].name;
+    s.name = s.district + number;
+    s.households = c.households;
+    s.area_km2 = c.area_km2;
+    s.x_m = c.x_m;
+    s.y_m = c.y_m;
+    s.is_new = c.is_new;
+    specs.push_back(std::move(s));
+  }
+  return specs;
 }
 
 }  // namespace commsim

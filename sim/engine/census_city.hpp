@@ -5,8 +5,12 @@
 // district table and the generator's parameters; the population is drawn later, per community.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "sim/population/households.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace commsim {
 
@@ -58,6 +62,20 @@ struct CityPlanParameters {
 // each of the mean size of its district's communities, and the districts' areas scaled by the
 // sampled share so that densities stay the same.
 CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p);
+
+// Everything a run needs of a census city (scenario `city.census`): its districts (from the census
+// table and the districts file), their fitted household templates and the plan of communities.
+// The files' row errors are InputErrors at their lines; an unknown unit code one at the scenario's
+// city.census key.
+struct CensusCitySetup {
+  std::vector<DistrictPlan> districts;
+  std::vector<std::shared_ptr<const DistrictHouseholds>> households;  // per district
+  CityPlan plan;
+};
+CensusCitySetup census_city_setup(const Scenario& scenario);
+
+// The plan's communities as community specs (names "<district>-<n>").
+std::vector<CommunitySpec> census_community_specs(const CensusCitySetup& setup);
 
 // Squarified treemap of `areas` (in that order) over a square of their total area; rectangles in
 // metres. Each rectangle's area equals its entry (to rounding).

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 
 #include "sim/core/error.hpp"
+#include "sim/engine/census_city.hpp"
 #include "sim/core/random.hpp"
 #include "sim/norms/norms.hpp"
 
@@ -15,6 +17,7 @@ namespace commsim {
 
 std::vector<CommunitySpec> as_given_communities(const Scenario& sc) {
   if (!sc.city.communities.empty()) return sc.city.communities;
+  if (sc.city.census.enabled()) return census_community_specs(census_city_setup(sc));
   const CityGenerator& g = sc.city.generator;
   std::vector<CommunitySpec> out;
   if (g.communities <= 0) return out;
@@ -118,6 +121,7 @@ std::vector<Community> split(const Community& c, int k) {
                                c.info.county, c.info.area_km2 * static_cast<double>(last - first) / static_cast<double>(std::max<size_t>(1, n)));
     part.info.is_new = c.info.is_new;
     part.info.origin = c.info.origin;
+    part.district_households = c.district_households;
     parts.push_back(std::move(part));
   }
   return parts;
@@ -212,6 +216,7 @@ void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vecto
       std::snprintf(name, sizeof name, "U%04zu", ++made);
       Community c = make_part(pool, order, first, last, name, from.info.district, from.info.county,
                               total_area * static_cast<double>(last - first) / static_cast<double>(total_hh));
+      c.district_households = from.district_households;
       std::map<std::string, int> origins;
       for (size_t i = first; i < last; ++i) origins[city[origin[order[i]]].info.name]++;
       for (const auto& [o, cnt] : origins) c.info.origin.push_back(o);
@@ -230,6 +235,28 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   const Residents& res = c.residents;
   info.households = static_cast<int64_t>(res.households());
   info.residents = static_cast<int64_t>(res.size());
+  // Who lives there: ages, family households, collective living, household types.
+  info.residents_60plus = info.residents_80plus = info.residents_0_2 = 0;
+  for (uint8_t a : res.age) {
+    info.residents_60plus += a >= 60;
+    info.residents_80plus += a >= 80;
+    info.residents_0_2 += a <= 2;
+  }
+  info.households_by_type.assign(kResultHouseholdTypes, 0);
+  info.residents_by_type.assign(kResultHouseholdTypes, 0);
+  for (size_t h = 0; h < res.households(); ++h) {
+    ++info.households_by_type[res.hh_type[h]];
+    info.residents_by_type[res.hh_type[h]] += res.hh_size[h];
+  }
+  const auto collective = static_cast<size_t>(HouseholdType::collective);
+  info.collective_residents = info.residents_by_type[collective];
+  info.family_households = info.households - info.households_by_type[collective];
+  info.family_residents = info.residents - info.collective_residents;
+  info.one_person_households = info.households_by_type[static_cast<size_t>(HouseholdType::single_adult)] +
+                               info.households_by_type[static_cast<size_t>(HouseholdType::elder_alone)];
+  // Households in the norms' sense (N1-N3) are family households: residents in collective living
+  // count as residents (N3.5 staffing per 10,000 residents), not as households.
+  info.households = info.family_households;
   const SizeBand band = size_band(info.households, sc.sizing);
   info.oversized = band == SizeBand::oversized;
   info.micro = band == SizeBand::micro;
@@ -298,7 +325,9 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
 
 std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const std::vector<CompiledService>& services,
                                   std::vector<std::string>* changes) {
-  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+  std::optional<CensusCitySetup> census;
+  if (sc.city.census.enabled()) census = census_city_setup(sc);
+  const std::vector<CommunitySpec> specs = census ? census_community_specs(*census) : as_given_communities(sc);
   std::vector<Community> city(specs.size());
   const PopulationModel model(sc.population);
   std::vector<LoadedCommunity> loaded;
@@ -319,9 +348,14 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
     }
     for (size_t i = 0; i < specs.size(); ++i) city[i].residents = std::move(loaded[by_name[specs[i].name]].residents);
   }
-  // Stable household ids: prefix sums of households over the as-given city.
+  // Residents in collective living of each community (census city).
+  std::vector<int64_t> collective(specs.size(), 0);
+  if (census)
+    for (size_t i = 0; i < specs.size(); ++i) collective[i] = std::llround(census->plan.communities[i].collective_residents);
+  // Stable household ids: prefix sums of households (and collective residents) over the as-given city.
   std::vector<uint64_t> gid_base(specs.size() + 1, 0);
-  for (size_t i = 0; i < specs.size(); ++i) gid_base[i + 1] = gid_base[i] + static_cast<uint64_t>(specs[i].households);
+  for (size_t i = 0; i < specs.size(); ++i)
+    gid_base[i + 1] = gid_base[i] + static_cast<uint64_t>(specs[i].households + collective[i]);
   const bool synthesise = sc.population.households_file.empty();
   tbb::parallel_for(size_t(0), specs.size(), [&](size_t i) {
     const CommunitySpec& s = specs[i];
@@ -330,6 +364,13 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
     c.info.district = s.district;
     const District* d = find_district(sc, s.district);
     c.info.county = d ? d->kind == DistrictKind::county : s.district.rfind("county-", 0) == 0;
+    if (census) {
+      const size_t district = census->plan.communities[i].district;
+      c.info.county = census->districts[district].county;
+      c.info.district_code = census->districts[district].code;
+      c.info.district_class = census->districts[district].district_class;
+      c.district_households = census->households[district];
+    }
     c.info.area_km2 = area_of(s, sc);
     c.info.x_m = c.facility_x_m = s.x_m;
     c.info.y_m = c.facility_y_m = s.y_m;
@@ -337,7 +378,11 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
     c.info.origin = {s.name};
     if (synthesise)
       generate_households(model, sc.population, sc.run.seed, replicate, gid_base[i], s.households, s.x_m, s.y_m,
-                          c.info.area_km2, c.residents);
+                          c.info.area_km2, c.residents, c.district_households.get(), collective[i]);
+    else  // a household file gives no incomes: drawn from the income model, keyed by the household
+      for (size_t h = 0; h < c.residents.households(); ++h)
+        c.residents.hh_income_month[h] =
+            household_income_month(model, sc.run.seed, replicate, c.residents.hh_gid[h], c.residents.hh_size[h]);
   });
   if (sc.sizing.mode == SizingMode::restructure) restructure(sc, city, changes);
   else if (sc.sizing.mode == SizingMode::uniform) resize_uniform(sc, city, changes);

@@ -3,6 +3,7 @@
 // micro), and what the policies give each community (staff, committees, facility areas and places,
 // funds). The result is a list of Community values, each owning its residents' arrays.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct Community {
   Residents residents;
   double facility_x_m = 0, facility_y_m = 0;
   int part_time_committee = 0;  // committee members serving in committee.serves_as_role
+  // Census city: the district's household templates (newcomer households are drawn from them).
+  std::shared_ptr<const DistrictHouseholds> district_households;
 };
 
 // The communities as given by the scenario (explicit list, CSV already loaded, or the generator).

@@ -27,6 +27,7 @@ struct EnrolmentState {
   size_t head = 0;
   uint32_t enrolled = 0, wanting = 0;
   double weight = 0;  // staff needed by the enrolled (sum of 1 / clients-per-staff)
+  std::array<uint32_t, kResultHouseholdTypes> wanting_by_type{}, enrolled_by_type{};
 };
 
 // Shock effects resolved for one community.
@@ -120,17 +121,22 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
     e.head = 0;
     e.enrolled = e.wanting = 0;
     e.weight = 0;
+    e.wanting_by_type.fill(0);
+    e.enrolled_by_type.fill(0);
     auto& order = scratch.ws->order;
     order.clear();
     const uint8_t bit = static_cast<uint8_t>(1u << s.index);
     for (size_t r = 0; r < res.size(); ++r) {
-      if (!wants(s, res, r, seed, replicate)) {
+      const size_t h = res.household[r];
+      if (!wants(s, res, r, cr.travel.distance_m(res.hh_x_m[h], res.hh_y_m[h]) / 1000.0)) {
         res.enrolled[r] &= static_cast<uint8_t>(~bit);
         continue;
       }
       ++e.wanting;
+      ++e.wanting_by_type[res.hh_type[h]];
       if (res.enrolled[r] & bit) {
         ++e.enrolled;
+        ++e.enrolled_by_type[res.hh_type[h]];
         e.weight += 1.0 / s.clients_per_staff[res.age[r]];
       } else {
         Stream st(StreamKey{seed, replicate, res.gid(r), static_cast<uint32_t>(Purpose::order) ^ (s.key << 4), 0});
@@ -201,6 +207,7 @@ void admit_enrolments(const RunContext& ctx, Community& community, CommunityRun&
         if (std::ceil(e.weight + w - 1e-9) > present) break;
         res.enrolled[r] |= bit;
         ++e.enrolled;
+        ++e.enrolled_by_type[res.hh_type[res.household[r]]];
         e.weight += w;
         ++e.head;
       }
@@ -215,7 +222,19 @@ void admit_enrolments(const RunContext& ctx, Community& community, CommunityRun&
     sd.demand = e.wanting;
     sd.served = sd.served_in_time = served;
     sd.unmet = e.wanting - served;
+    sd.unmet_minutes = sd.unmet * sv.spec->service_minutes;
     sd.backlog = static_cast<uint32_t>(e.waiting.size() - e.head);
+    for (size_t t = 0; t < kResultHouseholdTypes; ++t) {
+      GroupServiceTotals& by_type = sd.by_type[t];
+      const uint32_t enrolled = e.enrolled_by_type[t];
+      const uint32_t attended = served == e.enrolled ? enrolled
+                                                     : static_cast<uint32_t>(std::floor(static_cast<double>(enrolled) * served /
+                                                                                        std::max<uint32_t>(1, e.enrolled)));
+      by_type.demand = e.wanting_by_type[t];
+      by_type.served = by_type.served_in_time = attended;
+      by_type.unmet = e.wanting_by_type[t] - attended;
+      by_type.unmet_minutes = by_type.unmet * sv.spec->service_minutes;
+    }
   }
 }
 
@@ -234,7 +253,7 @@ void serve_queues(const RunContext& ctx, Community& community, CommunityRun& cr,
     }
     const RoleRequests today = todays_requests(s.ws->calendar, day, r);
     serve_queue(ctx.services, ctx.sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
-                community.residents.hh_y_m.data(), day, today.first, today.count, s.closed, pool, s.sdays, s.rdays[r],
+                community.residents.hh_y_m.data(), community.residents.hh_type.data(), day, today.first, today.count, s.closed, pool, s.sdays, s.rdays[r],
                 s.ws->queue);
   }
 }
@@ -269,7 +288,7 @@ void init_pools(const Scenario& sc, const Community& community, CommunityRun& cr
 
 RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
   // validate.cpp keeps enrolment services among the first 8: a violation would corrupt the enrolment bits.
-  const auto services = compile_services(sc);
+  const auto services = compile_services(sc, static_cast<uint32_t>(replicate));
   for (const auto& s : services)
     if (s.kind == ServiceKind::enrolment && s.index > kMaxEnrolmentServiceIndex)
       internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");
@@ -324,7 +343,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
         Community& cm = city[c];
         step_year(model, sc.population, seed, rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2, cm.residents,
-                  thread_workspace().dynamics);
+                  thread_workspace().dynamics, cm.district_households.get());
         apply_policies(sc, services, cm);
         // Staffing rules follow the population; pools keep their carried state where they can.
         for (size_t r = 0; r < n_roles; ++r) {
@@ -347,6 +366,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
       generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
+      recorder.record_elsewhere(c, s.ws->demand.elsewhere);
       const RunContext ctx{sc, services, seed, rep, recorder};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;
@@ -361,14 +381,23 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   // percentiles; citywide histograms merged from the threads.
   const double window = sc.run.days * 1440.0;
   std::vector<uint64_t> backlog(n_services);
+  std::vector<double> backlog_minutes(n_services), backlog_minutes_by_type(kResultHouseholdTypes * n_services);
   for (size_t c = 0; c < n_comm; ++c) {
     std::fill(backlog.begin(), backlog.end(), 0);
+    std::fill(backlog_minutes.begin(), backlog_minutes.end(), 0.0);
+    std::fill(backlog_minutes_by_type.begin(), backlog_minutes_by_type.end(), 0.0);
+    const uint8_t* hh_type = city[c].residents.hh_type.data();
     for (size_t r = 0; r < n_roles; ++r)
-      for (const auto& q : runs[c].pools[r].backlog) ++backlog[q.service];
+      for (const auto& q : runs[c].pools[r].backlog) {
+        ++backlog[q.service];
+        if (q.flags & 1) continue;  // already counted unmet at its deadline
+        backlog_minutes[q.service] += q.duration_min;
+        backlog_minutes_by_type[hh_type[q.household] * n_services + q.service] += q.duration_min;
+      }
     for (size_t sv = 0; sv < n_services; ++sv)
       if (services[sv].kind == ServiceKind::enrolment)
         backlog[sv] = runs[c].enrolment[sv].waiting.size() - runs[c].enrolment[sv].head;
-    recorder.end_community(c, backlog, window);
+    recorder.end_community(c, backlog, backlog_minutes, backlog_minutes_by_type, window);
   }
   std::vector<const Recorder::ThreadState*> threads;
   for (const Scratch& s : scratch) threads.push_back(&s.recorded);
@@ -376,7 +405,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   out.communities.reserve(n_comm);
   for (auto& cm : city) {
     out.residents += static_cast<int64_t>(cm.residents.size());
-    out.households += static_cast<int64_t>(cm.residents.households());
+    out.households += cm.info.households;
     out.communities.push_back(std::move(cm.info));
   }
   summarize(sc, out);

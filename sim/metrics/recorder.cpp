@@ -12,7 +12,8 @@ Recorder::Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queu
       queue_service_(std::move(queue_service)),
       services_(run.service_names.size()),
       roles_(run.role_names.size()),
-      community_hist_(communities * run.service_names.size()) {}
+      community_hist_(communities * run.service_names.size()),
+      by_type_(communities * kResultHouseholdTypes * run.service_names.size()) {}
 
 Recorder::ThreadState Recorder::thread_state() const {
   ThreadState t;
@@ -51,7 +52,10 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
     t.wait_max_min = std::max(t.wait_max_min, sd.wait_max);
     t.queue_area_min += sd.queue_area;
     t.wait_all_sum_min += sd.wait_in_window;
+    t.unmet_minutes += sd.unmet_minutes;
     if (queue_service_[sv]) t.arrivals_in_window += sd.demand;
+    for (size_t type = 0; type < kResultHouseholdTypes; ++type)
+      by_type_[(c * kResultHouseholdTypes + type) * services_ + sv] += sd.by_type[type];
     CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
     for (float w : sd.waits) {
       hist.add(w);
@@ -81,10 +85,21 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
   }
 }
 
-void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_service, double window_min) {
+void Recorder::record_elsewhere(size_t c, const std::vector<uint64_t>& per_service) {
+  for (size_t sv = 0; sv < services_ && sv < per_service.size(); ++sv)
+    run_.service_totals[c * services_ + sv].elsewhere += per_service[sv];
+}
+
+void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_service,
+                             const std::vector<double>& backlog_minutes, const std::vector<double>& backlog_minutes_by_type,
+                             double window_min) {
+  for (size_t type = 0; type < kResultHouseholdTypes; ++type)
+    for (size_t sv = 0; sv < services_; ++sv)
+      by_type_[(c * kResultHouseholdTypes + type) * services_ + sv].unmet_minutes += backlog_minutes_by_type[type * services_ + sv];
   for (size_t sv = 0; sv < services_; ++sv) {
     ServiceTotals& t = run_.service_totals[c * services_ + sv];
     t.backlog_end = backlog_per_service[sv];
+    t.unmet_minutes += backlog_minutes[sv];
     t.window_min = window_min;
     const CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
     t.p50_wait_min = hist.quantile(0.5);
@@ -96,6 +111,11 @@ void Recorder::finish(const std::vector<const ThreadState*>& threads) {
   run_.wait_hist.assign(services_, WaitHistogram{});
   for (const ThreadState* t : threads)
     for (size_t sv = 0; sv < services_; ++sv) run_.wait_hist[sv].merge(t->city[sv]);
+  run_.household_type_services.assign(kResultHouseholdTypes * services_, GroupServiceTotals{});
+  const size_t communities = by_type_.size() / (kResultHouseholdTypes * std::max<size_t>(1, services_));
+  for (size_t c = 0; c < communities; ++c)
+    for (size_t i = 0; i < kResultHouseholdTypes * services_; ++i)
+      run_.household_type_services[i] += by_type_[c * kResultHouseholdTypes * services_ + i];
 }
 
 }  // namespace commsim

@@ -5,6 +5,7 @@
 // run in parallel, each writes only its own slots, and the citywide histograms are per thread
 // (integer counts, merged after the run), so results do not depend on the thread count.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -16,12 +17,16 @@ namespace commsim {
 struct ServiceDay {
   uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0, waited = 0;
   double wait_sum = 0, wait_max = 0;
+  double unmet_minutes = 0;   // service minutes of the requests that became unmet today
+  // The same counts by the household type of the requester (kResultHouseholdTypes).
+  std::array<GroupServiceTotals, kResultHouseholdTypes> by_type{};
   double queue_area = 0;      // integral of the number waiting over the day (minutes)
   double wait_in_window = 0;  // waiting time of every request within the day
   std::vector<float> waits;   // waits of requests served today (percentiles)
   void reset() {
     demand = served = served_in_time = unmet = backlog = waited = 0;
-    wait_sum = wait_max = queue_area = wait_in_window = 0;
+    wait_sum = wait_max = queue_area = wait_in_window = unmet_minutes = 0;
+    by_type.fill(GroupServiceTotals{});
     waits.clear();
   }
 };
@@ -49,11 +54,19 @@ class Recorder {
   void record_day(size_t community, int day, std::vector<ServiceDay>& services, const std::vector<RoleDay>& roles,
                   ThreadState& thread);
 
-  // End of the run for one community: requests still waiting per service, the observation window;
-  // the community's wait percentiles from its histograms.
-  void end_community(size_t community, const std::vector<uint64_t>& backlog_per_service, double window_min);
+  // Episodes of a year taken elsewhere (community_share), per service.
+  void record_elsewhere(size_t community, const std::vector<uint64_t>& per_service);
 
-  // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free).
+  // End of the run for one community: requests still waiting per service, the observation window;
+  // the community's wait percentiles from its histograms. `backlog_minutes` per service (and per
+  // [type * services + service]) are the service minutes of those still waiting that were not yet
+  // counted unmet: they join the unmet need.
+  void end_community(size_t community, const std::vector<uint64_t>& backlog_per_service,
+                     const std::vector<double>& backlog_minutes, const std::vector<double>& backlog_minutes_by_type,
+                     double window_min);
+
+  // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free) and
+  // the communities' results by household type into run.household_type_services (community order).
   void finish(const std::vector<const ThreadState*>& threads);
 
  private:
@@ -61,6 +74,7 @@ class Recorder {
   std::vector<uint8_t> queue_service_;
   size_t services_ = 0, roles_ = 0;
   std::vector<CommunityWaitHistogram> community_hist_;  // [community * services + service]
+  std::vector<GroupServiceTotals> by_type_;              // [(community * types + type) * services + service]
 };
 
 }  // namespace commsim

@@ -55,9 +55,15 @@ using CommunityWaitHistogram = Histogram<CoarseWaitBins, uint32_t>;
 extern template struct Histogram<FineWaitBins, uint64_t>;
 extern template struct Histogram<CoarseWaitBins, uint32_t>;
 
+// The household types of the outputs (population/households.hpp HouseholdType, in that order).
+inline constexpr size_t kResultHouseholdTypes = 7;
+inline constexpr const char* kHouseholdTypeNames[kResultHouseholdTypes] = {
+    "single_adult", "elder_alone", "elderly_only", "with_elders", "with_children", "adults_only", "collective"};
+
 struct CommunityInfo {
   std::string name;
   std::string district;
+  std::string district_code, district_class;  // census city: the unit's code and class ("" otherwise)
   bool county = false;
   int64_t households = 0;
   int64_t residents = 0;
@@ -77,6 +83,12 @@ struct CommunityInfo {
   // norm compliance (N1, N2, N3)
   bool size_ok = true, facility_ok = true, activity_ok = true, committee_ok = true, workers_ok = true;
   std::vector<std::string> origin;  // as-given communities this one was made from (restructuring)
+  // Who lives there (at the start of the run): residents aged 60+ and 80+, family households and
+  // their members, one-person households, residents in collective living; households and
+  // residents by household type.
+  int64_t residents_60plus = 0, residents_80plus = 0, residents_0_2 = 0;
+  int64_t family_households = 0, family_residents = 0, one_person_households = 0, collective_residents = 0;
+  std::vector<int64_t> households_by_type, residents_by_type;  // per household type
 };
 
 // Per community, per service: run totals.
@@ -94,7 +106,38 @@ struct ServiceTotals {
   uint64_t arrivals_in_window = 0;
   double window_min = 0;        // length of the observation window (minutes)
   double p50_wait_min = 0, p90_wait_min = 0;
+  double unmet_minutes = 0;     // service minutes of the requests left unmet (expired, or waiting at the end)
+  uint64_t elsewhere = 0;       // episodes taken elsewhere (community_share), not requests here
   double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
+};
+
+// One (group, service) cell of the results by district or by household type.
+struct GroupServiceTotals {
+  uint64_t demand = 0, served = 0, served_in_time = 0, unmet = 0;
+  double unmet_minutes = 0;
+  GroupServiceTotals& operator+=(const GroupServiceTotals& o) {
+    demand += o.demand;
+    served += o.served;
+    served_in_time += o.served_in_time;
+    unmet += o.unmet;
+    unmet_minutes += o.unmet_minutes;
+    return *this;
+  }
+  double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
+};
+
+// A district (or county) of the city: who lives there.
+struct DistrictResult {
+  std::string name, code, district_class;
+  bool county = false;
+  int64_t communities = 0, households = 0, residents = 0;
+  double area_km2 = 0;
+  double share_60plus = 0, share_80plus = 0, mean_household_size = 0, one_person_share = 0;
+};
+
+struct HouseholdTypeResult {
+  std::string name;
+  int64_t households = 0, residents = 0;
 };
 
 // Per community, per role: run totals of worker minutes.
@@ -140,6 +183,11 @@ struct CitywideService {
   double share_communities_below_target = 0;
   double gini = 0;                     // of community coverage
   double worst_decile_coverage = 0;    // mean coverage of the worst 10 % of communities
+  double unmet_hours = 0;              // service hours left unmet (expired or waiting at the end)
+  uint64_t elsewhere = 0;              // episodes taken elsewhere (community_share)
+  // Across districts: coverage of the best and the worst served district, and the Gini index.
+  double district_coverage_best = 0, district_coverage_worst = 0, district_gini = 0;
+  std::string worst_district;
 };
 
 struct CitywideRole {
@@ -177,6 +225,10 @@ struct RunResult {
   double cost_city_yuan = 0, cost_district_yuan = 0;
   double access_share = 0;                    // households within 15 minutes, citywide
   std::vector<YearRecord> years;              // per simulated year
+  std::vector<DistrictResult> districts;      // in order of first appearance among the communities
+  std::vector<GroupServiceTotals> district_services;        // [district * services + service]
+  std::vector<HouseholdTypeResult> household_types;         // kResultHouseholdTypes
+  std::vector<GroupServiceTotals> household_type_services;  // [type * services + service]
 };
 
 // ---------------------------------------------------------------- files and studies

@@ -22,6 +22,95 @@ double gini(std::vector<double> v) {
   return (2.0 * weighted) / (n * sum) - (n + 1.0) / n;
 }
 
+// Results by district: who lives there (from the communities) and each service's counts, in
+// order of the districts' first appearance among the communities; then each service's best and
+// worst served district and the Gini index of district coverage.
+void summarize_districts(RunResult& run) {
+  const size_t n_services = run.service_names.size();
+  run.districts.clear();
+  std::vector<size_t> index(run.communities.size());
+  for (size_t c = 0; c < run.communities.size(); ++c) {
+    const CommunityInfo& ci = run.communities[c];
+    size_t d = 0;
+    while (d < run.districts.size() && run.districts[d].name != ci.district) ++d;
+    if (d == run.districts.size()) {
+      DistrictResult r;
+      r.name = ci.district;
+      r.code = ci.district_code;
+      r.district_class = ci.district_class;
+      r.county = ci.county;
+      run.districts.push_back(r);
+    }
+    index[c] = d;
+  }
+  const size_t n_districts = run.districts.size();
+  run.district_services.assign(n_districts * n_services, GroupServiceTotals{});
+  std::vector<double> aged_60(n_districts, 0), aged_80(n_districts, 0), family_residents(n_districts, 0),
+      one_person(n_districts, 0);
+  for (size_t c = 0; c < run.communities.size(); ++c) {
+    const CommunityInfo& ci = run.communities[c];
+    DistrictResult& d = run.districts[index[c]];
+    ++d.communities;
+    d.households += ci.households;
+    d.residents += ci.residents;
+    d.area_km2 += ci.area_km2;
+    aged_60[index[c]] += static_cast<double>(ci.residents_60plus);
+    aged_80[index[c]] += static_cast<double>(ci.residents_80plus);
+    family_residents[index[c]] += static_cast<double>(ci.family_residents);
+    one_person[index[c]] += static_cast<double>(ci.one_person_households);
+    for (size_t sv = 0; sv < n_services; ++sv) {
+      const ServiceTotals& t = run.service_totals[c * n_services + sv];
+      GroupServiceTotals& g = run.district_services[index[c] * n_services + sv];
+      g.demand += t.demand;
+      g.served += t.served;
+      g.served_in_time += t.served_in_time;
+      g.unmet += t.unmet;
+      g.unmet_minutes += t.unmet_minutes;
+    }
+  }
+  for (size_t d = 0; d < n_districts; ++d) {
+    DistrictResult& r = run.districts[d];
+    const double residents = static_cast<double>(r.residents), households = static_cast<double>(r.households);
+    r.share_60plus = residents > 0 ? aged_60[d] / residents : 0.0;
+    r.share_80plus = residents > 0 ? aged_80[d] / residents : 0.0;
+    r.mean_household_size = households > 0 ? family_residents[d] / households : 0.0;
+    r.one_person_share = households > 0 ? one_person[d] / households : 0.0;
+  }
+  for (size_t sv = 0; sv < n_services; ++sv) {
+    CitywideService& cs = run.citywide[sv];
+    std::vector<double> coverage;
+    cs.district_coverage_best = 0;
+    cs.district_coverage_worst = 1;
+    cs.worst_district.clear();
+    for (size_t d = 0; d < n_districts; ++d) {
+      const GroupServiceTotals& g = run.district_services[d * n_services + sv];
+      if (g.demand == 0) continue;
+      const double cov = g.coverage();
+      coverage.push_back(cov);
+      cs.district_coverage_best = std::max(cs.district_coverage_best, cov);
+      if (cov < cs.district_coverage_worst || cs.worst_district.empty()) {
+        cs.district_coverage_worst = cov;
+        cs.worst_district = run.districts[d].name;
+      }
+    }
+    if (coverage.empty()) cs.district_coverage_best = cs.district_coverage_worst = 1;
+    cs.district_gini = gini(coverage);
+  }
+}
+
+// Households and residents by household type (the per-service counts come from the recorder).
+void summarize_household_types(RunResult& run) {
+  run.household_types.assign(kResultHouseholdTypes, HouseholdTypeResult{});
+  for (size_t t = 0; t < kResultHouseholdTypes; ++t) run.household_types[t].name = kHouseholdTypeNames[t];
+  for (const CommunityInfo& ci : run.communities)
+    for (size_t t = 0; t < kResultHouseholdTypes && t < ci.households_by_type.size(); ++t) {
+      run.household_types[t].households += ci.households_by_type[t];
+      run.household_types[t].residents += ci.residents_by_type[t];
+    }
+  if (run.household_type_services.size() != kResultHouseholdTypes * run.service_names.size())
+    run.household_type_services.assign(kResultHouseholdTypes * run.service_names.size(), GroupServiceTotals{});
+}
+
 }  // namespace
 
 void summarize(const Scenario& sc, RunResult& run) {
@@ -43,6 +132,8 @@ void summarize(const Scenario& sc, RunResult& run) {
       cs.served_in_time += t.served_in_time;
       cs.unmet += t.unmet;
       cs.backlog_end += t.backlog_end;
+      cs.unmet_hours += t.unmet_minutes / 60.0;
+      cs.elsewhere += t.elsewhere;
       wait_sum += t.wait_sum_min;
       waited += t.waited;
       cs.max_wait_min = std::max(cs.max_wait_min, t.wait_max_min);
@@ -124,6 +215,8 @@ void summarize(const Scenario& sc, RunResult& run) {
   run.requests = 0;
   for (size_t sv = 0; sv < n_services; ++sv)
     if (sc.services[sv].kind != ServiceKind::enrolment) run.requests += run.citywide[sv].demand;
+  summarize_districts(run);
+  summarize_household_types(run);
 }
 
 }  // namespace commsim

@@ -503,4 +503,50 @@ std::vector<const CountyCensus*> CensusTable::units_of_city(const std::string& c
   return units;
 }
 
+// ---------------------------------------------------------------- district extras
+DistrictExtrasTable DistrictExtrasTable::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(SourcePos{path, 0, 0}, "", "cannot open the district file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::vector<Record> records = parse_csv(path, buffer.str());
+  if (records.empty()) throw InputError(SourcePos{path, 1, 1}, "", "empty file: expected a header row (code,name,class,...)");
+  Header header;
+  for (size_t i = 0; i < records[0].cells.size(); ++i) header.emplace(records[0].cells[i].text, i);
+  for (const char* column : {"code", "class", "built_up_area_km2"})
+    if (!header.count(column))
+      throw InputError(SourcePos{path, records[0].line, 1}, column,
+                       std::string("missing column '") + column + "'; required: code, class, built_up_area_km2");
+  DistrictExtrasTable table;
+  table.path_ = path;
+  for (size_t r = 1; r < records.size(); ++r) {
+    const Record& record = records[r];
+    if (record.cells.size() != header.size())
+      throw InputError(SourcePos{path, record.line, 0}, "",
+                       "row has " + std::to_string(record.cells.size()) + " cells but the header has " +
+                           std::to_string(header.size()) + " columns");
+    const RowReader row(path, record, header);
+    DistrictExtras d;
+    d.line = record.line;
+    d.code = row.text("code");
+    if (d.code.size() != 6 || d.code.find_first_not_of("0123456789") != std::string::npos)
+      row.fail("code", "'" + d.code + "' is not a 6-digit county code");
+    if (header.count("name")) d.name = row.cell("name").text;
+    d.district_class = row.text("class");
+    if (d.district_class != "old_core" && d.district_class != "inner" && d.district_class != "new_district" &&
+        d.district_class != "county")
+      row.fail("class", "'" + d.district_class + "' is not one of: old_core, inner, new_district, county");
+    d.built_up_km2 = row.real("built_up_area_km2", 1e-6, 1e6);
+    if (table.find(d.code)) row.fail("code", "code " + d.code + " appears twice; codes must be unique");
+    table.rows_.push_back(std::move(d));
+  }
+  return table;
+}
+
+const DistrictExtras* DistrictExtrasTable::find(const std::string& code) const {
+  for (const auto& d : rows_)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
 }  // namespace commsim

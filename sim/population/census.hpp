@@ -82,6 +82,26 @@ struct CountyCensus {
   double computed_mean_household_size() const;  // family-household population / family households
 };
 
+// What the census lacks for a city's units (scenarios/data/xian-districts.csv): each unit's class —
+// old_core, inner, new_district, county: community sizes may differ by class — and the built-up
+// area its communities cover (density means built-up area, issue 15). Columns `code`, `class`,
+// `built_up_area_km2` are required; others (sources, ranges) are kept in the file for readers.
+struct DistrictExtras {
+  std::string code, name, district_class;
+  double built_up_km2 = 0;
+  int line = 0;
+};
+class DistrictExtrasTable {
+ public:
+  static DistrictExtrasTable load(const std::string& path);
+  const DistrictExtras* find(const std::string& code) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::vector<DistrictExtras> rows_;
+};
+
 class CensusTable {
  public:
   // Reads and checks the whole file; throws InputError (file:line, column as key) on any bad row.

@@ -86,6 +86,7 @@ const char* household_type_name(HouseholdType t) {
     case HouseholdType::with_elders: return "with_elders";
     case HouseholdType::with_children: return "with_children";
     case HouseholdType::adults_only: return "adults_only";
+    case HouseholdType::collective: return "collective";
     case HouseholdType::count: break;
   }
   return "?";
@@ -155,6 +156,15 @@ DistrictHouseholds fit_district_households(const DistrictProfile& p) {
     d.minor_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], 0, kMinorLast);
     d.adult_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], kAdultFirst, kAdultLast);
     d.elder_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], kElderFirst, kHouseholdMaxAge);
+  }
+  for (int sex = 0; sex < 2; ++sex)
+    d.collective_cdf[static_cast<size_t>(sex)] =
+        cdf_of(p.collective_age_sex[static_cast<size_t>(sex)].empty() ? std::vector<double>(kHouseholdMaxAge + 1, 0.0)
+                                                                      : p.collective_age_sex[static_cast<size_t>(sex)],
+               0, kHouseholdMaxAge);
+  {
+    const double m = share_of(d.collective_cdf[0]), f = share_of(d.collective_cdf[1]);
+    d.collective_male_share = m + f > 0 ? m / (m + f) : 0.5;
   }
   const double minors = share_of(d.minor_cdf[0]) + share_of(d.minor_cdf[1]);
   const double adults = share_of(d.adult_cdf[0]) + share_of(d.adult_cdf[1]);
@@ -384,6 +394,15 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
     case HouseholdTemplate::count: break;
   }
   return n;
+}
+
+DrawnMember draw_collective(const DistrictHouseholds& d, Stream& s) {
+  DrawnMember m;
+  m.male = s.uniform() < d.collective_male_share;
+  const auto& cdf = d.collective_cdf[m.male ? 0 : 1];
+  m.age = static_cast<uint8_t>(share_of(cdf) > 0 ? age_at(cdf, 0, 0, kHouseholdMaxAge, s.uniform())
+                                                 : age_at(d.adult_cdf[m.male ? 0 : 1], kAdultFirst, 0, kAdultLast - kAdultFirst, s.uniform()));
+  return m;
 }
 
 }  // namespace commsim

@@ -77,6 +77,7 @@ enum class HouseholdType : uint8_t {
   with_elders,    // 60+ members living with younger ones
   with_children,  // minors, no 60+ member
   adults_only,    // two or more members, all 18-59
+  collective,     // a resident in collective living (dormitory, care home): not a family household
   count
 };
 inline constexpr int kHouseholdTypes = static_cast<int>(HouseholdType::count);
@@ -89,6 +90,9 @@ struct DistrictHouseholds {
   std::array<double, kHouseholdTemplates> cdf{};
   // Age samplers by sex: cumulative weights over single years within [0, 17], [18, 59], [60, 120].
   std::array<std::vector<double>, 2> minor_cdf, adult_cdf, elder_cdf;
+  // Residents outside family households: ages 0..120 by sex (cumulative), and their male share.
+  std::array<std::vector<double>, 2> collective_cdf;
+  double collective_male_share = 0.5;
   double expected_size = 0;
   // How close the fit came: the largest gap between a fitted and a target moment (relative to
   // the target when it is above 1), and which moment. Near 0 (1e-6 or less) when every census
@@ -119,5 +123,7 @@ struct DrawnMember {
 };
 inline constexpr int kMaxTemplateMembers = 8;
 int draw_household(const DistrictHouseholds& d, double u_template, Stream& stream, DrawnMember* members);
+// One resident in collective living (age and sex from the district's collective ages).
+DrawnMember draw_collective(const DistrictHouseholds& d, Stream& stream);
 
 }  // namespace commsim

@@ -75,18 +75,25 @@ PopulationModel::PopulationModel(const Population& p) {
     }
   male_share = p.male_share;
   low_income_share = p.low_income_share;
+  income_median_month = p.income.median_per_capita_yuan / 12.0;
+  income_sigma = p.income.sigma;
+}
+
+float household_income_month(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid, int size) {
+  Stream s(key(seed, replicate, gid, Purpose::population, 2));
+  return static_cast<float>(model.income_median_month * std::exp(model.income_sigma * normal(s)) * std::max(1, size));
 }
 
 void Residents::clear() {
   hh_gid.clear(); hh_first.clear(); hh_size.clear(); hh_low_income.clear();
-  hh_x_m.clear(); hh_y_m.clear(); hh_next_slot.clear();
+  hh_x_m.clear(); hh_y_m.clear(); hh_next_slot.clear(); hh_type.clear(); hh_income_month.clear();
   age.clear(); traits.clear(); household.clear(); slot.clear(); enrolled.clear();
 }
 
 void Residents::reserve(size_t households_n, size_t residents_n) {
   hh_gid.reserve(households_n); hh_first.reserve(households_n); hh_size.reserve(households_n);
   hh_low_income.reserve(households_n); hh_x_m.reserve(households_n); hh_y_m.reserve(households_n);
-  hh_next_slot.reserve(households_n);
+  hh_next_slot.reserve(households_n); hh_type.reserve(households_n); hh_income_month.reserve(households_n);
   age.reserve(residents_n); traits.reserve(residents_n); household.reserve(residents_n);
   slot.reserve(residents_n); enrolled.reserve(residents_n);
 }
@@ -100,6 +107,8 @@ void Residents::append_household(const Residents& from, size_t h) {
   hh_x_m.push_back(from.hh_x_m[h]);
   hh_y_m.push_back(from.hh_y_m[h]);
   hh_next_slot.push_back(from.hh_next_slot[h]);
+  hh_type.push_back(from.hh_type[h]);
+  hh_income_month.push_back(from.hh_income_month[h]);
   const size_t first = from.hh_first[h];
   for (size_t r = first; r < first + from.hh_size[h]; ++r) {
     age.push_back(from.age[r]);
@@ -112,17 +121,23 @@ void Residents::append_household(const Residents& from, size_t h) {
 
 size_t Residents::bytes() const {
   return hh_gid.capacity() * 8 + hh_first.capacity() * 4 + hh_size.capacity() + hh_low_income.capacity() +
-         hh_x_m.capacity() * 4 + hh_y_m.capacity() * 4 + hh_next_slot.capacity() + age.capacity() +
+         hh_x_m.capacity() * 4 + hh_y_m.capacity() * 4 + hh_next_slot.capacity() + hh_type.capacity() +
+         hh_income_month.capacity() * 4 + age.capacity() +
          traits.capacity() + household.capacity() * 4 + slot.capacity() + enrolled.capacity();
 }
 
+void Residents::classify(size_t h) {
+  if (hh_type[h] == static_cast<uint8_t>(HouseholdType::collective)) return;
+  hh_type[h] = static_cast<uint8_t>(classify_household(age.data() + hh_first[h], hh_size[h]));
+}
+
 void draw_resident(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid,
-                   int age, uint8_t& age_out, uint8_t& traits_out) {
+                   int age, uint8_t& age_out, uint8_t& traits_out, int sex) {
   Stream s(key(seed, replicate, gid, Purpose::population));
   const int a = age >= 0 ? std::min(age, kMaxAge) : static_cast<int>(draw_from_cdf(s, model.age_cdf));
   const double u_sex = s.uniform(), u_dep = s.uniform(), u_ht = s.uniform(), u_db = s.uniform();
   uint8_t t = 0;
-  if (u_sex < model.male_share) t |= trait::male;
+  if (sex == 0 || (sex < 0 && u_sex < model.male_share)) t |= trait::male;
   const size_t ai = static_cast<size_t>(a);
   Dependency dep = Dependency::none;
   if (u_dep < model.full[ai]) dep = Dependency::full;
@@ -135,6 +150,14 @@ void draw_resident(const PopulationModel& model, uint64_t seed, uint32_t replica
 }
 
 namespace {
+
+void add_member(Residents& out, uint32_t household, uint8_t age, uint8_t traits, int slot) {
+  out.age.push_back(age);
+  out.traits.push_back(traits);
+  out.household.push_back(household);
+  out.slot.push_back(static_cast<uint8_t>(slot));
+  out.enrolled.push_back(0);
+}
 
 // Fills one household's members (size drawn from the household's own stream).
 void fill_household(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t hh_gid,
@@ -150,22 +173,51 @@ void fill_household(const PopulationModel& model, uint64_t seed, uint32_t replic
   out.hh_x_m.push_back(x);
   out.hh_y_m.push_back(y);
   out.hh_next_slot.push_back(static_cast<uint8_t>(size));
+  out.hh_type.push_back(0);
+  out.hh_income_month.push_back(household_income_month(model, seed, replicate, hh_gid, size));
   for (int m = 0; m < size; ++m) {
     uint8_t a = 0, t = 0;
     draw_resident(model, seed, replicate, hh_gid * kMaxHouseholdSize + static_cast<uint64_t>(m), -1, a, t);
-    out.age.push_back(a);
-    out.traits.push_back(t);
-    out.household.push_back(local);
-    out.slot.push_back(static_cast<uint8_t>(m));
-    out.enrolled.push_back(0);
+    add_member(out, local, a, t, m);
   }
+  out.classify(local);
+}
+
+// A family household from the district's templates (households.hpp), or one resident in
+// collective living: members' ages and sexes from the household's own stream, their other traits
+// as any resident's of that age.
+void fill_census_household(const PopulationModel& model, const DistrictHouseholds& district, bool collective,
+                           uint64_t seed, uint32_t replicate, uint64_t hh_gid, float x, float y, Residents& out) {
+  Stream s(key(seed, replicate, hh_gid, Purpose::population, 1));
+  DrawnMember members[kMaxTemplateMembers];
+  int size = 1;
+  if (collective) members[0] = draw_collective(district, s);
+  else size = draw_household(district, s.uniform(), s, members);
+  const uint32_t local = static_cast<uint32_t>(out.hh_gid.size());
+  out.hh_gid.push_back(hh_gid);
+  out.hh_first.push_back(static_cast<uint32_t>(out.age.size()));
+  out.hh_size.push_back(static_cast<uint8_t>(size));
+  out.hh_low_income.push_back(s.uniform() < model.low_income_share ? 1 : 0);
+  out.hh_x_m.push_back(x);
+  out.hh_y_m.push_back(y);
+  out.hh_next_slot.push_back(static_cast<uint8_t>(size));
+  out.hh_type.push_back(static_cast<uint8_t>(collective ? HouseholdType::collective : HouseholdType::single_adult));
+  out.hh_income_month.push_back(household_income_month(model, seed, replicate, hh_gid, size));
+  for (int m = 0; m < size; ++m) {
+    uint8_t a = 0, t = 0;
+    draw_resident(model, seed, replicate, hh_gid * kMaxHouseholdSize + static_cast<uint64_t>(m), members[m].age, a, t,
+                  members[m].male ? 0 : 1);
+    add_member(out, local, a, t, m);
+  }
+  out.classify(local);
 }
 
 }  // namespace
 
 void generate_households(const PopulationModel& model, const Population& population, uint64_t seed,
                          uint32_t replicate, uint64_t gid_base, int64_t households, double cx_m,
-                         double cy_m, double area_km2, Residents& out) {
+                         double cy_m, double area_km2, Residents& out, const DistrictHouseholds* district,
+                         int64_t collective) {
   const double side_m = std::sqrt(std::max(area_km2, 1e-9)) * 1000.0;
   const bool clustered = population.placement == "clustered";
   const int blocks = clustered ? std::max(1, static_cast<int>(std::lround(population.blocks_per_km2 * area_km2))) : 0;
@@ -177,9 +229,12 @@ void generate_households(const PopulationModel& model, const Population& populat
       block_y[static_cast<size_t>(b)] = static_cast<float>(cy_m + (bs.uniform() - 0.5) * side_m);
     }
   }
-  const size_t expect = static_cast<size_t>(households);
-  out.reserve(out.hh_gid.size() + expect, out.age.size() + static_cast<size_t>(expect * (model.mean_household_size + 0.5)));
-  for (int64_t h = 0; h < households; ++h) {
+  if (!district) collective = 0;
+  const size_t expect = static_cast<size_t>(households + collective);
+  const double mean_size = district ? district->expected_size : model.mean_household_size;
+  out.reserve(out.hh_gid.size() + expect, out.age.size() + static_cast<size_t>(static_cast<double>(households) * (mean_size + 0.5)) +
+                                              static_cast<size_t>(collective));
+  for (int64_t h = 0; h < households + collective; ++h) {
     const uint64_t gid = gid_base + static_cast<uint64_t>(h);
     Stream ps(key(seed, replicate, gid, Purpose::placement));
     double x, y;
@@ -194,13 +249,15 @@ void generate_households(const PopulationModel& model, const Population& populat
       x = cx_m + (ps.uniform() - 0.5) * side_m;
       y = cy_m + (ps.uniform() - 0.5) * side_m;
     }
-    fill_household(model, seed, replicate, gid, static_cast<float>(x), static_cast<float>(y), out);
+    if (district) fill_census_household(model, *district, h >= households, seed, replicate, gid, static_cast<float>(x),
+                                        static_cast<float>(y), out);
+    else fill_household(model, seed, replicate, gid, static_cast<float>(x), static_cast<float>(y), out);
   }
 }
 
 DynamicsCounts step_year(const PopulationModel& model, const Population& population, uint64_t seed,
                          uint32_t replicate, int year, double /*cx_m*/, double /*cy_m*/, double /*area_km2*/,
-                         Residents& res, Residents& next) {
+                         Residents& res, Residents& next, const DistrictHouseholds* district) {
   DynamicsCounts counts;
   const Dynamics& dyn = population.dynamics;
   next.clear();
@@ -209,7 +266,9 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
   for (size_t h = 0; h < res.households(); ++h) {
     const uint64_t hh_gid = res.hh_gid[h];
     Stream hs(key(seed, replicate, hh_gid, Purpose::dynamics, sub));
-    const bool turnover = hs.uniform() < dyn.household_turnover_per_year;
+    // Residents in collective living (students, workers in dormitories) are renewed every year.
+    const bool collective = res.hh_type[h] == static_cast<uint8_t>(HouseholdType::collective);
+    const bool turnover = hs.uniform() < dyn.household_turnover_per_year || collective;
     const double u_birth = hs.uniform();
     const uint32_t local = static_cast<uint32_t>(next.hh_gid.size());
     const uint32_t first = static_cast<uint32_t>(next.age.size());
@@ -265,7 +324,8 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
       // Moved out or died out: a newcomer household takes the dwelling, with a new stable id.
       ++counts.households_replaced;
       const uint64_t new_gid = (static_cast<uint64_t>(year + 1) << 36) | (hh_gid & ((1ull << 36) - 1));
-      fill_household(model, seed, replicate, new_gid, res.hh_x_m[h], res.hh_y_m[h], next);
+      if (district) fill_census_household(model, *district, collective, seed, replicate, new_gid, res.hh_x_m[h], res.hh_y_m[h], next);
+      else fill_household(model, seed, replicate, new_gid, res.hh_x_m[h], res.hh_y_m[h], next);
       continue;
     }
     next.hh_gid.push_back(hh_gid);
@@ -275,6 +335,9 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
     next.hh_x_m.push_back(res.hh_x_m[h]);
     next.hh_y_m.push_back(res.hh_y_m[h]);
     next.hh_next_slot.push_back(next_slot);
+    next.hh_type.push_back(res.hh_type[h]);
+    next.hh_income_month.push_back(res.hh_income_month[h]);
+    next.classify(local);
   }
   std::swap(res, next);
   return counts;
@@ -363,6 +426,8 @@ std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
       res.hh_x_m.push_back(static_cast<float>(x));
       res.hh_y_m.push_back(static_cast<float>(y));
       res.hh_next_slot.push_back(0);
+      res.hh_type.push_back(0);
+      res.hh_income_month.push_back(0.0f);  // filled by the city builder from the income model
     } else if (local + 1 != res.hh_gid.size()) {
       throw InputError(SourcePos{path, row, 0}, "households_file.household",
                        "members of household " + f[0] + " must be on consecutive rows");
@@ -381,6 +446,8 @@ std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
     ++res.hh_next_slot[local];
   }
   if (out.empty()) throw InputError(SourcePos{path, row, 0}, "population.households_file", "no residents in the file");
+  for (auto& c : out)
+    for (size_t h = 0; h < c.residents.households(); ++h) c.residents.classify(h);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/population/households.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
@@ -41,6 +42,8 @@ struct Residents {
   std::vector<uint8_t> hh_low_income; // 1 = minimum living guarantee household
   std::vector<float> hh_x_m, hh_y_m;  // position in the city (cold)
   std::vector<uint8_t> hh_next_slot;  // next free member slot for newborns (cold)
+  std::vector<uint8_t> hh_type;       // HouseholdType (households.hpp), from the members' ages
+  std::vector<float> hh_income_month; // household disposable income, yuan per month
   // residents
   std::vector<uint8_t> age;           // years, capped at kMaxAge
   std::vector<uint8_t> traits;        // trait bits
@@ -57,6 +60,8 @@ struct Residents {
   // Appends household `h` of `from` (with its members) to this set.
   void append_household(const Residents& from, size_t h);
   size_t bytes() const;  // heap bytes held by the arrays
+  // The household type of `h` from its members' ages (collective living stays collective).
+  void classify(size_t h);
 };
 
 // Marginals compiled once per scenario for fast generation.
@@ -70,18 +75,28 @@ struct PopulationModel {
   double male_share = 0.5;
   double low_income_share = 0;
   double mean_household_size = 0;
+  double income_median_month = 0, income_sigma = 0;  // per person
   explicit PopulationModel(const Population& population);
 };
 
-// Draws the traits of one resident with stable id `gid` (age given or drawn).
+// Household disposable income per month for a household of `size` with stable id `gid`: per
+// person lognormal (median, sigma), keyed by the household (common random numbers).
+float household_income_month(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid, int size);
+
+// Draws the traits of one resident with stable id `gid` (age given or drawn; sex given, 0 male,
+// 1 female, or drawn when -1).
 void draw_resident(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid,
-                   int age, uint8_t& age_out, uint8_t& traits_out);
+                   int age, uint8_t& age_out, uint8_t& traits_out, int sex = -1);
 
 // Generates `households` households with gids [gid_base, gid_base + households) for a community
-// centred at (cx, cy) on `area_km2`, appending to `out`.
+// centred at (cx, cy) on `area_km2`, appending to `out`. With `district` (a census city) the
+// households are families drawn from the district's fitted templates, followed by `collective`
+// residents in collective living (one-person units of type collective, gids after the families);
+// without, household sizes and ages come from the scenario's marginals.
 void generate_households(const PopulationModel& model, const Population& population,
                          uint64_t seed, uint32_t replicate, uint64_t gid_base, int64_t households,
-                         double cx_m, double cy_m, double area_km2, Residents& out);
+                         double cx_m, double cy_m, double area_km2, Residents& out,
+                         const DistrictHouseholds* district = nullptr, int64_t collective = 0);
 
 // Reads a CSV of households and members (docs/scenario-reference.md, households_file):
 // header `household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes`,
@@ -98,8 +113,9 @@ std::vector<LoadedCommunity> load_households_csv(const std::string& path);
 struct DynamicsCounts {
   uint64_t deaths = 0, births = 0, onsets = 0, households_replaced = 0;
 };
+// Newcomer households are drawn like the community's own (from `district`'s templates when given).
 DynamicsCounts step_year(const PopulationModel& model, const Population& population, uint64_t seed,
                          uint32_t replicate, int year, double cx_m, double cy_m, double area_km2,
-                         Residents& residents, Residents& scratch);
+                         Residents& residents, Residents& scratch, const DistrictHouseholds* district = nullptr);
 
 }  // namespace commsim

@@ -260,8 +260,15 @@ Scenario build(Node root, const std::string& source_file) {
                        "cannot find households file '" + s.population.households_file + "'");
   }
 
-  // Defaults that depend on other keys.
-  if (s.city.districts.empty()) s.city.districts.push_back(District{"city", DistrictKind::urban});
+  for (const auto& [key, path] : {std::pair<const char*, const std::string*>{"city.census.file", &s.city.census.file},
+                                   {"city.census.districts_file", &s.city.census.districts_file}}) {
+    std::error_code ec;
+    if (!path->empty() && !fs::is_regular_file(*path, ec))
+      throw InputError(scenario_detail::position_of(root, key), key, "cannot find the file '" + *path + "'");
+  }
+
+  // Defaults that depend on other keys (a census city takes its districts from the census).
+  if (s.city.districts.empty() && !s.city.census.enabled()) s.city.districts.push_back(District{"city", DistrictKind::urban});
   for (auto& c : s.city.communities)
     if (c.district.empty()) c.district = s.city.districts.front().name;
   if (!root.find("name")) s.name = fs::path(source_file).stem().string();

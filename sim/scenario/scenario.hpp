@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/error.hpp"
+
 namespace commsim {
 
 // ---------------------------------------------------------------- run
@@ -42,6 +44,11 @@ struct CommunitySpec {
   double facility_outdoor_m2 = -1.0; // < 0 = from the facility policy
 };
 
+// Mean community size by district class relative to the city's (census city).
+struct ClassSizeFactors {
+  double old_core = 1.0, inner = 1.0, new_district = 1.0, county = 1.0;
+};
+
 // Generates a city with a realistic spread of community sizes (REFERENCE-DATA.md "The city").
 struct CityGenerator {
   int communities = 0;                 // 0 = generator off
@@ -52,9 +59,27 @@ struct CityGenerator {
   double county_share = 0.0;           // share of communities in county districts
   int districts = 10;
   double new_share = 0.1;              // share of communities flagged newly built
+  // Census city: mean households per community, by district class (communities = 0: the whole
+  // city at these sizes; N: a sample of N of its communities).
+  double households_mean = 3300;
+  ClassSizeFactors size_factor;
+};
+
+// A city built from the 2020 census county table (issue 15, docs/population-data.md): its districts
+// and counties, their urban residents and family households, age structure by sex and household
+// composition; a second file gives each unit's class and built-up area.
+struct CensusCity {
+  std::string file;                    // census county CSV ("" = no census city)
+  std::string districts_file;          // per unit code: class, built-up area (scenarios/data/xian-districts.csv)
+  std::string city_code;               // a prefecture-level city's code (xxxx00): all its districts and counties
+  std::vector<std::string> units;      // or these county codes
+  std::string residents = "urban";     // urban: the units' urban residents (城镇人口) | all
+  SourcePos position;                  // of city_code / units in the scenario (for unknown codes)
+  bool enabled() const { return !file.empty(); }
 };
 
 struct City {
+  CensusCity census;
   std::vector<District> districts;           // default: one urban district "city"
   std::vector<CommunitySpec> communities;    // explicit communities (or from communities_file)
   std::string communities_file;              // CSV of communities, resolved relative to the scenario
@@ -84,6 +109,12 @@ struct Dynamics {
   double household_turnover_per_year = 0.03;      // share of households replaced by newcomers
 };
 
+// Household income (per person, per year): lognormal.
+struct Income {
+  double median_per_capita_yuan = 46931;  // Xi'an urban disposable income per person, 2021 (P21)
+  double sigma = 0.6;                     // lognormal sigma (the shape of an urban quintile table, P26)
+};
+
 struct Population {
   std::vector<double> household_size_shares;     // [1 person, 2, ..., N+]; sums to 1
   std::vector<AgeBand> age_shares;               // shares of residents by age band; sum to 1
@@ -96,6 +127,7 @@ struct Population {
   int blocks_per_km2 = 20;                       // residential blocks when clustered
   double block_radius_m = 60;                    // spread of households around a block centre
   std::string households_file;                   // CSV of households and members (replaces synthesis)
+  Income income;
   Dynamics dynamics;
 };
 
@@ -107,12 +139,31 @@ enum class ServiceUnit : uint8_t { resident, household };
 enum class Place : uint8_t { facility, home };
 enum class ServiceTimeDist : uint8_t { fixed, exponential };
 enum class ChronicFilter : uint8_t { any, hypertension, diabetes, either };
+// Whom the resident lives with (household type of issue 15).
+enum class LivingFilter : uint8_t { any, alone, elderly_only, alone_or_elderly_only };
 
 struct Eligibility {
   int min_age = 0, max_age = 150;                  // inclusive; for household services: any member
   std::array<bool, 3> dependency = {true, true, true};  // allowed levels none/partial/full
   ChronicFilter chronic = ChronicFilter::any;      // any = no condition required
   bool low_income_only = false;
+  LivingFilter living = LivingFilter::any;         // household filter (alone: a one-person household)
+  double programme_share = 1.0;                    // share of the eligible enrolled in the service's
+                                                   // programme (e.g. chronic-disease management)
+};
+
+// Take-up: who of those who need or want a service uses it (issue 15). Enrolment services: a
+// household pays the fee only when it is within its willingness to pay (a share of household
+// income, lognormal across households) and accepts the distance (the share accepting falls
+// exponentially with distance; km_90 is the distance 90 % accept). Recurring services: a share of
+// the eligible take it up, depending on whether someone in the household can care.
+struct TakeUp {
+  double fee_yuan_per_month = 0;       // 0 = free (no income test)
+  double wtp_income_share = 0.1;       // median share of household income a household would pay
+  double wtp_sigma = 0.5;              // lognormal sigma of that share across households
+  double km_90 = 0;                    // 0 = distance does not matter
+  double with_carer = 1.0;             // recurring: take-up when a household member can care
+  double without_carer = 1.0;          // recurring: take-up otherwise (living alone or with dependents)
 };
 
 struct Service {
@@ -131,8 +182,12 @@ struct Service {
   int period_days = 7;
   std::array<double, 3> visits_per_period = {0.0, 1.0, 3.0};
 
+  // episodic: share of episodes seen at the community facility; the rest go elsewhere (recorded)
+  double community_share = 1.0;
+
   // enrolment: share of eligible residents who want a place, by dependency level
   std::array<double, 3> want_share = {0.0, 0.0, 0.0};
+  TakeUp take_up;
   std::vector<AgeBand> clients_per_staff_by_age;    // staff ratio (e.g. childcare 1:3/1:5/1:7)
   double clients_per_staff = 0.0;                   // used when the by-age list is empty
   std::string facility_use;                         // use whose places bound enrolment (or a room

@@ -212,6 +212,46 @@ const Schema<CommunitySpec>& community_schema() {
   return s;
 }
 
+const Schema<ClassSizeFactors>& size_factor_schema() {
+  using F = ClassSizeFactors;
+  static const Schema<F> s{{
+      num("old_core", &F::old_core, between(0.05, 20), "", "old core districts"),
+      num("inner", &F::inner, between(0.05, 20), "", "inner districts"),
+      num("new_district", &F::new_district, between(0.05, 20), "", "new districts"),
+      num("county", &F::county, between(0.05, 20), "", "counties"),
+  }, {}};
+  return s;
+}
+
+const Schema<CensusCity>& census_schema() {
+  using C = CensusCity;
+  static const Schema<C> s{{
+      file_path("file", &C::file, "census county table (scenarios/data/census-county-2020.csv); \"\" = no census city"),
+      file_path("districts_file", &C::districts_file,
+                "per unit code: class and built-up area (scenarios/data/xian-districts.csv)"),
+      text("city_code", &C::city_code, "6 digits ending in 00", "a city: all its districts and counties"),
+      string_list("units", &C::units, "6-digit county codes", "explicit units instead of city_code"),
+      choice("residents", &C::residents, {"urban", "all"},
+             "urban: each unit's urban residents (城镇人口); all: every resident"),
+  }, [](C& c, const Node& n, const Path& p) {
+    c.position = n.key_position(c.units.empty() ? "city_code" : "units");
+    if (c.file.empty()) return;
+    if (c.city_code.empty() == c.units.empty())
+      fail(n, p, "a census city needs exactly one of city_code (a city's code, e.g. \"610100\") or units (county codes)");
+    auto code_ok = [](const std::string& code) {
+      return code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!c.city_code.empty() && (!code_ok(c.city_code) || c.city_code.compare(4, 2, "00") != 0))
+      throw InputError(n.key_position("city_code"), join(p, "city_code"),
+                       "'" + c.city_code + "' is not a city code: 6 digits ending in 00 (e.g. 610100)");
+    for (size_t i = 0; i < c.units.size(); ++i)
+      if (!code_ok(c.units[i]))
+        throw InputError(n.find("units")->items[i].pos, join(p, "units." + std::to_string(i)),
+                         "'" + c.units[i] + "' is not a 6-digit county code (e.g. 610102)");
+  }};
+  return s;
+}
+
 const Schema<CityGenerator>& generator_schema() {
   static const Schema<CityGenerator> s{{
       num("communities", &CityGenerator::communities, between(0, 1000000), "communities", "0 = generator off"),
@@ -223,6 +263,10 @@ const Schema<CityGenerator>& generator_schema() {
       num("county_share", &CityGenerator::county_share, kShare, "share", "share of communities in county districts"),
       num("districts", &CityGenerator::districts, between(1, 10000), "districts", "districts generated"),
       num("new_share", &CityGenerator::new_share, kShare, "share", "share of communities flagged newly built"),
+      num("households_mean", &CityGenerator::households_mean, between(10, 1000000), "households",
+          "census city: mean households per community (before the class factors)"),
+      section<CityGenerator, ClassSizeFactors>("size_factor", &CityGenerator::size_factor, size_factor_schema,
+                                               "census city: mean community size by district class, relative"),
   }, [](CityGenerator& g, const Node& n, const Path& p) {
     if (g.oversized_share + g.micro_share > 1 + 1e-9) fail(n, p, "oversized_share + micro_share must be <= 1");
   }};
@@ -231,6 +275,7 @@ const Schema<CityGenerator>& generator_schema() {
 
 const Schema<City>& city_schema() {
   static const Schema<City> s{{
+      section<City, CensusCity>("census", &City::census, census_schema, "a city from the 2020 census (issue 15)"),
       num("density_households_per_km2", &City::density_households_per_km2, positive(1e6), "households/km2",
           "area of a community when area_km2 is 0"),
       list_of<City, District>("districts", &City::districts, district_schema,
@@ -260,6 +305,15 @@ const Schema<Dynamics>& dynamics_schema() {
   return s;
 }
 
+const Schema<Income>& income_schema() {
+  static const Schema<Income> s{{
+      num("median_per_capita_yuan", &Income::median_per_capita_yuan, between(0, 1e8), "yuan/person/year",
+          "median disposable income per person"),
+      num("sigma", &Income::sigma, between(0, 5), "", "lognormal sigma of income per person across households"),
+  }, {}};
+  return s;
+}
+
 const Schema<Population>& population_schema() {
   static const Schema<Population> s{{
       number_list("household_size_shares", &Population::household_size_shares, kShare, "share",
@@ -277,6 +331,7 @@ const Schema<Population>& population_schema() {
           "residential blocks when clustered"),
       num("block_radius_m", &Population::block_radius_m, between(0, 10000), "m", "spread around a block centre"),
       file_path("households_file", &Population::households_file, "CSV of households and members (replaces synthesis)"),
+      section<Population, Income>("income", &Population::income, income_schema, "household income"),
       section<Population, Dynamics>("dynamics", &Population::dynamics, dynamics_schema, "population dynamics"),
   }, {}};
   return s;
@@ -290,6 +345,10 @@ const Schema<Eligibility>& eligibility_schema() {
       choice("chronic", &Eligibility::chronic, {"any", "hypertension", "diabetes", "either"},
              "chronic condition required (any = none required)"),
       flag("low_income_only", &Eligibility::low_income_only, "only low-income households"),
+      choice("living", &Eligibility::living, {"any", "alone", "elderly_only", "alone_or_elderly_only"},
+             "household filter: living alone, in a household of members all 60+, or either"),
+      num("programme_share", &Eligibility::programme_share, kShare, "share",
+          "share of the otherwise eligible enrolled in the service's programme (a stable draw per resident)"),
   }, [](Eligibility& e, const Node& n, const Path& p) {
     if (e.min_age > e.max_age)
       fail(n, p, "min_age " + std::to_string(e.min_age) + " > max_age " + std::to_string(e.max_age) +
@@ -299,6 +358,20 @@ const Schema<Eligibility>& eligibility_schema() {
 }
 
 constexpr double kHoursPerYear = 24.0 * 365.0;
+
+const Schema<TakeUp>& take_up_schema() {
+  static const Schema<TakeUp> s{{
+      num("fee_yuan_per_month", &TakeUp::fee_yuan_per_month, between(0, 1e7), "yuan/month",
+          "enrolment: fee; 0 = free (no income test)"),
+      num("wtp_income_share", &TakeUp::wtp_income_share, positive(10), "share",
+          "enrolment: median share of household income a household would pay"),
+      num("wtp_sigma", &TakeUp::wtp_sigma, between(0, 5), "", "enrolment: lognormal sigma of that share"),
+      num("km_90", &TakeUp::km_90, between(0, 1000), "km", "enrolment: distance 90 % accept; 0 = distance does not matter"),
+      num("with_carer", &TakeUp::with_carer, kShare, "share", "recurring: take-up when a household member can care"),
+      num("without_carer", &TakeUp::without_carer, kShare, "share", "recurring: take-up otherwise"),
+  }, {}};
+  return s;
+}
 
 const Schema<Service>& service_schema() {
   static const Schema<Service> s = [] {
@@ -324,8 +397,11 @@ const Schema<Service>& service_schema() {
         num("period_days", &Service::period_days, between(1, 3650), "days", "recurring: length of a period"),
         per_level("visits_per_period", &Service::visits_per_period, between(0, 1000), "visits/period",
                   "recurring: visits per period by dependency level"),
+        num("community_share", &Service::community_share, kShare, "share",
+            "episodic: share of episodes seen at the community facility (the rest go elsewhere)"),
         per_level("want_share", &Service::want_share, kShare, "share",
                   "enrolment: share of eligible residents who want a place"),
+        section<Service, TakeUp>("take_up", &Service::take_up, take_up_schema, "who of the eligible use the service"),
         age_bands("clients_per_staff_by_age", &Service::clients_per_staff_by_age, positive(1e6), "clients/staff", "",
                   "enrolment: staff ratio by client age"),
         num("clients_per_staff", &Service::clients_per_staff, between(0, 1e6), "clients/staff",

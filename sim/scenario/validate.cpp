@@ -73,19 +73,23 @@ SourcePos position_of(const Node& root, const std::string& path) {
 }
 
 void validate_scenario(const Scenario& s, const Node& root) {
-  // Required content of a minimal scenario.
-  if (s.population.household_size_shares.empty())
+  // Required content of a minimal scenario (a census city takes household sizes and ages from the
+  // census; given shares must still sum to 1).
+  const bool census = s.city.census.enabled();
+  if (s.population.household_size_shares.empty() && !census)
     throw InputError(position_of(root, "population.household_size_shares"), "population.household_size_shares",
                      "required: a list of shares of households by size (1, 2, ..., N+ persons) summing to 1");
-  check_sum(root, "population.household_size_shares",
-            [&] { double t = 0; for (double v : s.population.household_size_shares) t += v; return t; }(),
-            "household size shares");
-  if (s.population.age_shares.empty())
+  if (!s.population.household_size_shares.empty())
+    check_sum(root, "population.household_size_shares",
+              [&] { double t = 0; for (double v : s.population.household_size_shares) t += v; return t; }(),
+              "household size shares");
+  if (s.population.age_shares.empty() && !census)
     throw InputError(position_of(root, "population.age_shares"), "population.age_shares",
                      "required: a list of {from, to, value} age bands whose values sum to 1");
-  check_sum(root, "population.age_shares",
-            [&] { double t = 0; for (const auto& b : s.population.age_shares) t += b.value; return t; }(),
-            "age shares");
+  if (!s.population.age_shares.empty())
+    check_sum(root, "population.age_shares",
+              [&] { double t = 0; for (const auto& b : s.population.age_shares) t += b.value; return t; }(),
+              "age shares");
   if (s.staffing.roles.empty())
     throw InputError(position_of(root, "staffing.roles"), "staffing.roles", "required: at least one role (a map name: {...})");
   if (s.services.empty())
@@ -102,11 +106,27 @@ void validate_scenario(const Scenario& s, const Node& root) {
     districts.push_back(d.name);
   }
   const bool explicit_communities = !s.city.communities.empty();
+  if (census && explicit_communities)
+    throw InputError(position_of(root, "city.census.file"), "city.census.file",
+                     "a census city makes its own communities: give either city.census or explicit communities "
+                     "(city.communities / city.communities_file), not both");
+  if (census && !s.city.districts.empty())
+    throw InputError(position_of(root, "city.districts"), "city.districts",
+                     "a census city takes its districts from the census (city.census.city_code / units): "
+                     "remove city.districts");
+  if (census && s.population.households_file.empty() == false)
+    throw InputError(position_of(root, "population.households_file"), "population.households_file",
+                     "a census city draws its households from the census: give either city.census or "
+                     "population.households_file, not both");
+  if (census && s.city.census.districts_file.empty())
+    throw InputError(position_of(root, "city.census"), "city.census.districts_file",
+                     "a census city needs districts_file (each unit's class and built-up area, e.g. "
+                     "scenarios/data/xian-districts.csv)");
   if (explicit_communities && s.city.generator.communities > 0)
     throw InputError(position_of(root, "city.generator.communities"), "city.generator.communities",
                      "give either explicit communities (city.communities / city.communities_file) or "
                      "generator.communities > 0, not both");
-  if (!explicit_communities && s.city.generator.communities == 0)
+  if (!explicit_communities && !census && s.city.generator.communities == 0)
     throw InputError(position_of(root, "city.communities"), "city.communities",
                      "no communities: give city.communities, city.communities_file or city.generator.communities > 0");
   std::set<std::string> community_names;

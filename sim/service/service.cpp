@@ -62,7 +62,7 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats) {
 }
 
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
-                 const TravelModel& travel, const float* hh_x, const float* hh_y, int day,
+                 const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
                  const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
                  WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday, QueueScratch& sc) {
   const double day_start = day * 1440.0, day_end = day_start + 1440.0;
@@ -113,14 +113,20 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
   if (role_services == 1 && n_arrivals > 0) {
     // One service: sums in registers (the same additions in the same order as below).
     const uint16_t sv = arrivals[0].service;
+    ServiceDay& sd = sdays[sv];
     double a = area[sv];
-    for (size_t i = 0; i < n_arrivals; ++i) a += day_end - arrivals[i].arrival_min;
+    for (size_t i = 0; i < n_arrivals; ++i) {
+      a += day_end - arrivals[i].arrival_min;
+      ++sd.by_type[hh_type[arrivals[i].household]].demand;
+    }
     area[sv] = a;
-    sdays[sv].demand += static_cast<uint32_t>(n_arrivals);
+    sd.demand += static_cast<uint32_t>(n_arrivals);
   } else {
     for (size_t i = 0; i < n_arrivals; ++i) {
       const Request& q = arrivals[i];
-      ++sdays[q.service].demand;
+      ServiceDay& sd = sdays[q.service];
+      ++sd.demand;
+      ++sd.by_type[hh_type[q.household]].demand;
       area[q.service] += day_end - q.arrival_min;
     }
   }
@@ -166,8 +172,13 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     done[idx] = 1;
     const double wait = t - q.arrival_min;
     ServiceDay& sd = sdays[q.service];
+    GroupServiceTotals& by_type = sd.by_type[hh_type[q.household]];
     ++sd.served;
-    if (day <= q.deadline_day) ++sd.served_in_time;
+    ++by_type.served;
+    if (day <= q.deadline_day) {
+      ++sd.served_in_time;
+      ++by_type.served_in_time;
+    }
     sd.wait_sum += wait;
     if (wait > 0) ++sd.waited;
     sd.wait_max = std::max(sd.wait_max, wait);
@@ -197,6 +208,10 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     sd.wait_in_window += day_end - std::max(q.arrival_min, day_start);
     if (q.deadline_day <= day && !(q.flags & 1)) {
       ++sd.unmet;
+      sd.unmet_minutes += q.duration_min;
+      GroupServiceTotals& by_type = sd.by_type[hh_type[q.household]];
+      ++by_type.unmet;
+      by_type.unmet_minutes += q.duration_min;
       if (services[q.service].spec->expire) continue;
       q.flags |= 1;  // counted unmet, still waiting
     }

@@ -73,7 +73,7 @@ struct QueueScratch {
   WorkerHeap workers;                        // present workers still on shift (queue.hpp)
 };
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
-                 const TravelModel& travel, const float* hh_x, const float* hh_y, int day,
+                 const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
                  const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
                  WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday, QueueScratch& scratch);
 

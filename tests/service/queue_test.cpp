@@ -35,6 +35,7 @@ struct Day {
   std::vector<uint8_t> closed;
   TravelModel travel{0, 0, 1.0, false};
   float hh[1] = {0.0f};
+  uint8_t type[1] = {0};
 
   explicit Day(bool expire = true) : sc(test::small_city()) {
     Role role = sc.staffing.roles.front();
@@ -62,7 +63,7 @@ struct Day {
     pool.shifts = {Shift{day * 1440.0 + start, day * 1440.0 + end, cap, 0}};
     for (auto& d : sdays) d.reset();
     rday = RoleDay{};
-    serve_queue(services, sc.staffing.roles, travel, hh, hh, day, arrivals.data(), arrivals.size(), closed, pool, sdays,
+    serve_queue(services, sc.staffing.roles, travel, hh, hh, type, day, arrivals.data(), arrivals.size(), closed, pool, sdays,
                 rday, scratch);
   }
 };
