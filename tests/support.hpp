@@ -74,6 +74,18 @@ struct Hasher {
   template <class T> void vec(const std::vector<T>& v) { if (!v.empty()) bytes(v.data(), v.size() * sizeof(T)); }
 };
 
+// The results by household type a hand-made RunResult needs to be written: per community the
+// households and residents by type, and the (empty) household-type tables.
+inline void add_household_type_tables(RunResult& run) {
+  for (auto& c : run.communities) {
+    c.households_by_type.assign(kResultHouseholdTypes, 0);
+    c.residents_by_type.assign(kResultHouseholdTypes, 0);
+  }
+  run.household_types.assign(kResultHouseholdTypes, HouseholdTypeResult{});
+  for (size_t t = 0; t < kResultHouseholdTypes; ++t) run.household_types[t].name = kHouseholdTypeNames[t];
+  run.household_type_services.assign(kResultHouseholdTypes * run.service_names.size(), GroupServiceTotals{});
+}
+
 // Every column of the results schema (sim/metrics/result_schema.hpp): names, shapes and values.
 // A field added to the schema is covered without touching this function.
 inline uint64_t hash_run(const RunResult& r) {

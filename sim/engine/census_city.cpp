@@ -208,14 +208,15 @@ CensusCitySetup census_city_setup(const Scenario& sc) {
     d.size_factor = d.district_class == "old_core" ? f.old_core : d.district_class == "inner" ? f.inner
                     : d.district_class == "new_district" ? f.new_district : f.county;
     d.built_up_km2 = extra->built_up_km2;
-    // Residents outside family households (dormitories, care homes) are taken to live in towns:
-    // in an urban city they are urban residents (at most half of them); the rest of the urban
-    // residents live in family households of the unit's mean size.
+    // The modelled residents (urban, or all) are a share of the unit's residents with the unit's
+    // make-up (the county volume has no urban-only tables: docs/population-data.md): the same share
+    // of its residents outside family households (dormitories, care homes), the rest in family
+    // households of the unit's mean size.
     const double population = static_cast<double>(u->population);
     const double family = static_cast<double>(u->family_household_population);
     const double collective = std::max(0.0, population - family);
     const double residents = cc.residents == "urban" ? static_cast<double>(u->urban) : population;
-    d.collective_residents = std::min(collective, 0.5 * residents);
+    d.collective_residents = population > 0 ? collective * residents / population : 0.0;
     d.family_households = (residents - d.collective_residents) / u->computed_mean_household_size();
     setup.districts.push_back(d);
     setup.households.push_back(std::make_shared<const DistrictHouseholds>(fit_district_households(district_profile(*u))));

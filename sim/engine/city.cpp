@@ -244,9 +244,11 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   }
   info.households_by_type.assign(kResultHouseholdTypes, 0);
   info.residents_by_type.assign(kResultHouseholdTypes, 0);
+  info.three_generation_households = 0;
   for (size_t h = 0; h < res.households(); ++h) {
     ++info.households_by_type[res.hh_type[h]];
     info.residents_by_type[res.hh_type[h]] += res.hh_size[h];
+    info.three_generation_households += res.hh_generations[h] >= 3;
   }
   const auto collective = static_cast<size_t>(HouseholdType::collective);
   info.collective_residents = info.residents_by_type[collective];

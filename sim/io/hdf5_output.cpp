@@ -713,6 +713,12 @@ RunResult read_run(const std::string& path, const std::string& group, bool with_
   run.citywide_roles.resize(roles);
   run.wait_hist.resize(services);
   run.years.resize(length_of(year_table().fields.front().name));
+  const size_t districts = length_of(district_table().group + "/" + district_table().fields.front().name);
+  run.districts.resize(districts);
+  run.district_services.resize(districts * services);
+  const size_t types = length_of(household_type_table().group + "/" + household_type_table().fields.front().name);
+  run.household_types.resize(types);
+  run.household_type_services.resize(types * services);
   const bool daily = with_daily && link_exists(g, daily_service_table().group);
   if (daily) {
     Handle d = checked(H5Dopen2(g, (daily_service_table().group + "/" + daily_service_table().fields.front().name).c_str(), H5P_DEFAULT),

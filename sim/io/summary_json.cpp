@@ -77,6 +77,29 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs)
   for (size_t r = 0; r < first.citywide_roles.size(); ++r)
     add_fields(roles[first.citywide_roles[r].name], citywide_role_table(), runs,
                [r](const RunResult& x) -> const CitywideRole& { return x.citywide_roles[r]; });
+  // Results by district and by household type: a list of groups, each with its services.
+  auto groups = [&](const char* key, const auto& table, auto rows_of, auto services_of, size_t n) {
+    Json& list = j[key] = Json::array();
+    for (size_t g = 0; g < n; ++g) {
+      Json item = Json::object();
+      add_fields(item, table, runs, [&](const RunResult& r) -> const auto& { return rows_of(r)[g]; });
+      Json& services = item["services"] = Json::object();
+      for (size_t s = 0; s < first.service_names.size(); ++s)
+        add_fields(services[first.service_names[s]], services_of.first, runs, [&](const RunResult& r) -> const GroupServiceTotals& {
+          return services_of.second(r)[g * first.service_names.size() + s];
+        });
+      list.push_back(std::move(item));
+    }
+  };
+  groups("districts", district_table(), [](const RunResult& r) -> const std::vector<DistrictResult>& { return r.districts; },
+         std::make_pair(std::cref(district_service_table()),
+                        [](const RunResult& r) -> const std::vector<GroupServiceTotals>& { return r.district_services; }),
+         first.districts.size());
+  groups("household_types", household_type_table(),
+         [](const RunResult& r) -> const std::vector<HouseholdTypeResult>& { return r.household_types; },
+         std::make_pair(std::cref(household_type_service_table()),
+                        [](const RunResult& r) -> const std::vector<GroupServiceTotals>& { return r.household_type_services; }),
+         first.household_types.size());
   // Per-year fields: a list over the years; per-year-and-service fields: lists keyed by service.
   for (const auto& f : year_table().fields) {
     if (f.json == JsonMode::none) continue;

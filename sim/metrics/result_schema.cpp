@@ -118,6 +118,22 @@ const Table<CommunityInfo>& community_table() {
           field("workers_ok", &C::workers_ok, "1", "1 if the community worker count complies with the norm (N3.5)"),
           field("staff", &C::staff, "1", "staff in post per role (after vacancies)", JsonMode::none, "roles"),
           field("places", &C::places, "1", "facility places per facility use", JsonMode::none, "facility_uses"),
+          field("district_code", &C::district_code, "", "census city: the district's 6-digit code (\"\" otherwise)"),
+          field("district_class", &C::district_class, "", "census city: old_core | inner | new_district | county"),
+          field("residents_60plus", &C::residents_60plus, "residents", "residents aged 60+ (start of the last simulated year)"),
+          field("residents_80plus", &C::residents_80plus, "residents", "residents aged 80+"),
+          field("residents_0_2", &C::residents_0_2, "residents", "children aged 0-2"),
+          field("family_households", &C::family_households, "households", "family households (the households of the norms)"),
+          field("family_residents", &C::family_residents, "residents", "members of family households"),
+          field("one_person_households", &C::one_person_households, "households", "one-person family households"),
+          field("collective_residents", &C::collective_residents, "residents",
+                "residents in collective living (dormitories, care homes)"),
+          field("three_generation_households", &C::three_generation_households, "households",
+                "family households of three or more generations (as they formed)"),
+          field("households_by_type", &C::households_by_type, "households", "households by household type",
+                JsonMode::none, "household_types"),
+          field("residents_by_type", &C::residents_by_type, "residents", "residents by household type", JsonMode::none,
+                "household_types"),
           ragged(
               field("origin", &C::origin, "", "as-given communities each community was made from (see origin_offset)",
                     JsonMode::none, "ragged"),
@@ -150,6 +166,10 @@ const Table<ServiceTotals>& service_totals_table() {
           field("window_min", &T::window_min, "minutes", "length of the observation window"),
           field("p50_wait_min", &T::p50_wait_min, "minutes", "median wait of served requests"),
           field("p90_wait_min", &T::p90_wait_min, "minutes", "90th percentile wait of served requests"),
+          field("unmet_minutes", &T::unmet_minutes, "minutes",
+                "service minutes of the requests left unmet: dropped at the deadline, or waiting at the end "
+                "(enrolment: waiting-list person-days x service_minutes)"),
+          field("elsewhere", &T::elsewhere, "requests", "episodes taken elsewhere, not to the community (community_share)"),
           derived<T>(
               "coverage", [](const T& x) { return x.coverage(); }, "share",
               "served_in_time / demand (1 when there was no demand)"),
@@ -199,6 +219,13 @@ const Table<CitywideService>& citywide_service_table() {
           field("gini", &S::gini, "1", "Gini index of community coverage", kMean),
           field("worst_decile_coverage", &S::worst_decile_coverage, "share",
                 "mean coverage of the worst 10 % of communities", kMean),
+          field("unmet_hours", &S::unmet_hours, "hours",
+                "service hours left unmet: requests dropped at the deadline or waiting at the end", kMean),
+          field("elsewhere", &S::elsewhere, "requests", "episodes taken elsewhere (hospitals, clinics)", kMean),
+          field("district_coverage_best", &S::district_coverage_best, "share", "coverage of the best-served district", kMean),
+          field("district_coverage_worst", &S::district_coverage_worst, "share", "coverage of the worst-served district", kMean),
+          field("district_gini", &S::district_gini, "1", "Gini index of district coverage", kMean),
+          field("worst_district", &S::worst_district, "", "the worst-served district", kFirst),
       });
   return t;
 }
@@ -274,6 +301,70 @@ const Table<YearRecord>& year_table() {
           field("demand_by_year", &YearRecord::demand, "requests", "demand per simulated year and service, citywide",
                 kFirst, "services"),
       });
+  return t;
+}
+
+const Table<DistrictResult>& district_table() {
+  using D = DistrictResult;
+  static const Table<D> t = make_table<D>("districts", {"districts"}, "who lives in each district (--summary-json: districts[])", {
+      field("name", &D::name, "", "district name", kFirst),
+      field("code", &D::code, "", "census code (\"\" when not a census city)"),
+      field("district_class", &D::district_class, "", "census city: old_core | inner | new_district | county"),
+      field("county", &D::county, "1", "1 if a county (county funding, N5.3)"),
+      field("communities", &D::communities, "communities", "communities in the district"),
+      field("households", &D::households, "households", "family households", kFirst),
+      field("residents", &D::residents, "residents", "residents", kFirst),
+      field("area_km2", &D::area_km2, "km2", "area its communities cover (built-up)"),
+      field("share_60plus", &D::share_60plus, "share", "share of residents aged 60+", kMean),
+      field("share_80plus", &D::share_80plus, "share", "share of residents aged 80+", kMean),
+      field("mean_household_size", &D::mean_household_size, "residents", "members per family household", kMean),
+      field("one_person_share", &D::one_person_share, "share", "one-person households among family households", kMean),
+      field("three_generation_share", &D::three_generation_share, "share",
+            "households of three or more generations among family households", kMean),
+  });
+  return t;
+}
+
+namespace {
+// The per-service cells of the results by district and by household type.
+std::vector<Field<GroupServiceTotals>> group_service_fields() {
+  using G = GroupServiceTotals;
+  return {
+      field("demand", &G::demand, "requests", "requests arrived (enrolment: person-days wanting)", kMean),
+      field("served", &G::served, "requests", "requests started (enrolment: enrolled person-days)"),
+      field("served_in_time", &G::served_in_time, "requests", "requests started by the deadline", kMean),
+      field("unmet", &G::unmet, "requests", "requests dropped at the deadline (enrolment: waiting-list person-days)"),
+      field("unmet_minutes", &G::unmet_minutes, "minutes", "service minutes left unmet"),
+      derived<G>("coverage", [](const G& g) { return g.coverage(); }, "share", "served_in_time / demand", kMean),
+      derived<G>("unmet_hours", [](const G& g) { return g.unmet_minutes / 60.0; }, "hours", "service hours left unmet",
+                 kMean),
+  };
+}
+}  // namespace
+
+const Table<GroupServiceTotals>& district_service_table() {
+  static const Table<GroupServiceTotals> t = make_table<GroupServiceTotals>(
+      "districts", {"districts", "services"}, "each service by district (--summary-json: districts[].services)",
+      group_service_fields());
+  return t;
+}
+
+const Table<HouseholdTypeResult>& household_type_table() {
+  using H = HouseholdTypeResult;
+  static const Table<H> t = make_table<H>(
+      "household_types", {"household_types"},
+      "households and residents by household type (--summary-json: household_types[])",
+      {field("name", &H::name, "", "household type", kFirst),
+       field("households", &H::households, "households", "households of the type", kFirst),
+       field("residents", &H::residents, "residents", "residents of the type", kFirst)});
+  return t;
+}
+
+const Table<GroupServiceTotals>& household_type_service_table() {
+  static const Table<GroupServiceTotals> t = make_table<GroupServiceTotals>(
+      "household_types", {"household_types", "services"},
+      "each service by the household type of the requester (--summary-json: household_types[].services)",
+      group_service_fields());
   return t;
 }
 
@@ -471,6 +562,8 @@ size_t axis_length(const RunResult& run, const std::string& axis) {
   if (axis == "days") return static_cast<size_t>(run.daily.days);
   if (axis == "years") return run.years.size();
   if (axis == "wait_histogram_bins") return WaitHistogram::kBins;
+  if (axis == "districts") return run.districts.size();
+  if (axis == "household_types") return kResultHouseholdTypes;
   if (axis == "wait_histogram_bins+1") return WaitHistogram::kBins + 1;
   throw std::logic_error("unknown result axis '" + axis + "'");
 }
@@ -587,7 +680,8 @@ std::vector<uint8_t> serialize_run(const RunResult& run) {
   w.vec(run.role_names);
   w.vec(run.facility_use_names);
   for (size_t n : {run.communities.size(), run.service_totals.size(), run.role_totals.size(), run.citywide.size(),
-                   run.citywide_roles.size(), run.wait_hist.size(), run.years.size()})
+                   run.citywide_roles.size(), run.wait_hist.size(), run.years.size(), run.districts.size(),
+                   run.district_services.size(), run.household_types.size(), run.household_type_services.size()})
     w.pod<uint64_t>(n);
   w.pod(run.daily.days);
   w.pod(run.daily.communities);
@@ -612,6 +706,10 @@ RunResult deserialize_run(const uint8_t* data, size_t size) {
   run.citywide_roles.resize(r.count(8));
   run.wait_hist.resize(r.count(8));
   run.years.resize(r.count(8));
+  run.districts.resize(r.count(8));
+  run.district_services.resize(r.count(8));
+  run.household_types.resize(r.count(8));
+  run.household_type_services.resize(r.count(8));
   r.pod(run.daily.days);
   r.pod(run.daily.communities);
   r.pod(run.daily.services);

@@ -24,6 +24,10 @@ const Table<DailyRecords>& daily_service_table();      // daily/               (
 const Table<DailyRecords>& daily_role_table();         // daily/               (communities, days, roles)
 const Table<WaitHistogram>& wait_histogram_table();    // wait_histogram       (services, bins)
 const Table<YearRecord>& year_table();                 // *_by_year            (years[, services])
+const Table<DistrictResult>& district_table();         // districts/           (districts)
+const Table<GroupServiceTotals>& district_service_table();  // districts/      (districts, services)
+const Table<HouseholdTypeResult>& household_type_table();   // household_types/ (household_types)
+const Table<GroupServiceTotals>& household_type_service_table();  // household_types/ (household_types, services)
 
 // Files and studies (their row structs are in results.hpp; writers in sim/io and sim/study).
 const Table<FileFacts>& file_facts_table();            // attributes of /
@@ -70,6 +74,10 @@ void for_each_run_table(Run& run, Visit&& visit) {
   visit(daily_role_table(), &run.daily, size_t{1});
   visit(wait_histogram_table(), run.wait_hist.data(), run.wait_hist.size());
   visit(year_table(), run.years.data(), run.years.size());
+  visit(district_table(), run.districts.data(), run.districts.size());
+  visit(district_service_table(), run.district_services.data(), run.district_services.size());
+  visit(household_type_table(), run.household_types.data(), run.household_types.size());
+  visit(household_type_service_table(), run.household_type_services.data(), run.household_type_services.size());
 }
 
 // Every column a run group stores (axis datasets first; daily records only when recorded), in

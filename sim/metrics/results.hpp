@@ -88,6 +88,7 @@ struct CommunityInfo {
   // residents by household type.
   int64_t residents_60plus = 0, residents_80plus = 0, residents_0_2 = 0;
   int64_t family_households = 0, family_residents = 0, one_person_households = 0, collective_residents = 0;
+  int64_t three_generation_households = 0;  // three or more generations when the household formed
   std::vector<int64_t> households_by_type, residents_by_type;  // per household type
 };
 
@@ -133,6 +134,7 @@ struct DistrictResult {
   int64_t communities = 0, households = 0, residents = 0;
   double area_km2 = 0;
   double share_60plus = 0, share_80plus = 0, mean_household_size = 0, one_person_share = 0;
+  double three_generation_share = 0;
 };
 
 struct HouseholdTypeResult {

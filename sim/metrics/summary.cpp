@@ -46,7 +46,7 @@ void summarize_districts(RunResult& run) {
   const size_t n_districts = run.districts.size();
   run.district_services.assign(n_districts * n_services, GroupServiceTotals{});
   std::vector<double> aged_60(n_districts, 0), aged_80(n_districts, 0), family_residents(n_districts, 0),
-      one_person(n_districts, 0);
+      one_person(n_districts, 0), three_generation(n_districts, 0);
   for (size_t c = 0; c < run.communities.size(); ++c) {
     const CommunityInfo& ci = run.communities[c];
     DistrictResult& d = run.districts[index[c]];
@@ -58,6 +58,7 @@ void summarize_districts(RunResult& run) {
     aged_80[index[c]] += static_cast<double>(ci.residents_80plus);
     family_residents[index[c]] += static_cast<double>(ci.family_residents);
     one_person[index[c]] += static_cast<double>(ci.one_person_households);
+    three_generation[index[c]] += static_cast<double>(ci.three_generation_households);
     for (size_t sv = 0; sv < n_services; ++sv) {
       const ServiceTotals& t = run.service_totals[c * n_services + sv];
       GroupServiceTotals& g = run.district_services[index[c] * n_services + sv];
@@ -75,6 +76,7 @@ void summarize_districts(RunResult& run) {
     r.share_80plus = residents > 0 ? aged_80[d] / residents : 0.0;
     r.mean_household_size = households > 0 ? family_residents[d] / households : 0.0;
     r.one_person_share = households > 0 ? one_person[d] / households : 0.0;
+    r.three_generation_share = households > 0 ? three_generation[d] / households : 0.0;
   }
   for (size_t sv = 0; sv < n_services; ++sv) {
     CitywideService& cs = run.citywide[sv];

@@ -47,7 +47,7 @@ struct FieldInfo {
 template <class Row>
 using Member = std::variant<bool Row::*, uint8_t Row::*, int32_t Row::*, int64_t Row::*, uint32_t Row::*,
                             uint64_t Row::*, float Row::*, double Row::*, std::string Row::*,
-                            std::vector<int32_t> Row::*, std::vector<uint32_t> Row::*, std::vector<uint64_t> Row::*,
+                            std::vector<int32_t> Row::*, std::vector<uint32_t> Row::*, std::vector<int64_t> Row::*, std::vector<uint64_t> Row::*,
                             std::vector<float> Row::*, std::vector<double> Row::*, std::vector<std::string> Row::*>;
 
 template <class Row>

@@ -287,11 +287,12 @@ DistrictHouseholds fit_district_households(const DistrictProfile& p) {
   return d;
 }
 
-int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, DrawnMember* out) {
+int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, DrawnMember* out, HouseholdTemplate* drawn) {
   int t = 0;
   const double u = u_template * d.cdf.back();
   while (t + 1 < kHouseholdTemplates && !(u < d.cdf[static_cast<size_t>(t)])) ++t;
   const auto tmpl = static_cast<HouseholdTemplate>(t);
+  if (drawn) *drawn = tmpl;
   int n = 0;
   const double male_elder = share_of(d.elder_cdf[0]) / std::max(share_of(d.elder_cdf[0]) + share_of(d.elder_cdf[1]), 1e-300);
   const double male_adult = share_of(d.adult_cdf[0]) / std::max(share_of(d.adult_cdf[0]) + share_of(d.adult_cdf[1]), 1e-300);

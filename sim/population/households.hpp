@@ -122,7 +122,8 @@ struct DrawnMember {
   bool male = false;
 };
 inline constexpr int kMaxTemplateMembers = 8;
-int draw_household(const DistrictHouseholds& d, double u_template, Stream& stream, DrawnMember* members);
+int draw_household(const DistrictHouseholds& d, double u_template, Stream& stream, DrawnMember* members,
+                   HouseholdTemplate* drawn = nullptr);
 // One resident in collective living (age and sex from the district's collective ages).
 DrawnMember draw_collective(const DistrictHouseholds& d, Stream& stream);
 

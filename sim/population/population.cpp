@@ -86,7 +86,7 @@ float household_income_month(const PopulationModel& model, uint64_t seed, uint32
 
 void Residents::clear() {
   hh_gid.clear(); hh_first.clear(); hh_size.clear(); hh_low_income.clear();
-  hh_x_m.clear(); hh_y_m.clear(); hh_next_slot.clear(); hh_type.clear(); hh_income_month.clear();
+  hh_x_m.clear(); hh_y_m.clear(); hh_next_slot.clear(); hh_type.clear(); hh_income_month.clear(); hh_generations.clear();
   age.clear(); traits.clear(); household.clear(); slot.clear(); enrolled.clear();
 }
 
@@ -94,6 +94,7 @@ void Residents::reserve(size_t households_n, size_t residents_n) {
   hh_gid.reserve(households_n); hh_first.reserve(households_n); hh_size.reserve(households_n);
   hh_low_income.reserve(households_n); hh_x_m.reserve(households_n); hh_y_m.reserve(households_n);
   hh_next_slot.reserve(households_n); hh_type.reserve(households_n); hh_income_month.reserve(households_n);
+  hh_generations.reserve(households_n);
   age.reserve(residents_n); traits.reserve(residents_n); household.reserve(residents_n);
   slot.reserve(residents_n); enrolled.reserve(residents_n);
 }
@@ -109,6 +110,7 @@ void Residents::append_household(const Residents& from, size_t h) {
   hh_next_slot.push_back(from.hh_next_slot[h]);
   hh_type.push_back(from.hh_type[h]);
   hh_income_month.push_back(from.hh_income_month[h]);
+  hh_generations.push_back(from.hh_generations[h]);
   const size_t first = from.hh_first[h];
   for (size_t r = first; r < first + from.hh_size[h]; ++r) {
     age.push_back(from.age[r]);
@@ -122,7 +124,7 @@ void Residents::append_household(const Residents& from, size_t h) {
 size_t Residents::bytes() const {
   return hh_gid.capacity() * 8 + hh_first.capacity() * 4 + hh_size.capacity() + hh_low_income.capacity() +
          hh_x_m.capacity() * 4 + hh_y_m.capacity() * 4 + hh_next_slot.capacity() + hh_type.capacity() +
-         hh_income_month.capacity() * 4 + age.capacity() +
+         hh_income_month.capacity() * 4 + hh_generations.capacity() + age.capacity() +
          traits.capacity() + household.capacity() * 4 + slot.capacity() + enrolled.capacity();
 }
 
@@ -150,6 +152,17 @@ void draw_resident(const PopulationModel& model, uint64_t seed, uint32_t replica
 }
 
 namespace {
+
+// Generations of a household drawn from marginals: the age groups present (0-17, 18-59, 60+).
+uint8_t generations_by_age(const Residents& res, size_t h) {
+  bool minor = false, adult = false, elder = false;
+  for (size_t r = res.hh_first[h]; r < res.hh_first[h] + res.hh_size[h]; ++r) {
+    minor = minor || res.age[r] < 18;
+    elder = elder || res.age[r] >= 60;
+    adult = adult || (res.age[r] >= 18 && res.age[r] < 60);
+  }
+  return static_cast<uint8_t>(std::max(1, minor + adult + elder));
+}
 
 void add_member(Residents& out, uint32_t household, uint8_t age, uint8_t traits, int slot) {
   out.age.push_back(age);
@@ -180,6 +193,7 @@ void fill_household(const PopulationModel& model, uint64_t seed, uint32_t replic
     draw_resident(model, seed, replicate, hh_gid * kMaxHouseholdSize + static_cast<uint64_t>(m), -1, a, t);
     add_member(out, local, a, t, m);
   }
+  out.hh_generations.push_back(generations_by_age(out, local));
   out.classify(local);
 }
 
@@ -191,8 +205,9 @@ void fill_census_household(const PopulationModel& model, const DistrictHousehold
   Stream s(key(seed, replicate, hh_gid, Purpose::population, 1));
   DrawnMember members[kMaxTemplateMembers];
   int size = 1;
+  HouseholdTemplate drawn = HouseholdTemplate::single_adult;
   if (collective) members[0] = draw_collective(district, s);
-  else size = draw_household(district, s.uniform(), s, members);
+  else size = draw_household(district, s.uniform(), s, members, &drawn);
   const uint32_t local = static_cast<uint32_t>(out.hh_gid.size());
   out.hh_gid.push_back(hh_gid);
   out.hh_first.push_back(static_cast<uint32_t>(out.age.size()));
@@ -209,6 +224,7 @@ void fill_census_household(const PopulationModel& model, const DistrictHousehold
                   members[m].male ? 0 : 1);
     add_member(out, local, a, t, m);
   }
+  out.hh_generations.push_back(static_cast<uint8_t>(template_shape(drawn).generations));
   out.classify(local);
 }
 
@@ -337,6 +353,7 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
     next.hh_next_slot.push_back(next_slot);
     next.hh_type.push_back(res.hh_type[h]);
     next.hh_income_month.push_back(res.hh_income_month[h]);
+    next.hh_generations.push_back(res.hh_generations[h]);
     next.classify(local);
   }
   std::swap(res, next);
@@ -428,6 +445,7 @@ std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
       res.hh_next_slot.push_back(0);
       res.hh_type.push_back(0);
       res.hh_income_month.push_back(0.0f);  // filled by the city builder from the income model
+      res.hh_generations.push_back(1);      // set from the members' ages below
     } else if (local + 1 != res.hh_gid.size()) {
       throw InputError(SourcePos{path, row, 0}, "households_file.household",
                        "members of household " + f[0] + " must be on consecutive rows");
@@ -447,7 +465,10 @@ std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
   }
   if (out.empty()) throw InputError(SourcePos{path, row, 0}, "population.households_file", "no residents in the file");
   for (auto& c : out)
-    for (size_t h = 0; h < c.residents.households(); ++h) c.residents.classify(h);
+    for (size_t h = 0; h < c.residents.households(); ++h) {
+      c.residents.classify(h);
+      c.residents.hh_generations[h] = generations_by_age(c.residents, h);
+    }
   return out;
 }
 

@@ -44,6 +44,7 @@ struct Residents {
   std::vector<uint8_t> hh_next_slot;  // next free member slot for newborns (cold)
   std::vector<uint8_t> hh_type;       // HouseholdType (households.hpp), from the members' ages
   std::vector<float> hh_income_month; // household disposable income, yuan per month
+  std::vector<uint8_t> hh_generations; // generations living together when the household formed (cold)
   // residents
   std::vector<uint8_t> age;           // years, capped at kMaxAge
   std::vector<uint8_t> traits;        // trait bits

@@ -324,7 +324,7 @@ schema, which also generates the `--summary-json` document, the MPI serialisatio
   No object is named after data: names of services, roles, axes, metrics and variants are entries
   of `*_names` datasets.
 - Every numeric dataset has attributes `units` and `description`; every string dataset has
-  `description`. Units: `households`, `residents`, `requests`, `minutes`, `days`, `yuan`, `m2`,
+  `description`. Units: `households`, `residents`, `communities`, `requests`, `minutes`, `hours`, `days`, `yuan`, `m2`,
   `km2`, `m`, `s`, `share` (a fraction 0..1), `1` (a count or dimensionless number); `metric`: the
   unit of the metric named by `metric_names`. For enrolment services (places, e.g. day care) the
   `requests` counts are person-days (wanting, enrolled, on the waiting list), as the descriptions say.

@@ -122,6 +122,7 @@ RunResult make_run() {
   run.cost_total_yuan = 3.5e6;
   run.access_share = 0.85;
   run.years = {YearRecord{20007.0, {212, 213}}};
+  test::add_household_type_tables(run);
   return run;
 }
 
@@ -451,7 +452,8 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
 
   // Every numeric dataset has units and a description; string datasets a description.
   const std::vector<std::string> allowed_units{"households", "residents", "requests", "minutes", "yuan", "m2",
-                                               "share",      "person-days", "1",     "km2",     "m"};
+                                               "share",      "person-days", "1",     "km2",     "m",  "hours",
+                                               "communities"};
   const auto names = all_datasets(f.id, g);
   CHECK(names.size() > 80);
   for (const auto& name : names) {
@@ -684,6 +686,7 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
   run.citywide.assign(services, CitywideService{});
   run.citywide_roles.assign(roles, CitywideRole{});
   run.years = {YearRecord{0.0, std::vector<uint64_t>(services, 1)}};
+  test::add_household_type_tables(run);
   run.daily.resize(days, communities, services, roles, true);
   std::mt19937 rng(1);
   std::poisson_distribution<int> poisson(20);
