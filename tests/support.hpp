@@ -59,8 +59,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// 12 communities of two census districts (tests/data/good/small-city.yaml).
 inline Scenario small_city(const std::vector<std::string>& overrides = {}) {
   return load_scenario(source_path("tests/data/good/small-city.yaml"), overrides);
+}
+
+// 12 communities whose households come from marginals, not the census (synthetic-city.yaml).
+inline Scenario synthetic_city(const std::vector<std::string>& overrides = {}) {
+  return load_scenario(source_path("tests/data/good/synthetic-city.yaml"), overrides);
 }
 
 // FNV-1a over the bytes of every output column of a run: any difference in any value changes it.

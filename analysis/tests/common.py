@@ -22,7 +22,7 @@ import make_study  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 SCENARIO = os.path.join(ROOT, "scenarios", "xian-baseline.yaml")
-TINY = {"city.generator.communities": 12, "run.days": 14}
+TINY = {"city.generator.communities": 13, "run.days": 14}  # one community per district or county
 
 STAFF_AXIS = "staffing.rules.community_worker.per_10k"
 SIZE_AXIS = "sizing.households"

@@ -131,7 +131,7 @@ void restructure(const Scenario& sc, std::vector<Community>& city, std::vector<s
   const Sizing& z = sc.sizing;
   std::vector<Community> out;
   for (auto& c : city) {
-    const int64_t hh = static_cast<int64_t>(c.residents.households());
+    const int64_t hh = static_cast<int64_t>(c.residents.family_households());
     if (hh > z.upper) {
       int k = std::max<int>(2, static_cast<int>(std::llround(static_cast<double>(hh) / static_cast<double>(z.preferred))));
       k = std::max<int>(k, static_cast<int>((hh + z.upper - 1) / z.upper));
@@ -147,15 +147,15 @@ void restructure(const Scenario& sc, std::vector<Community>& city, std::vector<s
   for (;;) {
     size_t m = out.size();
     for (size_t i = 0; i < out.size(); ++i) {
-      if (!alive[i] || stuck[i] || static_cast<int64_t>(out[i].residents.households()) >= z.lower) continue;
-      if (m == out.size() || out[i].residents.households() < out[m].residents.households()) m = i;
+      if (!alive[i] || stuck[i] || static_cast<int64_t>(out[i].residents.family_households()) >= z.lower) continue;
+      if (m == out.size() || out[i].residents.family_households() < out[m].residents.family_households()) m = i;
     }
     if (m == out.size()) break;
     size_t best = out.size();
     double best_d = 0;
     for (size_t j = 0; j < out.size(); ++j) {
       if (j == m || !alive[j]) continue;
-      if (static_cast<int64_t>(out[j].residents.households() + out[m].residents.households()) > z.upper) continue;
+      if (static_cast<int64_t>(out[j].residents.family_households() + out[m].residents.family_households()) > z.upper) continue;
       const double dx = out[j].info.x_m - out[m].info.x_m, dy = out[j].info.y_m - out[m].info.y_m;
       const double d = dx * dx + dy * dy;
       if (best == out.size() || d < best_d) { best = j; best_d = d; }
@@ -163,7 +163,7 @@ void restructure(const Scenario& sc, std::vector<Community>& city, std::vector<s
     if (best == out.size()) { stuck[m] = 1; continue; }
     Community& into = out[best];
     const Community& from = out[m];
-    if (changes) changes->push_back("merged " + from.info.name + " (" + std::to_string(from.residents.households()) +
+    if (changes) changes->push_back("merged " + from.info.name + " (" + std::to_string(from.residents.family_households()) +
                                     " households) into " + into.info.name);
     for (size_t h = 0; h < from.residents.households(); ++h) into.residents.append_household(from.residents, h);
     into.info.area_km2 += from.info.area_km2;

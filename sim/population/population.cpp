@@ -128,6 +128,12 @@ size_t Residents::bytes() const {
          traits.capacity() + household.capacity() * 4 + slot.capacity() + enrolled.capacity();
 }
 
+size_t Residents::family_households() const {
+  return static_cast<size_t>(std::count_if(hh_type.begin(), hh_type.end(), [](uint8_t t) {
+    return t != static_cast<uint8_t>(HouseholdType::collective);
+  }));
+}
+
 void Residents::classify(size_t h) {
   if (hh_type[h] == static_cast<uint8_t>(HouseholdType::collective)) return;
   hh_type[h] = static_cast<uint8_t>(classify_household(age.data() + hh_first[h], hh_size[h]));

@@ -53,6 +53,8 @@ struct Residents {
   std::vector<uint8_t> enrolled;      // bit per enrolment service (up to 8)
 
   size_t households() const { return hh_gid.size(); }
+  // Family households: households() without the one-person units of residents in collective living.
+  size_t family_households() const;
   size_t size() const { return age.size(); }
   uint64_t gid(size_t resident) const { return hh_gid[household[resident]] * kMaxHouseholdSize + slot[resident]; }
   Dependency dependency(size_t r) const { return static_cast<Dependency>((traits[r] & trait::dep_mask) >> trait::dep_shift); }

@@ -1,6 +1,7 @@
 // Study tables, their writers, and the generated output-format documentation (study_output.hpp).
 #include "sim/study/study_output.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -181,21 +182,24 @@ void axis_rows(const std::string& where, std::vector<DocRow>& out) {
 }
 
 // Every object of a run group, in file order.
+// Every table of a run group, in file order (the tables of for_each_run_table).
+template <class Visit>
+void for_each_run_table_type(Visit&& visit) {
+  const RunResult none;
+  for_each_run_table(none, [&](const auto& table, const auto*, size_t) { visit(table); });
+}
+
 std::vector<DocRow> run_rows() {
   const std::string g = "/runs/{run}";
   std::vector<DocRow> rows;
-  table_rows(g, run_table(), rows);
-  axis_rows(g, rows);
-  table_rows(g, community_table(), rows);
-  table_rows(g, service_totals_table(), rows);
-  table_rows(g, role_totals_table(), rows);
-  table_rows(g, citywide_service_table(), rows);
-  table_rows(g, citywide_role_table(), rows);
-  table_rows(g, daily_service_table(), rows);
-  table_rows(g, daily_role_table(), rows);
-  table_rows(g, wait_histogram_table(), rows);
-  table_rows(g, year_table(), rows);
-  for (const char* group : {"communities", "totals", "citywide/services", "citywide/roles", "daily"})
+  std::vector<std::string> groups;
+  for_each_run_table_type([&](const auto& table) {
+    table_rows(g, table, rows);
+    if (static_cast<const void*>(&table) == &run_table()) axis_rows(g, rows);
+    if (!table.group.empty() && std::find(groups.begin(), groups.end(), table.group) == groups.end())
+      groups.push_back(table.group);
+  });
+  for (const auto& group : groups)
     rows.push_back({g + "/" + group + "@fields", "attribute", "string", "scalar", "",
                     "the group's datasets in schema order, comma-separated"});
   return rows;
@@ -347,20 +351,19 @@ i = variant × replicates + replicate. `{run}` is the four-digit run number.
   axis_rows("/runs/{run}", axes);
   out += field_table(axes, "/runs/{run}/") + "\n";
   const std::string g = "/runs/{run}";
-  out += table_section(g, run_table(), "Run attributes") + "\n";
-  out += table_section(g, community_table(), "`communities/` — one entry per community") + "\n";
-  out += "The restructuring origin is ragged, so it is stored CSR-style (flat list + offsets).\n\n";
-  out += table_section(g, service_totals_table(), "`totals/` — per community and service") + "\n";
-  out += table_section(g, role_totals_table(), "`totals/` — per community and role") + "\n";
-  out += table_section(g, citywide_service_table(), "`citywide/services/`") + "\n";
-  out += table_section(g, citywide_role_table(), "`citywide/roles/`") + "\n";
-  out += table_section(g, daily_service_table(), "`daily/` — per community, day and service") + "\n";
-  out += table_section(g, daily_role_table(), "`daily/` — per community, day and role") + "\n";
-  out += table_section(g, wait_histogram_table(), "Wait histograms") + "\n";
-  out +=
-      "Bins: 240 of 0.25 min on [0, 60), 564 of 5 min on [60, 2880), 1392 of 60 min on [2880, 86400), "
-      "then one overflow bin [86400, inf).\n\n";
-  out += table_section(g, year_table(), "Years") + "\n";
+  for_each_run_table_type([&](const auto& table) {
+    std::string title = table.storage == Storage::attributes ? std::string("Run attributes")
+                        : table.group.empty()                 ? "`" + table.fields.front().name + "`"
+                                                              : "`" + table.group + "/`";
+    if (!table.axes.empty()) title += " — " + join_axes(table.axes);
+    out += table_section(g, table, title) + "\n";
+    if (static_cast<const void*>(&table) == &community_table())
+      out += "The restructuring origin is ragged, so it is stored CSR-style (flat list + offsets).\n\n";
+    if (static_cast<const void*>(&table) == &wait_histogram_table())
+      out +=
+          "Bins: 240 of 0.25 min on [0, 60), 564 of 5 min on [60, 2880), 1392 of 60 min on [2880, 86400), "
+          "then one overflow bin [86400, inf).\n\n";
+  });
   out += R"(## Study files (root attribute `kind = study`)
 
 A study file holds every run of a study under `/runs/{run}` (as above) and the tables below

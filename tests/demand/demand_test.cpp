@@ -22,7 +22,7 @@ struct Year {
 
 std::unique_ptr<Year> one_year(uint64_t seed) {
   auto y = std::make_unique<Year>();
-  y->sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  y->sc = test::synthetic_city();
   y->services = compile_services(y->sc);
   const PopulationModel model(y->sc.population);
   generate_households(model, y->sc.population, seed, 0, 0, 20000, 0, 0, 3.0, y->res);

@@ -41,7 +41,7 @@ BandCount count_in_band(const Residents& res, const AgeBand& band, uint8_t bit) 
 }  // namespace
 
 TEST_CASE("generated population reproduces its marginals", "[population]") {
-  const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  const Scenario sc = test::synthetic_city();
   const PopulationModel model(sc.population);
   Residents res;
   generate_households(model, sc.population, 99, 0, 0, 40000, 0, 0, 5.0, res);
@@ -90,7 +90,7 @@ TEST_CASE("generated population reproduces its marginals", "[population]") {
 }
 
 TEST_CASE("a resident costs at most 32 bytes of engine state", "[population][memory]") {
-  const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  const Scenario sc = test::synthetic_city();
   const PopulationModel model(sc.population);
   Residents res;
   generate_households(model, sc.population, 1, 0, 0, 20000, 0, 0, 3.0, res);
@@ -103,7 +103,7 @@ TEST_CASE("a resident costs at most 32 bytes of engine state", "[population][mem
 }
 
 TEST_CASE("generation is reproducible and keyed by stable ids", "[population][crn]") {
-  const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  const Scenario sc = test::synthetic_city();
   const PopulationModel model(sc.population);
   Residents whole, first, second;
   generate_households(model, sc.population, 5, 0, 1000, 200, 0, 0, 1.0, whole);
@@ -168,7 +168,7 @@ TEST_CASE("household files load and malformed ones are rejected with row and col
 }
 
 TEST_CASE("yearly dynamics age, kill, give birth and replace at the configured rates", "[population][dynamics]") {
-  Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  Scenario sc = test::synthetic_city();
   const PopulationModel model(sc.population);
   Residents res, scratch;
   generate_households(model, sc.population, 3, 0, 0, 40000, 0, 0, 5.0, res);
@@ -186,7 +186,7 @@ TEST_CASE("yearly dynamics age, kill, give birth and replace at the configured r
 }
 
 TEST_CASE("chronic prevalence by age stays as configured as the population ages", "[population][dynamics]") {
-  Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"));
+  Scenario sc = test::synthetic_city();
   const PopulationModel model(sc.population);
   Residents res, scratch;
   generate_households(model, sc.population, 4, 0, 0, 40000, 0, 0, 5.0, res);

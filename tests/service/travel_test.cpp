@@ -13,7 +13,7 @@ using namespace commsim;
 namespace {
 
 double mean_distance(double area_km2, const TravelModel& travel) {
-  const Scenario sc = test::small_city({"population.placement=uniform"});
+  const Scenario sc = test::synthetic_city({"population.placement=uniform"});
   const PopulationModel model(sc.population);
   Residents res;
   generate_households(model, sc.population, 3, 0, 0, 20000, 0, 0, area_km2, res);
@@ -39,7 +39,7 @@ TEST_CASE("distance follows the geometry", "[service][travel]") {
 
 TEST_CASE("home-visit travel time grows with community area as the geometry says", "[service][travel]") {
   auto travel_per_visit = [](double density) {
-    const Scenario sc = test::small_city({"population.placement=uniform", "run.daily_output=false",
+    const Scenario sc = test::synthetic_city({"population.placement=uniform", "run.daily_output=false",
                                           "city.density_households_per_km2=" + std::to_string(density)});
     const RunResult r = run_replicate(sc, 0);
     const int care = sc.role_index("care_worker");

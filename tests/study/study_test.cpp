@@ -31,7 +31,8 @@ using commsim::test::TempDir;
 namespace {
 
 const std::string kSource = COMMSIM_SOURCE_DIR;
-const std::string kBaseline = kSource + "/scenarios/xian-baseline.yaml";
+// The tests city: 2 census districts, so that a few communities cover them.
+const std::string kBaseline = kSource + "/tests/data/good/small-city.yaml";
 const std::string kSmallStudy = kSource + "/tests/data/study-small.yaml";
 
 
