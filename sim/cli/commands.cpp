@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "commsim/embedded.hpp"
-#include "commsim/version.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/engine/city.hpp"
@@ -28,20 +27,6 @@ std::string joined_command_line(const std::string& command, const std::vector<st
   std::string s = "commsim " + command;
   for (const auto& a : argv) s += " " + a;
   return s;
-}
-
-// Refuses up front a scenario whose state would not fit in this machine's memory (issue: resource bounds).
-void check_memory(const Scenario& sc) {
-  const double need = estimate_memory_bytes(sc);
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return;
-  const double have = static_cast<double>(pages) * static_cast<double>(page);
-  if (need > 0.8 * have) {
-    char msg[256];
-    std::snprintf(msg, sizeof msg, "the population and records need about %.1f GiB, more than 80%% of this machine's %.1f GiB; "
-                  "reduce the city, or set run.daily_output: false", need / 1073741824.0, have / 1073741824.0);
-    throw InputError(SourcePos{sc.source_file, 0, 0}, "city", msg);
-  }
 }
 
 // Refuses up front (before a long run) a --summary-json path that write_text could not write.
@@ -111,7 +96,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const Scenario sc = load_scenario(a.positional[0], overrides);
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
-  check_memory(sc);
+  check_fits_in_memory(sc);
   if (a.has("summary-json")) check_text_target(a.get("summary-json"));
   std::unique_ptr<Hdf5Output> output;
   if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
@@ -125,16 +110,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const std::vector<RunResult> runs = run_scenario(sc, options);
   progress.finish();
 
-  if (output) {
-    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, joined_command_line("run", argv)};
-    output->write_provenance(p);
-    for (size_t r = 0; r < runs.size(); ++r) {
-      char group[32];
-      std::snprintf(group, sizeof group, "/runs/%04zu", r);
-      output->write_run(group, runs[r]);
-    }
-    output->commit();
-  }
+  if (output) write_run_output(*output, sc, runs, joined_command_line("run", argv));
   const bool json_to_stdout = a.get("summary-json") == "-";
   if (!a.has("quiet")) {
     std::FILE* table = json_to_stdout ? stderr : stdout;
@@ -163,7 +139,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
     return 0;
   }
   const Scenario sc = load_scenario(a.positional[0], a.sets);
-  check_memory(sc);
+  check_fits_in_memory(sc);
   const auto services = compile_services(sc);
   std::vector<std::string> changes;
   const std::vector<Community> city = build_city(sc, 0, services, &changes);

@@ -82,6 +82,11 @@ class Hdf5Output {
   std::string path_, partial_path_;
 };
 
+// What `commsim run -o` writes (and the workbench for each run): the provenance, the replicates as
+// /runs/0000, /runs/0001, ..., then commit() (the rename that makes the file complete).
+void write_run_output(Hdf5Output& output, const Scenario& scenario, const std::vector<RunResult>& runs,
+                      const std::string& command_line);
+
 // Reads back the citywide table of a run group (for replay and tests). Throws RuntimeFailure
 // naming the file if it is not a complete commsim output (e.g. cut short by a crash).
 struct StoredCitywide {

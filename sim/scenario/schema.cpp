@@ -163,6 +163,8 @@ constexpr int kMaxAge = 120;
 template <class S>
 struct Field {
   std::string key, type, unit, allowed, meaning;
+  std::optional<Range> range;        // numbers: for the rows (forms check it before sending)
+  std::vector<std::string> choices;  // choices: the names
   std::function<void(S&, const Node&, const Path&)> read;
   std::function<std::optional<Node>(const S&)> write;        // nullopt: input-only key
   std::function<void(std::vector<DocRow>&, const std::string&)> nested_doc;  // rows of a nested schema
@@ -211,7 +213,20 @@ struct Schema {
       if (f.nested_doc) default_text = "(see below)";
       else if (auto v = f.write(defaults)) default_text = to_flow_text(*v);
       else default_text = "(none)";
-      rows.push_back(DocRow{prefix + f.key, f.type, f.unit, default_text, f.allowed, f.meaning});
+      DocRow row;
+      row.path = prefix + f.key;
+      row.type = f.type;
+      row.unit = f.unit;
+      row.default_value = default_text;
+      row.allowed = f.allowed;
+      row.meaning = f.meaning;
+      if (f.range) {
+        row.low = f.range->lo;
+        row.high = f.range->hi;
+        row.low_open = f.range->lo_open;
+      }
+      row.choices = f.choices;
+      rows.push_back(std::move(row));
       if (f.nested_doc) f.nested_doc(rows, prefix + f.key);
     }
   }
@@ -232,6 +247,7 @@ template <class S, class T>
 Field<S> num(std::string key, T S::*m, Range range, std::string unit, std::string meaning) {
   constexpr bool integral = std::is_integral_v<T>;
   auto f = make<S>(std::move(key), integral ? "integer" : "number", std::move(unit), range.text(), std::move(meaning));
+  f.range = range;
   f.read = [m, range](S& s, const Node& n, const Path& p) {
     if constexpr (integral) s.*m = read_integer<T>(n, p, range);
     else s.*m = read_number(n, p, range);
@@ -280,6 +296,7 @@ Field<S> file_path(std::string key, std::string S::*m, std::string meaning) {
 template <class S, class E>
 Field<S> choice(std::string key, E S::*m, std::vector<std::string> names, std::string meaning) {
   auto f = make<S>(std::move(key), "choice", "", list_names(names), std::move(meaning));
+  f.choices = names;
   f.read = [m, names](S& s, const Node& n, const Path& p) {
     if constexpr (std::is_enum_v<E>) s.*m = static_cast<E>(read_choice(n, p, names));
     else s.*m = names[read_choice(n, p, names)];

@@ -6,14 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "sim/scenario/load.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/tree.hpp"
 
 namespace commsim::scenario_detail {
 
-struct DocRow {
-  std::string path, type, unit, default_value, allowed, meaning;
-};
+using DocRow = SchemaRow;
 
 // Reads every key of the merged tree into a Scenario, checking types, enum values and ranges.
 // Unknown keys are refused (with the closest known key suggested).
