@@ -40,7 +40,8 @@ std::mutex& hdf5_mutex() {
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump(2) + "\n";
+  // Text from a request (echoed in an error) may not be UTF-8: replaced, never an exception.
+  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
 }
 
@@ -513,12 +514,8 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
   Scenario sc;
   try {
     sc = load_scenario(s->path, overrides_of(set));
-    check_fits_in_memory(sc);
   } catch (const InputError& e) {
-    HttpResponse r = error_response(400, e.what(), e.key());
-    json j = json::parse(r.body);
-    j["message"] = e.message();
-    return json_response(400, j);
+    return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
   }
   if (sc.run.replicates > options_.max_replicates)
     return error_response(422, "run.replicates " + std::to_string(sc.run.replicates) + " is more than this server " +
@@ -533,6 +530,11 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
                   "server admits %.3g (--max-resident-days): fewer days, communities or replicates",
                   resident_days, residents, sc.run.days, sc.run.replicates, options_.max_resident_days);
     return error_response(422, msg, "run.days");
+  }
+  try {
+    check_fits_in_memory(sc);
+  } catch (const InputError& e) {
+    return error_response(422, e.message(), e.key());
   }
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
