@@ -527,8 +527,27 @@ class Output:
         """Names of the study axes (scenario key paths)."""
         if not self.is_study:
             return []
+        g = self.file["study"]
+        if "axis_names" in g:  # current layout: names in a dataset, values in (runs, axes) tables
+            return [str(x) for x in _read(g["axis_names"])]
         g = self._axes_group()
         return [k for k in g if k not in STUDY_FIXED and isinstance(g[k], h5py.Dataset)]
+
+    def _axis_columns(self):
+        """{axis key: values over runs} from /study/axis_values (numbers where every value is one)."""
+        g = self.file["study"]
+        if "axis_names" not in g or "axis_values" not in g:
+            return {}
+        texts = _read(g["axis_values"])
+        numbers = g["axis_numbers"][...] if "axis_numbers" in g else None
+        out = OrderedDict()
+        for j, key in enumerate(self.study_axes()):
+            col = texts[:, j] if texts.ndim == 2 else texts
+            if numbers is not None and numbers.ndim == 2 and np.all(np.isfinite(numbers[:, j])):
+                out[key] = numbers[:, j].astype(float)
+            else:
+                out[key] = np.array([str(x) for x in col], dtype=object)
+        return out
 
     @property
     def base_variant(self):
@@ -568,7 +587,8 @@ class Output:
         n = None
         cols = OrderedDict()
         units = {}
-        places = [(k, g) for k in STUDY_FIXED] + [(k, ag) for k in self.study_axes()]
+        axis_columns = self._axis_columns()
+        places = [(k, g) for k in STUDY_FIXED] + [(k, ag) for k in self.study_axes() if k not in axis_columns]
         if "wall_s" not in g and "bookkeeping" in g and "wall_s" in g["bookkeeping"]:
             places.append(("wall_s", g["bookkeeping"]))
         for k, grp in places:
@@ -579,6 +599,9 @@ class Output:
                 cols[k] = v
                 units[k] = _units(grp[k])
                 n = len(cols[k]) if n is None else n
+        for k, v in axis_columns.items():
+            cols[k] = v
+            units[k] = ""
         if n is None:
             raise CommsimFileError(f"{self.path}: /study has no datasets")
         if "variant" not in cols or "replicate" not in cols:

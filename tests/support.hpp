@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/metrics/results.hpp"
+#include "sim/metrics/result_schema.hpp"
 #include "sim/scenario/load.hpp"
 
 namespace commsim::test {
@@ -27,29 +27,20 @@ struct Hasher {
   template <class T> void vec(const std::vector<T>& v) { if (!v.empty()) bytes(v.data(), v.size() * sizeof(T)); }
 };
 
+// Every column of the results schema (sim/metrics/result_schema.hpp): names, shapes and values.
+// A field added to the schema is covered without touching this function.
 inline uint64_t hash_run(const RunResult& r) {
   Hasher h;
-  for (const auto& t : r.service_totals) {
-    h.value(t.demand); h.value(t.served); h.value(t.served_in_time); h.value(t.unmet); h.value(t.backlog_end);
-    h.value(t.waited); h.value(t.wait_sum_min); h.value(t.wait_max_min); h.value(t.queue_area_min);
-    h.value(t.p50_wait_min); h.value(t.p90_wait_min);
-  }
-  for (const auto& t : r.role_totals) {
-    h.value(t.available_min); h.value(t.busy_min); h.value(t.travel_min); h.value(t.overhead_min);
-    h.value(t.overtime_min); h.value(t.reserved_min);
-  }
-  const DailyRecords& d = r.daily;
-  h.vec(d.demand); h.vec(d.served); h.vec(d.served_in_time); h.vec(d.unmet); h.vec(d.backlog);
-  h.vec(d.wait_mean_min); h.vec(d.wait_p50_min); h.vec(d.wait_p90_min); h.vec(d.wait_max_min);
-  h.vec(d.available_min); h.vec(d.busy_min); h.vec(d.travel_min); h.vec(d.overhead_min); h.vec(d.overtime_min);
-  for (const auto& c : r.citywide) {
-    h.value(c.coverage); h.value(c.mean_wait_min); h.value(c.p50_wait_min); h.value(c.p90_wait_min); h.value(c.gini);
-  }
-  for (const auto& w : r.wait_hist) h.vec(w.counts);
-  for (const auto& c : r.communities) {
-    h.value(c.households); h.value(c.residents); h.vec(c.staff); h.value(c.access_share);
-  }
-  h.value(r.cost_total_yuan);
+  for_each_run_column(r, [&](const std::string& group, Storage, const ColumnData& c) {
+    h.bytes(group.data(), group.size());
+    h.bytes(c.name.data(), c.name.size());
+    h.vec(c.dims);
+    if (c.dtype == Dtype::text) {
+      for (const auto& s : std::get<std::vector<std::string>>(c.values)) h.bytes(s.data(), s.size() + 1);
+    } else {
+      h.bytes(c.data(), c.count() * c.element_bytes());
+    }
+  });
   return h.h;
 }
 

@@ -2,7 +2,6 @@
 // A file that is missing, cut short, still ".partial" or not a commsim output is reported in one
 // line with exit status 1 (RuntimeFailure).
 #include <cstdio>
-#include <type_traits>
 
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
@@ -29,16 +28,13 @@ int cmd_inspect(const std::vector<std::string>& argv) {
   for (const auto& [name, value] : s.provenance) std::printf("  %-14s %s\n", name.c_str(), value.c_str());
   std::printf("  %-14s %llu\n", "seed", static_cast<unsigned long long>(s.seed));
   for (const auto& run : s.runs) {
-    const StoredCitywide c = read_citywide(path, run);
+    const RunResult stored = read_run(path, run, false);
     std::printf("\n%s citywide\n%-20s %12s %12s %12s %10s %10s %10s\n", run.c_str(), "service", "demand", "served",
                 "unmet", "coverage", "mean wait", "p90 wait");
-    for (size_t i = 0; i < c.service_names.size(); ++i) {
-      auto at = [i](const auto& v) { return i < v.size() ? v[i] : typename std::decay_t<decltype(v)>::value_type{}; };
-      std::printf("%-20s %12llu %12llu %12llu %10.4f %10.1f %10.1f\n", c.service_names[i].c_str(),
-                  static_cast<unsigned long long>(at(c.demand)), static_cast<unsigned long long>(at(c.served)),
-                  static_cast<unsigned long long>(at(c.unmet)), at(c.coverage), at(c.mean_wait_min),
-                  at(c.p90_wait_min));
-    }
+    for (const CitywideService& c : stored.citywide)
+      std::printf("%-20s %12llu %12llu %12llu %10.4f %10.1f %10.1f\n", c.name.c_str(),
+                  static_cast<unsigned long long>(c.demand), static_cast<unsigned long long>(c.served),
+                  static_cast<unsigned long long>(c.unmet), c.coverage, c.mean_wait_min, c.p90_wait_min);
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/metrics/result_schema.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/optimize.hpp"
 #include "sim/study/runner.hpp"
@@ -257,8 +258,8 @@ int cmd_replay(const std::vector<std::string>& argv) {
   if (a.has("help") || a.positional.size() != 2) {
     std::fputs("usage: commsim replay OUT.h5 RUN [--threads N]\n"
                "\nRe-runs run RUN (index of /runs/NNNN) from the scenario stored in OUT.h5 (study: the variant's\n"
-               "resolved scenario, seed and replicate), compares its citywide results and per-community totals\n"
-               "with the stored ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n",
+               "resolved scenario, seed and replicate), compares every column it stores (results schema)\n"
+               "with the replayed ones and prints \"reproduced\" (exit 0) or the differences (exit 1).\n",
                a.has("help") ? stdout : stderr);
     return a.has("help") ? 0 : 2;
   }
@@ -305,49 +306,10 @@ int cmd_replay(const std::vector<std::string>& argv) {
   if (t > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(t));
   const RunResult result = run_replicate(sc, replicate);
 
-  std::vector<std::string> diffs;
-  const StoredCitywide stored = read_citywide(path, group);
-  auto cmp = [&](const std::string& what, double now, double then) {
-    if (now != then && !(std::isnan(now) && std::isnan(then))) {
-      char buf[256];
-      std::snprintf(buf, sizeof buf, "%s: stored %.17g, replayed %.17g", what.c_str(), then, now);
-      diffs.push_back(buf);
-    }
-  };
-  if (stored.service_names.size() != result.citywide.size()) {
-    diffs.push_back("number of services differs");
-  } else {
-    for (size_t s = 0; s < result.citywide.size(); ++s) {
-      const auto& c = result.citywide[s];
-      const std::string n = "citywide " + c.name + " ";
-      cmp(n + "demand", static_cast<double>(c.demand), static_cast<double>(stored.demand[s]));
-      cmp(n + "served", static_cast<double>(c.served), static_cast<double>(stored.served[s]));
-      cmp(n + "served_in_time", static_cast<double>(c.served_in_time), static_cast<double>(stored.served_in_time[s]));
-      cmp(n + "unmet", static_cast<double>(c.unmet), static_cast<double>(stored.unmet[s]));
-      cmp(n + "coverage", c.coverage, stored.coverage[s]);
-      cmp(n + "mean_wait_min", c.mean_wait_min, stored.mean_wait_min[s]);
-      cmp(n + "p90_wait_min", c.p90_wait_min, stored.p90_wait_min[s]);
-    }
-  }
-  const std::string totals = std::string(group) + "/totals/";
-  for (const char* name : {"demand", "served", "served_in_time", "unmet", "backlog_end"}) {
-    const auto then = read_int_dataset(path, totals + name);
-    if (then.size() != result.service_totals.size()) {
-      diffs.push_back(std::string("totals/") + name + ": number of entries differs");
-      continue;
-    }
-    size_t differing = 0;
-    for (size_t i = 0; i < then.size(); ++i) {
-      const ServiceTotals& st = result.service_totals[i];
-      const uint64_t now = std::string(name) == "demand" ? st.demand : std::string(name) == "served" ? st.served
-                           : std::string(name) == "served_in_time" ? st.served_in_time
-                           : std::string(name) == "unmet" ? st.unmet : st.backlog_end;
-      differing += static_cast<uint64_t>(then[i]) != now;
-    }
-    if (differing) diffs.push_back(std::string("totals/") + name + ": " + std::to_string(differing) + " community x service entries differ");
-  }
+  // Every column of the results schema, stored against replayed (sim/metrics/result_schema.hpp).
+  const std::vector<std::string> diffs = compare_runs(read_run(path, group), result);
   if (diffs.empty()) {
-    std::printf("reproduced: %s run %ld (replicate %d, seed %llu): citywide results and per-community totals identical\n",
+    std::printf("reproduced: %s run %ld (replicate %d, seed %llu): every stored column identical\n",
                 path.c_str(), run, replicate, static_cast<unsigned long long>(sc.run.seed));
     return 0;
   }

@@ -175,14 +175,14 @@ void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<R
                  100 * cr.utilisation, 100 * cr.overtime_share, 100 * cr.overhead_share, 100 * cr.travel_share,
                  cr.wisn_pressure);
   }
-  if (first.demand_by_year.size() > 1) {
+  if (first.years.size() > 1) {
     // Multi-year runs: the demand shift of the changing population, year by year.
     std::fprintf(out, "\n%-6s %12s", "year", "residents");
     for (const auto& c : first.citywide) std::fprintf(out, " %*.*s", 13, 13, c.name.c_str());
     std::fprintf(out, "\n");
-    for (size_t y = 0; y < first.demand_by_year.size(); ++y) {
-      std::fprintf(out, "%-6zu %12.0f", y + 1, y < first.residents_by_year.size() ? first.residents_by_year[y] : 0.0);
-      for (uint64_t d : first.demand_by_year[y]) std::fprintf(out, " %13llu", static_cast<unsigned long long>(d));
+    for (size_t y = 0; y < first.years.size(); ++y) {
+      std::fprintf(out, "%-6zu %12.0f", y + 1, first.years[y].residents);
+      for (uint64_t d : first.years[y].demand) std::fprintf(out, " %13llu", static_cast<unsigned long long>(d));
       std::fprintf(out, "\n");
     }
     std::fprintf(out, "  (demand per year: requests; enrolment services: wanting person-days)\n");

@@ -31,9 +31,10 @@ enum class Purpose : uint32_t {
   episode_draws = 12,  // one block per episode of a year: day, hour, minute, duration
   thinning = 13,       // one block per episode: whether a demand-reducing shock keeps it
   surge_draws = 14,    // one block per extra episode of a surge
+  study_design = 15,   // sampling designs and estimators of studies (the sub field says which use)
 };
 // The purpose shares its 32-bit key field with a service key shifted left by 4 bits.
-static_assert(static_cast<uint32_t>(Purpose::surge_draws) < 16, "purposes fit in 4 bits");
+static_assert(static_cast<uint32_t>(Purpose::study_design) < 16, "purposes fit in 4 bits");
 
 // Stable 32-bit key of a name (FNV-1a): a service keyed by its name keeps its streams when other
 // services are added or removed.

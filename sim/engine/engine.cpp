@@ -20,43 +20,6 @@ namespace commsim {
 
 namespace {
 
-// Coarse per-community wait histogram (community p50/p90 over the run): 1-minute bins to 60 min,
-// 5-minute bins to 4 h, 30-minute bins to 1 day, 1-day bins to 30 days, overflow.
-struct CoarseHistogram {
-  static constexpr int kBins = 60 + 36 + 40 + 29 + 1;
-  std::array<uint32_t, kBins> counts{};
-  static int bin(double w) {
-    if (w < 60) return std::max(0, static_cast<int>(w));
-    if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
-    if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
-    if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
-    return kBins - 1;
-  }
-  static double lower(int b) {
-    if (b < 60) return b;
-    if (b < 96) return 60 + (b - 60) * 5.0;
-    if (b < 136) return 240 + (b - 96) * 30.0;
-    if (b < 165) return 1440 + (b - 136) * 1440.0;
-    return 43200;
-  }
-  double quantile(double q) const {
-    uint64_t total = 0;
-    for (auto c : counts) total += c;
-    if (total == 0) return 0;
-    const double target = q * static_cast<double>(total);
-    double acc = 0;
-    for (int b = 0; b < kBins; ++b) {
-      const double c = counts[static_cast<size_t>(b)];
-      if (c > 0 && acc + c >= target) {
-        if (b == kBins - 1) return lower(b);
-        return lower(b) + (lower(b + 1) - lower(b)) * std::clamp((target - acc) / c, 0.0, 1.0);
-      }
-      acc += c;
-    }
-    return lower(kBins - 1);
-  }
-};
-
 struct EnrolmentState {
   std::vector<uint32_t> waiting;  // residents in admission order
   size_t head = 0;
@@ -75,7 +38,7 @@ struct CommunityShocks {
 struct CommunityRun {
   std::vector<WorkerPool> pools;         // per role
   std::vector<EnrolmentState> enrolment; // per service (used by enrolment services)
-  std::vector<CoarseHistogram> hist;     // per service
+  std::vector<CommunityWaitHistogram> hist;  // per service
   TravelModel travel;
   CommunityShocks shocks;
 };
@@ -283,7 +246,7 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
     t.wait_all_sum_min += sd.wait_in_window;
     if (services[sv].kind != ServiceKind::enrolment) t.arrivals_in_window += sd.demand;
     for (float w : sd.waits) {
-      ++cr.hist[sv].counts[static_cast<size_t>(CoarseHistogram::bin(w))];
+      cr.hist[sv].add(w);
       s.city_hist[sv].add(w);
     }
     if (record_daily) {
@@ -395,7 +358,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   });
   const PopulationModel model(sc.population);
   const int years = (sc.run.days + 364) / 365;
-  out.demand_by_year.assign(static_cast<size_t>(years), std::vector<uint64_t>(n_services, 0));
+  out.years.assign(static_cast<size_t>(years), YearRecord{0.0, std::vector<uint64_t>(n_services, 0)});
   std::vector<ServiceTotals> year_start(n_comm * n_services);
   std::atomic<size_t> done{0};
   const size_t total_units = n_comm * static_cast<size_t>(years);
@@ -418,7 +381,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     }
     double residents = 0;
     for (const auto& cm : city) residents += static_cast<double>(cm.residents.size());
-    out.residents_by_year.push_back(residents);
+    out.years[static_cast<size_t>(y)].residents = residents;
     for (size_t i = 0; i < year_start.size(); ++i) year_start[i] = out.service_totals[i];
 
     tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
@@ -436,7 +399,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     });
     for (size_t c = 0; c < n_comm; ++c)
       for (size_t sv = 0; sv < n_services; ++sv)
-        out.demand_by_year[static_cast<size_t>(y)][sv] += out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+        out.years[static_cast<size_t>(y)].demand[sv] += out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
   }
 
   // Final state: backlog and waits of requests still waiting at the end, community percentiles.

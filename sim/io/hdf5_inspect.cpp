@@ -30,11 +30,7 @@ herr_t collect_group(hid_t, const char* name, const H5L_info_t*, void* data) {
 }  // namespace
 
 StoredOutputSummary read_output_summary(const std::string& path) {
-  if (!is_complete_output(path)) {
-    // read_citywide checks the same things and throws naming the file and why it is not complete.
-    (void)read_citywide(path, "/runs/0000");
-    throw RuntimeFailure("HDF5 output '" + path + "' is not a complete commsim output");
-  }
+  require_complete_output(path);
   StoredOutputSummary s;
   for (const char* name : {"scenario_name", "scenario_file", "version", "git_commit", "command_line"})
     s.provenance.emplace_back(name, read_root_string_attribute(path, name));

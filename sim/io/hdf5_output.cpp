@@ -17,11 +17,13 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "commsim/version.hpp"
 #include "sim/core/error.hpp"
+#include "sim/metrics/result_schema.hpp"
 
 namespace commsim {
 
@@ -295,11 +297,12 @@ void write_vector(hid_t loc, const char* name, const std::vector<T>& values, con
 }
 
 void write_strings(hid_t loc, const char* name, const std::vector<std::string>& values, const char* description,
-                   const Sink& file) {
+                   const Sink& file, std::vector<hsize_t> dims = {}) {
   const std::string what = std::string("write dataset '") + name + "'";
+  if (dims.empty()) dims = {values.size()};
   Handle type = vlen_string_type(file);
-  Handle space = simple_space({values.size()}, file);
-  Handle dcpl = dataset_plist({values.size()}, {}, file, what);
+  Handle space = simple_space(dims, file);
+  Handle dcpl = dataset_plist(dims, {}, file, what);
   Handle dset = checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, file, what);
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
@@ -318,329 +321,69 @@ Handle create_group(hid_t loc, const std::string& name, const Sink& file) {
                  "create group '" + name + "' (does it exist already?)");
 }
 
-// Gathers one field over a range of structs into a contiguous vector.
-template <class T, class S, class F>
-std::vector<T> column(const std::vector<S>& rows, F field) {
-  std::vector<T> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows) out.push_back(static_cast<T>(field(row)));
-  return out;
-}
-
-void require(bool condition, const Sink& file, const std::string& message) {
-  if (!condition) throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + message);
-}
-
-void validate(const RunResult& run, const Sink& file) {
-  const size_t communities = run.communities.size();
-  const size_t services = run.service_names.size();
-  const size_t roles = run.role_names.size();
-  const size_t uses = run.facility_use_names.size();
-  require(run.service_totals.size() == communities * services, file,
-          "service_totals has " + std::to_string(run.service_totals.size()) + " entries, expected communities (" +
-              std::to_string(communities) + ") x services (" + std::to_string(services) + ")");
-  require(run.role_totals.size() == communities * roles, file,
-          "role_totals has " + std::to_string(run.role_totals.size()) + " entries, expected communities x roles");
-  for (const auto& c : run.communities) {
-    require(c.staff.size() == roles, file, "community '" + c.name + "' has staff for " +
-                                               std::to_string(c.staff.size()) + " roles, expected " +
-                                               std::to_string(roles));
-    require(c.places.size() == uses, file, "community '" + c.name + "' has places for " +
-                                               std::to_string(c.places.size()) + " facility uses, expected " +
-                                               std::to_string(uses));
-  }
-  require(run.wait_hist.size() == services || run.wait_hist.empty(), file,
-          "wait_hist has " + std::to_string(run.wait_hist.size()) + " histograms, expected one per service");
-  for (const auto& h : run.wait_hist)
-    require(h.counts.size() == static_cast<size_t>(WaitHistogram::kBins), file, "wait histogram of wrong size");
-  require(run.citywide.size() == services, file,
-          "citywide has " + std::to_string(run.citywide.size()) + " services, expected " + std::to_string(services));
-  require(run.citywide_roles.size() == roles, file,
-          "citywide_roles has " + std::to_string(run.citywide_roles.size()) + " roles, expected " +
-              std::to_string(roles));
-  for (const auto& year : run.demand_by_year)
-    require(year.size() == services, file, "demand_by_year row has the wrong number of services");
-  const DailyRecords& d = run.daily;
-  if (!d.demand.empty()) {
-    require(d.communities == static_cast<int>(communities) && d.services == static_cast<int>(services) &&
-                d.roles == static_cast<int>(roles) && d.days >= 0,
-            file, "daily records' dimensions do not match the run");
-    const size_t ns = communities * static_cast<size_t>(d.days) * services;
-    const size_t nr = communities * static_cast<size_t>(d.days) * roles;
-    for (const auto* v : {&d.demand, &d.served, &d.served_in_time, &d.unmet, &d.backlog})
-      require(v->size() == ns, file, "daily service record of wrong size");
-    for (const auto* v : {&d.wait_mean_min, &d.wait_p50_min, &d.wait_p90_min, &d.wait_max_min})
-      require(v->size() == ns, file, "daily wait record of wrong size");
-    for (const auto* v : {&d.available_min, &d.busy_min, &d.travel_min, &d.overhead_min, &d.overtime_min})
-      require(v->size() == nr, file, "daily role record of wrong size");
+bool link_exists(hid_t file, const std::string& object) {
+  if (object == "/" || object.empty()) return true;
+  // Every prefix must exist for H5Lexists to be well defined.
+  size_t at = 1;
+  while (true) {
+    const size_t slash = object.find('/', at);
+    const std::string prefix = object.substr(0, slash);
+    const htri_t e = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
+    if (e <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) return true;
+    at = slash + 1;
   }
 }
 
-void write_communities(hid_t run_group, const RunResult& run, const Sink& file) {
-  Handle g = create_group(run_group, "communities", file);
-  const auto& cs = run.communities;
-  const hsize_t n = cs.size();
-  auto u8 = [](bool b) { return static_cast<uint8_t>(b ? 1 : 0); };
-
-  write_strings(g, "name", column<std::string>(cs, [](const CommunityInfo& c) { return c.name; }),
-                "community name", file);
-  write_strings(g, "district", column<std::string>(cs, [](const CommunityInfo& c) { return c.district; }),
-                "district the community belongs to", file);
-  write_vector(g, "county", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.county); }),
-               {"1", "1 if the district is a county (rural) district"}, file);
-  write_vector(g, "households", column<int64_t>(cs, [](const CommunityInfo& c) { return c.households; }),
-               {"households", "households at the start of the run"}, file);
-  write_vector(g, "residents", column<int64_t>(cs, [](const CommunityInfo& c) { return c.residents; }),
-               {"residents", "residents at the start of the run"}, file);
-  write_vector(g, "area_km2", column<double>(cs, [](const CommunityInfo& c) { return c.area_km2; }),
-               {"km2", "land area"}, file);
-  write_vector(g, "x_m", column<double>(cs, [](const CommunityInfo& c) { return c.x_m; }),
-               {"m", "easting of the community centre"}, file);
-  write_vector(g, "y_m", column<double>(cs, [](const CommunityInfo& c) { return c.y_m; }),
-               {"m", "northing of the community centre"}, file);
-  write_vector(g, "is_new", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.is_new); }),
-               {"1", "1 if a newly built community (new-build facility norms apply)"}, file);
-  write_vector(g, "oversized", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.oversized); }),
-               {"1", "1 if above the size band (N1)"}, file);
-  write_vector(g, "micro", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.micro); }),
-               {"1", "1 if below the size band (N1)"}, file);
-  write_vector(g, "committee_residents",
-               column<int32_t>(cs, [](const CommunityInfo& c) { return c.committee_residents; }),
-               {"1", "residents' committee members (N3)"}, file);
-  write_vector(g, "committee_party", column<int32_t>(cs, [](const CommunityInfo& c) { return c.committee_party; }),
-               {"1", "party committee members (N3)"}, file);
-  write_vector(g, "committee_total", column<int32_t>(cs, [](const CommunityInfo& c) { return c.committee_total; }),
-               {"1", "committee members in total (N3)"}, file);
-  write_vector(g, "required_community_workers",
-               column<int32_t>(cs, [](const CommunityInfo& c) { return c.required_community_workers; }),
-               {"1", "community workers required by the norm (N3.5)"}, file);
-  write_vector(g, "facility_indoor_m2", column<double>(cs, [](const CommunityInfo& c) { return c.facility_indoor_m2; }),
-               {"m2", "indoor facility area"}, file);
-  write_vector(g, "facility_outdoor_m2",
-               column<double>(cs, [](const CommunityInfo& c) { return c.facility_outdoor_m2; }),
-               {"m2", "outdoor facility area"}, file);
-  write_vector(g, "facility_activity_m2",
-               column<double>(cs, [](const CommunityInfo& c) { return c.facility_activity_m2; }),
-               {"m2", "activity area"}, file);
-  write_vector(g, "required_indoor_m2", column<double>(cs, [](const CommunityInfo& c) { return c.required_indoor_m2; }),
-               {"m2", "indoor area required by the norm (N2)"}, file);
-  write_vector(g, "required_outdoor_m2",
-               column<double>(cs, [](const CommunityInfo& c) { return c.required_outdoor_m2; }),
-               {"m2", "outdoor area required by the norm (N2)"}, file);
-  write_vector(g, "access_share", column<double>(cs, [](const CommunityInfo& c) { return c.access_share; }),
-               {"share", "share of households within the access minutes of the facility (N1.5)"}, file);
-  write_vector(g, "operating_funds_city_yuan",
-               column<double>(cs, [](const CommunityInfo& c) { return c.operating_funds_city_yuan; }),
-               {"yuan", "operating funds paid by the city over the run"}, file);
-  write_vector(g, "operating_funds_district_yuan",
-               column<double>(cs, [](const CommunityInfo& c) { return c.operating_funds_district_yuan; }),
-               {"yuan", "operating funds paid by the district over the run"}, file);
-  write_vector(g, "pay_city_yuan", column<double>(cs, [](const CommunityInfo& c) { return c.pay_city_yuan; }),
-               {"yuan", "staff pay paid by the city over the run"}, file);
-  write_vector(g, "pay_district_yuan", column<double>(cs, [](const CommunityInfo& c) { return c.pay_district_yuan; }),
-               {"yuan", "staff pay paid by the district over the run"}, file);
-  write_vector(g, "size_ok", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.size_ok); }),
-               {"1", "1 if the size complies with the norm (N1)"}, file);
-  write_vector(g, "facility_ok", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.facility_ok); }),
-               {"1", "1 if the facility area complies with the norm (N2)"}, file);
-  write_vector(g, "activity_ok", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.activity_ok); }),
-               {"1", "1 if the activity area complies with the norm (N2)"}, file);
-  write_vector(g, "committee_ok", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.committee_ok); }),
-               {"1", "1 if the committee size complies with the norm (N3)"}, file);
-  write_vector(g, "workers_ok", column<uint8_t>(cs, [&](const CommunityInfo& c) { return u8(c.workers_ok); }),
-               {"1", "1 if the community worker count complies with the norm (N3.5)"}, file);
-
-  // Per community and role / facility use.
-  const hsize_t roles = run.role_names.size(), uses = run.facility_use_names.size();
-  std::vector<int32_t> staff, places;
-  staff.reserve(n * roles);
-  places.reserve(n * uses);
-  for (const auto& c : cs) {
-    staff.insert(staff.end(), c.staff.begin(), c.staff.end());
-    places.insert(places.end(), c.places.begin(), c.places.end());
+// One column of a result table (sim/metrics/table.hpp) as a dataset in `loc`, or as an attribute
+// of `loc` for `attributes` tables. Numeric datasets carry `units`, `description` and `axes` (the
+// names of their dimensions, comma-separated); string datasets `description` and `axes`.
+void store_column(hid_t loc, const ColumnData& c, Storage storage, const Sink& file) {
+  const std::string description = c.description();
+  if (storage == Storage::attributes) {
+    std::visit(
+        [&](const auto& v) {
+          using V = typename std::decay_t<decltype(v)>::value_type;
+          if (v.size() != 1) throw RuntimeFailure("HDF5 output '" + file.name + "': attribute '" + c.name + "' is not one value");
+          if constexpr (std::is_same_v<V, std::string>) write_string_attribute(loc, c.name.c_str(), v[0], file);
+          else write_scalar_attribute<V>(loc, c.name.c_str(), v[0], file);
+        },
+        c.values);
+    return;
   }
-  write_dataset(g.get(), "staff", {n, roles}, staff.data(), {"1", "staff in post per role (after vacancies)"}, file);
-  write_dataset(g.get(), "places", {n, uses}, places.data(), {"1", "facility places per facility use"}, file);
-
-  // Restructuring origin: ragged, stored as a flat name list plus offsets (CSR): the origins of
-  // community c are origin[origin_offset[c] : origin_offset[c + 1]].
-  std::vector<std::string> origin;
-  std::vector<uint64_t> offsets{0};
-  for (const auto& c : cs) {
-    origin.insert(origin.end(), c.origin.begin(), c.origin.end());
-    offsets.push_back(origin.size());
+  std::string axes;
+  for (const auto& a : c.axes) axes += (axes.empty() ? "" : ",") + a;
+  const std::vector<hsize_t> dims(c.dims.begin(), c.dims.end());
+  if (c.dtype == Dtype::text) {
+    const auto& v = std::get<std::vector<std::string>>(c.values);
+    write_strings(loc, c.name.c_str(), v, description.c_str(), file, dims);
+    Handle d = checked(H5Dopen2(loc, c.name.c_str(), H5P_DEFAULT), H5Dclose, file, "annotate dataset '" + c.name + "'");
+    write_string_attribute(d, "axes", axes, file);
+    return;
   }
-  write_strings(g, "origin", origin, "as-given communities each community was made from (see origin_offset)", file);
-  write_vector(g, "origin_offset", offsets,
-               {"1", "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"}, file);
-}
-
-void write_totals(hid_t run_group, const RunResult& run, const Sink& file) {
-  Handle g = create_group(run_group, "totals", file);
-  const hsize_t n = run.communities.size(), services = run.service_names.size(), roles = run.role_names.size();
-  const auto& st = run.service_totals;
-  auto svc_u64 = [&](const char* name, auto field, const Meta& meta) {
-    write_dataset(g.get(), name, {n, services}, column<uint64_t>(st, field).data(), meta, file);
-  };
-  auto svc_f64 = [&](const char* name, auto field, const Meta& meta) {
-    write_dataset(g.get(), name, {n, services}, column<double>(st, field).data(), meta, file);
-  };
-  svc_u64("demand", [](const ServiceTotals& t) { return t.demand; },
-          {"requests", "requests arrived (enrolment services: person-days wanting a place)"});
-  svc_u64("served", [](const ServiceTotals& t) { return t.served; },
-          {"requests", "requests started (enrolment services: enrolled person-days)"});
-  svc_u64("served_in_time", [](const ServiceTotals& t) { return t.served_in_time; },
-          {"requests", "requests started by the deadline (enrolment services: enrolled person-days)"});
-  svc_u64("unmet", [](const ServiceTotals& t) { return t.unmet; },
-          {"requests", "requests dropped at the deadline (enrolment services: waiting-list person-days)"});
-  svc_u64("backlog_end", [](const ServiceTotals& t) { return t.backlog_end; },
-          {"requests", "requests waiting at the end of the run"});
-  svc_u64("arrivals_in_window", [](const ServiceTotals& t) { return t.arrivals_in_window; },
-          {"requests", "requests arrived within the observation window"});
-  svc_f64("wait_sum_min", [](const ServiceTotals& t) { return t.wait_sum_min; },
-          {"minutes", "sum of the waits of served requests"});
-  svc_f64("wait_max_min", [](const ServiceTotals& t) { return t.wait_max_min; },
-          {"minutes", "longest wait of a served request"});
-  svc_f64("queue_area_min", [](const ServiceTotals& t) { return t.queue_area_min; },
-          {"minutes", "integral over time of the number waiting (request-minutes; Little's law L*T)"});
-  svc_f64("wait_all_sum_min", [](const ServiceTotals& t) { return t.wait_all_sum_min; },
-          {"minutes", "sum of the time every request spent in the queue, served or not"});
-  svc_f64("window_min", [](const ServiceTotals& t) { return t.window_min; },
-          {"minutes", "length of the observation window"});
-  svc_f64("p50_wait_min", [](const ServiceTotals& t) { return t.p50_wait_min; },
-          {"minutes", "median wait of served requests"});
-  svc_f64("p90_wait_min", [](const ServiceTotals& t) { return t.p90_wait_min; },
-          {"minutes", "90th percentile wait of served requests"});
-  svc_f64("coverage", [](const ServiceTotals& t) { return t.coverage(); },
-          {"share", "served_in_time / demand (1 when there was no demand)"});
-
-  const auto& rt = run.role_totals;
-  auto role_f64 = [&](const char* name, auto field, const Meta& meta) {
-    write_dataset(g.get(), name, {n, roles}, column<double>(rt, field).data(), meta, file);
-  };
-  role_f64("available_min", [](const RoleTotals& t) { return t.available_min; },
-           {"minutes", "contracted worker minutes on shift (after absence)"});
-  role_f64("busy_min", [](const RoleTotals& t) { return t.busy_min; },
-           {"minutes", "worker minutes serving (incl. travel)"});
-  role_f64("travel_min", [](const RoleTotals& t) { return t.travel_min; }, {"minutes", "worker minutes travelling"});
-  role_f64("overhead_min", [](const RoleTotals& t) { return t.overhead_min; },
-           {"minutes", "worker minutes on overhead (meetings, reporting)"});
-  role_f64("overtime_min", [](const RoleTotals& t) { return t.overtime_min; },
-           {"minutes", "worker minutes beyond the contracted shift"});
-  role_f64("reserved_min", [](const RoleTotals& t) { return t.reserved_min; },
-           {"minutes", "worker minutes reserved for enrolment services (staff ratio)"});
-}
-
-void write_citywide(hid_t run_group, const RunResult& run, const Sink& file) {
-  Handle g = create_group(run_group, "citywide/services", file);
-  const auto& cw = run.citywide;
-  write_strings(g, "name", column<std::string>(cw, [](const CitywideService& s) { return s.name; }), "service name",
-                file);
-  write_strings(g, "kind", column<std::string>(cw, [](const CitywideService& s) { return s.kind; }),
-                "service kind: episodic | recurring | enrolment", file);
-  auto u64 = [&](const char* name, auto field, const Meta& meta) {
-    write_vector(g.get(), name, column<uint64_t>(cw, field), meta, file);
-  };
-  auto f64 = [&](const char* name, auto field, const Meta& meta) {
-    write_vector(g.get(), name, column<double>(cw, field), meta, file);
-  };
-  u64("demand", [](const CitywideService& s) { return s.demand; }, {"requests", "requests arrived, citywide"});
-  u64("served", [](const CitywideService& s) { return s.served; }, {"requests", "requests started, citywide"});
-  u64("served_in_time", [](const CitywideService& s) { return s.served_in_time; },
-      {"requests", "requests started by the deadline, citywide"});
-  u64("unmet", [](const CitywideService& s) { return s.unmet; },
-      {"requests", "requests dropped at the deadline, citywide"});
-  u64("backlog_end", [](const CitywideService& s) { return s.backlog_end; },
-      {"requests", "requests waiting at the end of the run, citywide"});
-  f64("coverage", [](const CitywideService& s) { return s.coverage; },
-      {"share", "served_in_time / demand over the city"});
-  f64("coverage_resident_weighted", [](const CitywideService& s) { return s.coverage_resident_weighted; },
-      {"share", "mean of community coverage weighted by residents"});
-  f64("mean_wait_min", [](const CitywideService& s) { return s.mean_wait_min; },
-      {"minutes", "mean wait of served requests"});
-  f64("p50_wait_min", [](const CitywideService& s) { return s.p50_wait_min; },
-      {"minutes", "median wait of served requests"});
-  f64("p90_wait_min", [](const CitywideService& s) { return s.p90_wait_min; },
-      {"minutes", "90th percentile wait of served requests"});
-  f64("max_wait_min", [](const CitywideService& s) { return s.max_wait_min; },
-      {"minutes", "longest wait of a served request"});
-  f64("share_communities_below_target", [](const CitywideService& s) { return s.share_communities_below_target; },
-      {"share", "share of communities whose coverage is below the coverage target"});
-  f64("gini", [](const CitywideService& s) { return s.gini; }, {"1", "Gini index of community coverage"});
-  f64("worst_decile_coverage", [](const CitywideService& s) { return s.worst_decile_coverage; },
-      {"share", "mean coverage of the worst 10 % of communities"});
-  close_checked(g, file, "close group 'citywide/services'");
-
-  Handle r = create_group(run_group, "citywide/roles", file);
-  const auto& cr = run.citywide_roles;
-  write_strings(r, "name", column<std::string>(cr, [](const CitywideRole& x) { return x.name; }), "role name", file);
-  write_vector(r.get(), "staff", column<int32_t>(cr, [](const CitywideRole& x) { return x.staff; }),
-               {"1", "staff in post, citywide"}, file);
-  auto rf = [&](const char* name, auto field, const Meta& meta) {
-    write_vector(r.get(), name, column<double>(cr, field), meta, file);
-  };
-  rf("utilisation", [](const CitywideRole& x) { return x.utilisation; },
-     {"share", "busy / (available - overhead - reserved)"});
-  rf("overtime_share", [](const CitywideRole& x) { return x.overtime_share; }, {"share", "overtime / available"});
-  rf("overhead_share", [](const CitywideRole& x) { return x.overhead_share; }, {"share", "overhead / available"});
-  rf("travel_share", [](const CitywideRole& x) { return x.travel_share; }, {"share", "travel / busy"});
-  rf("wisn_pressure", [](const CitywideRole& x) { return x.wisn_pressure; },
-     {"1", "staff needed for the workload / staff in post (WHO WISN)"});
-  rf("pay_yuan", [](const CitywideRole& x) { return x.pay_yuan; }, {"yuan", "staff pay over the run"});
-}
-
-void write_daily(hid_t run_group, const RunResult& run, const Sink& file) {
-  const DailyRecords& d = run.daily;
-  Handle g = create_group(run_group, "daily", file);
-  const hsize_t n = static_cast<hsize_t>(d.communities), days = static_cast<hsize_t>(d.days);
-  const hsize_t services = static_cast<hsize_t>(d.services), roles = static_cast<hsize_t>(d.roles);
-  // One chunk per community: reading one community's history touches one chunk.
-  const std::vector<hsize_t> sdims{n, days, services}, schunk{1, days, services};
-  const std::vector<hsize_t> rdims{n, days, roles}, rchunk{1, days, roles};
-  auto s = [&](const char* name, const auto& v, const Meta& meta) {
-    write_dataset(g.get(), name, sdims, v.data(), meta, file, schunk);
-  };
-  auto r = [&](const char* name, const auto& v, const Meta& meta) {
-    write_dataset(g.get(), name, rdims, v.data(), meta, file, rchunk);
-  };
-  s("demand", d.demand, {"requests", "requests arrived that day (enrolment: person-days wanting)"});
-  s("served", d.served, {"requests", "requests started that day (enrolment: enrolled person-days)"});
-  s("served_in_time", d.served_in_time, {"requests", "requests started by their deadline that day"});
-  s("unmet", d.unmet, {"requests", "requests dropped at the deadline that day"});
-  s("backlog", d.backlog, {"requests", "requests waiting at the end of the day"});
-  s("wait_mean_min", d.wait_mean_min, {"minutes", "mean wait of requests started that day"});
-  s("wait_p50_min", d.wait_p50_min, {"minutes", "median wait of requests started that day"});
-  s("wait_p90_min", d.wait_p90_min, {"minutes", "90th percentile wait of requests started that day"});
-  s("wait_max_min", d.wait_max_min, {"minutes", "longest wait of requests started that day"});
-  r("available_min", d.available_min, {"minutes", "contracted worker minutes on shift that day"});
-  r("busy_min", d.busy_min, {"minutes", "worker minutes serving that day (incl. travel)"});
-  r("travel_min", d.travel_min, {"minutes", "worker minutes travelling that day"});
-  r("overhead_min", d.overhead_min, {"minutes", "worker minutes on overhead that day"});
-  r("overtime_min", d.overtime_min, {"minutes", "worker minutes beyond the shift that day"});
-}
-
-void write_histograms(hid_t run_group, const RunResult& run, const Sink& file) {
-  const hsize_t services = run.wait_hist.size(), bins = WaitHistogram::kBins;
-  std::vector<uint64_t> counts;
-  counts.reserve(services * bins);
-  for (const auto& h : run.wait_hist) counts.insert(counts.end(), h.counts.begin(), h.counts.end());
-  write_dataset(run_group, "wait_histogram", {services, bins}, counts.data(),
-                {"requests", "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges"},
-                file, {1, bins});
-  std::vector<double> edges(bins + 1);
-  for (int b = 0; b < WaitHistogram::kBins; ++b) edges[static_cast<size_t>(b)] = WaitHistogram::lower_edge(b);
-  edges[bins] = std::numeric_limits<double>::infinity();
-  write_vector(run_group, "wait_histogram_edges", edges,
-               {"minutes", "bin b of wait_histogram covers [edges[b], edges[b+1]); the last bin is overflow"}, file);
-
-  const hsize_t years = run.demand_by_year.size(), nsvc = run.service_names.size();
-  std::vector<uint64_t> by_year;
-  by_year.reserve(years * nsvc);
-  for (const auto& y : run.demand_by_year) by_year.insert(by_year.end(), y.begin(), y.end());
-  write_dataset(run_group, "demand_by_year", {years, nsvc}, by_year.data(),
-                {"requests", "demand per simulated year and service, citywide"}, file);
-  write_vector(run_group, "residents_by_year", run.residents_by_year,
-               {"residents", "population at the start of each simulated year"}, file);
+  std::vector<hsize_t> chunk;
+  if (c.chunk_rows && !dims.empty()) {
+    chunk = dims;
+    chunk[0] = 1;
+  }
+  const std::string units = c.unit();
+  const Meta meta{units.c_str(), description.c_str()};
+  const void* data = c.data();
+  switch (c.dtype) {
+    case Dtype::u8: write_dataset(loc, c.name.c_str(), dims, static_cast<const uint8_t*>(data), meta, file, chunk); break;
+    case Dtype::i32: write_dataset(loc, c.name.c_str(), dims, static_cast<const int32_t*>(data), meta, file, chunk); break;
+    case Dtype::i64: write_dataset(loc, c.name.c_str(), dims, static_cast<const int64_t*>(data), meta, file, chunk); break;
+    case Dtype::u32: write_dataset(loc, c.name.c_str(), dims, static_cast<const uint32_t*>(data), meta, file, chunk); break;
+    case Dtype::u64: write_dataset(loc, c.name.c_str(), dims, static_cast<const uint64_t*>(data), meta, file, chunk); break;
+    case Dtype::f32: write_dataset(loc, c.name.c_str(), dims, static_cast<const float*>(data), meta, file, chunk); break;
+    case Dtype::f64: write_dataset(loc, c.name.c_str(), dims, static_cast<const double*>(data), meta, file, chunk); break;
+    case Dtype::text: break;
+  }
+  Handle d = checked(H5Dopen2(loc, c.name.c_str(), H5P_DEFAULT), H5Dclose, file, "annotate dataset '" + c.name + "'");
+  write_string_attribute(d, "axes", axes, file);
 }
 
 // ------------------------------------------------------------------------------------ reading
@@ -710,6 +453,61 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
   for (char* s : data) out.emplace_back(s ? s : "");
   H5Dvlen_reclaim(mem, space, H5P_DEFAULT, data.data());
   return out;
+}
+
+// One stored column back from `loc` (a dataset, or an attribute of `loc` when `attribute`), with
+// its shape, in the dtype the schema gives it. nullopt when it is absent (a file written before the
+// field existed).
+std::optional<ColumnData> read_column(hid_t loc, const std::string& name, Dtype dtype, bool attribute,
+                                      const Sink& file) {
+  ColumnData c;
+  c.name = name;
+  c.dtype = dtype;
+  if (attribute) {
+    if (H5Aexists(loc, name.c_str()) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return std::nullopt;
+    }
+    auto scalar = [&](auto zero, hid_t mem) {
+      using V = decltype(zero);
+      Handle attr = checked(H5Aopen(loc, name.c_str(), H5P_DEFAULT), H5Aclose, file, "read attribute '" + name + "'");
+      V value{};
+      check(H5Aread(attr, mem, &value), file, "read attribute '" + name + "'");
+      c.values = std::vector<V>{value};
+    };
+    switch (dtype) {
+      case Dtype::u8: scalar(uint8_t{}, H5T_NATIVE_UINT8); break;
+      case Dtype::i32: scalar(int32_t{}, H5T_NATIVE_INT32); break;
+      case Dtype::i64: scalar(int64_t{}, H5T_NATIVE_INT64); break;
+      case Dtype::u32: scalar(uint32_t{}, H5T_NATIVE_UINT32); break;
+      case Dtype::u64: scalar(uint64_t{}, H5T_NATIVE_UINT64); break;
+      case Dtype::f32: scalar(float{}, H5T_NATIVE_FLOAT); break;
+      case Dtype::f64: scalar(double{}, H5T_NATIVE_DOUBLE); break;
+      case Dtype::text: c.values = std::vector<std::string>{read_string_attribute(loc, name.c_str(), file)}; break;
+    }
+    return c;
+  }
+  if (!link_exists(loc, name)) return std::nullopt;
+  {
+    Handle dset = checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, "read dataset '" + name + "'");
+    Handle space = checked(H5Dget_space(dset), H5Sclose, file, "read dataset '" + name + "'");
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0) fail(file, "read dataset '" + name + "'");
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space, dims.data(), nullptr) < 0) fail(file, "read dataset '" + name + "'");
+    c.dims.assign(dims.begin(), dims.end());
+  }
+  switch (dtype) {
+    case Dtype::u8: c.values = read_vector<uint8_t>(loc, name, file); break;
+    case Dtype::i32: c.values = read_vector<int32_t>(loc, name, file); break;
+    case Dtype::i64: c.values = read_vector<int64_t>(loc, name, file); break;
+    case Dtype::u32: c.values = read_vector<uint32_t>(loc, name, file); break;
+    case Dtype::u64: c.values = read_vector<uint64_t>(loc, name, file); break;
+    case Dtype::f32: c.values = read_vector<float>(loc, name, file); break;
+    case Dtype::f64: c.values = read_vector<double>(loc, name, file); break;
+    case Dtype::text: c.values = read_strings(loc, name, file); break;
+  }
+  return c;
 }
 
 // Throws unless the file carries format == "commsim-output" and complete == 1.
@@ -832,31 +630,26 @@ void Hdf5Output::write_provenance(const Provenance& p) {
 void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
   impl_->require_usable();
   const Sink& file = impl_->sink;
-  validate(run, file);
   Handle g = create_group(impl_->file, group, file);
-
-  write_scalar_attribute<int32_t>(g, "replicate", run.replicate, file);
-  write_scalar_attribute<uint64_t>(g, "seed", run.seed, file);
-  write_scalar_attribute<int32_t>(g, "days", run.days, file);
-  write_scalar_attribute<int64_t>(g, "residents", run.residents, file);
-  write_scalar_attribute<int64_t>(g, "households", run.households, file);
-  write_scalar_attribute<uint64_t>(g, "requests", run.requests, file);
-  write_scalar_attribute<double>(g, "cost_total_yuan", run.cost_total_yuan, file);
-  write_scalar_attribute<double>(g, "cost_per_resident_yuan", run.cost_per_resident_yuan, file);
-  write_scalar_attribute<double>(g, "cost_per_served_yuan", run.cost_per_served_yuan, file);
-  write_scalar_attribute<double>(g, "cost_city_yuan", run.cost_city_yuan, file);
-  write_scalar_attribute<double>(g, "cost_district_yuan", run.cost_district_yuan, file);
-  write_scalar_attribute<double>(g, "access_share", run.access_share, file);
-
-  write_strings(g, "service_names", run.service_names, "service names; the service axis of every dataset", file);
-  write_strings(g, "role_names", run.role_names, "role names; the role axis of every dataset", file);
-  write_strings(g, "facility_use_names", run.facility_use_names,
-                "facility use names; the second axis of communities/places", file);
-  write_communities(g, run, file);
-  write_totals(g, run, file);
-  write_citywide(g, run, file);
-  if (!run.daily.demand.empty()) write_daily(g, run, file);
-  write_histograms(g, run, file);
+  // Every column of the results schema, in schema order; groups are created as they appear.
+  std::string open_name = "\x01";
+  Handle sub;
+  try {
+    for_each_run_column(run, [&](const std::string& table_group, Storage storage, const ColumnData& c) {
+      if (table_group != open_name) {
+        if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+        open_name = table_group;
+        if (!table_group.empty())
+          sub = link_exists(g, table_group)
+                    ? checked(H5Gopen2(g, table_group.c_str(), H5P_DEFAULT), H5Gclose, file, "open group '" + table_group + "'")
+                    : create_group(g, table_group, file);
+      }
+      store_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
+    });
+  } catch (const std::logic_error& e) {
+    throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + e.what());
+  }
+  if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
   close_checked(g, file, "close group '" + group + "'");
 }
 
@@ -892,21 +685,77 @@ void Hdf5Output::commit() {
 
 // ------------------------------------------------------------------------------------ readers
 
-StoredCitywide read_citywide(const std::string& path, const std::string& group) {
+RunResult read_run(const std::string& path, const std::string& group, bool with_daily) {
   Handle file = open_for_reading(path);
   require_complete(file, path);
-  const std::string where = group + "/citywide/services";
-  Handle g = checked(H5Gopen2(file, where.c_str(), H5P_DEFAULT), H5Gclose, path, "open group '" + where + "'");
-  StoredCitywide out;
-  out.service_names = read_strings(g, "name", path);
-  out.demand = read_vector<uint64_t>(g, "demand", path);
-  out.served = read_vector<uint64_t>(g, "served", path);
-  out.served_in_time = read_vector<uint64_t>(g, "served_in_time", path);
-  out.unmet = read_vector<uint64_t>(g, "unmet", path);
-  out.coverage = read_vector<double>(g, "coverage", path);
-  out.mean_wait_min = read_vector<double>(g, "mean_wait_min", path);
-  out.p90_wait_min = read_vector<double>(g, "p90_wait_min", path);
-  return out;
+  const Sink sink(path);
+  if (!link_exists(file, group)) throw RuntimeFailure("HDF5 output '" + path + "': no run group '" + group + "'");
+  Handle g = checked(H5Gopen2(file, group.c_str(), H5P_DEFAULT), H5Gclose, sink, "open group '" + group + "'");
+  RunResult run;
+  run.service_names = read_strings(g, "service_names", sink);
+  run.role_names = read_strings(g, "role_names", sink);
+  run.facility_use_names = read_strings(g, "facility_use_names", sink);
+  // Table sizes from the stored shapes: communities from communities/name, years from the
+  // year table, days from the daily records.
+  auto length_of = [&](const std::string& dataset) -> size_t {
+    if (!link_exists(g, dataset)) return 0;
+    Handle d = checked(H5Dopen2(g, dataset.c_str(), H5P_DEFAULT), H5Dclose, sink, "read dataset '" + dataset + "'");
+    Handle space = checked(H5Dget_space(d), H5Sclose, sink, "read dataset '" + dataset + "'");
+    hsize_t dims[3] = {0, 0, 0};
+    if (H5Sget_simple_extent_ndims(space) < 1 || H5Sget_simple_extent_dims(space, dims, nullptr) < 0) return 0;
+    return static_cast<size_t>(dims[0]);
+  };
+  const size_t communities = length_of(community_table().group + "/" + community_table().fields.front().name);
+  const size_t services = run.service_names.size(), roles = run.role_names.size();
+  run.communities.resize(communities);
+  run.service_totals.resize(communities * services);
+  run.role_totals.resize(communities * roles);
+  run.citywide.resize(services);
+  run.citywide_roles.resize(roles);
+  run.wait_hist.resize(services);
+  run.years.resize(length_of(year_table().fields.front().name));
+  const bool daily = with_daily && link_exists(g, daily_service_table().group);
+  if (daily) {
+    Handle d = checked(H5Dopen2(g, (daily_service_table().group + "/" + daily_service_table().fields.front().name).c_str(), H5P_DEFAULT),
+                       H5Dclose, sink, "read the daily records");
+    Handle space = checked(H5Dget_space(d), H5Sclose, sink, "read the daily records");
+    hsize_t dims[3] = {0, 0, 0};
+    if (H5Sget_simple_extent_ndims(space) != 3 || H5Sget_simple_extent_dims(space, dims, nullptr) < 0)
+      throw RuntimeFailure("HDF5 output '" + path + "': daily records are not (communities, days, services)");
+    run.daily.days = static_cast<int>(dims[1]);
+    run.daily.communities = static_cast<int>(communities);
+    run.daily.services = static_cast<int>(services);
+    run.daily.roles = static_cast<int>(roles);
+  }
+  std::vector<ColumnData> columns;
+  for_each_run_table(run, [&](const auto& table, auto* rows, size_t n) {
+    if (table.group == "daily" && !daily) return;
+    Handle sub;
+    hid_t loc = g;
+    if (!table.group.empty()) {
+      if (!link_exists(g, table.group)) return;
+      sub = checked(H5Gopen2(g, table.group.c_str(), H5P_DEFAULT), H5Gclose, sink, "open group '" + table.group + "'");
+      loc = sub;
+    }
+    columns.clear();
+    for (const auto& f : table.fields) {
+      if (f.derived) continue;
+      const bool attribute = table.storage == Storage::attributes;
+      if (auto c = read_column(loc, f.name, f.dtype, attribute, sink)) columns.push_back(std::move(*c));
+      if (f.axis == "ragged")
+        if (auto o = read_column(loc, f.name + "_offset", Dtype::u64, false, sink)) columns.push_back(std::move(*o));
+    }
+    try {
+      assign_columns(table, rows, n, [&](const std::string& name) -> const ColumnData* {
+        for (const auto& c : columns)
+          if (c.name == name) return &c;
+        return nullptr;
+      });
+    } catch (const std::exception& e) {
+      throw RuntimeFailure("HDF5 output '" + path + "': " + group + "/" + table.group + ": " + e.what());
+    }
+  });
+  return run;
 }
 
 std::string read_root_string_attribute(const std::string& path, const std::string& name) {
@@ -915,6 +764,11 @@ std::string read_root_string_attribute(const std::string& path, const std::strin
   if (exists < 0) fail(path, "read attribute '" + name + "'");
   if (exists == 0) throw RuntimeFailure("HDF5 output '" + path + "': no root attribute '" + name + "'");
   return read_string_attribute(file, name.c_str(), path);
+}
+
+void require_complete_output(const std::string& path) {
+  Handle file = open_for_reading(path);
+  require_complete(file, path);
 }
 
 bool is_complete_output(const std::string& path) {
@@ -932,23 +786,6 @@ bool is_complete_output(const std::string& path) {
 // (studies: sim/study/runner.cpp). Added after the single-run writer; it does not change it.
 
 namespace {
-
-bool link_exists(hid_t file, const std::string& object) {
-  if (object == "/" || object.empty()) return true;
-  // Every prefix must exist for H5Lexists to be well defined.
-  size_t at = 1;
-  while (true) {
-    const size_t slash = object.find('/', at);
-    const std::string prefix = object.substr(0, slash);
-    const htri_t e = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
-    if (e <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return false;
-    }
-    if (slash == std::string::npos) return true;
-    at = slash + 1;
-  }
-}
 
 Handle open_object(hid_t file, const std::string& object, const Sink& sink) {
   return checked(H5Oopen(file, object.empty() ? "/" : object.c_str(), H5P_DEFAULT), H5Oclose, sink,
@@ -1108,6 +945,14 @@ void Hdf5Output::write_table(const std::string& group, const std::string& name,
   if (link_exists(g, name))
     check(H5Ldelete(g, name.c_str(), H5P_DEFAULT), impl_->sink, "replace dataset '" + name + "'");
   write_strings(g, name.c_str(), values, description, impl_->sink);
+}
+
+void Hdf5Output::write_column(const std::string& group, const ColumnData& column, Storage storage) {
+  impl_->require_usable();
+  Handle g = open_or_create_group(impl_->file, group, impl_->sink);
+  if (storage != Storage::attributes && link_exists(g, column.name))
+    check(H5Ldelete(g, column.name.c_str(), H5P_DEFAULT), impl_->sink, "replace dataset '" + column.name + "'");
+  store_column(g, column, storage, impl_->sink);
 }
 
 std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {

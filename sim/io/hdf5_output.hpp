@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/metrics/results.hpp"
+#include "sim/metrics/table.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
@@ -73,6 +74,10 @@ class Hdf5Output {
   void write_table(const std::string& group, const std::string& name, const std::vector<std::string>& values,
                    const char* description);
   std::vector<double> read_doubles(const std::string& dataset) const;  // any numeric type, converted
+  // One column of a result table (sim/metrics/table.hpp) into `group` (created if missing): a
+  // dataset with units, description and axes, replacing one of the same name; or, for
+  // `attributes` storage, an attribute of the group.
+  void write_column(const std::string& group, const ColumnData& column, Storage storage);
 
  private:
   struct ReopenTag {};
@@ -87,16 +92,15 @@ class Hdf5Output {
 void write_run_output(Hdf5Output& output, const Scenario& scenario, const std::vector<RunResult>& runs,
                       const std::string& command_line);
 
-// Reads back the citywide table of a run group (for replay and tests). Throws RuntimeFailure
-// naming the file if it is not a complete commsim output (e.g. cut short by a crash).
-struct StoredCitywide {
-  std::vector<std::string> service_names;
-  std::vector<uint64_t> demand, served, served_in_time, unmet;
-  std::vector<double> coverage, mean_wait_min, p90_wait_min;
-};
-StoredCitywide read_citywide(const std::string& path, const std::string& group);
+// Reads a run group back (every stored field of the results schema, sim/metrics/result_schema.hpp;
+// the daily records only when `with_daily`). Fields absent from the file keep their defaults.
+// Throws RuntimeFailure naming the file if it is not a complete commsim output (e.g. cut short by
+// a crash) or has no such group.
+RunResult read_run(const std::string& path, const std::string& group, bool with_daily = true);
 std::string read_root_string_attribute(const std::string& path, const std::string& name);
 bool is_complete_output(const std::string& path);  // false for truncated/partial/non-HDF5 files
+// Throws RuntimeFailure naming the file and why it is not a complete commsim output.
+void require_complete_output(const std::string& path);
 
 // Generic readers of a finished output file (studies, replay, tests). Numeric datasets are
 // converted to the requested type; RuntimeFailure names the file and dataset when missing.
@@ -105,5 +109,14 @@ std::vector<double> read_double_dataset(const std::string& path, const std::stri
 std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset);
 // Attribute `name` of `object` as text (string attributes) or as a number printed exactly.
 std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name);
+
+// Every column of a result table into `group` (see Hdf5Output::write_column); `axis_length(name)`
+// gives the lengths of the table's axes.
+template <class Row, class AxisLength>
+void write_result_table(Hdf5Output& out, const std::string& group, const Table<Row>& table, const Row* rows, size_t n,
+                        AxisLength axis_length) {
+  for_each_column(table, rows, n, axis_length,
+                  [&](const ColumnData& c) { out.write_column(group, c, table.storage); });
+}
 
 }  // namespace commsim

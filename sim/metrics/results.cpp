@@ -10,10 +10,9 @@ namespace {
 constexpr double kFineWidth = 0.25, kFineEnd = 60.0;
 constexpr double kMidWidth = 5.0, kMidEnd = 2880.0;
 constexpr double kCoarseWidth = 60.0, kCoarseEnd = 86400.0;
-constexpr int kOverflow = WaitHistogram::kBins - 1;
 }  // namespace
 
-int WaitHistogram::bin(double wait_min) {
+int FineWaitBins::bin(double wait_min) {
   // Negative waits (rounding at the deadline) and NaN go to the first bin.
   if (!(wait_min > 0.0)) return 0;
   if (wait_min < kFineEnd) {
@@ -28,33 +27,43 @@ int WaitHistogram::bin(double wait_min) {
     const int b = static_cast<int>((wait_min - kMidEnd) / kCoarseWidth);
     return kFine + kMid + (b < kCoarse ? b : kCoarse - 1);
   }
-  return kOverflow;
+  return kBins - 1;
 }
 
-double WaitHistogram::lower_edge(int bin) {
+double FineWaitBins::lower(int bin) {
   if (bin <= 0) return 0.0;
   if (bin < kFine) return bin * kFineWidth;
   if (bin < kFine + kMid) return kFineEnd + (bin - kFine) * kMidWidth;
-  if (bin < kOverflow) return kMidEnd + (bin - kFine - kMid) * kCoarseWidth;
+  if (bin < kBins - 1) return kMidEnd + (bin - kFine - kMid) * kCoarseWidth;
   return kCoarseEnd;
 }
 
-double WaitHistogram::upper_edge(int bin) {
-  if (bin >= kOverflow) return std::numeric_limits<double>::infinity();
+int CoarseWaitBins::bin(double w) {
+  if (!(w > 0.0)) return 0;
+  if (w < 60) return static_cast<int>(w);
+  if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
+  if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
+  if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
+  return kBins - 1;
+}
+
+double CoarseWaitBins::lower(int b) {
+  if (b <= 0) return 0.0;
+  if (b < 60) return b;
+  if (b < 96) return 60 + (b - 60) * 5.0;
+  if (b < 136) return 240 + (b - 96) * 30.0;
+  if (b < 165) return 1440 + (b - 136) * 1440.0;
+  return 43200;
+}
+
+template <class Bins, class Count>
+double Histogram<Bins, Count>::upper_edge(int bin) {
+  if (bin >= kBins - 1) return std::numeric_limits<double>::infinity();
   return lower_edge(bin + 1);
 }
 
-void WaitHistogram::merge(const WaitHistogram& other) {
-  for (size_t i = 0; i < counts.size() && i < other.counts.size(); ++i) counts[i] += other.counts[i];
-}
-
-uint64_t WaitHistogram::total() const {
-  uint64_t sum = 0;
-  for (uint64_t c : counts) sum += c;
-  return sum;
-}
-
-double WaitHistogram::quantile(double q) const {
+template <class Bins, class Count>
+double Histogram<Bins, Count>::quantile(double q) const {
   const uint64_t n = total();
   if (n == 0) return 0.0;
   if (!(q > 0.0)) q = 0.0;
@@ -65,15 +74,18 @@ double WaitHistogram::quantile(double q) const {
     const uint64_t c = counts[static_cast<size_t>(b)];
     if (c == 0) continue;
     if (static_cast<double>(below + c) >= target) {
-      if (b == kOverflow) return lower_edge(b);  // no upper edge to interpolate towards
+      if (b == kBins - 1) return lower_edge(b);  // no upper edge to interpolate towards
       double frac = (target - static_cast<double>(below)) / static_cast<double>(c);
       if (frac < 0.0) frac = 0.0;
       return lower_edge(b) + frac * (upper_edge(b) - lower_edge(b));
     }
     below += c;
   }
-  return lower_edge(kOverflow);  // not reached: target <= n
+  return lower_edge(kBins - 1);  // not reached: target <= n
 }
+
+template struct Histogram<FineWaitBins, uint64_t>;
+template struct Histogram<CoarseWaitBins, uint32_t>;
 
 void DailyRecords::resize(int days_, int communities_, int services_, int roles_, bool enabled) {
   days = days_;

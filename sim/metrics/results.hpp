@@ -9,24 +9,51 @@
 
 namespace commsim {
 
-// Wait-time histogram with fixed bins, mergeable in a fixed order (deterministic percentiles).
-// Bin edges: 0.25-minute bins to 60 min, 5-minute bins to 2 days, 1-hour bins to 60 days, then one
-// overflow bin. Percentiles are interpolated within a bin.
-struct WaitHistogram {
-  static constexpr int kFine = 240;    // [0, 60) min by 0.25
-  static constexpr int kMid = 564;     // [60, 2880) min by 5
-  static constexpr int kCoarse = 1392; // [2880, 86400) min by 60
+// Wait-time histograms with fixed bins, mergeable in a fixed order (deterministic percentiles).
+// One type, two bin layouts: citywide histograms (written out) use fine bins, each community's
+// histogram (its p50/p90 over the run) coarse ones, so that thousands of them stay small.
+// Percentiles are interpolated within a bin; the last bin is an overflow bin.
+//
+// Fine: 0.25-minute bins to 60 min, 5-minute bins to 2 days, 1-hour bins to 60 days, overflow.
+struct FineWaitBins {
+  static constexpr int kFine = 240;     // [0, 60) min by 0.25
+  static constexpr int kMid = 564;      // [60, 2880) min by 5
+  static constexpr int kCoarse = 1392;  // [2880, 86400) min by 60
   static constexpr int kBins = kFine + kMid + kCoarse + 1;
-  std::vector<uint64_t> counts = std::vector<uint64_t>(kBins, 0);
-
   static int bin(double wait_min);
-  static double lower_edge(int bin);
-  static double upper_edge(int bin);
+  static double lower(int bin);
+};
+// Coarse: 1-minute bins to 60 min, 5-minute bins to 4 h, 30-minute bins to 1 day, 1-day bins to
+// 30 days, overflow.
+struct CoarseWaitBins {
+  static constexpr int kBins = 60 + 36 + 40 + 29 + 1;
+  static int bin(double wait_min);
+  static double lower(int bin);
+};
+
+template <class Bins, class Count>
+struct Histogram {
+  static constexpr int kBins = Bins::kBins;
+  std::vector<Count> counts = std::vector<Count>(kBins, 0);
+
+  static int bin(double wait_min) { return Bins::bin(wait_min); }
+  static double lower_edge(int bin) { return Bins::lower(bin); }
+  static double upper_edge(int bin);  // +inf for the overflow bin
   void add(double wait_min) { ++counts[static_cast<size_t>(bin(wait_min))]; }
-  void merge(const WaitHistogram& other);
-  uint64_t total() const;
+  void merge(const Histogram& other) {
+    for (size_t i = 0; i < counts.size() && i < other.counts.size(); ++i) counts[i] += other.counts[i];
+  }
+  uint64_t total() const {
+    uint64_t sum = 0;
+    for (auto c : counts) sum += c;
+    return sum;
+  }
   double quantile(double q) const;  // 0 when empty
 };
+using WaitHistogram = Histogram<FineWaitBins, uint64_t>;
+using CommunityWaitHistogram = Histogram<CoarseWaitBins, uint32_t>;
+extern template struct Histogram<FineWaitBins, uint64_t>;
+extern template struct Histogram<CoarseWaitBins, uint32_t>;
 
 struct CommunityInfo {
   std::string name;
@@ -126,6 +153,12 @@ struct CitywideRole {
   double pay_yuan = 0;
 };
 
+// Per simulated year of a run.
+struct YearRecord {
+  double residents = 0;          // population at the start of the year
+  std::vector<uint64_t> demand;  // per service, citywide
+};
+
 struct RunResult {
   int replicate = 0;
   uint64_t seed = 0;
@@ -143,8 +176,7 @@ struct RunResult {
   double cost_total_yuan = 0, cost_per_resident_yuan = 0, cost_per_served_yuan = 0;
   double cost_city_yuan = 0, cost_district_yuan = 0;
   double access_share = 0;                    // households within 15 minutes, citywide
-  std::vector<double> residents_by_year;      // population at the start of each simulated year
-  std::vector<std::vector<uint64_t>> demand_by_year;  // [year][service]
+  std::vector<YearRecord> years;              // per simulated year
 };
 
 }  // namespace commsim

@@ -19,7 +19,8 @@
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/study/serialize.hpp"
+#include "sim/metrics/result_schema.hpp"
+#include "sim/study/study_output.hpp"
 
 #ifdef COMMSIM_WITH_MPI
 #include <mpi.h>
@@ -53,121 +54,17 @@ RunResult compute_run(const StudyPlan& plan, int run) {
   return run_replicate(plan.scenarios[static_cast<size_t>(plan.variant_of(run))], plan.replicate_of(run));
 }
 
-bool all_numeric(const std::vector<std::string>& values) {
-  for (const auto& v : values) {
-    if (v.empty()) return false;
-    char* end = nullptr;
-    std::strtod(v.c_str(), &end);
-    if (*end != '\0') return false;
-  }
-  return true;
-}
-
-void write_axis_table(Hdf5Output& out, const std::string& group, const std::string& key,
-                      const std::vector<std::string>& values, const char* description) {
-  if (all_numeric(values)) {
-    std::vector<double> numbers;
-    for (const auto& v : values) numbers.push_back(std::strtod(v.c_str(), nullptr));
-    out.write_table(group, key, numbers, "", description);
-  } else {
-    out.write_table(group, key, values, description);
-  }
-}
-
-// The variant table: written when the file is created (so a partial file says what it holds).
-void write_variant_table(Hdf5Output& out, const StudyPlan& plan) {
-  std::vector<std::string> names, overrides, yaml;
-  std::vector<uint64_t> seeds;
-  for (size_t v = 0; v < plan.scenarios.size(); ++v) {
-    names.push_back(plan.study.variants[v].name);
-    std::string o;
-    for (const auto& s : plan.study.variants[v].overrides()) o += (o.empty() ? "" : "\n") + s;
-    overrides.push_back(o);
-    yaml.push_back(plan.scenarios[v].resolved_yaml);
-    seeds.push_back(plan.scenarios[v].run.seed);
-  }
-  out.write_table("/study/variants", "name", names, "variant name (axis=value, ...)");
-  out.write_table("/study/variants", "overrides", overrides, "the variant's key.path=value overrides of the base, one per line");
-  out.write_table("/study/variants", "scenario_yaml", yaml, "the variant's fully resolved scenario (replay reloads it)");
-  out.write_table("/study/variants", "seed", seeds, "1", "run.seed of the variant (equal for all variants unless independent streams)");
-  for (const auto& axis : plan.study.axes) {
-    std::vector<std::string> values;
-    for (const auto& variant : plan.study.variants) {
-      std::string value;
-      for (const auto& [key, val] : variant.values)
-        if (key == axis.key) value = val;
-      values.push_back(value);
-    }
-    write_axis_table(out, "/study/variants/axes", axis.key, values, "the variant's value of this scenario key");
-  }
-}
-
-void write_run_table(Hdf5Output& out, const StudyPlan& plan) {
-  const int runs = plan.runs();
-  std::vector<int64_t> variant, replicate;
-  std::vector<uint64_t> seed, status;
-  for (int i = 0; i < runs; ++i) {
-    variant.push_back(plan.variant_of(i));
-    replicate.push_back(plan.replicate_of(i));
-    seed.push_back(plan.scenarios[static_cast<size_t>(plan.variant_of(i))].run.seed);
-    status.push_back(1);
-  }
-  out.write_table("/study", "variant", variant, "1", "variant index of run i (/runs/NNNN, i = variant * replicates + replicate)");
-  out.write_table("/study", "replicate", replicate, "1", "replicate of run i");
-  out.write_table("/study", "seed", seed, "1", "run.seed of run i");
-  out.write_table("/study", "status", status, "1", "1 = run i completed (a committed file has every run completed)");
-  for (const auto& axis : plan.study.axes) {
-    std::vector<std::string> values;
-    for (int i = 0; i < runs; ++i) {
-      std::string value;
-      for (const auto& [key, val] : plan.study.variants[static_cast<size_t>(plan.variant_of(i))].values)
-        if (key == axis.key) value = val;
-      values.push_back(value);
-    }
-    write_axis_table(out, "/study/axes", axis.key, values, "run i's value of this scenario key");
-  }
-}
-
-void write_summary(Hdf5Output& out, const StudySummary& s) {
-  out.write_attribute("/study/summary", "base_variant", static_cast<int64_t>(s.base_variant));
-  out.write_attribute("/study/summary", "paired", static_cast<int64_t>(s.paired ? 1 : 0));
-  out.write_attribute("/study/summary", "confidence", s.confidence);
-  out.write_table("/study/summary", "service_names", s.services, "the service axis of every summary dataset");
-  out.write_table("/study/summary", "variant_names", s.variant_names, "the variant axis of every summary dataset");
-  const uint64_t nv = s.variant_names.size(), ns = s.services.size();
-  for (const auto& m : s.metrics) {
-    std::vector<double> mean, hw, dmean, dhw, uhw;
-    for (size_t v = 0; v < nv; ++v)
-      for (size_t k = 0; k < ns; ++k) {
-        mean.push_back(m.value[v][k].mean);
-        hw.push_back(m.value[v][k].half_width);
-        dmean.push_back(m.diff[v][k].mean);
-        dhw.push_back(m.diff[v][k].half_width);
-        uhw.push_back(m.diff_unpaired_half_width[v][k]);
-      }
-    const std::string g = "/study/summary/" + m.metric;
-    out.write_table(g, "mean", mean, "", "mean over replicates [variant, service]", {nv, ns});
-    out.write_table(g, "half_width", hw, "", "confidence half-width of the mean [variant, service]", {nv, ns});
-    out.write_table(g, "diff_mean", dmean, "", "mean of per-replicate differences to the base variant", {nv, ns});
-    out.write_table(g, "diff_half_width", dhw, "", "confidence half-width of the per-replicate differences", {nv, ns});
-    out.write_table(g, "diff_unpaired_half_width", uhw, "",
-                    "half-width of the difference of means as if unpaired (Welch, df = 2 reps - 2)", {nv, ns});
-  }
-}
-
 // Writes run `run` and marks it complete (the attribute written last), then flushes.
 void commit_run(Hdf5Output& out, const StudyPlan& plan, int run, const RunResult& result, double wall_s, int rank,
                 const std::string& host) {
-  const std::string b = bookkeeping_group(run);
-  out.write_attribute(b, "wall_s", wall_s);
-  out.write_attribute(b, "rank", static_cast<int64_t>(rank));
-  out.write_attribute(b, "host", host);
+  const RunBookkeeping book{wall_s, rank, host};
+  for_each_column(run_bookkeeping_table(), &book, 1, [](const std::string&) { return size_t{1}; },
+                  [&](const ColumnData& c) { out.write_column(bookkeeping_group(run), c, Storage::attributes); });
   const std::string g = run_group(run);
   out.write_run(g, result);
   const int v = plan.variant_of(run);
-  out.write_attribute(g, "variant", static_cast<int64_t>(v));
-  out.write_attribute(g, "variant_name", plan.study.variants[static_cast<size_t>(v)].name);
-  out.write_attribute(g, "complete", static_cast<int64_t>(1));
+  const StudyRunGroupFacts facts{v, plan.study.variants[static_cast<size_t>(v)].name, 1};
+  write_result_table(out, g, study_run_group_table(), &facts, 1, [](const std::string&) { return size_t{0}; });
   out.flush();
 }
 
@@ -225,16 +122,7 @@ struct Writer {
                    kVersion,        kGitCommit,              options.canonical_command};
       p.kind = "study";
       out->write_provenance(p);
-      out->write_attribute("/", "study_file", plan.study.file);
-      out->write_attribute("/", "study_yaml", plan.study.text);
-      out->write_attribute("/", "study_hash", plan.hash);
-      out->write_attribute("/study", "design", plan.study.design);
-      out->write_attribute("/study", "variants", static_cast<int64_t>(plan.scenarios.size()));
-      out->write_attribute("/study", "replicates", static_cast<int64_t>(plan.study.replicates));
-      out->write_attribute("/study", "runs", static_cast<int64_t>(runs));
-      out->write_attribute("/study", "base_variant", static_cast<int64_t>(plan.base_variant));
-      out->write_attribute("/study", "independent_streams", static_cast<int64_t>(plan.independent_streams ? 1 : 0));
-      write_variant_table(*out, plan);
+      write_study_header(*out, plan);
       out->flush();
       for (int i = 0; i < runs; ++i) pending.push_back(i);
     }
@@ -252,24 +140,16 @@ struct Writer {
 
   StudySummary finish(int ranks) {
     const int runs = plan.runs();
-    write_run_table(*out, plan);
+    write_study_runs(*out, plan);
     StudySummary summary = summarize_study(plan, service_names(plan), values);
-    write_summary(*out, summary);
-    std::vector<double> wall;
-    std::vector<int64_t> rank;
-    std::vector<std::string> host;
+    write_study_summary(*out, summary);
+    std::vector<RunBookkeeping> book;
     for (int i = 0; i < runs; ++i) {
       const std::string b = bookkeeping_group(i);
-      wall.push_back(out->double_attribute(b, "wall_s"));
-      rank.push_back(out->int_attribute(b, "rank"));
-      host.push_back(out->string_attribute(b, "host"));
+      book.push_back(RunBookkeeping{out->double_attribute(b, "wall_s"), out->int_attribute(b, "rank"),
+                                    out->string_attribute(b, "host")});
     }
-    const std::string g = "/study/bookkeeping";
-    out->write_table(g, "wall_s", wall, "s", "wall time of run i (differs between executions: excluded from comparisons)");
-    out->write_table(g, "rank", rank, "1", "MPI rank that computed run i (0 without MPI)");
-    out->write_table(g, "host", host, "host that computed run i");
-    out->write_attribute(g, "command_line", options.command_line);
-    out->write_attribute(g, "ranks", static_cast<int64_t>(ranks));
+    write_study_bookkeeping(*out, book, BookkeepingFacts{options.command_line, ranks});
     out->commit();
     return summary;
   }

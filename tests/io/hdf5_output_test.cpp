@@ -20,6 +20,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/results.hpp"
 
 namespace fs = std::filesystem;
@@ -139,8 +140,7 @@ RunResult make_run() {
   run.requests = 424;
   run.cost_total_yuan = 3.5e6;
   run.access_share = 0.85;
-  run.residents_by_year = {20007.0};
-  run.demand_by_year = {{212, 213}};
+  run.years = {YearRecord{20007.0, {212, 213}}};
   return run;
 }
 
@@ -328,15 +328,19 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
     fs::copy_file(path, keep, fs::copy_options::overwrite_existing);
 
   // Readers.
-  const StoredCitywide cw = read_citywide(path, "/runs/r0000");
-  REQUIRE(cw.service_names == std::vector<std::string>{"elder_visit", "day_care"});
-  CHECK(cw.demand == std::vector<uint64_t>{210, 212});
-  CHECK(cw.served == std::vector<uint64_t>{190, 191});
-  CHECK(cw.served_in_time == std::vector<uint64_t>{170, 171});
-  CHECK(cw.unmet == std::vector<uint64_t>{10, 10});
-  CHECK(cw.coverage[0] == run.citywide[0].coverage);
-  CHECK(cw.mean_wait_min == std::vector<double>{12.25, 13.25});
-  CHECK(cw.p90_wait_min == std::vector<double>{40.5, 41.5});
+  const RunResult back = read_run(path, "/runs/r0000");
+  REQUIRE(back.service_names == std::vector<std::string>{"elder_visit", "day_care"});
+  REQUIRE(back.citywide.size() == 2);
+  CHECK(back.citywide[0].demand == 210);
+  CHECK(back.citywide[1].demand == 212);
+  CHECK(back.citywide[1].served == 191);
+  CHECK(back.citywide[0].coverage == run.citywide[0].coverage);
+  CHECK(back.citywide[1].mean_wait_min == 13.25);
+  CHECK(back.citywide[1].p90_wait_min == 41.5);
+  // The reader is the writer's inverse on every column of the results schema.
+  const std::vector<std::string> diffs = compare_runs(run, back);
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
   CHECK(read_root_string_attribute(path, "format") == "commsim-output");
   CHECK(read_root_string_attribute(path, "scenario_yaml") == make_provenance().scenario_yaml);
   CHECK(read_root_string_attribute(path, "git_commit") == "abcdef123456");
@@ -494,7 +498,7 @@ TEST_CASE("HDF5 output: overwrite rules and bad directories", "[hdf5]") {
   RunResult changed = run;
   changed.citywide[0].demand = 999;
   write_file(path, changed, /*force=*/true);
-  CHECK(read_citywide(path, "/runs/r0000").demand[0] == 999);
+  CHECK(read_run(path, "/runs/r0000").citywide[0].demand == 999);
 
   // A stale partial file from a crash is replaced.
   const std::string other = dir.file("other.h5");
@@ -542,7 +546,7 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
   fs::resize_file(cut, fs::file_size(path) / 2);
   CHECK_FALSE(is_complete_output(cut));
   try {
-    read_citywide(cut, "/runs/r0000");
+    read_run(cut, "/runs/r0000");
     FAIL("expected RuntimeFailure");
   } catch (const RuntimeFailure& e) {
     CHECK(std::string(e.what()).find(cut) != std::string::npos);
@@ -551,9 +555,9 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
   const std::string text = dir.file("text.h5");
   { std::ofstream(text) << "not an HDF5 file\n"; }
   CHECK_FALSE(is_complete_output(text));
-  CHECK_THROWS_AS(read_citywide(text, "/runs/r0000"), RuntimeFailure);
+  CHECK_THROWS_AS(read_run(text, "/runs/r0000"), RuntimeFailure);
   CHECK_FALSE(is_complete_output(dir.file("missing.h5")));
-  CHECK_THROWS_AS(read_citywide(dir.file("missing.h5"), "/runs/r0000"), RuntimeFailure);
+  CHECK_THROWS_AS(read_run(dir.file("missing.h5"), "/runs/r0000"), RuntimeFailure);
   const std::string empty = dir.file("empty.h5");
   { std::ofstream touch(empty); }
   CHECK_FALSE(is_complete_output(empty));
@@ -567,7 +571,7 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
     fs::copy_file(out.partial_path(), crashed);
   }
   CHECK_FALSE(is_complete_output(crashed));
-  CHECK_THROWS_AS(read_citywide(crashed, "/runs/r0000"), RuntimeFailure);
+  CHECK_THROWS_AS(read_run(crashed, "/runs/r0000"), RuntimeFailure);
 
   // A valid HDF5 file without complete = 1.
   const std::string unfinished = dir.file("unfinished.h5");
@@ -578,7 +582,7 @@ TEST_CASE("HDF5 output: truncated partial and foreign files are detected", "[hdf
   }
   CHECK_FALSE(is_complete_output(unfinished));
   try {
-    read_citywide(unfinished, "/runs/r0000");
+    read_run(unfinished, "/runs/r0000");
     FAIL("expected RuntimeFailure");
   } catch (const RuntimeFailure& e) {
     CHECK(std::string(e.what()).find(unfinished) != std::string::npos);
@@ -687,7 +691,7 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
   run.wait_hist.assign(services, WaitHistogram{});
   run.citywide.assign(services, CitywideService{});
   run.citywide_roles.assign(roles, CitywideRole{});
-  run.demand_by_year = {std::vector<uint64_t>(services, 1)};
+  run.years = {YearRecord{0.0, std::vector<uint64_t>(services, 1)}};
   run.daily.resize(days, communities, services, roles, true);
   std::mt19937 rng(1);
   std::poisson_distribution<int> poisson(20);

@@ -196,11 +196,10 @@ TEST_CASE("chronic prevalence by age stays as configured as the population ages"
 TEST_CASE("a multi-year run ages the population and shifts demand toward elderly care", "[population][dynamics][engine]") {
   const Scenario sc = test::small_city({"run.days=1095", "run.daily_output=false", "city.generator.communities=4"});
   const RunResult r = run_replicate(sc, 0);
-  REQUIRE(r.demand_by_year.size() == 3);
-  REQUIRE(r.residents_by_year.size() == 3);
+  REQUIRE(r.years.size() == 3);
   const size_t home_care = static_cast<size_t>(sc.service_index("elderly_home_care"));
-  CHECK(r.demand_by_year[2][home_care] > r.demand_by_year[0][home_care]);
+  CHECK(r.years[2].demand[home_care] > r.years[0].demand[home_care]);
   uint64_t total = 0;
-  for (const auto& y : r.demand_by_year) total += y[home_care];
+  for (const auto& y : r.years) total += y.demand[home_care];
   CHECK(total == r.citywide[home_care].demand);
 }

@@ -1,0 +1,472 @@
+// The results schema's tables (result_schema.hpp). Every output field of a run is one row here.
+#include "sim/metrics/result_schema.hpp"
+
+#include <cstdio>
+#include <limits>
+
+#include "sim/core/error.hpp"
+
+namespace commsim {
+
+const char* dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::u8: return "u8";
+    case Dtype::i32: return "i32";
+    case Dtype::i64: return "i64";
+    case Dtype::u32: return "u32";
+    case Dtype::u64: return "u64";
+    case Dtype::f32: return "f32";
+    case Dtype::f64: return "f64";
+    case Dtype::text: return "string";
+  }
+  return "?";
+}
+
+void ByteReader::malformed() { throw RuntimeFailure("run result buffer is truncated or malformed"); }
+
+namespace {
+constexpr JsonMode kMean = JsonMode::mean, kFirst = JsonMode::first;
+template <class Row>
+Field<Row> ragged(Field<Row> f, std::string offset_description) {
+  f.offset_description = std::move(offset_description);
+  return f;
+}
+
+}  // namespace
+
+const Table<RunResult>& run_table() {
+  static const Table<RunResult> t = [] {
+    using R = RunResult;
+    Table<R> t;
+    t.description = "facts of the whole run (attributes of the run group)";
+    t.storage = Storage::attributes;
+    t.fields = {
+        field("replicate", &R::replicate, "1", "replicate number (its random streams are keyed by it)"),
+        field("seed", &R::seed, "1", "master seed (run.seed)"),
+        field("days", &R::days, "days", "simulated days"),
+        field("residents", &R::residents, "residents", "residents at the start of the run", kFirst),
+        field("households", &R::households, "households", "households at the start of the run", kFirst),
+        field("requests", &R::requests, "requests", "requests generated for all queue services", kFirst),
+        json_as(field("cost_total_yuan", &R::cost_total_yuan, "yuan", "staff pay + operating funds over the run (N5)", kMean),
+                "cost.total_yuan"),
+        json_as(field("cost_per_resident_yuan", &R::cost_per_resident_yuan, "yuan", "cost_total_yuan / residents", kMean),
+                "cost.per_resident_yuan"),
+        json_as(field("cost_per_served_yuan", &R::cost_per_served_yuan, "yuan",
+                      "cost_total_yuan / requests served (queue services)", kMean),
+                "cost.per_served_request_yuan"),
+        json_as(field("cost_city_yuan", &R::cost_city_yuan, "yuan", "part of the cost paid by the city (N5.2, N5.3)", kMean),
+                "cost.city_yuan"),
+        json_as(field("cost_district_yuan", &R::cost_district_yuan, "yuan", "part of the cost paid by the districts", kMean),
+                "cost.district_yuan"),
+        field("access_share", &R::access_share, "share",
+              "share of households within the access minutes of their facility, citywide (N1.5)", kMean),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<CommunityInfo>& community_table() {
+  static const Table<CommunityInfo> t = [] {
+    using C = CommunityInfo;
+    Table<C> t;
+    t.group = "communities";
+    t.axes = {"communities"};
+    t.description = "one entry per community: size, staff, facility, funds and norm compliance";
+    t.fields = {
+        field("name", &C::name, "", "community name"),
+        field("district", &C::district, "", "district the community belongs to"),
+        field("county", &C::county, "1", "1 if the district is a county (rural) district"),
+        field("households", &C::households, "households", "households at the start of the run"),
+        field("residents", &C::residents, "residents", "residents at the start of the run"),
+        field("area_km2", &C::area_km2, "km2", "land area"),
+        field("x_m", &C::x_m, "m", "easting of the community centre"),
+        field("y_m", &C::y_m, "m", "northing of the community centre"),
+        field("is_new", &C::is_new, "1", "1 if a newly built community (new-build facility norms apply)"),
+        field("oversized", &C::oversized, "1", "1 if above the size band (N1)"),
+        field("micro", &C::micro, "1", "1 if below the size band (N1)"),
+        field("committee_residents", &C::committee_residents, "1", "residents' committee members (N3)"),
+        field("committee_party", &C::committee_party, "1", "party committee members (N3)"),
+        field("committee_total", &C::committee_total, "1", "committee members in total (N3)"),
+        field("required_community_workers", &C::required_community_workers, "1",
+              "community workers required by the norm (N3.5)"),
+        field("facility_indoor_m2", &C::facility_indoor_m2, "m2", "indoor facility area"),
+        field("facility_outdoor_m2", &C::facility_outdoor_m2, "m2", "outdoor facility area"),
+        field("facility_activity_m2", &C::facility_activity_m2, "m2", "activity area"),
+        field("required_indoor_m2", &C::required_indoor_m2, "m2", "indoor area required by the norm (N2)"),
+        field("required_outdoor_m2", &C::required_outdoor_m2, "m2", "outdoor area required by the norm (N2)"),
+        field("access_share", &C::access_share, "share",
+              "share of households within the access minutes of the facility (N1.5)"),
+        field("operating_funds_city_yuan", &C::operating_funds_city_yuan, "yuan",
+              "operating funds paid by the city over the run"),
+        field("operating_funds_district_yuan", &C::operating_funds_district_yuan, "yuan",
+              "operating funds paid by the district over the run"),
+        field("pay_city_yuan", &C::pay_city_yuan, "yuan", "staff pay paid by the city over the run"),
+        field("pay_district_yuan", &C::pay_district_yuan, "yuan", "staff pay paid by the district over the run"),
+        field("size_ok", &C::size_ok, "1", "1 if the size complies with the norm (N1)"),
+        field("facility_ok", &C::facility_ok, "1", "1 if the facility area complies with the norm (N2)"),
+        field("activity_ok", &C::activity_ok, "1", "1 if the activity area complies with the norm (N2)"),
+        field("committee_ok", &C::committee_ok, "1", "1 if the committee size complies with the norm (N3)"),
+        field("workers_ok", &C::workers_ok, "1", "1 if the community worker count complies with the norm (N3.5)"),
+        field("staff", &C::staff, "1", "staff in post per role (after vacancies)", JsonMode::none, "roles"),
+        field("places", &C::places, "1", "facility places per facility use", JsonMode::none, "facility_uses"),
+        ragged(field("origin", &C::origin, "", "as-given communities each community was made from (see origin_offset)",
+                     JsonMode::none, "ragged"),
+               "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<ServiceTotals>& service_totals_table() {
+  static const Table<ServiceTotals> t = [] {
+    using T = ServiceTotals;
+    Table<T> t;
+    t.group = "totals";
+    t.axes = {"communities", "services"};
+    t.description = "run totals per community and service";
+    t.fields = {
+        field("demand", &T::demand, "requests", "requests arrived (enrolment services: person-days wanting a place)"),
+        field("served", &T::served, "requests", "requests started (enrolment services: enrolled person-days)"),
+        field("served_in_time", &T::served_in_time, "requests",
+              "requests started by the deadline (enrolment services: enrolled person-days)"),
+        field("unmet", &T::unmet, "requests",
+              "requests dropped at the deadline (enrolment services: waiting-list person-days)"),
+        field("backlog_end", &T::backlog_end, "requests", "requests waiting at the end of the run"),
+        field("waited", &T::waited, "requests", "served requests that waited at all (wait > 0)"),
+        field("arrivals_in_window", &T::arrivals_in_window, "requests", "requests arrived within the observation window"),
+        field("wait_sum_min", &T::wait_sum_min, "minutes", "sum of the waits of served requests"),
+        field("wait_max_min", &T::wait_max_min, "minutes", "longest wait of a served request"),
+        field("queue_area_min", &T::queue_area_min, "minutes",
+              "integral over time of the number waiting (request-minutes; Little's law L*T)"),
+        field("wait_all_sum_min", &T::wait_all_sum_min, "minutes",
+              "sum of the time every request spent in the queue, served or not"),
+        field("window_min", &T::window_min, "minutes", "length of the observation window"),
+        field("p50_wait_min", &T::p50_wait_min, "minutes", "median wait of served requests"),
+        field("p90_wait_min", &T::p90_wait_min, "minutes", "90th percentile wait of served requests"),
+        derived<T>("coverage", [](const T& x) { return x.coverage(); }, "share",
+                   "served_in_time / demand (1 when there was no demand)"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<RoleTotals>& role_totals_table() {
+  static const Table<RoleTotals> t = [] {
+    using T = RoleTotals;
+    Table<T> t;
+    t.group = "totals";
+    t.axes = {"communities", "roles"};
+    t.description = "run totals of worker minutes per community and role";
+    t.fields = {
+        field("available_min", &T::available_min, "minutes", "contracted worker minutes on shift (after absence)"),
+        field("busy_min", &T::busy_min, "minutes", "worker minutes serving (incl. travel)"),
+        field("travel_min", &T::travel_min, "minutes", "worker minutes travelling"),
+        field("overhead_min", &T::overhead_min, "minutes", "worker minutes on overhead (meetings, reporting)"),
+        field("overtime_min", &T::overtime_min, "minutes", "worker minutes beyond the contracted shift"),
+        field("reserved_min", &T::reserved_min, "minutes", "worker minutes reserved for enrolment services (staff ratio)"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<CitywideService>& citywide_service_table() {
+  static const Table<CitywideService> t = [] {
+    using S = CitywideService;
+    Table<S> t;
+    t.group = "citywide/services";
+    t.axes = {"services"};
+    t.description = "citywide results per service (--summary-json: services.<name>, means over replicates)";
+    t.fields = {
+        field("name", &S::name, "", "service name"),
+        field("kind", &S::kind, "", "service kind: episodic | recurring | enrolment", kFirst),
+        field("demand", &S::demand, "requests", "requests arrived, citywide", kMean),
+        field("served", &S::served, "requests", "requests started, citywide", kMean),
+        field("served_in_time", &S::served_in_time, "requests", "requests started by the deadline, citywide", kMean),
+        field("unmet", &S::unmet, "requests", "requests dropped at the deadline, citywide", kMean),
+        field("backlog_end", &S::backlog_end, "requests", "requests waiting at the end of the run, citywide", kMean),
+        field("coverage", &S::coverage, "share", "served_in_time / demand over the city", JsonMode::mean_ci),
+        field("coverage_resident_weighted", &S::coverage_resident_weighted, "share",
+              "mean of community coverage weighted by residents", kMean),
+        field("mean_wait_min", &S::mean_wait_min, "minutes", "mean wait of served requests", kMean),
+        field("p50_wait_min", &S::p50_wait_min, "minutes", "median wait of served requests", kMean),
+        field("p90_wait_min", &S::p90_wait_min, "minutes", "90th percentile wait of served requests", kMean),
+        field("max_wait_min", &S::max_wait_min, "minutes", "longest wait of a served request", kMean),
+        field("p_wait", &S::p_wait, "share", "share of served requests that waited at all", kMean),
+        field("share_communities_below_target", &S::share_communities_below_target, "share",
+              "share of communities whose coverage is below the coverage target", kMean),
+        field("gini", &S::gini, "1", "Gini index of community coverage", kMean),
+        field("worst_decile_coverage", &S::worst_decile_coverage, "share",
+              "mean coverage of the worst 10 % of communities", kMean),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<CitywideRole>& citywide_role_table() {
+  static const Table<CitywideRole> t = [] {
+    using R = CitywideRole;
+    Table<R> t;
+    t.group = "citywide/roles";
+    t.axes = {"roles"};
+    t.description = "citywide results per role (--summary-json: roles.<name>)";
+    t.fields = {
+        field("name", &R::name, "", "role name"),
+        field("staff", &R::staff, "1", "staff in post, citywide", kFirst),
+        field("utilisation", &R::utilisation, "share", "busy / (available - overhead - reserved)", kMean),
+        field("overtime_share", &R::overtime_share, "share", "overtime / available", kMean),
+        field("overhead_share", &R::overhead_share, "share", "overhead / available", kMean),
+        field("travel_share", &R::travel_share, "share", "travel / busy", kMean),
+        field("wisn_pressure", &R::wisn_pressure, "1", "staff needed for the workload / staff in post (WHO WISN)", kMean),
+        field("pay_yuan", &R::pay_yuan, "yuan", "staff pay over the run", kMean),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<DailyRecords>& daily_service_table() {
+  static const Table<DailyRecords> t = [] {
+    using D = DailyRecords;
+    Table<D> t;
+    t.group = "daily";
+    t.axes = {"communities", "days", "services"};
+    t.description = "per community, day and service (only with run.daily_output)";
+    t.storage = Storage::columns;
+    t.chunk_rows = true;
+    t.fields = {
+        field("demand", &D::demand, "requests", "requests arrived that day (enrolment: person-days wanting)"),
+        field("served", &D::served, "requests", "requests started that day (enrolment: enrolled person-days)"),
+        field("served_in_time", &D::served_in_time, "requests", "requests started by their deadline that day"),
+        field("unmet", &D::unmet, "requests", "requests dropped at the deadline that day"),
+        field("backlog", &D::backlog, "requests", "requests waiting at the end of the day"),
+        field("wait_mean_min", &D::wait_mean_min, "minutes", "mean wait of requests started that day"),
+        field("wait_p50_min", &D::wait_p50_min, "minutes", "median wait of requests started that day"),
+        field("wait_p90_min", &D::wait_p90_min, "minutes", "90th percentile wait of requests started that day"),
+        field("wait_max_min", &D::wait_max_min, "minutes", "longest wait of requests started that day"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<DailyRecords>& daily_role_table() {
+  static const Table<DailyRecords> t = [] {
+    using D = DailyRecords;
+    Table<D> t;
+    t.group = "daily";
+    t.axes = {"communities", "days", "roles"};
+    t.description = "per community, day and role (only with run.daily_output)";
+    t.storage = Storage::columns;
+    t.chunk_rows = true;
+    t.fields = {
+        field("available_min", &D::available_min, "minutes", "contracted worker minutes on shift that day"),
+        field("busy_min", &D::busy_min, "minutes", "worker minutes serving that day (incl. travel)"),
+        field("travel_min", &D::travel_min, "minutes", "worker minutes travelling that day"),
+        field("overhead_min", &D::overhead_min, "minutes", "worker minutes on overhead that day"),
+        field("overtime_min", &D::overtime_min, "minutes", "worker minutes beyond the shift that day"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const Table<WaitHistogram>& wait_histogram_table() {
+  static const Table<WaitHistogram> t = [] {
+    Table<WaitHistogram> t;
+    t.axes = {"services"};
+    t.description = "citywide wait histograms";
+    t.chunk_rows = true;
+    t.fields = {field("wait_histogram", &WaitHistogram::counts, "requests",
+                      "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges",
+                      JsonMode::none, "wait_histogram_bins")};
+    return t;
+  }();
+  return t;
+}
+
+const Table<YearRecord>& year_table() {
+  static const Table<YearRecord> t = [] {
+    Table<YearRecord> t;
+    t.axes = {"years"};
+    t.description = "per simulated year (--summary-json: residents_by_year, demand_by_year.<service>)";
+    t.fields = {
+        field("residents_by_year", &YearRecord::residents, "residents", "population at the start of each simulated year",
+              kFirst),
+        field("demand_by_year", &YearRecord::demand, "requests", "demand per simulated year and service, citywide",
+              kFirst, "services"),
+    };
+    return t;
+  }();
+  return t;
+}
+
+const std::vector<AxisDataset>& run_axis_datasets() {
+  auto axis = [](std::string name, std::string axis, std::string unit, std::string description, Dtype dtype) {
+    AxisDataset a;
+    a.info.name = std::move(name);
+    a.info.unit = std::move(unit);
+    a.info.description = std::move(description);
+    a.info.dtype = dtype;
+    a.axis = std::move(axis);
+    return a;
+  };
+  static const std::vector<AxisDataset> axes = {
+      axis("service_names", "services", "", "service names; the service axis of every dataset", Dtype::text),
+      axis("role_names", "roles", "", "role names; the role axis of every dataset", Dtype::text),
+      axis("facility_use_names", "facility_uses", "", "facility use names; the second axis of communities/places",
+           Dtype::text),
+      axis("wait_histogram_edges", "wait_histogram_bins+1", "minutes",
+           "bin b of wait_histogram covers [edges[b], edges[b+1]); the last bin is overflow", Dtype::f64),
+  };
+  return axes;
+}
+
+size_t axis_length(const RunResult& run, const std::string& axis) {
+  if (axis == "communities") return run.communities.size();
+  if (axis == "services") return run.service_names.size();
+  if (axis == "roles") return run.role_names.size();
+  if (axis == "facility_uses") return run.facility_use_names.size();
+  if (axis == "days") return static_cast<size_t>(run.daily.days);
+  if (axis == "years") return run.years.size();
+  if (axis == "wait_histogram_bins") return WaitHistogram::kBins;
+  if (axis == "wait_histogram_bins+1") return WaitHistogram::kBins + 1;
+  throw std::logic_error("unknown result axis '" + axis + "'");
+}
+
+ColumnData axis_column(const RunResult& run, const AxisDataset& axis) {
+  ColumnData c;
+  c.info = &axis.info;
+  c.name = axis.info.name;
+  c.dtype = axis.info.dtype;
+  c.dims = {axis_length(run, axis.axis)};
+  c.axes = {axis.axis};
+  if (axis.axis == "services") c.values = run.service_names;
+  else if (axis.axis == "roles") c.values = run.role_names;
+  else if (axis.axis == "facility_uses") c.values = run.facility_use_names;
+  else {
+    std::vector<double> edges(WaitHistogram::kBins + 1);
+    for (int b = 0; b < WaitHistogram::kBins; ++b) edges[static_cast<size_t>(b)] = WaitHistogram::lower_edge(b);
+    edges[WaitHistogram::kBins] = std::numeric_limits<double>::infinity();
+    c.values = std::move(edges);
+  }
+  return c;
+}
+
+std::vector<std::string> compare_runs(const RunResult& expected, const RunResult& actual) {
+  std::vector<std::pair<std::string, ColumnData>> want, have;
+  auto collect = [](std::vector<std::pair<std::string, ColumnData>>& out) {
+    return [&out](const std::string& group, Storage, const ColumnData& c) {
+      ColumnData copy = c;
+      if (c.view) {  // own the values so they outlive the run's buffers
+        const size_t n = c.count();
+        switch (c.dtype) {
+          case Dtype::u32: copy.values = std::vector<uint32_t>(static_cast<const uint32_t*>(c.view), static_cast<const uint32_t*>(c.view) + n); break;
+          case Dtype::f32: copy.values = std::vector<float>(static_cast<const float*>(c.view), static_cast<const float*>(c.view) + n); break;
+          case Dtype::f64: copy.values = std::vector<double>(static_cast<const double*>(c.view), static_cast<const double*>(c.view) + n); break;
+          case Dtype::u64: copy.values = std::vector<uint64_t>(static_cast<const uint64_t*>(c.view), static_cast<const uint64_t*>(c.view) + n); break;
+          default: throw std::logic_error("compare_runs: unexpected column type");
+        }
+        copy.view = nullptr;
+      }
+      out.emplace_back(group.empty() ? c.name : group + "/" + c.name, std::move(copy));
+    };
+  };
+  std::vector<std::string> diffs;
+  try {
+    for_each_run_column(expected, collect(want));
+    for_each_run_column(actual, collect(have));
+  } catch (const std::logic_error& e) {
+    diffs.push_back(std::string("inconsistent run: ") + e.what());
+    return diffs;
+  }
+  if (want.size() != have.size()) {
+    diffs.push_back("the runs store different columns (" + std::to_string(want.size()) + " vs " + std::to_string(have.size()) + ")");
+    return diffs;
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto& [name, a] = want[i];
+    const auto& b = have[i].second;
+    if (name != have[i].first || a.dims != b.dims || a.values.index() != b.values.index()) {
+      diffs.push_back(name + ": shape differs");
+      continue;
+    }
+    std::visit(
+        [&](const auto& va) {
+          const auto& vb = std::get<std::decay_t<decltype(va)>>(b.values);
+          size_t differing = 0, first = 0;
+          for (size_t k = 0; k < va.size(); ++k) {
+            bool same = va[k] == vb[k];
+            if constexpr (std::is_floating_point_v<typename std::decay_t<decltype(va)>::value_type>)
+              same = same || (va[k] != va[k] && vb[k] != vb[k]);
+            if (!same && differing++ == 0) first = k;
+          }
+          if (!differing) return;
+          std::string text = name + ": " + std::to_string(differing) + " of " + std::to_string(va.size()) +
+                             " entries differ (first at flat index " + std::to_string(first);
+          if constexpr (!std::is_same_v<typename std::decay_t<decltype(va)>::value_type, std::string>) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, ": %.17g vs %.17g", static_cast<double>(va[first]), static_cast<double>(vb[first]));
+            text += buf;
+          }
+          diffs.push_back(text + ")");
+        },
+        a.values);
+  }
+  return diffs;
+}
+
+// ---------------------------------------------------------------- serialisation
+namespace {
+constexpr uint32_t kMagic = 0x434d5353;  // "CMSS": schema-driven layout
+
+}  // namespace
+
+std::vector<uint8_t> serialize_run(const RunResult& run) {
+  ByteWriter w;
+  w.pod(kMagic);
+  w.vec(run.service_names);
+  w.vec(run.role_names);
+  w.vec(run.facility_use_names);
+  for (size_t n : {run.communities.size(), run.service_totals.size(), run.role_totals.size(), run.citywide.size(),
+                   run.citywide_roles.size(), run.wait_hist.size(), run.years.size()})
+    w.pod<uint64_t>(n);
+  w.pod(run.daily.days);
+  w.pod(run.daily.communities);
+  w.pod(run.daily.services);
+  w.pod(run.daily.roles);
+  for_each_run_table(run, [&](const auto& table, const auto* rows, size_t n) {
+    save_rows(table, rows, n, w);
+  });
+  w.pod(kMagic);
+  return std::move(w.out);
+}
+
+RunResult deserialize_run(const uint8_t* data, size_t size) {
+  ByteReader r{data, data + size};
+  if (r.pod<uint32_t>() != kMagic) throw RuntimeFailure("run result buffer: bad magic");
+  RunResult run;
+  r.vec(run.service_names);
+  r.vec(run.role_names);
+  r.vec(run.facility_use_names);
+  run.communities.resize(r.count(8));
+  run.service_totals.resize(r.count(8));
+  run.role_totals.resize(r.count(8));
+  run.citywide.resize(r.count(8));
+  run.citywide_roles.resize(r.count(8));
+  run.wait_hist.resize(r.count(8));
+  run.years.resize(r.count(8));
+  r.pod(run.daily.days);
+  r.pod(run.daily.communities);
+  r.pod(run.daily.services);
+  r.pod(run.daily.roles);
+  for_each_run_table(run, [&](const auto& table, auto* rows, size_t n) { load_rows(table, rows, n, r); });
+  if (r.pod<uint32_t>() != kMagic || r.p != r.end) throw RuntimeFailure("run result buffer: trailing or missing bytes");
+  return run;
+}
+
+}  // namespace commsim

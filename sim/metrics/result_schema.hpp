@@ -1,0 +1,87 @@
+// The results schema: one field table per result struct — run attributes, communities, run totals
+// per community and service / role, citywide services and roles, daily records, wait histograms,
+// years — each field with its name, unit, description and how to read it (table.hpp). It is the
+// only description of what a run outputs: the HDF5 writer and readers (sim/io), the MPI
+// serialisation (sim/study/serialize), --summary-json (sim/io/summary_json), the golden hash of
+// the determinism tests and docs/output-format.md are generated from these tables. Adding an
+// output field is one row in result_schema.cpp plus the code that computes it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/metrics/results.hpp"
+#include "sim/metrics/table.hpp"
+
+namespace commsim {
+
+const Table<RunResult>& run_table();                   // attributes of the run group
+const Table<CommunityInfo>& community_table();         // communities/         (communities)
+const Table<ServiceTotals>& service_totals_table();    // totals/              (communities, services)
+const Table<RoleTotals>& role_totals_table();          // totals/              (communities, roles)
+const Table<CitywideService>& citywide_service_table();// citywide/services/   (services)
+const Table<CitywideRole>& citywide_role_table();      // citywide/roles/      (roles)
+const Table<DailyRecords>& daily_service_table();      // daily/               (communities, days, services)
+const Table<DailyRecords>& daily_role_table();         // daily/               (communities, days, roles)
+const Table<WaitHistogram>& wait_histogram_table();    // wait_histogram       (services, bins)
+const Table<YearRecord>& year_table();                 // *_by_year            (years[, services])
+
+// The datasets that name the entries of an axis (service_names, ...), written in every run group.
+struct AxisDataset {
+  FieldInfo info;    // name = the dataset
+  std::string axis;  // the axis it names
+};
+const std::vector<AxisDataset>& run_axis_datasets();
+
+// Length of a named axis of a run ("communities", "services", "roles", "facility_uses", "days",
+// "years", "wait_histogram_bins").
+size_t axis_length(const RunResult& run, const std::string& axis);
+
+// Names (or values, for numeric axes) of an axis's entries, as written in the axis datasets.
+ColumnData axis_column(const RunResult& run, const AxisDataset& axis);
+
+// Every table of a run, in file order: visit(table, rows, n) with n the number of row structs
+// (`run` const or not: the deserialiser and the HDF5 reader fill tables through it).
+template <class Run, class Visit>
+void for_each_run_table(Run& run, Visit&& visit) {
+  visit(run_table(), &run, size_t{1});
+  visit(community_table(), run.communities.data(), run.communities.size());
+  visit(service_totals_table(), run.service_totals.data(), run.service_totals.size());
+  visit(role_totals_table(), run.role_totals.data(), run.role_totals.size());
+  visit(citywide_service_table(), run.citywide.data(), run.citywide.size());
+  visit(citywide_role_table(), run.citywide_roles.data(), run.citywide_roles.size());
+  visit(daily_service_table(), &run.daily, size_t{1});
+  visit(daily_role_table(), &run.daily, size_t{1});
+  visit(wait_histogram_table(), run.wait_hist.data(), run.wait_hist.size());
+  visit(year_table(), run.years.data(), run.years.size());
+}
+
+// Every column a run group stores (axis datasets first; daily records only when recorded), in
+// file order: sink(table group,
+// storage, column). Checks that every table has as many rows as its axes say.
+template <class Sink>
+void for_each_run_column(const RunResult& run, Sink&& sink) {
+  for (const auto& axis : run_axis_datasets()) sink(std::string(), Storage::rows, axis_column(run, axis));
+  auto length = [&](const std::string& axis) { return axis_length(run, axis); };
+  for_each_run_table(run, [&](const auto& table, const auto* rows, size_t n) {
+    if (table.group == "daily" && run.daily.demand.empty()) return;  // no daily records recorded
+    if (table.storage == Storage::rows) {
+      size_t cells = 1;
+      for (const auto& a : table.axes) cells *= length(a);
+      if (cells != n)
+        throw std::logic_error("result table '" + table.group + "' has " + std::to_string(n) + " rows, its axes hold " +
+                               std::to_string(cells));
+    }
+    for_each_column(table, rows, n, length, [&](const ColumnData& c) { sink(table.group, table.storage, c); });
+  });
+}
+
+// The columns in which two runs differ (shape, or how many entries differ and the first of them),
+// over every column of the results schema: "" entries only, none when the runs are identical.
+std::vector<std::string> compare_runs(const RunResult& expected, const RunResult& actual);
+
+// Serialised run (MPI): axis names and sizes, then every table's stored fields.
+std::vector<uint8_t> serialize_run(const RunResult& run);
+RunResult deserialize_run(const uint8_t* data, size_t size);  // RuntimeFailure on malformed bytes
+inline RunResult deserialize_run(const std::vector<uint8_t>& bytes) { return deserialize_run(bytes.data(), bytes.size()); }
+
+}  // namespace commsim
