@@ -138,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send(HttpResponse r, bool keep_alive, bool head, unsigned version) {
     if (r.status >= 400) keep_alive = keep_alive && r.status < 500 && r.status != 413 && r.status != 408;
+    size_t head_length = 0;
     if (!r.file_path.empty()) {
       http::file_body::value_type file;
       beast::error_code ec;
@@ -151,13 +152,13 @@ class Session : public std::enable_shared_from_this<Session> {
         res->prepare_payload();
         return write(res, keep_alive, static_cast<size_t>(res->body().size()));
       } else {
-        r.body.assign(static_cast<size_t>(file.size()), ' ');  // HEAD: the length only
+        head_length = static_cast<size_t>(file.size());
       }
     }
-    if (head) {
+    if (head) {  // the headers of the GET, with its length, and no body
       auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version);
       set_headers(*res, r, keep_alive);
-      res->content_length(r.body.size());
+      res->content_length(r.file_path.empty() ? r.body.size() : head_length);
       return write(res, keep_alive, 0);
     }
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
@@ -229,11 +230,13 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(Workbench& w) : shared{w}, io(std::max(1, w.options().io_threads)), acceptor(io), signals(io) {}
+  explicit Impl(Workbench& w)
+      : shared{w}, io(std::max(1, w.options().io_threads)), acceptor(io), signals(io), retry(io) {}
   Shared shared;
   net::io_context io;
   tcp::acceptor acceptor;
   net::signal_set signals;
+  net::steady_timer retry;
 
   void accept() {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -242,8 +245,12 @@ struct HttpServer::Impl {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<Session>(std::move(socket), shared)->start();
+        return accept();
       }
-      accept();  // errors of one accept (EMFILE, a reset) do not stop the server
+      // Errors of one accept (out of file descriptors, a reset) do not stop the server; a short
+      // pause keeps a persistent one (EMFILE) from spinning.
+      retry.expires_after(std::chrono::milliseconds(50));
+      retry.async_wait([this](beast::error_code) { accept(); });
     });
   }
 };

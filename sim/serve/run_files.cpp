@@ -173,6 +173,7 @@ nlohmann::json compare_replicates(const nlohmann::json& base, const nlohmann::js
                     variant[0].at("residents").dump() +
                     " in replicate 0): the differences include the change of city, not only of the levers");
   nlohmann::json out;
+  out["service_order"] = base[0].value("service_order", nlohmann::json::array());  // (objects are keyed in name order)
   out["replicates"] = base.size();
   out["confidence"] = 0.95;
   out["paired"] = same_seeds;

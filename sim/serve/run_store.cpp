@@ -141,7 +141,18 @@ RunStore::RunStore(std::string data_dir) : data_dir_(std::move(data_dir)) {
       save(*run);
       notes_.push_back("run " + id + " was running when the server stopped: marked failed");
     }
-    if (run->status == RunStatus::done) run->progress = 1;
+    if (run->status == RunStatus::done) {
+      run->progress = 1;
+      for (const char* name : {"output.h5", "summary.json", "replicates.json", "communities.json"})
+        if (!fs::is_regular_file(entry.path() / name, ec)) {
+          // Someone removed part of a finished run: it is listed as failed rather than served broken.
+          run->status = RunStatus::failed;
+          run->error = std::string("the run's file ") + name + " is missing from " + entry.path().string();
+          save(*run);
+          notes_.push_back("run " + id + ": " + run->error);
+          break;
+        }
+    }
     if (run->status == RunStatus::queued) pending_.push_back(run);
     runs_[id] = run;
   }

@@ -280,8 +280,8 @@ Workbench::Workbench(ServeOptions options) : options_(std::move(options)), store
     json levers = json::array();
     for (const ScenarioKey& k : scenario_scalar_keys(sc)) {
       json lever = row_json(k.row);
+      lever.erase("path");
       lever["schema_path"] = k.row.path;
-      lever["path"] = k.key;
       lever["key"] = k.key;
       lever["value"] = typed_value(k);
       levers.push_back(std::move(lever));
@@ -537,24 +537,30 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
     return error_response(422, e.message(), e.key());
   }
   {
+    // A place in the queue is reserved before the record is written (outside the lock: an fsync),
+    // so concurrent posts cannot overfill it.
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (stopping_) return error_response(503, "the server is stopping");
-    if (queue_.size() >= static_cast<size_t>(options_.max_queued)) {
+    if (queue_.size() + reserved_ >= static_cast<size_t>(options_.max_queued)) {
       HttpResponse r = error_response(429, std::to_string(queue_.size()) + " runs are waiting already (--max-queued " +
                                                std::to_string(options_.max_queued) + "); try again when one has started");
       r.headers.emplace_back("Retry-After", "30");
       return r;
     }
+    ++reserved_;
   }
   std::shared_ptr<RunRecord> run;
   try {
     run = store_.create(name, set, sc.run.seed, sc.run.days, sc.run.replicates, residents);
   } catch (const RuntimeFailure& e) {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    --reserved_;
     return error_response(500, e.what());
   }
   size_t position = 0;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
+    --reserved_;
     queue_.push_back(run);
     position = queue_.size();
     queue_cv_.notify_one();

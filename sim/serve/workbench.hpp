@@ -109,6 +109,7 @@ class Workbench {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<std::shared_ptr<RunRecord>> queue_;
+  size_t reserved_ = 0;  // places taken by posts writing their record
   std::vector<std::shared_ptr<RunRecord>> active_;  // computing now
   bool stopping_ = false;
   int running_ = 0;

@@ -173,6 +173,12 @@ TEST_CASE("the store marks runs cut off by a stop failed and queues those that n
   test::write_text(cut + "/meta.json", meta.dump());
   test::write_text(cut + "/output.h5.partial", "half");
   test::write_text(dir / "data/runs/not-a-run", "x");
+  // A finished run whose files someone removed.
+  const std::string gutted = dir / "data/runs/000005";
+  std::filesystem::create_directories(gutted);
+  meta["id"] = "000005";
+  meta["status"] = "done";
+  test::write_text(gutted + "/meta.json", meta.dump());
 
   RunStore store(dir / "data");
   const auto interrupted = store.find("000007");
@@ -181,6 +187,9 @@ TEST_CASE("the store marks runs cut off by a stop failed and queues those that n
   CHECK(interrupted->error.rfind("interrupted", 0) == 0);
   CHECK_FALSE(std::filesystem::exists(cut + "/output.h5.partial"));
   CHECK(json::parse(test::read_text(cut + "/meta.json"))["status"] == "failed");
+  REQUIRE(store.find("000005"));
+  CHECK(store.find("000005")->status == RunStatus::failed);
+  CHECK(store.find("000005")->error.find("output.h5 is missing") != std::string::npos);
   REQUIRE(store.pending().size() == 1);
   CHECK(store.pending()[0]->id == queued);
   CHECK(store.all().front()->id == "000007");  // newest first

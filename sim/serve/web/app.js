@@ -398,6 +398,10 @@ const errorBars = {
       const meta = chart.getDatasetMeta(i);
       const scale = chart.scales[meta.yAxisID];
       ctx.save();
+      const area = chart.chartArea;  // whiskers longer than the axis are cut at its ends
+      ctx.beginPath();
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      ctx.clip();
       ctx.strokeStyle = "#1f2933";
       ctx.lineWidth = 1.2;
       meta.data.forEach((bar, j) => {
@@ -553,7 +557,7 @@ async function compare() {
   notes.append(el("li", { text: c.replicates + " replicate" + (c.replicates === 1 ? "" : "s") + (c.paired ? ", paired replicate by replicate (same seeds)" : "") +
     (c.replicates < 2 ? "; with one replicate there is no interval: run more replicates (run.replicates) for one" : "") }));
   for (const n of c.notes) notes.append(el("li", { text: n }));
-  const names = Object.keys(c.services);
+  const names = (c.service_order || Object.keys(c.services)).filter((n) => n in c.services);
   const ci = (x, scale, digits) => (c.replicates > 1 ? " ± " + (x * scale).toFixed(digits) : "");
   const diffCell = (f, scale, digits, unit, goodUp) => {
     const span = el("span", { text: signed(f.difference, digits, scale, unit) + ci(f.difference_ci95, scale, digits) });
