@@ -279,6 +279,7 @@ Workbench::Workbench(ServeOptions options) : options_(std::move(options)), store
     s.residents_estimate = estimate_residents(sc);
     json levers = json::array();
     for (const ScenarioKey& k : scenario_scalar_keys(sc)) {
+      if (k.key == "run.threads") continue;  // the server decides (--threads); results do not depend on it
       json lever = row_json(k.row);
       lever.erase("path");
       lever["schema_path"] = k.row.path;

@@ -31,6 +31,15 @@ async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
   if (state.token) headers["Authorization"] = "Bearer " + state.token;
   const response = await fetch(path, Object.assign({}, options, { headers }));
+  if (response.status === 401 && !options.retried) {
+    // A server bound beyond loopback needs its token: asked once, kept for this tab.
+    const token = window.prompt("This workbench needs its access token (the COMMSIM_SERVE_TOKEN it was started with):");
+    if (token) {
+      state.token = token.trim();
+      sessionStorage.setItem("commsim-token", state.token);
+      return api(path, Object.assign({}, options, { retried: true }));
+    }
+  }
   let body = null;
   const type = response.headers.get("Content-Type") || "";
   if (type.startsWith("application/json")) body = await response.json();
@@ -93,7 +102,8 @@ async function loadSchema(name) {
   const info = state.scenarios.find((s) => s.name === name);
   const description = document.getElementById("scenario-description");
   description.textContent = info ? info.description + " (" + fmt(info.residents_estimate, 0) + " residents, " +
-    info.days + " days, " + info.replicates + " replicate" + (info.replicates === 1 ? "" : "s") + ")" : "";
+    info.days + " days, " + info.replicates + " replicate" + (info.replicates === 1 ? "" : "s") + ")" +
+    (info.within_limits ? "" : " As shipped it is larger than this server runs: reduce the days or communities.") : "";
   buildForm();
 }
 
