@@ -14,6 +14,7 @@
 #include "sim/core/random.hpp"
 #include "sim/demand/demand.hpp"
 #include "sim/engine/city.hpp"
+#include "sim/metrics/recorder.hpp"
 #include "sim/service/service.hpp"
 
 namespace commsim {
@@ -38,7 +39,6 @@ struct CommunityShocks {
 struct CommunityRun {
   std::vector<WorkerPool> pools;         // per role
   std::vector<EnrolmentState> enrolment; // per service (used by enrolment services)
-  std::vector<CommunityWaitHistogram> hist;  // per service
   TravelModel travel;
   CommunityShocks shocks;
 };
@@ -65,8 +65,8 @@ struct Scratch {
   Workspace* ws = nullptr;
   std::vector<ServiceDay> sdays;
   std::vector<RoleDay> rdays;
-  std::vector<uint8_t> closed;
-  std::vector<WaitHistogram> city_hist;  // per service; integer counts, merged after the run
+  std::vector<uint8_t> closed;           // per service: facility closed today
+  Recorder::ThreadState recorded;        // the thread's citywide histograms
 };
 
 bool applies_to(const Shock& s, const CommunityInfo& info) {
@@ -147,37 +147,41 @@ struct RunContext {
   const std::vector<CompiledService>& services;
   uint64_t seed;
   uint32_t replicate;
-  RunResult& result;
+  Recorder& recorder;
 };
 
-// ---------------------------------------------------------------- one community-day
-// The phases of a day, in order. Reads as the model's schedule (MODEL.md §4).
-void simulate_day(const RunContext& ctx, size_t c, Community& community, CommunityRun& cr, int day, Scratch& s) {
-  const Scenario& sc = ctx.sc;
-  const auto& services = ctx.services;
-  const size_t n_services = services.size(), n_roles = sc.staffing.roles.size();
-  for (auto& d : s.sdays) d.reset();
-  for (auto& r : s.rdays) r = RoleDay{};
+// ---------------------------------------------------------------- the phases of a day
+// 1. Demand: today's requests of one role, from the community-year's calendar.
+struct RoleRequests {
+  const Request* first = nullptr;
+  size_t count = 0;
+};
+RoleRequests todays_requests(const Calendar& calendar, int day, size_t role) {
+  if (static_cast<int>(role) >= calendar.roles) return {};
+  return {calendar.begin(day, static_cast<int>(role)), calendar.size(day, static_cast<int>(role))};
+}
 
-  // 1. Demand: today's requests are in the year's calendar, grouped by the role that serves them.
-  const Calendar& cal = s.ws->calendar;
-
-  // 2. Capacity: workers on shift (absence, vacancies, overhead); facility closures.
+// 2. Capacity: workers on shift per role (absence, vacancies, overhead); facility closures.
+bool plan_capacity(const RunContext& ctx, size_t c, CommunityRun& cr, int day, Scratch& s) {
   bool closed_today = false;
   for (const auto& span : cr.shocks.closure) closed_today = closed_today || active(span, day);
   std::fill(s.closed.begin(), s.closed.end(), closed_today ? 1 : 0);
-  for (size_t r = 0; r < n_roles; ++r) {
+  for (size_t r = 0; r < cr.pools.size(); ++r) {
     ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(c), day, 0.0, 0.0};
     for (const auto& span : cr.shocks.absence)
       if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.extra_absence += span.share;
     for (const auto& span : cr.shocks.vacancy)
       if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.vacancy_share = std::max(shift.vacancy_share, span.share);
-    plan_shifts(sc.staffing.roles[r], shift, cr.pools[r], s.rdays[r]);
+    plan_shifts(ctx.sc.staffing.roles[r], shift, cr.pools[r], s.rdays[r]);
   }
+  return closed_today;
+}
 
-  // 3. Enrolment: admissions from waiting lists while places and staff ratios allow; the staff
-  //    the enrolled need is reserved for the day.
-  for (const auto& sv : services) {
+// 3. Enrolment: admissions from waiting lists while places and staff ratios allow; the staff the
+//    enrolled need is reserved for the day.
+void admit_enrolments(const RunContext& ctx, Community& community, CommunityRun& cr, int day, bool closed_today,
+                      Scratch& s) {
+  for (const auto& sv : ctx.services) {
     if (sv.kind != ServiceKind::enrolment || !sv.open[static_cast<size_t>(weekday(day))]) continue;
     EnrolmentState& e = cr.enrolment[static_cast<size_t>(sv.index)];
     WorkerPool& pool = cr.pools[static_cast<size_t>(sv.role)];
@@ -209,86 +213,38 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
     sd.unmet = e.wanting - served;
     sd.backlog = static_cast<uint32_t>(e.waiting.size() - e.head);
   }
+}
 
-  // 4. Service: each role's queue within its workers' shifts. Facility services that name a
-  //    facility use (e.g. consulting rooms) are served by at most as many workers at once as the
-  //    use has places: extra workers present are idle.
-  for (size_t r = 0; r < n_roles; ++r) {
+// 4. Service: each role's queue within its workers' shifts. Facility services that name a facility
+//    use (e.g. consulting rooms) are served by at most as many workers at once as the use has
+//    places: extra workers present are idle.
+void serve_queues(const RunContext& ctx, Community& community, CommunityRun& cr, int day, Scratch& s) {
+  for (size_t r = 0; r < cr.pools.size(); ++r) {
     WorkerPool& pool = cr.pools[r];
-    for (const auto& sv : services) {
+    for (const auto& sv : ctx.services) {
       if (sv.role != static_cast<int>(r) || sv.kind == ServiceKind::enrolment || sv.use < 0 ||
           sv.spec->where != Place::facility)
         continue;
       const size_t rooms = static_cast<size_t>(community.info.places[static_cast<size_t>(sv.use)]);
       if (pool.shifts.size() > rooms) pool.shifts.resize(rooms);
     }
-    const bool has_requests = static_cast<int>(r) < cal.roles;
-    serve_queue(services, sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
-                community.residents.hh_y_m.data(), day, has_requests ? cal.begin(day, static_cast<int>(r)) : nullptr,
-                has_requests ? cal.size(day, static_cast<int>(r)) : 0, s.closed, pool, s.sdays, s.rdays[r], s.ws->queue);
+    const RoleRequests today = todays_requests(s.ws->calendar, day, r);
+    serve_queue(ctx.services, ctx.sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
+                community.residents.hh_y_m.data(), day, today.first, today.count, s.closed, pool, s.sdays, s.rdays[r],
+                s.ws->queue);
   }
+}
 
-  // 5. Record: per-community totals, histograms and (optionally) the daily records.
-  RunResult& out = ctx.result;
-  DailyRecords& daily = out.daily;
-  const bool record_daily = !daily.demand.empty();
-  for (size_t sv = 0; sv < n_services; ++sv) {
-    ServiceDay& sd = s.sdays[sv];
-    ServiceTotals& t = out.service_totals[c * n_services + sv];
-    t.demand += sd.demand;
-    t.served += sd.served;
-    t.served_in_time += sd.served_in_time;
-    t.unmet += sd.unmet;
-    t.wait_sum_min += sd.wait_sum;
-    t.waited += sd.waited;
-    t.wait_max_min = std::max(t.wait_max_min, sd.wait_max);
-    t.queue_area_min += sd.queue_area;
-    t.wait_all_sum_min += sd.wait_in_window;
-    if (services[sv].kind != ServiceKind::enrolment) t.arrivals_in_window += sd.demand;
-    for (float w : sd.waits) {
-      cr.hist[sv].add(w);
-      s.city_hist[sv].add(w);
-    }
-    if (record_daily) {
-      const size_t i = daily.si(static_cast<int>(c), day, static_cast<int>(sv));
-      daily.demand[i] = sd.demand;
-      daily.served[i] = sd.served;
-      daily.served_in_time[i] = sd.served_in_time;
-      daily.unmet[i] = sd.unmet;
-      daily.backlog[i] = sd.backlog;
-      daily.wait_mean_min[i] = sd.served ? static_cast<float>(sd.wait_sum / sd.served) : 0.0f;
-      daily.wait_max_min[i] = static_cast<float>(sd.wait_max);
-      float p50 = 0, p90 = 0;
-      if (!sd.waits.empty()) {
-        auto& w = sd.waits;
-        const size_t k50 = (w.size() - 1) / 2, k90 = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(w.size()))) - 1;
-        std::nth_element(w.begin(), w.begin() + static_cast<ptrdiff_t>(k50), w.end());
-        p50 = w[k50];
-        std::nth_element(w.begin(), w.begin() + static_cast<ptrdiff_t>(k90), w.end());
-        p90 = w[k90];
-      }
-      daily.wait_p50_min[i] = p50;
-      daily.wait_p90_min[i] = p90;
-    }
-  }
-  for (size_t r = 0; r < n_roles; ++r) {
-    const RoleDay& rd = s.rdays[r];
-    RoleTotals& t = out.role_totals[c * n_roles + r];
-    t.available_min += rd.available;
-    t.busy_min += rd.busy;
-    t.travel_min += rd.travel;
-    t.overhead_min += rd.overhead;
-    t.overtime_min += rd.overtime;
-    t.reserved_min += rd.reserved;
-    if (record_daily) {
-      const size_t i = daily.ri(static_cast<int>(c), day, static_cast<int>(r));
-      daily.available_min[i] = static_cast<float>(rd.available);
-      daily.busy_min[i] = static_cast<float>(rd.busy);
-      daily.travel_min[i] = static_cast<float>(rd.travel);
-      daily.overhead_min[i] = static_cast<float>(rd.overhead);
-      daily.overtime_min[i] = static_cast<float>(rd.overtime);
-    }
-  }
+// ---------------------------------------------------------------- one community-day
+// The phases of a day, in order: the model's schedule (MODEL.md §4).
+void simulate_day(const RunContext& ctx, size_t c, Community& community, CommunityRun& cr, int day, Scratch& s) {
+  for (auto& d : s.sdays) d.reset();
+  for (auto& r : s.rdays) r = RoleDay{};
+  // 1. Demand is the year's calendar (generate_requests); each role reads its day in phase 4.
+  const bool closed_today = plan_capacity(ctx, c, cr, day, s);          // 2. capacity
+  admit_enrolments(ctx, community, cr, day, closed_today, s);           // 3. enrolment
+  serve_queues(ctx, community, cr, day, s);                             // 4. service
+  ctx.recorder.record_day(c, day, s.sdays, s.rdays, s.recorded);       // 5. record
 }
 
 void init_pools(const Scenario& sc, const Community& community, CommunityRun& cr) {
@@ -343,17 +299,19 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     CommunityRun& cr = runs[c];
     init_pools(sc, city[c], cr);
     cr.enrolment.resize(n_services);
-    cr.hist.resize(n_services);
     cr.travel = TravelModel{city[c].facility_x_m, city[c].facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
     cr.shocks = resolve_shocks(sc, city[c].info);
   }
 
+  std::vector<uint8_t> queue_service(n_services);
+  for (size_t sv = 0; sv < n_services; ++sv) queue_service[sv] = services[sv].kind != ServiceKind::enrolment;
+  Recorder recorder(out, n_comm, std::move(queue_service));
   tbb::enumerable_thread_specific<Scratch> scratch([&] {
     Scratch s;
     s.sdays.resize(n_services);
     s.rdays.resize(n_roles);
     s.closed.resize(n_services);
-    s.city_hist.resize(n_services);
+    s.recorded = recorder.thread_state();
     return s;
   });
   const PopulationModel model(sc.population);
@@ -392,7 +350,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
       generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
-      const RunContext ctx{sc, services, seed, rep, out};
+      const RunContext ctx{sc, services, seed, rep, recorder};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;
       if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
@@ -402,26 +360,22 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
         out.years[static_cast<size_t>(y)].demand[sv] += out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
   }
 
-  // Final state: backlog and waits of requests still waiting at the end, community percentiles.
+  // Final state: requests still waiting at the end (queues and waiting lists), community
+  // percentiles; citywide histograms merged from the threads.
   const double window = sc.run.days * 1440.0;
+  std::vector<uint64_t> backlog(n_services);
   for (size_t c = 0; c < n_comm; ++c) {
+    std::fill(backlog.begin(), backlog.end(), 0);
     for (size_t r = 0; r < n_roles; ++r)
-      for (const auto& q : runs[c].pools[r].backlog) ++out.service_totals[c * n_services + q.service].backlog_end;
-    for (size_t sv = 0; sv < n_services; ++sv) {
-      ServiceTotals& t = out.service_totals[c * n_services + sv];
-      t.window_min = window;
-      if (services[sv].kind == ServiceKind::enrolment) {
-        const EnrolmentState& e = runs[c].enrolment[sv];
-        t.backlog_end = e.waiting.size() - e.head;
-      }
-      t.p50_wait_min = runs[c].hist[sv].quantile(0.5);
-      t.p90_wait_min = runs[c].hist[sv].quantile(0.9);
-    }
+      for (const auto& q : runs[c].pools[r].backlog) ++backlog[q.service];
+    for (size_t sv = 0; sv < n_services; ++sv)
+      if (services[sv].kind == ServiceKind::enrolment)
+        backlog[sv] = runs[c].enrolment[sv].waiting.size() - runs[c].enrolment[sv].head;
+    recorder.end_community(c, backlog, window);
   }
-  // Citywide wait histograms: exact integer counts, so the merge order cannot change them.
-  out.wait_hist.assign(n_services, WaitHistogram{});
-  for (const Scratch& s : scratch)
-    for (size_t sv = 0; sv < n_services; ++sv) out.wait_hist[sv].merge(s.city_hist[sv]);
+  std::vector<const Recorder::ThreadState*> threads;
+  for (const Scratch& s : scratch) threads.push_back(&s.recorded);
+  recorder.finish(threads);
   out.communities.reserve(n_comm);
   for (auto& cm : city) {
     out.residents += static_cast<int64_t>(cm.residents.size());

@@ -31,8 +31,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kFormatVersion = 1;
-constexpr const char* kFormatName = "commsim-output";
+const FileFacts kFileFacts{};
+const std::string kFormatName = kFileFacts.format;
 
 void silence_hdf5_errors() {
   static const bool silenced = [] {
@@ -386,6 +386,15 @@ void store_column(hid_t loc, const ColumnData& c, Storage storage, const Sink& f
   write_string_attribute(d, "axes", axes, file);
 }
 
+// Some of the file-format attributes of the root (see file_facts_table).
+void write_facts(hid_t root, std::initializer_list<const char*> names, const Sink& file) {
+  for_each_column(file_facts_table(), &kFileFacts, 1, [](const std::string&) { return size_t{0}; },
+                  [&](const ColumnData& c) {
+                    for (const char* n : names)
+                      if (c.name == n) store_column(root, c, Storage::attributes, file);
+                  });
+}
+
 // ------------------------------------------------------------------------------------ reading
 
 Handle open_for_reading(const std::string& path) {
@@ -529,6 +538,39 @@ void require_complete(hid_t file_id, const std::string& path) {
 
 // ------------------------------------------------------------------------------------ writer
 
+const Table<FileFacts>& file_facts_table() {
+  static const Table<FileFacts> t = [] {
+    Table<FileFacts> t;
+    t.description = "what the file is";
+    t.storage = Storage::attributes;
+    t.fields = {field("format", &FileFacts::format, "", "always commsim-output (written when the file is created)"),
+                field("format_version", &FileFacts::format_version, "1", "version of this layout"),
+                field("complete", &FileFacts::complete, "1",
+                      "1, written by commit() only: a file without it is not a finished output")};
+    return t;
+  }();
+  return t;
+}
+
+const Table<Provenance>& provenance_table() {
+  static const Table<Provenance> t = [] {
+    using P = Provenance;
+    Table<P> t;
+    t.description = "provenance: what was run, with which program";
+    t.storage = Storage::attributes;
+    t.fields = {field("scenario_name", &P::scenario_name, "", "scenario name"),
+                field("scenario_yaml", &P::scenario_yaml, "", "the fully resolved scenario (YAML)"),
+                field("scenario_file", &P::scenario_file, "", "path of the scenario file as given"),
+                field("seed", &P::seed, "1", "master seed"),
+                field("version", &P::version, "", "program version"),
+                field("git_commit", &P::git_commit, "", "the build's git commit"),
+                field("command_line", &P::command_line, "", "the command line"),
+                field("kind", &P::kind, "", "run (commsim run) or study (commsim study: one file for all runs of a study)")};
+    return t;
+  }();
+  return t;
+}
+
 struct Hdf5Output::Impl {
   Sink sink;
   Handle file;
@@ -583,8 +625,7 @@ Hdf5Output::Hdf5Output(const std::string& path, bool force)
   sink.file = impl_->file;
   try {
     // Identify the format from the start, so even a partial file says what it is.
-    write_string_attribute(impl_->file, "format", kFormatName, sink);
-    write_scalar_attribute<int32_t>(impl_->file, "format_version", kFormatVersion, sink);
+    write_facts(impl_->file, {"format", "format_version"}, sink);
   } catch (...) {
     impl_->file.reset();
     fs::remove(partial_path_, ec);
@@ -615,16 +656,10 @@ Hdf5Output::~Hdf5Output() {
 
 void Hdf5Output::write_provenance(const Provenance& p) {
   impl_->require_usable();
-  const hid_t f = impl_->file;
-  const Sink& sink = impl_->sink;
-  write_string_attribute(f, "scenario_name", p.scenario_name, sink);
-  write_string_attribute(f, "scenario_yaml", p.scenario_yaml, sink);
-  write_string_attribute(f, "scenario_file", p.scenario_file, sink);
-  write_scalar_attribute<uint64_t>(f, "seed", p.seed, sink);
-  write_string_attribute(f, "version", p.version, sink);
-  write_string_attribute(f, "git_commit", p.git_commit, sink);
-  write_string_attribute(f, "command_line", p.command_line, sink);
-  if (!p.kind.empty()) write_string_attribute(f, "kind", p.kind, sink);
+  for_each_column(provenance_table(), &p, 1, [](const std::string&) { return size_t{0}; }, [&](const ColumnData& c) {
+    if (c.name == "kind" && p.kind.empty()) return;
+    store_column(impl_->file, c, Storage::attributes, impl_->sink);
+  });
 }
 
 void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
@@ -656,7 +691,7 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
 void Hdf5Output::commit() {
   impl_->require_usable();
   const Sink& sink = impl_->sink;
-  write_scalar_attribute<int32_t>(impl_->file, "complete", 1, sink);
+  write_facts(impl_->file, {"complete"}, sink);
   // Flush while the file is still open: if it fails, the close below happens on the abandoned file.
   check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), sink, "flush the file");
   close_checked(impl_->file, sink, "close the file");

@@ -26,6 +26,16 @@ struct Provenance {
   std::string kind = "run";   // root attribute "kind": "run" (commsim run) or "study" (commsim study)
 };
 
+// The root attributes: the file's format (written when it is created; `complete` by commit()) and
+// the provenance of what it holds, as result tables (sim/metrics/table.hpp).
+struct FileFacts {
+  std::string format = "commsim-output";
+  int32_t format_version = 1;
+  int32_t complete = 1;
+};
+const Table<FileFacts>& file_facts_table();
+const Table<Provenance>& provenance_table();
+
 class Hdf5Output {
  public:
   // Opens "<path>.partial" for writing. Throws InputError (key "output") if `path` exists and

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sim/core/random.hpp"
+#include "sim/service/queue.hpp"
 
 namespace commsim {
 
@@ -124,126 +125,44 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     }
   }
 
-  // Ready requests. One priority level and nothing blocked: the ready requests are the queue
-  // entries [head, ptr) in order (FIFO). Otherwise one FIFO of queue indices per level.
-  const bool simple = levels == 1 && !any_blocked;
-  if (!simple) {
-    if (sc.ready.size() < levels) sc.ready.resize(levels);
-    sc.ready_head.assign(levels, 0);
-    for (size_t l = 0; l < levels; ++l) sc.ready[l].clear();
-  }
-  size_t ptr = 0;   // next request of `queue` not yet arrived (made ready)
-  size_t head = 0;  // simple case: first ready request not yet served
-  size_t n_ready = 0;
-  auto push_until = [&](double t) {
-    if (simple) {
-      while (ptr < n && queue[ptr].arrival_min <= t) ++ptr;
-      n_ready = ptr - head;
-      return;
-    }
-    while (ptr < n && queue[ptr].arrival_min <= t) {
-      if (!blocked[queue[ptr].service]) {
-        sc.ready[queue[ptr].priority_level].push_back(static_cast<uint32_t>(ptr));
-        ++n_ready;
-      }
-      ++ptr;
-    }
-  };
-  auto next_servable_arrival = [&]() -> double {
-    size_t p = ptr;
-    while (p < n && blocked[queue[p].service]) ++p;
-    return p < n ? queue[p].arrival_min : -1.0;
-  };
-  auto take_next = [&]() -> uint32_t {  // highest priority level first, FIFO within a level
-    if (simple) return static_cast<uint32_t>(head);
-    size_t level = 0;
-    while (sc.ready_head[level] >= sc.ready[level].size()) ++level;
-    return sc.ready[level][sc.ready_head[level]];
-  };
-  auto pop_next = [&](uint32_t idx) {
-    if (simple) ++head;
-    else ++sc.ready_head[queue[idx].priority_level];
-    --n_ready;
-  };
+  // Ready requests (queue.hpp): highest priority level first, FIFO within a level.
+  ReadyQueue& ready = sc.ready;
+  ready.reset(queue, n, levels, blocked, any_blocked);
 
+  // Workers on shift, free at the later of their shift start (after overhead) and the end of the
+  // work they carried over from yesterday; the one free earliest acts next.
   auto& shifts = pool.shifts;
   const size_t nw = shifts.size();
-  // Free time of each present worker; a worker past its end is done for the day.
   std::vector<double>& free_at = pool.free_at;
   auto& free = sc.free;
   free.resize(nw);
   for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, free_at[shifts[w].worker]);
-
-  // Workers still on shift. The next to act is the one free earliest, ties to the lowest index.
-  // Small pools (the common case: a handful of workers) keep them in index order and scan for the
-  // minimum; larger pools keep a binary min-heap on (free time, index), O(log workers) a step.
-  // Both pick the same worker.
-  auto& heap = sc.workers;
-  heap.resize(nw);
-  for (size_t i = 0; i < nw; ++i) heap[i] = static_cast<uint32_t>(i);
-  const bool scan = nw <= 8;
-  auto before = [&](uint32_t a, uint32_t b) { return free[a] < free[b] || (free[a] == free[b] && a < b); };
-  auto sift_down = [&](size_t i) {
-    const size_t size = heap.size();
-    const uint32_t x = heap[i];
-    for (;;) {
-      size_t child = 2 * i + 1;
-      if (child >= size) break;
-      if (child + 1 < size && before(heap[child + 1], heap[child])) ++child;
-      if (!before(heap[child], x)) break;
-      heap[i] = heap[child];
-      i = child;
-    }
-    heap[i] = x;
-  };
-  if (!scan)
-    for (size_t i = nw / 2; i-- > 0;) sift_down(i);
-  size_t top_pos = 0;  // scan: position in `heap` (the live list) of the worker found by next_worker
-  auto next_worker = [&]() -> size_t {
-    if (!scan) return heap[0];
-    top_pos = 0;
-    double best = free[heap[0]];
-    for (size_t i = 1; i < heap.size(); ++i)
-      if (free[heap[i]] < best) {  // strict: ties stay with the lower index (earlier in the list)
-        best = free[heap[i]];
-        top_pos = i;
-      }
-    return heap[top_pos];
-  };
-  auto finish_top = [&]() {  // the worker found by next_worker is done for the day
-    if (scan) {
-      heap.erase(heap.begin() + static_cast<ptrdiff_t>(top_pos));
-      return;
-    }
-    heap[0] = heap.back();
-    heap.pop_back();
-    if (!heap.empty()) sift_down(0);
-  };
+  WorkerHeap& workers = sc.workers;
+  workers.reset(free);
 
   double busy = 0, travel_total = 0;
-  for (;;) {
-    // The worker free earliest (ties: lowest index) among those still on shift.
-    if (heap.empty()) break;
-    const size_t w = next_worker();
+  while (!workers.empty()) {
+    const size_t w = workers.top();
     const Shift& shift = shifts[w];
     double t = free[w];
-    push_until(t);
-    if (n_ready == 0) {
-      const double a = any_blocked ? next_servable_arrival() : (ptr < n ? queue[ptr].arrival_min : -1.0);
+    ready.arrive_until(t);
+    if (ready.empty()) {
+      const double a = ready.next_arrival();
       if (a < 0) break;  // nothing left to serve today
       t = std::max(t, a);
-      if (t >= shift.end) { finish_top(); continue; }
-      push_until(t);
+      if (t >= shift.end) { workers.retire_top(); continue; }
+      ready.arrive_until(t);
     }
-    if (t >= shift.end) { finish_top(); continue; }
-    const uint32_t idx = take_next();
+    if (t >= shift.end) { workers.retire_top(); continue; }
+    const uint32_t idx = ready.front();
     const Request& q = queue[idx];
     double travel_min = 0;
     if (home[q.service])
       travel_min = 2.0 * travel.distance_m(hh_x[q.household], hh_y[q.household]) / role.travel_speed_m_per_min;
     const double work = q.duration_min + travel_min;
-    if (t + work > shift.end + shift.overtime_cap) { finish_top(); continue; }
-    pop_next(idx);
+    // A service may end at most the overtime cap after the shift; otherwise this worker stops.
+    if (t + work > shift.end + shift.overtime_cap) { workers.retire_top(); continue; }
+    ready.pop(idx);
     done[idx] = 1;
     const double wait = t - q.arrival_min;
     ServiceDay& sd = sdays[q.service];
@@ -258,7 +177,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     busy += work;
     travel_total += travel_min;
     free[w] = t + work;
-    if (!scan) sift_down(0);  // its free time only grew
+    workers.top_later();
   }
   rday.busy += busy;
   rday.travel += travel_total;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "sim/demand/demand.hpp"
+#include "sim/metrics/recorder.hpp"
+#include "sim/service/queue.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
@@ -30,24 +32,6 @@ struct WorkerPool {
   // today
   std::vector<Shift> shifts;     // present workers not reserved for enrolment
   double available_min = 0, overhead_min = 0, reserved_min = 0;
-};
-
-// Per-service counters of one day.
-struct ServiceDay {
-  uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0, waited = 0;
-  double wait_sum = 0, wait_max = 0;
-  double queue_area = 0;      // integral of the number waiting over the day (minutes)
-  double wait_in_window = 0;  // waiting time of every request within the day
-  std::vector<float> waits;   // waits of requests served today (percentiles)
-  void reset() {
-    demand = served = served_in_time = unmet = backlog = waited = 0;
-    wait_sum = wait_max = queue_area = wait_in_window = 0;
-    waits.clear();
-  }
-};
-
-struct RoleDay {
-  double available = 0, busy = 0, travel = 0, overhead = 0, overtime = 0, reserved = 0;
 };
 
 // Geometry for travel times of home services.
@@ -82,12 +66,11 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats);
 struct QueueScratch {
   std::vector<Request> queue;                // backlog merged with today's arrivals
   std::vector<uint8_t> done;
-  std::vector<std::vector<uint32_t>> ready;  // per priority level (when there are several)
-  std::vector<size_t> ready_head;
+  ReadyQueue ready;                          // arrived requests not yet served (queue.hpp)
   std::vector<double> area;                  // per service: queue-length integral of the day
   std::vector<uint8_t> blocked, home;        // per service: closed today; served at home
-  std::vector<double> free;                  // per present worker
-  std::vector<uint32_t> workers;             // heap of present workers still on shift (by free time)
+  std::vector<double> free;                  // per present worker: next free minute
+  WorkerHeap workers;                        // present workers still on shift (queue.hpp)
 };
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
                  const TravelModel& travel, const float* hh_x, const float* hh_y, int day,

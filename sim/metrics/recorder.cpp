@@ -1,0 +1,107 @@
+// The record phase (recorder.hpp).
+#include "sim/metrics/recorder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+namespace commsim {
+
+Recorder::Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queue_service)
+    : run_(run),
+      queue_service_(std::move(queue_service)),
+      services_(run.service_names.size()),
+      roles_(run.role_names.size()),
+      community_hist_(communities * run.service_names.size()) {}
+
+Recorder::ThreadState Recorder::thread_state() const {
+  ThreadState t;
+  t.city.resize(services_);
+  return t;
+}
+
+namespace {
+
+// Median and 90th percentile of a day's waits (the waits are reordered).
+void day_percentiles(std::vector<float>& w, float& p50, float& p90) {
+  p50 = p90 = 0;
+  if (w.empty()) return;
+  const size_t k50 = (w.size() - 1) / 2, k90 = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(w.size()))) - 1;
+  std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(k50), w.end());
+  p50 = w[k50];
+  std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(k90), w.end());
+  p90 = w[k90];
+}
+
+}  // namespace
+
+void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, const std::vector<RoleDay>& roles,
+                          ThreadState& thread) {
+  DailyRecords& daily = run_.daily;
+  const bool keep_daily = !daily.demand.empty();
+  for (size_t sv = 0; sv < services_; ++sv) {
+    ServiceDay& sd = services[sv];
+    ServiceTotals& t = run_.service_totals[c * services_ + sv];
+    t.demand += sd.demand;
+    t.served += sd.served;
+    t.served_in_time += sd.served_in_time;
+    t.unmet += sd.unmet;
+    t.wait_sum_min += sd.wait_sum;
+    t.waited += sd.waited;
+    t.wait_max_min = std::max(t.wait_max_min, sd.wait_max);
+    t.queue_area_min += sd.queue_area;
+    t.wait_all_sum_min += sd.wait_in_window;
+    if (queue_service_[sv]) t.arrivals_in_window += sd.demand;
+    CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
+    for (float w : sd.waits) {
+      hist.add(w);
+      thread.city[sv].add(w);
+    }
+    if (!keep_daily) continue;
+    const size_t i = daily.si(static_cast<int>(c), day, static_cast<int>(sv));
+    daily.demand[i] = sd.demand;
+    daily.served[i] = sd.served;
+    daily.served_in_time[i] = sd.served_in_time;
+    daily.unmet[i] = sd.unmet;
+    daily.backlog[i] = sd.backlog;
+    daily.wait_mean_min[i] = sd.served ? static_cast<float>(sd.wait_sum / sd.served) : 0.0f;
+    daily.wait_max_min[i] = static_cast<float>(sd.wait_max);
+    day_percentiles(sd.waits, daily.wait_p50_min[i], daily.wait_p90_min[i]);
+  }
+  for (size_t r = 0; r < roles_; ++r) {
+    const RoleDay& rd = roles[r];
+    RoleTotals& t = run_.role_totals[c * roles_ + r];
+    t.available_min += rd.available;
+    t.busy_min += rd.busy;
+    t.travel_min += rd.travel;
+    t.overhead_min += rd.overhead;
+    t.overtime_min += rd.overtime;
+    t.reserved_min += rd.reserved;
+    if (!keep_daily) continue;
+    const size_t i = daily.ri(static_cast<int>(c), day, static_cast<int>(r));
+    daily.available_min[i] = static_cast<float>(rd.available);
+    daily.busy_min[i] = static_cast<float>(rd.busy);
+    daily.travel_min[i] = static_cast<float>(rd.travel);
+    daily.overhead_min[i] = static_cast<float>(rd.overhead);
+    daily.overtime_min[i] = static_cast<float>(rd.overtime);
+  }
+}
+
+void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_service, double window_min) {
+  for (size_t sv = 0; sv < services_; ++sv) {
+    ServiceTotals& t = run_.service_totals[c * services_ + sv];
+    t.backlog_end = backlog_per_service[sv];
+    t.window_min = window_min;
+    const CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
+    t.p50_wait_min = hist.quantile(0.5);
+    t.p90_wait_min = hist.quantile(0.9);
+  }
+}
+
+void Recorder::finish(const std::vector<const ThreadState*>& threads) {
+  run_.wait_hist.assign(services_, WaitHistogram{});
+  for (const ThreadState* t : threads)
+    for (size_t sv = 0; sv < services_; ++sv) run_.wait_hist[sv].merge(t->city[sv]);
+}
+
+}  // namespace commsim

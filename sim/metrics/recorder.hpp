@@ -1,0 +1,68 @@
+// The record phase of the day loop (MODEL.md §4 step 5): a Recorder owns what a run accumulates
+// — the run totals per community and service / role, the per-community wait histograms, the
+// daily records — and turns each community-day's counters into them. The engine fills the day's
+// counters (ServiceDay, RoleDay: the service phase writes them) and calls record_day; communities
+// run in parallel, each writes only its own slots, and the citywide histograms are per thread
+// (integer counts, merged after the run), so results do not depend on the thread count.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "sim/metrics/results.hpp"
+
+namespace commsim {
+
+// Per-service counters of one community-day.
+struct ServiceDay {
+  uint32_t demand = 0, served = 0, served_in_time = 0, unmet = 0, backlog = 0, waited = 0;
+  double wait_sum = 0, wait_max = 0;
+  double queue_area = 0;      // integral of the number waiting over the day (minutes)
+  double wait_in_window = 0;  // waiting time of every request within the day
+  std::vector<float> waits;   // waits of requests served today (percentiles)
+  void reset() {
+    demand = served = served_in_time = unmet = backlog = waited = 0;
+    wait_sum = wait_max = queue_area = wait_in_window = 0;
+    waits.clear();
+  }
+};
+
+// Per-role worker minutes of one community-day.
+struct RoleDay {
+  double available = 0, busy = 0, travel = 0, overhead = 0, overtime = 0, reserved = 0;
+};
+
+class Recorder {
+ public:
+  // Citywide wait histograms of one thread (merged in finish()).
+  struct ThreadState {
+    std::vector<WaitHistogram> city;  // per service
+  };
+
+  // Records `communities` communities into `run` (its service_totals and role_totals must be sized
+  // communities x services / roles, and run.daily sized or empty). `queue_service[s]`: service s is
+  // a queue service (its requests count as arrivals in the Little's-law window); enrolment
+  // services are not.
+  Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queue_service);
+
+  ThreadState thread_state() const;
+
+  // One community-day: adds the day's counters to the community's totals and histograms and, when
+  // the run keeps them, writes the daily records. Sorts the day's waits in place (percentiles).
+  void record_day(size_t community, int day, std::vector<ServiceDay>& services, const std::vector<RoleDay>& roles,
+                  ThreadState& thread);
+
+  // End of the run for one community: requests still waiting per service, the observation window;
+  // the community's wait percentiles from its histograms.
+  void end_community(size_t community, const std::vector<uint64_t>& backlog_per_service, double window_min);
+
+  // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free).
+  void finish(const std::vector<const ThreadState*>& threads);
+
+ private:
+  RunResult& run_;
+  std::vector<uint8_t> queue_service_;
+  size_t services_ = 0, roles_ = 0;
+  std::vector<CommunityWaitHistogram> community_hist_;  // [community * services + service]
+};
+
+}  // namespace commsim

@@ -1,0 +1,134 @@
+// docs/output-format.md against the results schema and against real files: the page is generated
+// from the schema (drift test), and every dataset and attribute a run file and a study file hold
+// is listed in the page's index — and every listed object is held by one of them.
+#include <hdf5.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "sim/engine/engine.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/study/runner.hpp"
+#include "sim/study/study_output.hpp"
+#include "tests/support.hpp"
+
+namespace fs = std::filesystem;
+using namespace commsim;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Every dataset of a file as its path, and every attribute as `object@name`, with run numbers
+// replaced by {run} and the attributes every dataset carries by {dataset}@name.
+std::set<std::string> objects_in(const std::string& path) {
+  struct Walk {
+    std::set<std::string> found;
+    static std::string pattern(std::string p) {
+      static const std::regex run_number("/runs/[0-9]{4}");
+      return std::regex_replace(p, run_number, "/runs/{run}");
+    }
+    static herr_t attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
+      auto* ctx = static_cast<std::pair<Walk*, std::string>*>(data);
+      ctx->first->found.insert(ctx->second + "@" + name);
+      return 0;
+    }
+    static herr_t object(hid_t root, const char* name, const H5O_info_t* info, void* data) {
+      auto* walk = static_cast<Walk*>(data);
+      const std::string p = std::string(name) == "." ? "/" : "/" + std::string(name);
+      const bool dataset = info->type == H5O_TYPE_DATASET;
+      if (dataset) walk->found.insert(pattern(p));
+      std::pair<Walk*, std::string> ctx{walk, dataset ? std::string("{dataset}") : pattern(p)};
+      hid_t obj = H5Oopen(root, name, H5P_DEFAULT);
+      hsize_t at = 0;
+      H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &at, attribute, &ctx);
+      H5Oclose(obj);
+      return 0;
+    }
+  } walk;
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, Walk::object, &walk);
+  H5Fclose(file);
+  return walk.found;
+}
+
+// The index of docs/output-format.md: the object column of every row of "## Index of objects".
+std::set<std::string> documented_in(const std::string& markdown) {
+  std::set<std::string> out;
+  const size_t start = markdown.find("## Index of objects");
+  REQUIRE(start != std::string::npos);
+  std::istringstream lines(markdown.substr(start));
+  std::string line;
+  static const std::regex row(R"(^\| `([^`]+)` \| (dataset|attribute) \|)");
+  std::smatch m;
+  while (std::getline(lines, line))
+    if (std::regex_search(line, m, row)) out.insert(m[1]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("docs/output-format.md is generated from the results schema", "[output-format][docs]") {
+  const std::string generated = output_format_markdown();
+  const std::string committed = read_text(test::source_path("docs/output-format.md"));
+  if (committed != generated && std::getenv("COMMSIM_WRITE_DOCS"))
+    std::ofstream(test::source_path("docs/output-format.md")) << generated;
+  CHECK(committed == generated);
+  // The generator's own list and the page's index agree.
+  std::set<std::string> listed;
+  for (const auto& o : documented_objects()) listed.insert(o.path);
+  CHECK(listed == documented_in(generated));
+}
+
+TEST_CASE("output-format: files hold exactly the objects docs/output-format.md lists", "[output-format][io]") {
+  char dir_template[] = "/tmp/commsim-output-format-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+
+  // A run file with two replicates and daily records, written as `commsim run` writes it.
+  const Scenario sc = test::small_city({"run.days=7", "run.replicates=2", "run.daily_output=true"});
+  const std::string run_path = dir + "/run.h5";
+  {
+    Hdf5Output out(run_path, false);
+    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, "test", "test", "commsim run"};
+    out.write_provenance(p);
+    int r = 0;
+    for (const RunResult& run : run_scenario(sc)) {
+      char group[32];
+      std::snprintf(group, sizeof group, "/runs/%04d", r++);
+      out.write_run(group, run);
+    }
+    out.commit();
+  }
+  // A study file.
+  const StudyPlan plan = plan_study(test::source_path("tests/data/study-small.yaml"), {"run.days=7"});
+  StudyRunOptions options;
+  options.output = dir + "/study.h5";
+  run_study(plan, options);
+
+  std::set<std::string> written = objects_in(run_path);
+  for (const auto& o : objects_in(options.output)) written.insert(o);
+  const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
+  for (const auto& o : written) {
+    INFO("written but not in docs/output-format.md: " << o);
+    CHECK(documented.count(o) == 1);
+  }
+  for (const auto& o : documented) {
+    INFO("in docs/output-format.md but in neither file: " << o);
+    CHECK(written.count(o) == 1);
+  }
+  fs::remove_all(dir);
+}
