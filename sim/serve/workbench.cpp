@@ -345,7 +345,9 @@ bool Workbench::host_allowed(const std::string& host) const {
   if (!options_.token.empty()) return true;
   std::string name = host;
   if (!name.empty() && name[0] == '[') {  // an IPv6 literal, "[::1]:8080"
-    name = name.substr(0, name.find(']') + 1);
+    const size_t close = name.find(']');
+    if (close == std::string::npos) return false;
+    name = name.substr(0, close + 1);
   } else {
     name = name.substr(0, name.find(':'));
   }

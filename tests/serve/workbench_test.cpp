@@ -136,6 +136,10 @@ TEST_CASE("the API validates a run before queueing it, with the loader's message
   CHECK(call(w, "GET", "/api/runs/" + id + "/summary").status == 409);
   // Safe defaults: a foreign Host is refused, unknown paths are 404 (never the page).
   CHECK(call(w, "GET", "/api/runs", "", "attacker.example").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "[evil").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "127.0.0.1.evil.example:8080").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "[::1]:8080").status == 200);
+  CHECK(call(w, "GET", "/api/runs", "", "LocalHost").status == 200);
   CHECK(call(w, "GET", "/nothing/here").status == 404);
   CHECK(call(w, "GET", "/").status == 200);
   CHECK(call(w, "GET", "/vendor/chart.min.js").body.find("Chart.js v") != std::string::npos);
