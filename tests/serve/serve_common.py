@@ -62,8 +62,11 @@ class Server:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        code = self.stop()
+        # A clean stop exits 0 (a sanitizer's report at exit would not).
+        if exc_type is None and code not in (None, 0):
+            raise AssertionError("commsim serve exited with %s; stderr in %s" % (code, self.stderr_path))
 
     # -------------------------------------------------------------- HTTP
     def request(self, method, path, body=None, headers=None, timeout=60):
