@@ -115,7 +115,9 @@ RunStore::RunStore(std::string data_dir) : data_dir_(std::move(data_dir)) {
       const nlohmann::json meta = nlohmann::json::parse(read_whole_file(meta_path));
       run->scenario = meta.at("scenario").get<std::string>();
       run->set = meta.at("set");
-      if (!parse_status(meta.at("status").get<std::string>(), run->status)) throw std::runtime_error("bad status");
+      RunStatus status = RunStatus::failed;
+      if (!parse_status(meta.at("status").get<std::string>(), status)) throw std::runtime_error("bad status");
+      run->status = status;
       run->error = meta.value("error", "");
       run->created = meta.value("created", "");
       run->started = meta.value("started", "");

@@ -23,7 +23,7 @@ struct RunRecord {
   std::string id;            // six digits, "000001"; also the directory name
   std::string scenario;      // shipped scenario name (file stem)
   nlohmann::json set;        // {key: JSON scalar}, as posted
-  RunStatus status = RunStatus::queued;
+  std::atomic<RunStatus> status{RunStatus::queued};  // read without the store's lock by requests
   std::string error;         // why it failed
   std::string created, started, finished;  // ISO 8601 UTC; empty until it happens
   std::atomic<double> progress{0};          // 0..1 while running (not stored)
