@@ -236,8 +236,8 @@ class Run:
         if "name" in g:
             t["name"] = _read(g["name"])
             t.units["name"] = ""
-        for k in g:
-            if k == "name":
+        for k in _fields(g):
+            if k == "name" or k not in g:
                 continue
             ds = g[k]
             if not isinstance(ds, h5py.Dataset) or ds.ndim != 1:
@@ -262,7 +262,7 @@ class Run:
         t = Table(name="communities")
         t["name"] = np.array(self.community_names, dtype=object)
         t.units["name"] = ""
-        for k in _order_metrics([k for k in g], _COMMUNITY_ORDER):
+        for k in _order_metrics([k for k in g], g):
             if k in ("name", "origin", "origin_offset"):
                 continue
             ds = g[k]
@@ -296,13 +296,19 @@ class Run:
 
     def totals_metrics(self):
         """(service metrics, role metrics) names in totals/."""
+        return self._split_by_axis(self.group["totals"])
+
+    def _split_by_axis(self, g):
+        """(service datasets, role datasets) of a group, by their last axis, in schema order."""
         nsvc, nrole = len(self.services), len(self.roles)
         s, r = [], []
-        for k, ds in self.group["totals"].items():
-            if ds.ndim == 2 and ds.shape[1] == nsvc and k not in _ROLE_TOTALS:
-                s.append(k)
-            elif ds.ndim == 2 and ds.shape[1] == nrole:
-                r.append(k)
+        for k in _fields(g):
+            if k not in g:
+                continue
+            ds = g[k]
+            axes = _axes(ds)
+            last = axes[-1] if axes else ("services" if ds.shape[-1] == nsvc else "roles" if ds.shape[-1] == nrole else "")
+            (s if last == "services" else r if last == "roles" else []).append(k)
         return s, r
 
     def totals_table(self, by="services"):
@@ -315,7 +321,7 @@ class Run:
         t = Table(name=f"totals_{by}")
         t["community"] = np.repeat(np.array(names, dtype=object), K)
         t["service" if by == "services" else "role"] = np.tile(np.array(labels, dtype=object), C)
-        for m in _order_metrics(metrics, _SVC_ORDER if by == "services" else _ROLE_TOTALS):
+        for m in metrics:
             ds = self.group["totals"][m]
             t[m] = ds[...].reshape(C * K)
             t.units[m] = _units(ds)
@@ -330,11 +336,7 @@ class Run:
     def daily_metrics(self):
         if not self.has_daily:
             return [], []
-        nsvc = len(self.services)
-        s, r = [], []
-        for k, ds in self.group["daily"].items():
-            (r if k in _ROLE_DAILY or ds.shape[2] != nsvc else s).append(k)
-        return s, r
+        return self._split_by_axis(self.group["daily"])
 
     def daily_table(self, by="services"):
         """Long table: one row per community x day x service (or role)."""
@@ -350,7 +352,7 @@ class Run:
         t["community"] = np.repeat(np.array(names, dtype=object), D * K)
         t["day"] = np.tile(np.repeat(np.arange(D, dtype=np.int64), K), C)
         t["service" if by == "services" else "role"] = np.tile(np.array(labels, dtype=object), C * D)
-        for m in _order_metrics(metrics, _DAILY_SVC_ORDER if by == "services" else _ROLE_DAILY):
+        for m in metrics:
             t[m] = g[m][...].reshape(C * D * K)
             t.units[m] = _units(g[m])
         return t
@@ -378,26 +380,27 @@ class Run:
                       "value": np.array([str(v) for v in a.values()], dtype=object)}, name="run_attributes")
 
 
-# Column order of the communities table (docs/output-format.md); unknown datasets follow, sorted.
-_COMMUNITY_ORDER = ("district", "county", "is_new", "oversized", "micro", "households", "residents", "area_km2",
-                    "x_m", "y_m", "access_share", "size_ok", "facility_ok", "activity_ok", "committee_ok",
-                    "workers_ok", "committee_residents", "committee_party", "committee_total",
-                    "required_community_workers", "facility_indoor_m2", "facility_outdoor_m2",
-                    "facility_activity_m2", "required_indoor_m2", "required_outdoor_m2", "pay_city_yuan",
-                    "pay_district_yuan", "operating_funds_city_yuan", "operating_funds_district_yuan", "staff",
-                    "places")
-_ROLE_TOTALS = ("available_min", "busy_min", "travel_min", "overhead_min", "overtime_min", "reserved_min")
-_ROLE_DAILY = ("available_min", "busy_min", "travel_min", "overhead_min", "overtime_min")
-_SVC_ORDER = ("coverage", "demand", "served", "served_in_time", "unmet", "backlog_end", "arrivals_in_window",
-              "wait_sum_min", "wait_all_sum_min", "wait_max_min", "p50_wait_min", "p90_wait_min",
-              "queue_area_min", "window_min")
-_DAILY_SVC_ORDER = ("demand", "served", "served_in_time", "unmet", "backlog", "wait_mean_min", "wait_p50_min",
-                    "wait_p90_min", "wait_max_min")
+# Column order and axes come from the file: every table group has an attribute `fields` (its
+# datasets in the order of the results schema, sim/metrics/result_schema.cpp) and every dataset an
+# attribute `axes` (docs/output-format.md). Files written before these attributes existed are read
+# with the shapes and name order instead.
 
 
-def _order_metrics(metrics, preferred):
-    known = [m for m in preferred if m in metrics]
-    return known + sorted(m for m in metrics if m not in known)
+def _fields(group):
+    """The group's datasets in schema order (attribute `fields`), else in name order."""
+    f = _attr(group, "fields")
+    return [x for x in str(f).split(",") if x] if f else sorted(group.keys())
+
+
+def _axes(ds):
+    """Names of a dataset's axes (attribute `axes`), or None."""
+    a = _attr(ds, "axes")
+    return str(a).split(",") if a else None
+
+
+def _order_metrics(metrics, group):
+    order = [m for m in _fields(group) if m in metrics]
+    return order + sorted(m for m in metrics if m not in order)
 
 
 # --------------------------------------------------------------------------------------------

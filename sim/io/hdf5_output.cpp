@@ -158,43 +158,32 @@ void close_checked(Handle& handle, const Sink& file, const std::string& what) {
   check(handle.close(), file, what);
 }
 
-// Type mapping: memory type (native) and file type (fixed width, little-endian).
+// Type mapping: memory type (native) and file type (fixed width, little-endian), by the
+// results schema's dtype of T.
 template <class T>
-struct H5Types;
-template <>
-struct H5Types<uint8_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT8; }
-  static hid_t file() { return H5T_STD_U8LE; }
-};
-template <>
-struct H5Types<int32_t> {
-  static hid_t mem() { return H5T_NATIVE_INT32; }
-  static hid_t file() { return H5T_STD_I32LE; }
-};
-template <>
-struct H5Types<uint32_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT32; }
-  static hid_t file() { return H5T_STD_U32LE; }
-};
-template <>
-struct H5Types<int64_t> {
-  static hid_t mem() { return H5T_NATIVE_INT64; }
-  static hid_t file() { return H5T_STD_I64LE; }
-};
-template <>
-struct H5Types<uint64_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT64; }
-  static hid_t file() { return H5T_STD_U64LE; }
-};
-template <>
-struct H5Types<float> {
-  static hid_t mem() { return H5T_NATIVE_FLOAT; }
-  static hid_t file() { return H5T_IEEE_F32LE; }
-};
-template <>
-struct H5Types<double> {
-  static hid_t mem() { return H5T_NATIVE_DOUBLE; }
-  static hid_t file() { return H5T_IEEE_F64LE; }
+struct H5Types {
+  static hid_t mem() {
+    switch (schema_detail::dtype_of<T>()) {
+      case Dtype::u8: return H5T_NATIVE_UINT8;
+      case Dtype::i32: return H5T_NATIVE_INT32;
+      case Dtype::u32: return H5T_NATIVE_UINT32;
+      case Dtype::i64: return H5T_NATIVE_INT64;
+      case Dtype::u64: return H5T_NATIVE_UINT64;
+      case Dtype::f32: return H5T_NATIVE_FLOAT;
+      default: return H5T_NATIVE_DOUBLE;
+    }
+  }
+  static hid_t file() {
+    switch (schema_detail::dtype_of<T>()) {
+      case Dtype::u8: return H5T_STD_U8LE;
+      case Dtype::i32: return H5T_STD_I32LE;
+      case Dtype::u32: return H5T_STD_U32LE;
+      case Dtype::i64: return H5T_STD_I64LE;
+      case Dtype::u64: return H5T_STD_U64LE;
+      case Dtype::f32: return H5T_IEEE_F32LE;
+      default: return H5T_IEEE_F64LE;
+    }
+  }
 };
 
 // Variable-length UTF-8 string type (owned).
@@ -538,39 +527,6 @@ void require_complete(hid_t file_id, const std::string& path) {
 
 // ------------------------------------------------------------------------------------ writer
 
-const Table<FileFacts>& file_facts_table() {
-  static const Table<FileFacts> t = [] {
-    Table<FileFacts> t;
-    t.description = "what the file is";
-    t.storage = Storage::attributes;
-    t.fields = {field("format", &FileFacts::format, "", "always commsim-output (written when the file is created)"),
-                field("format_version", &FileFacts::format_version, "1", "version of this layout"),
-                field("complete", &FileFacts::complete, "1",
-                      "1, written by commit() only: a file without it is not a finished output")};
-    return t;
-  }();
-  return t;
-}
-
-const Table<Provenance>& provenance_table() {
-  static const Table<Provenance> t = [] {
-    using P = Provenance;
-    Table<P> t;
-    t.description = "provenance: what was run, with which program";
-    t.storage = Storage::attributes;
-    t.fields = {field("scenario_name", &P::scenario_name, "", "scenario name"),
-                field("scenario_yaml", &P::scenario_yaml, "", "the fully resolved scenario (YAML)"),
-                field("scenario_file", &P::scenario_file, "", "path of the scenario file as given"),
-                field("seed", &P::seed, "1", "master seed"),
-                field("version", &P::version, "", "program version"),
-                field("git_commit", &P::git_commit, "", "the build's git commit"),
-                field("command_line", &P::command_line, "", "the command line"),
-                field("kind", &P::kind, "", "run (commsim run) or study (commsim study: one file for all runs of a study)")};
-    return t;
-  }();
-  return t;
-}
-
 struct Hdf5Output::Impl {
   Sink sink;
   Handle file;
@@ -667,12 +623,20 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
   const Sink& file = impl_->sink;
   Handle g = create_group(impl_->file, group, file);
   // Every column of the results schema, in schema order; groups are created as they appear.
-  std::string open_name = "\x01";
+  // A table group's `fields` attribute lists its datasets in schema order (readers order columns
+  // by it; HDF5 lists a group's members by name).
+  std::string open_name = "\x01", fields;
   Handle sub;
+  auto close_sub = [&] {
+    if (!sub.valid()) return;
+    write_string_attribute(sub, "fields", fields, file);
+    close_checked(sub, file, "close group '" + open_name + "'");
+  };
   try {
     for_each_run_column(run, [&](const std::string& table_group, Storage storage, const ColumnData& c) {
       if (table_group != open_name) {
-        if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+        close_sub();
+        fields.clear();
         open_name = table_group;
         if (!table_group.empty())
           sub = link_exists(g, table_group)
@@ -680,11 +644,12 @@ void Hdf5Output::write_run(const std::string& group, const RunResult& run) {
                     : create_group(g, table_group, file);
       }
       store_column(table_group.empty() ? g.get() : sub.get(), c, storage, file);
+      fields += (fields.empty() ? "" : ",") + c.name;
     });
   } catch (const std::logic_error& e) {
     throw RuntimeFailure("HDF5 output '" + file.name + "': inconsistent run result: " + e.what());
   }
-  if (sub.valid()) close_checked(sub, file, "close group '" + open_name + "'");
+  close_sub();
   close_checked(g, file, "close group '" + group + "'");
 }
 
@@ -841,18 +806,6 @@ T read_numeric_attribute(hid_t obj, const std::string& name, hid_t mem, const Si
 }
 
 template <class T>
-std::vector<T> read_converted(hid_t file, const std::string& dataset, hid_t mem, const Sink& sink) {
-  const std::string what = "read dataset '" + dataset + "'";
-  Handle dset = checked(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, sink, what);
-  Handle space = checked(H5Dget_space(dset), H5Sclose, sink, what);
-  const hssize_t count = H5Sget_simple_extent_npoints(space);
-  if (count < 0) fail(sink, what);
-  std::vector<T> out(static_cast<size_t>(count));
-  if (count > 0) check(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), sink, what);
-  return out;
-}
-
-template <class T>
 void write_table_impl(hid_t file, const std::string& group, const std::string& name, const std::vector<T>& values,
                       const char* units, const char* description, const std::vector<uint64_t>& dims,
                       const Sink& sink) {
@@ -992,7 +945,7 @@ void Hdf5Output::write_column(const std::string& group, const ColumnData& column
 
 std::vector<double> Hdf5Output::read_doubles(const std::string& dataset) const {
   impl_->require_usable();
-  return read_converted<double>(impl_->file, dataset, H5T_NATIVE_DOUBLE, impl_->sink);
+  return read_vector<double>(impl_->file, dataset, impl_->sink);
 }
 
 std::vector<std::string> read_string_dataset(const std::string& path, const std::string& dataset) {
@@ -1002,12 +955,12 @@ std::vector<std::string> read_string_dataset(const std::string& path, const std:
 
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<double>(file, dataset, H5T_NATIVE_DOUBLE, Sink(path));
+  return read_vector<double>(file, dataset, Sink(path));
 }
 
 std::vector<int64_t> read_int_dataset(const std::string& path, const std::string& dataset) {
   Handle file = open_for_reading(path);
-  return read_converted<int64_t>(file, dataset, H5T_NATIVE_INT64, Sink(path));
+  return read_vector<int64_t>(file, dataset, Sink(path));
 }
 
 std::string read_attribute_text(const std::string& path, const std::string& object, const std::string& name) {

@@ -10,31 +10,11 @@
 #include <vector>
 
 #include "sim/metrics/results.hpp"
-#include "sim/metrics/table.hpp"
+#include "sim/metrics/result_schema.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
 
-struct Provenance {
-  std::string scenario_name;
-  std::string scenario_yaml;  // fully resolved scenario
-  std::string scenario_file;
-  uint64_t seed = 0;
-  std::string version;        // program version
-  std::string git_commit;
-  std::string command_line;
-  std::string kind = "run";   // root attribute "kind": "run" (commsim run) or "study" (commsim study)
-};
-
-// The root attributes: the file's format (written when it is created; `complete` by commit()) and
-// the provenance of what it holds, as result tables (sim/metrics/table.hpp).
-struct FileFacts {
-  std::string format = "commsim-output";
-  int32_t format_version = 1;
-  int32_t complete = 1;
-};
-const Table<FileFacts>& file_facts_table();
-const Table<Provenance>& provenance_table();
 
 class Hdf5Output {
  public:

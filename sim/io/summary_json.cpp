@@ -31,7 +31,8 @@ Json number(double v, Dtype dtype) {
 Json& slot(Json& obj, const std::string& key) {
   Json* at = &obj;
   size_t start = 0;
-  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) at = &(*at)[key.substr(start, dot - start)];
+  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1)
+    at = &(*at)[key.substr(start, dot - start)];
   return (*at)[key.substr(start)];
 }
 

@@ -70,20 +70,14 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
   }
   for (size_t r = 0; r < roles_; ++r) {
     const RoleDay& rd = roles[r];
-    RoleTotals& t = run_.role_totals[c * roles_ + r];
-    t.available_min += rd.available;
-    t.busy_min += rd.busy;
-    t.travel_min += rd.travel;
-    t.overhead_min += rd.overhead;
-    t.overtime_min += rd.overtime;
-    t.reserved_min += rd.reserved;
+    run_.role_totals[c * roles_ + r] += rd;
     if (!keep_daily) continue;
     const size_t i = daily.ri(static_cast<int>(c), day, static_cast<int>(r));
-    daily.available_min[i] = static_cast<float>(rd.available);
-    daily.busy_min[i] = static_cast<float>(rd.busy);
-    daily.travel_min[i] = static_cast<float>(rd.travel);
-    daily.overhead_min[i] = static_cast<float>(rd.overhead);
-    daily.overtime_min[i] = static_cast<float>(rd.overtime);
+    daily.available_min[i] = static_cast<float>(rd.available_min);
+    daily.busy_min[i] = static_cast<float>(rd.busy_min);
+    daily.travel_min[i] = static_cast<float>(rd.travel_min);
+    daily.overhead_min[i] = static_cast<float>(rd.overhead_min);
+    daily.overtime_min[i] = static_cast<float>(rd.overtime_min);
   }
 }
 

@@ -26,10 +26,8 @@ struct ServiceDay {
   }
 };
 
-// Per-role worker minutes of one community-day.
-struct RoleDay {
-  double available = 0, busy = 0, travel = 0, overhead = 0, overtime = 0, reserved = 0;
-};
+// Per-role worker minutes of one community-day: the same fields as the run totals.
+using RoleDay = RoleTotals;
 
 class Recorder {
  public:

@@ -10,19 +10,29 @@ namespace commsim {
 
 const char* dtype_name(Dtype dtype) {
   switch (dtype) {
-    case Dtype::u8: return "u8";
-    case Dtype::i32: return "i32";
-    case Dtype::i64: return "i64";
-    case Dtype::u32: return "u32";
-    case Dtype::u64: return "u64";
-    case Dtype::f32: return "f32";
-    case Dtype::f64: return "f64";
-    case Dtype::text: return "string";
+    case Dtype::u8:
+      return "u8";
+    case Dtype::i32:
+      return "i32";
+    case Dtype::i64:
+      return "i64";
+    case Dtype::u32:
+      return "u32";
+    case Dtype::u64:
+      return "u64";
+    case Dtype::f32:
+      return "f32";
+    case Dtype::f64:
+      return "f64";
+    case Dtype::text:
+      return "string";
   }
   return "?";
 }
 
-void ByteReader::malformed() { throw RuntimeFailure("run result buffer is truncated or malformed"); }
+void ByteReader::malformed() {
+  throw RuntimeFailure("run result buffer is truncated or malformed");
+}
 
 namespace {
 constexpr JsonMode kMean = JsonMode::mean, kFirst = JsonMode::first;
@@ -35,286 +45,413 @@ Field<Row> ragged(Field<Row> f, std::string offset_description) {
 }  // namespace
 
 const Table<RunResult>& run_table() {
-  static const Table<RunResult> t = [] {
-    using R = RunResult;
-    Table<R> t;
-    t.description = "facts of the whole run (attributes of the run group)";
-    t.storage = Storage::attributes;
-    t.fields = {
-        field("replicate", &R::replicate, "1", "replicate number (its random streams are keyed by it)"),
-        field("seed", &R::seed, "1", "master seed (run.seed)"),
-        field("days", &R::days, "days", "simulated days"),
-        field("residents", &R::residents, "residents", "residents at the start of the run", kFirst),
-        field("households", &R::households, "households", "households at the start of the run", kFirst),
-        field("requests", &R::requests, "requests", "requests generated for all queue services", kFirst),
-        json_as(field("cost_total_yuan", &R::cost_total_yuan, "yuan", "staff pay + operating funds over the run (N5)", kMean),
-                "cost.total_yuan"),
-        json_as(field("cost_per_resident_yuan", &R::cost_per_resident_yuan, "yuan", "cost_total_yuan / residents", kMean),
-                "cost.per_resident_yuan"),
-        json_as(field("cost_per_served_yuan", &R::cost_per_served_yuan, "yuan",
-                      "cost_total_yuan / requests served (queue services)", kMean),
-                "cost.per_served_request_yuan"),
-        json_as(field("cost_city_yuan", &R::cost_city_yuan, "yuan", "part of the cost paid by the city (N5.2, N5.3)", kMean),
-                "cost.city_yuan"),
-        json_as(field("cost_district_yuan", &R::cost_district_yuan, "yuan", "part of the cost paid by the districts", kMean),
-                "cost.district_yuan"),
-        field("access_share", &R::access_share, "share",
-              "share of households within the access minutes of their facility, citywide (N1.5)", kMean),
-    };
-    return t;
-  }();
+  using R = RunResult;
+  static const Table<R> t = make_table<R>(
+      "", {}, "facts of the whole run (attributes of the run group)",
+      {
+          field("replicate", &R::replicate, "1", "replicate number (its random streams are keyed by it)"),
+          field("seed", &R::seed, "1", "master seed (run.seed)"),
+          field("days", &R::days, "days", "simulated days"),
+          field("residents", &R::residents, "residents", "residents at the start of the run", kFirst),
+          field("households", &R::households, "households", "households at the start of the run", kFirst),
+          field("requests", &R::requests, "requests", "requests generated for all queue services", kFirst),
+          json_as(field("cost_total_yuan", &R::cost_total_yuan, "yuan", "staff pay + operating funds over the run (N5)",
+                        kMean),
+                  "cost.total_yuan"),
+          json_as(
+              field("cost_per_resident_yuan", &R::cost_per_resident_yuan, "yuan", "cost_total_yuan / residents", kMean),
+              "cost.per_resident_yuan"),
+          json_as(field("cost_per_served_yuan", &R::cost_per_served_yuan, "yuan",
+                        "cost_total_yuan / requests served (queue services)", kMean),
+                  "cost.per_served_request_yuan"),
+          json_as(field("cost_city_yuan", &R::cost_city_yuan, "yuan", "part of the cost paid by the city (N5.2, N5.3)",
+                        kMean),
+                  "cost.city_yuan"),
+          json_as(field("cost_district_yuan", &R::cost_district_yuan, "yuan", "part of the cost paid by the districts",
+                        kMean),
+                  "cost.district_yuan"),
+          field("access_share", &R::access_share, "share",
+                "share of households within the access minutes of their facility, citywide (N1.5)", kMean),
+      },
+      Storage::attributes);
   return t;
 }
 
 const Table<CommunityInfo>& community_table() {
-  static const Table<CommunityInfo> t = [] {
-    using C = CommunityInfo;
-    Table<C> t;
-    t.group = "communities";
-    t.axes = {"communities"};
-    t.description = "one entry per community: size, staff, facility, funds and norm compliance";
-    t.fields = {
-        field("name", &C::name, "", "community name"),
-        field("district", &C::district, "", "district the community belongs to"),
-        field("county", &C::county, "1", "1 if the district is a county (rural) district"),
-        field("households", &C::households, "households", "households at the start of the run"),
-        field("residents", &C::residents, "residents", "residents at the start of the run"),
-        field("area_km2", &C::area_km2, "km2", "land area"),
-        field("x_m", &C::x_m, "m", "easting of the community centre"),
-        field("y_m", &C::y_m, "m", "northing of the community centre"),
-        field("is_new", &C::is_new, "1", "1 if a newly built community (new-build facility norms apply)"),
-        field("oversized", &C::oversized, "1", "1 if above the size band (N1)"),
-        field("micro", &C::micro, "1", "1 if below the size band (N1)"),
-        field("committee_residents", &C::committee_residents, "1", "residents' committee members (N3)"),
-        field("committee_party", &C::committee_party, "1", "party committee members (N3)"),
-        field("committee_total", &C::committee_total, "1", "committee members in total (N3)"),
-        field("required_community_workers", &C::required_community_workers, "1",
-              "community workers required by the norm (N3.5)"),
-        field("facility_indoor_m2", &C::facility_indoor_m2, "m2", "indoor facility area"),
-        field("facility_outdoor_m2", &C::facility_outdoor_m2, "m2", "outdoor facility area"),
-        field("facility_activity_m2", &C::facility_activity_m2, "m2", "activity area"),
-        field("required_indoor_m2", &C::required_indoor_m2, "m2", "indoor area required by the norm (N2)"),
-        field("required_outdoor_m2", &C::required_outdoor_m2, "m2", "outdoor area required by the norm (N2)"),
-        field("access_share", &C::access_share, "share",
-              "share of households within the access minutes of the facility (N1.5)"),
-        field("operating_funds_city_yuan", &C::operating_funds_city_yuan, "yuan",
-              "operating funds paid by the city over the run"),
-        field("operating_funds_district_yuan", &C::operating_funds_district_yuan, "yuan",
-              "operating funds paid by the district over the run"),
-        field("pay_city_yuan", &C::pay_city_yuan, "yuan", "staff pay paid by the city over the run"),
-        field("pay_district_yuan", &C::pay_district_yuan, "yuan", "staff pay paid by the district over the run"),
-        field("size_ok", &C::size_ok, "1", "1 if the size complies with the norm (N1)"),
-        field("facility_ok", &C::facility_ok, "1", "1 if the facility area complies with the norm (N2)"),
-        field("activity_ok", &C::activity_ok, "1", "1 if the activity area complies with the norm (N2)"),
-        field("committee_ok", &C::committee_ok, "1", "1 if the committee size complies with the norm (N3)"),
-        field("workers_ok", &C::workers_ok, "1", "1 if the community worker count complies with the norm (N3.5)"),
-        field("staff", &C::staff, "1", "staff in post per role (after vacancies)", JsonMode::none, "roles"),
-        field("places", &C::places, "1", "facility places per facility use", JsonMode::none, "facility_uses"),
-        ragged(field("origin", &C::origin, "", "as-given communities each community was made from (see origin_offset)",
-                     JsonMode::none, "ragged"),
-               "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"),
-    };
-    return t;
-  }();
+  using C = CommunityInfo;
+  static const Table<C> t = make_table<C>(
+      "communities", {"communities"}, "one entry per community: size, staff, facility, funds and norm compliance",
+      {
+          field("name", &C::name, "", "community name"),
+          field("district", &C::district, "", "district the community belongs to"),
+          field("county", &C::county, "1", "1 if the district is a county (rural) district"),
+          field("households", &C::households, "households", "households at the start of the run"),
+          field("residents", &C::residents, "residents", "residents at the start of the run"),
+          field("area_km2", &C::area_km2, "km2", "land area"),
+          field("x_m", &C::x_m, "m", "easting of the community centre"),
+          field("y_m", &C::y_m, "m", "northing of the community centre"),
+          field("is_new", &C::is_new, "1", "1 if a newly built community (new-build facility norms apply)"),
+          field("oversized", &C::oversized, "1", "1 if above the size band (N1)"),
+          field("micro", &C::micro, "1", "1 if below the size band (N1)"),
+          field("committee_residents", &C::committee_residents, "1", "residents' committee members (N3)"),
+          field("committee_party", &C::committee_party, "1", "party committee members (N3)"),
+          field("committee_total", &C::committee_total, "1", "committee members in total (N3)"),
+          field("required_community_workers", &C::required_community_workers, "1",
+                "community workers required by the norm (N3.5)"),
+          field("facility_indoor_m2", &C::facility_indoor_m2, "m2", "indoor facility area"),
+          field("facility_outdoor_m2", &C::facility_outdoor_m2, "m2", "outdoor facility area"),
+          field("facility_activity_m2", &C::facility_activity_m2, "m2", "activity area"),
+          field("required_indoor_m2", &C::required_indoor_m2, "m2", "indoor area required by the norm (N2)"),
+          field("required_outdoor_m2", &C::required_outdoor_m2, "m2", "outdoor area required by the norm (N2)"),
+          field("access_share", &C::access_share, "share",
+                "share of households within the access minutes of the facility (N1.5)"),
+          field("operating_funds_city_yuan", &C::operating_funds_city_yuan, "yuan",
+                "operating funds paid by the city over the run"),
+          field("operating_funds_district_yuan", &C::operating_funds_district_yuan, "yuan",
+                "operating funds paid by the district over the run"),
+          field("pay_city_yuan", &C::pay_city_yuan, "yuan", "staff pay paid by the city over the run"),
+          field("pay_district_yuan", &C::pay_district_yuan, "yuan", "staff pay paid by the district over the run"),
+          field("size_ok", &C::size_ok, "1", "1 if the size complies with the norm (N1)"),
+          field("facility_ok", &C::facility_ok, "1", "1 if the facility area complies with the norm (N2)"),
+          field("activity_ok", &C::activity_ok, "1", "1 if the activity area complies with the norm (N2)"),
+          field("committee_ok", &C::committee_ok, "1", "1 if the committee size complies with the norm (N3)"),
+          field("workers_ok", &C::workers_ok, "1", "1 if the community worker count complies with the norm (N3.5)"),
+          field("staff", &C::staff, "1", "staff in post per role (after vacancies)", JsonMode::none, "roles"),
+          field("places", &C::places, "1", "facility places per facility use", JsonMode::none, "facility_uses"),
+          ragged(
+              field("origin", &C::origin, "", "as-given communities each community was made from (see origin_offset)",
+                    JsonMode::none, "ragged"),
+              "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"),
+      });
   return t;
 }
 
 const Table<ServiceTotals>& service_totals_table() {
-  static const Table<ServiceTotals> t = [] {
-    using T = ServiceTotals;
-    Table<T> t;
-    t.group = "totals";
-    t.axes = {"communities", "services"};
-    t.description = "run totals per community and service";
-    t.fields = {
-        field("demand", &T::demand, "requests", "requests arrived (enrolment services: person-days wanting a place)"),
-        field("served", &T::served, "requests", "requests started (enrolment services: enrolled person-days)"),
-        field("served_in_time", &T::served_in_time, "requests",
-              "requests started by the deadline (enrolment services: enrolled person-days)"),
-        field("unmet", &T::unmet, "requests",
-              "requests dropped at the deadline (enrolment services: waiting-list person-days)"),
-        field("backlog_end", &T::backlog_end, "requests", "requests waiting at the end of the run"),
-        field("waited", &T::waited, "requests", "served requests that waited at all (wait > 0)"),
-        field("arrivals_in_window", &T::arrivals_in_window, "requests", "requests arrived within the observation window"),
-        field("wait_sum_min", &T::wait_sum_min, "minutes", "sum of the waits of served requests"),
-        field("wait_max_min", &T::wait_max_min, "minutes", "longest wait of a served request"),
-        field("queue_area_min", &T::queue_area_min, "minutes",
-              "integral over time of the number waiting (request-minutes; Little's law L*T)"),
-        field("wait_all_sum_min", &T::wait_all_sum_min, "minutes",
-              "sum of the time every request spent in the queue, served or not"),
-        field("window_min", &T::window_min, "minutes", "length of the observation window"),
-        field("p50_wait_min", &T::p50_wait_min, "minutes", "median wait of served requests"),
-        field("p90_wait_min", &T::p90_wait_min, "minutes", "90th percentile wait of served requests"),
-        derived<T>("coverage", [](const T& x) { return x.coverage(); }, "share",
-                   "served_in_time / demand (1 when there was no demand)"),
-    };
-    return t;
-  }();
+  using T = ServiceTotals;
+  static const Table<T> t = make_table<T>(
+      "totals", {"communities", "services"}, "run totals per community and service",
+      {
+          field("demand", &T::demand, "requests", "requests arrived (enrolment services: person-days wanting a place)"),
+          field("served", &T::served, "requests", "requests started (enrolment services: enrolled person-days)"),
+          field("served_in_time", &T::served_in_time, "requests",
+                "requests started by the deadline (enrolment services: enrolled person-days)"),
+          field("unmet", &T::unmet, "requests",
+                "requests dropped at the deadline (enrolment services: waiting-list person-days)"),
+          field("backlog_end", &T::backlog_end, "requests", "requests waiting at the end of the run"),
+          field("waited", &T::waited, "requests", "served requests that waited at all (wait > 0)"),
+          field("arrivals_in_window", &T::arrivals_in_window, "requests",
+                "requests arrived within the observation window"),
+          field("wait_sum_min", &T::wait_sum_min, "minutes", "sum of the waits of served requests"),
+          field("wait_max_min", &T::wait_max_min, "minutes", "longest wait of a served request"),
+          field("queue_area_min", &T::queue_area_min, "minutes",
+                "integral over time of the number waiting (request-minutes; Little's law L*T)"),
+          field("wait_all_sum_min", &T::wait_all_sum_min, "minutes",
+                "sum of the time every request spent in the queue, served or not"),
+          field("window_min", &T::window_min, "minutes", "length of the observation window"),
+          field("p50_wait_min", &T::p50_wait_min, "minutes", "median wait of served requests"),
+          field("p90_wait_min", &T::p90_wait_min, "minutes", "90th percentile wait of served requests"),
+          derived<T>(
+              "coverage", [](const T& x) { return x.coverage(); }, "share",
+              "served_in_time / demand (1 when there was no demand)"),
+      });
   return t;
 }
 
 const Table<RoleTotals>& role_totals_table() {
-  static const Table<RoleTotals> t = [] {
-    using T = RoleTotals;
-    Table<T> t;
-    t.group = "totals";
-    t.axes = {"communities", "roles"};
-    t.description = "run totals of worker minutes per community and role";
-    t.fields = {
-        field("available_min", &T::available_min, "minutes", "contracted worker minutes on shift (after absence)"),
-        field("busy_min", &T::busy_min, "minutes", "worker minutes serving (incl. travel)"),
-        field("travel_min", &T::travel_min, "minutes", "worker minutes travelling"),
-        field("overhead_min", &T::overhead_min, "minutes", "worker minutes on overhead (meetings, reporting)"),
-        field("overtime_min", &T::overtime_min, "minutes", "worker minutes beyond the contracted shift"),
-        field("reserved_min", &T::reserved_min, "minutes", "worker minutes reserved for enrolment services (staff ratio)"),
-    };
-    return t;
-  }();
+  using T = RoleTotals;
+  static const Table<T> t = make_table<T>(
+      "totals", {"communities", "roles"}, "run totals of worker minutes per community and role",
+      {
+          field("available_min", &T::available_min, "minutes", "contracted worker minutes on shift (after absence)"),
+          field("busy_min", &T::busy_min, "minutes", "worker minutes serving (incl. travel)"),
+          field("travel_min", &T::travel_min, "minutes", "worker minutes travelling"),
+          field("overhead_min", &T::overhead_min, "minutes", "worker minutes on overhead (meetings, reporting)"),
+          field("overtime_min", &T::overtime_min, "minutes", "worker minutes beyond the contracted shift"),
+          field("reserved_min", &T::reserved_min, "minutes",
+                "worker minutes reserved for enrolment services (staff ratio)"),
+      });
   return t;
 }
 
 const Table<CitywideService>& citywide_service_table() {
-  static const Table<CitywideService> t = [] {
-    using S = CitywideService;
-    Table<S> t;
-    t.group = "citywide/services";
-    t.axes = {"services"};
-    t.description = "citywide results per service (--summary-json: services.<name>, means over replicates)";
-    t.fields = {
-        field("name", &S::name, "", "service name"),
-        field("kind", &S::kind, "", "service kind: episodic | recurring | enrolment", kFirst),
-        field("demand", &S::demand, "requests", "requests arrived, citywide", kMean),
-        field("served", &S::served, "requests", "requests started, citywide", kMean),
-        field("served_in_time", &S::served_in_time, "requests", "requests started by the deadline, citywide", kMean),
-        field("unmet", &S::unmet, "requests", "requests dropped at the deadline, citywide", kMean),
-        field("backlog_end", &S::backlog_end, "requests", "requests waiting at the end of the run, citywide", kMean),
-        field("coverage", &S::coverage, "share", "served_in_time / demand over the city", JsonMode::mean_ci),
-        field("coverage_resident_weighted", &S::coverage_resident_weighted, "share",
-              "mean of community coverage weighted by residents", kMean),
-        field("mean_wait_min", &S::mean_wait_min, "minutes", "mean wait of served requests", kMean),
-        field("p50_wait_min", &S::p50_wait_min, "minutes", "median wait of served requests", kMean),
-        field("p90_wait_min", &S::p90_wait_min, "minutes", "90th percentile wait of served requests", kMean),
-        field("max_wait_min", &S::max_wait_min, "minutes", "longest wait of a served request", kMean),
-        field("p_wait", &S::p_wait, "share", "share of served requests that waited at all", kMean),
-        field("share_communities_below_target", &S::share_communities_below_target, "share",
-              "share of communities whose coverage is below the coverage target", kMean),
-        field("gini", &S::gini, "1", "Gini index of community coverage", kMean),
-        field("worst_decile_coverage", &S::worst_decile_coverage, "share",
-              "mean coverage of the worst 10 % of communities", kMean),
-    };
-    return t;
-  }();
+  using S = CitywideService;
+  static const Table<S> t = make_table<S>(
+      "citywide/services", {"services"},
+      "citywide results per service (--summary-json: services.<name>, means over replicates)",
+      {
+          field("name", &S::name, "", "service name"),
+          field("kind", &S::kind, "", "service kind: episodic | recurring | enrolment", kFirst),
+          field("demand", &S::demand, "requests", "requests arrived, citywide", kMean),
+          field("served", &S::served, "requests", "requests started, citywide", kMean),
+          field("served_in_time", &S::served_in_time, "requests", "requests started by the deadline, citywide", kMean),
+          field("unmet", &S::unmet, "requests", "requests dropped at the deadline, citywide", kMean),
+          field("backlog_end", &S::backlog_end, "requests", "requests waiting at the end of the run, citywide", kMean),
+          field("coverage", &S::coverage, "share", "served_in_time / demand over the city", JsonMode::mean_ci),
+          field("coverage_resident_weighted", &S::coverage_resident_weighted, "share",
+                "mean of community coverage weighted by residents", kMean),
+          field("mean_wait_min", &S::mean_wait_min, "minutes", "mean wait of served requests", kMean),
+          field("p50_wait_min", &S::p50_wait_min, "minutes", "median wait of served requests", kMean),
+          field("p90_wait_min", &S::p90_wait_min, "minutes", "90th percentile wait of served requests", kMean),
+          field("max_wait_min", &S::max_wait_min, "minutes", "longest wait of a served request", kMean),
+          field("p_wait", &S::p_wait, "share", "share of served requests that waited at all", kMean),
+          field("share_communities_below_target", &S::share_communities_below_target, "share",
+                "share of communities whose coverage is below the coverage target", kMean),
+          field("gini", &S::gini, "1", "Gini index of community coverage", kMean),
+          field("worst_decile_coverage", &S::worst_decile_coverage, "share",
+                "mean coverage of the worst 10 % of communities", kMean),
+      });
   return t;
 }
 
 const Table<CitywideRole>& citywide_role_table() {
-  static const Table<CitywideRole> t = [] {
-    using R = CitywideRole;
-    Table<R> t;
-    t.group = "citywide/roles";
-    t.axes = {"roles"};
-    t.description = "citywide results per role (--summary-json: roles.<name>)";
-    t.fields = {
-        field("name", &R::name, "", "role name"),
-        field("staff", &R::staff, "1", "staff in post, citywide", kFirst),
-        field("utilisation", &R::utilisation, "share", "busy / (available - overhead - reserved)", kMean),
-        field("overtime_share", &R::overtime_share, "share", "overtime / available", kMean),
-        field("overhead_share", &R::overhead_share, "share", "overhead / available", kMean),
-        field("travel_share", &R::travel_share, "share", "travel / busy", kMean),
-        field("wisn_pressure", &R::wisn_pressure, "1", "staff needed for the workload / staff in post (WHO WISN)", kMean),
-        field("pay_yuan", &R::pay_yuan, "yuan", "staff pay over the run", kMean),
-    };
-    return t;
-  }();
+  using R = CitywideRole;
+  static const Table<R> t = make_table<R>(
+      "citywide/roles", {"roles"}, "citywide results per role (--summary-json: roles.<name>)",
+      {
+          field("name", &R::name, "", "role name"),
+          field("staff", &R::staff, "1", "staff in post, citywide", kFirst),
+          field("utilisation", &R::utilisation, "share", "busy / (available - overhead - reserved)", kMean),
+          field("overtime_share", &R::overtime_share, "share", "overtime / available", kMean),
+          field("overhead_share", &R::overhead_share, "share", "overhead / available", kMean),
+          field("travel_share", &R::travel_share, "share", "travel / busy", kMean),
+          field("wisn_pressure", &R::wisn_pressure, "1", "staff needed for the workload / staff in post (WHO WISN)",
+                kMean),
+          field("pay_yuan", &R::pay_yuan, "yuan", "staff pay over the run", kMean),
+      });
   return t;
 }
 
 const Table<DailyRecords>& daily_service_table() {
-  static const Table<DailyRecords> t = [] {
-    using D = DailyRecords;
-    Table<D> t;
-    t.group = "daily";
-    t.axes = {"communities", "days", "services"};
-    t.description = "per community, day and service (only with run.daily_output)";
-    t.storage = Storage::columns;
-    t.chunk_rows = true;
-    t.fields = {
-        field("demand", &D::demand, "requests", "requests arrived that day (enrolment: person-days wanting)"),
-        field("served", &D::served, "requests", "requests started that day (enrolment: enrolled person-days)"),
-        field("served_in_time", &D::served_in_time, "requests", "requests started by their deadline that day"),
-        field("unmet", &D::unmet, "requests", "requests dropped at the deadline that day"),
-        field("backlog", &D::backlog, "requests", "requests waiting at the end of the day"),
-        field("wait_mean_min", &D::wait_mean_min, "minutes", "mean wait of requests started that day"),
-        field("wait_p50_min", &D::wait_p50_min, "minutes", "median wait of requests started that day"),
-        field("wait_p90_min", &D::wait_p90_min, "minutes", "90th percentile wait of requests started that day"),
-        field("wait_max_min", &D::wait_max_min, "minutes", "longest wait of requests started that day"),
-    };
-    return t;
-  }();
+  using D = DailyRecords;
+  static const Table<D> t = make_table<D>(
+      "daily", {"communities", "days", "services"}, "per community, day and service (only with run.daily_output)",
+      {
+          field("demand", &D::demand, "requests", "requests arrived that day (enrolment: person-days wanting)"),
+          field("served", &D::served, "requests", "requests started that day (enrolment: enrolled person-days)"),
+          field("served_in_time", &D::served_in_time, "requests", "requests started by their deadline that day"),
+          field("unmet", &D::unmet, "requests", "requests dropped at the deadline that day"),
+          field("backlog", &D::backlog, "requests", "requests waiting at the end of the day"),
+          field("wait_mean_min", &D::wait_mean_min, "minutes", "mean wait of requests started that day"),
+          field("wait_p50_min", &D::wait_p50_min, "minutes", "median wait of requests started that day"),
+          field("wait_p90_min", &D::wait_p90_min, "minutes", "90th percentile wait of requests started that day"),
+          field("wait_max_min", &D::wait_max_min, "minutes", "longest wait of requests started that day"),
+      },
+      Storage::columns, true);
   return t;
 }
 
 const Table<DailyRecords>& daily_role_table() {
-  static const Table<DailyRecords> t = [] {
-    using D = DailyRecords;
-    Table<D> t;
-    t.group = "daily";
-    t.axes = {"communities", "days", "roles"};
-    t.description = "per community, day and role (only with run.daily_output)";
-    t.storage = Storage::columns;
-    t.chunk_rows = true;
-    t.fields = {
-        field("available_min", &D::available_min, "minutes", "contracted worker minutes on shift that day"),
-        field("busy_min", &D::busy_min, "minutes", "worker minutes serving that day (incl. travel)"),
-        field("travel_min", &D::travel_min, "minutes", "worker minutes travelling that day"),
-        field("overhead_min", &D::overhead_min, "minutes", "worker minutes on overhead that day"),
-        field("overtime_min", &D::overtime_min, "minutes", "worker minutes beyond the shift that day"),
-    };
-    return t;
-  }();
+  using D = DailyRecords;
+  static const Table<D> t = make_table<D>(
+      "daily", {"communities", "days", "roles"}, "per community, day and role (only with run.daily_output)",
+      {
+          field("available_min", &D::available_min, "minutes", "contracted worker minutes on shift that day"),
+          field("busy_min", &D::busy_min, "minutes", "worker minutes serving that day (incl. travel)"),
+          field("travel_min", &D::travel_min, "minutes", "worker minutes travelling that day"),
+          field("overhead_min", &D::overhead_min, "minutes", "worker minutes on overhead that day"),
+          field("overtime_min", &D::overtime_min, "minutes", "worker minutes beyond the shift that day"),
+      },
+      Storage::columns, true);
   return t;
 }
 
 const Table<WaitHistogram>& wait_histogram_table() {
-  static const Table<WaitHistogram> t = [] {
-    Table<WaitHistogram> t;
-    t.axes = {"services"};
-    t.description = "citywide wait histograms";
-    t.chunk_rows = true;
-    t.fields = {field("wait_histogram", &WaitHistogram::counts, "requests",
-                      "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges",
-                      JsonMode::none, "wait_histogram_bins")};
-    return t;
-  }();
+  static const Table<WaitHistogram> t = make_table<WaitHistogram>(
+      "", {"services"}, "citywide wait histograms",
+      {field("wait_histogram", &WaitHistogram::counts, "requests",
+             "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges", JsonMode::none,
+             "wait_histogram_bins")},
+      Storage::rows, true);
   return t;
 }
 
 const Table<YearRecord>& year_table() {
-  static const Table<YearRecord> t = [] {
-    Table<YearRecord> t;
-    t.axes = {"years"};
-    t.description = "per simulated year (--summary-json: residents_by_year, demand_by_year.<service>)";
-    t.fields = {
-        field("residents_by_year", &YearRecord::residents, "residents", "population at the start of each simulated year",
-              kFirst),
-        field("demand_by_year", &YearRecord::demand, "requests", "demand per simulated year and service, citywide",
-              kFirst, "services"),
-    };
-    return t;
-  }();
+  static const Table<YearRecord> t = make_table<YearRecord>(
+      "", {"years"}, "per simulated year (--summary-json: residents_by_year, demand_by_year.<service>)",
+      {
+          field("residents_by_year", &YearRecord::residents, "residents",
+                "population at the start of each simulated year", kFirst),
+          field("demand_by_year", &YearRecord::demand, "requests", "demand per simulated year and service, citywide",
+                kFirst, "services"),
+      });
   return t;
 }
 
-const std::vector<AxisDataset>& run_axis_datasets() {
-  auto axis = [](std::string name, std::string axis, std::string unit, std::string description, Dtype dtype) {
-    AxisDataset a;
-    a.info.name = std::move(name);
-    a.info.unit = std::move(unit);
-    a.info.description = std::move(description);
-    a.info.dtype = dtype;
-    a.axis = std::move(axis);
-    return a;
+// ---------------------------------------------------------------- files and studies
+const Table<FileFacts>& file_facts_table() {
+  static const Table<FileFacts> t = make_table<FileFacts>(
+      "", {}, "what the file is",
+      {field("format", &FileFacts::format, "", "always commsim-output (written when the file is created)"),
+       field("format_version", &FileFacts::format_version, "1", "version of this layout"),
+       field("complete", &FileFacts::complete, "1",
+             "1, written by commit() only: a file without it is not a finished output")},
+      Storage::attributes);
+  return t;
+}
+
+const Table<Provenance>& provenance_table() {
+  using P = Provenance;
+  static const Table<P> t = make_table<P>(
+      "", {}, "provenance: what was run, with which program",
+      {field("scenario_name", &P::scenario_name, "", "scenario name"),
+       field("scenario_yaml", &P::scenario_yaml, "", "the fully resolved scenario (YAML)"),
+       field("scenario_file", &P::scenario_file, "", "path of the scenario file as given"),
+       field("seed", &P::seed, "1", "master seed"), field("version", &P::version, "", "program version"),
+       field("git_commit", &P::git_commit, "", "the build's git commit"),
+       field("command_line", &P::command_line, "", "the command line"),
+       field("kind", &P::kind, "", "run (commsim run) or study (commsim study: one file for all runs of a study)")},
+      Storage::attributes);
+  return t;
+}
+
+const Table<StudyFileFacts>& study_file_table() {
+  using F = StudyFileFacts;
+  static const Table<F> t =
+      make_table<F>("", {}, "root attributes a study file adds to the provenance",
+                    {field("study_file", &F::study_file, "", "path of the study file as given"),
+                     field("study_yaml", &F::study_yaml, "", "the study file's text"),
+                     field("study_hash", &F::study_hash, "",
+                           "hash of the study text, resolved base scenario, --set, streams and program version (resume "
+                           "refuses a changed study)")},
+                    Storage::attributes);
+  return t;
+}
+
+const Table<StudyFacts>& study_facts_table() {
+  using F = StudyFacts;
+  static const Table<F> t = make_table<F>(
+      "study", {}, "the study's design",
+      {field("design", &F::design, "", "grid | variants | lhs"),
+       field("variants", &F::variants, "1", "number of variants"),
+       field("replicates", &F::replicates, "1", "replicates per variant"),
+       field("runs", &F::runs, "1", "variants x replicates"),
+       field("base_variant", &F::base_variant, "1", "the variant identical to the base scenario (else 0)"),
+       field("independent_streams", &F::independent_streams, "1",
+             "1 when every variant has its own seed (differences then unpaired)")},
+      Storage::attributes);
+  return t;
+}
+
+const Table<StudyVariantRow>& study_variant_table() {
+  using V = StudyVariantRow;
+  static const Table<V> t = make_table<V>(
+      "study/variants", {"variants"}, "one entry per variant",
+      {field("name", &V::name, "", "variant name (axis=value, ...)"),
+       field("overrides", &V::overrides, "", "the variant's key.path=value overrides of the base, one per line"),
+       field("scenario_yaml", &V::scenario_yaml, "", "the variant's fully resolved scenario (replay reloads it)"),
+       field("seed", &V::seed, "1", "run.seed of the variant (equal for all variants unless independent streams)"),
+       field("axis_values", &V::axis_values, "",
+             "the variant's value of each study axis (YAML text; \"\" = not set by the variant)", JsonMode::none,
+             "study_axes"),
+       field("axis_numbers", &V::axis_numbers, "1", "axis_values as numbers (NaN where not a number)", JsonMode::none,
+             "study_axes")});
+  return t;
+}
+
+const Table<StudyRunRow>& study_run_table() {
+  using R = StudyRunRow;
+  static const Table<R> t = make_table<R>(
+      "study", {"runs"}, "one entry per run i = variant x replicates + replicate (group /runs/NNNN)",
+      {field("variant", &R::variant, "1", "variant index of run i"),
+       field("replicate", &R::replicate, "1", "replicate of run i"), field("seed", &R::seed, "1", "run.seed of run i"),
+       field("status", &R::status, "1", "1 = run i completed (a committed file has every run completed)"),
+       field("axis_values", &R::axis_values, "", "run i's value of each study axis (YAML text)", JsonMode::none,
+             "study_axes"),
+       field("axis_numbers", &R::axis_numbers, "1", "axis_values as numbers (NaN where not a number)", JsonMode::none,
+             "study_axes")});
+  return t;
+}
+
+const Table<StudySummaryFacts>& study_summary_facts_table() {
+  using F = StudySummaryFacts;
+  static const Table<F> t =
+      make_table<F>("study/summary", {}, "how the summary was computed",
+                    {field("base_variant", &F::base_variant, "1", "variant the differences are taken against"),
+                     field("paired", &F::paired, "1", "1 when replicate r of every variant shares its random streams"),
+                     field("confidence", &F::confidence, "share", "confidence level of every interval")},
+                    Storage::attributes);
+  return t;
+}
+
+const Table<StudySummaryCell>& study_summary_table() {
+  using S = StudySummaryCell;
+  static const Table<S> t = make_table<S>(
+      "study/summary", {"metrics", "variants", "services"},
+      "per metric, variant and service: mean over replicates and paired difference to the base variant",
+      {field("mean", &S::mean, "metric", "mean over replicates"),
+       field("half_width", &S::half_width, "metric", "confidence half-width of the mean (Student t)"),
+       field("diff_mean", &S::diff_mean, "metric", "mean of per-replicate differences to the base variant"),
+       field("diff_half_width", &S::diff_half_width, "metric",
+             "confidence half-width of the per-replicate differences"),
+       field("diff_unpaired_half_width", &S::diff_unpaired_half_width, "metric",
+             "half-width of the difference of means as if unpaired (Welch, df = 2 reps - 2)")});
+  return t;
+}
+
+const Table<RunBookkeeping>& run_bookkeeping_table() {
+  using B = RunBookkeeping;
+  static const Table<B> t =
+      make_table<B>("study/bookkeeping", {"runs"},
+                    "who computed run i and how long it took (differs between executions: excluded from comparisons)",
+                    {field("wall_s", &B::wall_s, "s", "wall time of run i"),
+                     field("rank", &B::rank, "1", "MPI rank that computed run i (0 without MPI)"),
+                     field("host", &B::host, "", "host that computed run i")});
+  return t;
+}
+
+const Table<BookkeepingFacts>& bookkeeping_facts_table() {
+  using B = BookkeepingFacts;
+  static const Table<B> t = make_table<B>("study/bookkeeping", {}, "how the study was run",
+                                          {field("command_line", &B::command_line, "", "the command as typed"),
+                                           field("ranks", &B::ranks, "1", "MPI ranks (1 without MPI)")},
+                                          Storage::attributes);
+  return t;
+}
+
+const Table<StudyRunGroupFacts>& study_run_group_table() {
+  using G = StudyRunGroupFacts;
+  static const Table<G> t = make_table<G>(
+      "", {}, "attributes a study adds to each run group",
+      {field("variant", &G::variant, "1", "the run's variant"),
+       field("variant_name", &G::variant_name, "", "the variant's name"),
+       field("complete", &G::complete, "1", "1, written last: the run is complete (resume redoes others)")},
+      Storage::attributes);
+  return t;
+}
+
+namespace {
+AxisDataset axis(std::string name, std::string axis, std::string unit, std::string description, Dtype dtype,
+                 std::string group = "") {
+  AxisDataset a;
+  a.info.name = std::move(name);
+  a.info.unit = std::move(unit);
+  a.info.description = std::move(description);
+  a.info.dtype = dtype;
+  a.axis = std::move(axis);
+  a.group = std::move(group);
+  return a;
+}
+}  // namespace
+
+const std::vector<AxisDataset>& study_axis_datasets() {
+  static const std::vector<AxisDataset> axes = {
+      axis("axis_names", "study_axes", "", "scenario key paths the study varies (the study_axes axis)", Dtype::text,
+           "/study"),
+      axis("metric_names", "metrics", "", "metrics summarised (the metrics axis): citywide service fields",
+           Dtype::text, "/study/summary"),
+      axis("variant_names", "variants", "", "variant names (the variants axis)", Dtype::text, "/study/summary"),
+      axis("service_names", "services", "", "service names (the services axis)", Dtype::text, "/study/summary"),
   };
+  return axes;
+}
+
+const AxisDataset& study_axis_dataset(const std::string& name) {
+  for (const auto& a : study_axis_datasets())
+    if (a.info.name == name) return a;
+  throw std::logic_error("unknown study axis dataset '" + name + "'");
+}
+
+const std::vector<AxisDataset>& run_axis_datasets() {
   static const std::vector<AxisDataset> axes = {
       axis("service_names", "services", "", "service names; the service axis of every dataset", Dtype::text),
       axis("role_names", "roles", "", "role names; the role axis of every dataset", Dtype::text),
@@ -345,9 +482,12 @@ ColumnData axis_column(const RunResult& run, const AxisDataset& axis) {
   c.dtype = axis.info.dtype;
   c.dims = {axis_length(run, axis.axis)};
   c.axes = {axis.axis};
-  if (axis.axis == "services") c.values = run.service_names;
-  else if (axis.axis == "roles") c.values = run.role_names;
-  else if (axis.axis == "facility_uses") c.values = run.facility_use_names;
+  if (axis.axis == "services")
+    c.values = run.service_names;
+  else if (axis.axis == "roles")
+    c.values = run.role_names;
+  else if (axis.axis == "facility_uses")
+    c.values = run.facility_use_names;
   else {
     std::vector<double> edges(WaitHistogram::kBins + 1);
     for (int b = 0; b < WaitHistogram::kBins; ++b) edges[static_cast<size_t>(b)] = WaitHistogram::lower_edge(b);
@@ -365,11 +505,23 @@ std::vector<std::string> compare_runs(const RunResult& expected, const RunResult
       if (c.view) {  // own the values so they outlive the run's buffers
         const size_t n = c.count();
         switch (c.dtype) {
-          case Dtype::u32: copy.values = std::vector<uint32_t>(static_cast<const uint32_t*>(c.view), static_cast<const uint32_t*>(c.view) + n); break;
-          case Dtype::f32: copy.values = std::vector<float>(static_cast<const float*>(c.view), static_cast<const float*>(c.view) + n); break;
-          case Dtype::f64: copy.values = std::vector<double>(static_cast<const double*>(c.view), static_cast<const double*>(c.view) + n); break;
-          case Dtype::u64: copy.values = std::vector<uint64_t>(static_cast<const uint64_t*>(c.view), static_cast<const uint64_t*>(c.view) + n); break;
-          default: throw std::logic_error("compare_runs: unexpected column type");
+          case Dtype::u32:
+            copy.values =
+                std::vector<uint32_t>(static_cast<const uint32_t*>(c.view), static_cast<const uint32_t*>(c.view) + n);
+            break;
+          case Dtype::f32:
+            copy.values = std::vector<float>(static_cast<const float*>(c.view), static_cast<const float*>(c.view) + n);
+            break;
+          case Dtype::f64:
+            copy.values =
+                std::vector<double>(static_cast<const double*>(c.view), static_cast<const double*>(c.view) + n);
+            break;
+          case Dtype::u64:
+            copy.values =
+                std::vector<uint64_t>(static_cast<const uint64_t*>(c.view), static_cast<const uint64_t*>(c.view) + n);
+            break;
+          default:
+            throw std::logic_error("compare_runs: unexpected column type");
         }
         copy.view = nullptr;
       }
@@ -385,7 +537,8 @@ std::vector<std::string> compare_runs(const RunResult& expected, const RunResult
     return diffs;
   }
   if (want.size() != have.size()) {
-    diffs.push_back("the runs store different columns (" + std::to_string(want.size()) + " vs " + std::to_string(have.size()) + ")");
+    diffs.push_back("the runs store different columns (" + std::to_string(want.size()) + " vs " +
+                    std::to_string(have.size()) + ")");
     return diffs;
   }
   for (size_t i = 0; i < want.size(); ++i) {
@@ -410,7 +563,8 @@ std::vector<std::string> compare_runs(const RunResult& expected, const RunResult
                              " entries differ (first at flat index " + std::to_string(first);
           if constexpr (!std::is_same_v<typename std::decay_t<decltype(va)>::value_type, std::string>) {
             char buf[96];
-            std::snprintf(buf, sizeof buf, ": %.17g vs %.17g", static_cast<double>(va[first]), static_cast<double>(vb[first]));
+            std::snprintf(buf, sizeof buf, ": %.17g vs %.17g", static_cast<double>(va[first]),
+                          static_cast<double>(vb[first]));
             text += buf;
           }
           diffs.push_back(text + ")");
@@ -439,9 +593,7 @@ std::vector<uint8_t> serialize_run(const RunResult& run) {
   w.pod(run.daily.communities);
   w.pod(run.daily.services);
   w.pod(run.daily.roles);
-  for_each_run_table(run, [&](const auto& table, const auto* rows, size_t n) {
-    save_rows(table, rows, n, w);
-  });
+  for_each_run_table(run, [&](const auto& table, const auto* rows, size_t n) { transfer_rows(table, rows, n, w); });
   w.pod(kMagic);
   return std::move(w.out);
 }
@@ -464,7 +616,7 @@ RunResult deserialize_run(const uint8_t* data, size_t size) {
   r.pod(run.daily.communities);
   r.pod(run.daily.services);
   r.pod(run.daily.roles);
-  for_each_run_table(run, [&](const auto& table, auto* rows, size_t n) { load_rows(table, rows, n, r); });
+  for_each_run_table(run, [&](const auto& table, auto* rows, size_t n) { transfer_rows(table, rows, n, r); });
   if (r.pod<uint32_t>() != kMagic || r.p != r.end) throw RuntimeFailure("run result buffer: trailing or missing bytes");
   return run;
 }

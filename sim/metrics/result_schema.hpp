@@ -25,12 +25,29 @@ const Table<DailyRecords>& daily_role_table();         // daily/               (
 const Table<WaitHistogram>& wait_histogram_table();    // wait_histogram       (services, bins)
 const Table<YearRecord>& year_table();                 // *_by_year            (years[, services])
 
+// Files and studies (their row structs are in results.hpp; writers in sim/io and sim/study).
+const Table<FileFacts>& file_facts_table();            // attributes of /
+const Table<Provenance>& provenance_table();           // attributes of /
+const Table<StudyFileFacts>& study_file_table();      // attributes of /
+const Table<StudyFacts>& study_facts_table();         // attributes of /study
+const Table<StudyVariantRow>& study_variant_table();  // /study/variants   (variants[, study_axes])
+const Table<StudyRunRow>& study_run_table();          // /study            (runs[, study_axes])
+const Table<StudySummaryFacts>& study_summary_facts_table();  // attributes of /study/summary
+const Table<StudySummaryCell>& study_summary_table(); // /study/summary    (metrics, variants, services)
+const Table<RunBookkeeping>& run_bookkeeping_table(); // /study/bookkeeping (runs); per-run attributes
+const Table<BookkeepingFacts>& bookkeeping_facts_table();  // attributes of /study/bookkeeping
+const Table<StudyRunGroupFacts>& study_run_group_table();  // attributes of /runs/NNNN
+
 // The datasets that name the entries of an axis (service_names, ...), written in every run group.
 struct AxisDataset {
-  FieldInfo info;    // name = the dataset
-  std::string axis;  // the axis it names
+  FieldInfo info;     // name = the dataset
+  std::string axis;   // the axis it names
+  std::string group;  // where it is ("" = the run group; absolute for study datasets)
 };
 const std::vector<AxisDataset>& run_axis_datasets();
+// The study's: axis_names (/study), metric_names, variant_names, service_names (/study/summary).
+const std::vector<AxisDataset>& study_axis_datasets();
+const AxisDataset& study_axis_dataset(const std::string& name);
 
 // Length of a named axis of a run ("communities", "services", "roles", "facility_uses", "days",
 // "years", "wait_histogram_bins").

@@ -179,4 +179,73 @@ struct RunResult {
   std::vector<YearRecord> years;              // per simulated year
 };
 
+// ---------------------------------------------------------------- files and studies
+// The root attributes of every output file: what it is (written when it is created; `complete` by
+// commit()) and the provenance of what it holds.
+struct FileFacts {
+  std::string format = "commsim-output";
+  int32_t format_version = 1;
+  int32_t complete = 1;
+};
+
+struct Provenance {
+  std::string scenario_name;
+  std::string scenario_yaml;  // fully resolved scenario
+  std::string scenario_file;
+  uint64_t seed = 0;
+  std::string version;        // program version
+  std::string git_commit;
+  std::string command_line;
+  std::string kind = "run";   // root attribute "kind": "run" (commsim run) or "study" (commsim study)
+};
+
+// Root attributes a study adds to the provenance.
+struct StudyFileFacts {
+  std::string study_file, study_yaml, study_hash;
+};
+// Attributes of /study.
+struct StudyFacts {
+  std::string design;
+  int64_t variants = 0, replicates = 0, runs = 0, base_variant = 0;
+  bool independent_streams = false;
+};
+struct StudyVariantRow {
+  std::string name, overrides, scenario_yaml;
+  uint64_t seed = 0;
+  std::vector<std::string> axis_values;  // per study axis: the YAML text ("" = not set)
+  std::vector<double> axis_numbers;      // the same as numbers (NaN when not a number)
+};
+struct StudyRunRow {
+  int64_t variant = 0, replicate = 0;
+  uint64_t seed = 0, status = 0;
+  std::vector<std::string> axis_values;
+  std::vector<double> axis_numbers;
+};
+// One cell (metric, variant, service) of the paired summary.
+struct StudySummaryCell {
+  double mean = 0, half_width = 0, diff_mean = 0, diff_half_width = 0, diff_unpaired_half_width = 0;
+};
+struct StudySummaryFacts {
+  int64_t base_variant = 0;
+  bool paired = true;
+  double confidence = 0.95;
+};
+// Per run, written as it completes (attributes of /study/bookkeeping/runs/NNNN while the study
+// runs; gathered into the /study/bookkeeping table at the end).
+struct RunBookkeeping {
+  double wall_s = 0;
+  int64_t rank = 0;
+  std::string host;
+};
+struct BookkeepingFacts {
+  std::string command_line;
+  int64_t ranks = 1;
+};
+// Attributes a study adds to each of its run groups /runs/NNNN.
+struct StudyRunGroupFacts {
+  int64_t variant = 0;
+  std::string variant_name;
+  int64_t complete = 1;
+};
+
 }  // namespace commsim

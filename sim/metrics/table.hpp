@@ -32,38 +32,37 @@ enum class Storage : uint8_t { rows, columns, attributes };
 
 // Everything about a field that does not depend on the row type.
 struct FieldInfo {
-  std::string name;         // dataset / attribute name and JSON key
-  std::string unit;         // requests, minutes, hours, share, yuan, residents, 1, ...
-  std::string description;  // what it is and how to read it
-  Dtype dtype = Dtype::f64; // element type (vector members: their elements)
-  std::string axis;         // an extra axis of vector members in `rows` storage ("roles", ...);
-                            // "ragged" for a list of texts of varying length (flat + `<name>_offset`)
+  std::string name;                // dataset / attribute name and JSON key
+  std::string unit;                // requests, minutes, hours, share, yuan, residents, 1, ...
+  std::string description;         // what it is and how to read it
+  Dtype dtype = Dtype::f64;        // element type (vector members: their elements)
+  std::string axis;                // an extra axis of vector members in `rows` storage ("roles", ...);
+                                   // "ragged" for a list of texts of varying length (flat + `<name>_offset`)
   std::string offset_description;  // ragged fields: what `<name>_offset` says
-  bool derived = false;     // computed from stored fields: written and documented, not serialised
+  bool derived = false;            // computed from stored fields: written and documented, not serialised
   JsonMode json = JsonMode::none;
-  std::string json_key;     // key in --summary-json when it differs from `name` ("cost.total_yuan")
+  std::string json_key;  // key in --summary-json when it differs from `name` ("cost.total_yuan")
 };
 
 template <class Row>
 using Member = std::variant<bool Row::*, uint8_t Row::*, int32_t Row::*, int64_t Row::*, uint32_t Row::*,
                             uint64_t Row::*, float Row::*, double Row::*, std::string Row::*,
-                            std::vector<int32_t> Row::*, std::vector<uint32_t> Row::*,
-                            std::vector<uint64_t> Row::*, std::vector<float> Row::*,
-                            std::vector<double> Row::*, std::vector<std::string> Row::*>;
+                            std::vector<int32_t> Row::*, std::vector<uint32_t> Row::*, std::vector<uint64_t> Row::*,
+                            std::vector<float> Row::*, std::vector<double> Row::*, std::vector<std::string> Row::*>;
 
 template <class Row>
 struct Field : FieldInfo {
-  Member<Row> member{};                        // stored fields
-  std::function<double(const Row&)> compute;   // derived fields (dtype f64)
+  Member<Row> member{};                       // stored fields
+  std::function<double(const Row&)> compute;  // derived fields (dtype f64)
 };
 
 template <class Row>
 struct Table {
-  std::string group;               // relative to the run group ("communities", "totals"); "" = itself
-  std::vector<std::string> axes;   // names of the shape's axes ("communities", "services")
+  std::string group;              // relative to the run group ("communities", "totals"); "" = itself
+  std::vector<std::string> axes;  // names of the shape's axes ("communities", "services")
   std::string description;
   Storage storage = Storage::rows;
-  bool chunk_rows = false;         // chunked one cell of the first axis at a time (+ shuffle, gzip)
+  bool chunk_rows = false;  // chunked one cell of the first axis at a time (+ shuffle, gzip)
   std::vector<Field<Row>> fields;
   const Field<Row>* find(const std::string& name) const {
     for (const auto& f : fields)
@@ -74,18 +73,28 @@ struct Table {
 
 // ---------------------------------------------------------------- field constructors
 namespace schema_detail {
-template <class T> constexpr Dtype dtype_of();
-template <> constexpr Dtype dtype_of<bool>() { return Dtype::u8; }
-template <> constexpr Dtype dtype_of<uint8_t>() { return Dtype::u8; }
-template <> constexpr Dtype dtype_of<int32_t>() { return Dtype::i32; }
-template <> constexpr Dtype dtype_of<int64_t>() { return Dtype::i64; }
-template <> constexpr Dtype dtype_of<uint32_t>() { return Dtype::u32; }
-template <> constexpr Dtype dtype_of<uint64_t>() { return Dtype::u64; }
-template <> constexpr Dtype dtype_of<float>() { return Dtype::f32; }
-template <> constexpr Dtype dtype_of<double>() { return Dtype::f64; }
-template <> constexpr Dtype dtype_of<std::string>() { return Dtype::text; }
-template <class T> struct element { using type = T; };
-template <class T> struct element<std::vector<T>> { using type = T; };
+template <class T>
+constexpr Dtype dtype_of() {
+  if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, uint8_t>) return Dtype::u8;
+  else if constexpr (std::is_same_v<T, int32_t>) return Dtype::i32;
+  else if constexpr (std::is_same_v<T, int64_t>) return Dtype::i64;
+  else if constexpr (std::is_same_v<T, uint32_t>) return Dtype::u32;
+  else if constexpr (std::is_same_v<T, uint64_t>) return Dtype::u64;
+  else if constexpr (std::is_same_v<T, float>) return Dtype::f32;
+  else if constexpr (std::is_same_v<T, double>) return Dtype::f64;
+  else {
+    static_assert(std::is_same_v<T, std::string>, "a result field is a number, a flag or a text");
+    return Dtype::text;
+  }
+}
+template <class T>
+struct element {
+  using type = T;
+};
+template <class T>
+struct element<std::vector<T>> {
+  using type = T;
+};
 }  // namespace schema_detail
 
 // A stored field: `field("demand", &ServiceTotals::demand, "requests", "requests arrived")`.
@@ -119,28 +128,41 @@ Field<Row> derived(std::string name, std::function<double(const Row&)> compute, 
 }
 
 template <class Row>
+Table<Row> make_table(std::string group, std::vector<std::string> axes, std::string description,
+                      std::vector<Field<Row>> fields, Storage storage = Storage::rows, bool chunk_rows = false) {
+  Table<Row> t;
+  t.group = std::move(group);
+  t.axes = std::move(axes);
+  t.description = std::move(description);
+  t.storage = storage;
+  t.chunk_rows = chunk_rows;
+  t.fields = std::move(fields);
+  return t;
+}
+
+template <class Row>
 Field<Row> json_as(Field<Row> f, std::string key) {
   f.json_key = std::move(key);
   return f;
 }
 
 // ---------------------------------------------------------------- columns
-using ColumnValues = std::variant<std::vector<uint8_t>, std::vector<int32_t>, std::vector<int64_t>,
-                                  std::vector<uint32_t>, std::vector<uint64_t>, std::vector<float>,
-                                  std::vector<double>, std::vector<std::string>>;
+using ColumnValues =
+    std::variant<std::vector<uint8_t>, std::vector<int32_t>, std::vector<int64_t>, std::vector<uint32_t>,
+                 std::vector<uint64_t>, std::vector<float>, std::vector<double>, std::vector<std::string>>;
 
 // One field's values over a whole table, with its shape: what a writer stores as one dataset
 // (or one attribute, for `attributes` tables).
 struct ColumnData {
   const FieldInfo* info = nullptr;
-  std::string name;                // dataset name (a ragged field's offsets: `<name>_offset`)
+  std::string name;  // dataset name (a ragged field's offsets: `<name>_offset`)
   Dtype dtype = Dtype::f64;
   std::vector<uint64_t> dims;
-  std::vector<std::string> axes;   // one name per dim
-  ColumnValues values;             // owned values, or
-  const void* view = nullptr;      // contiguous values held elsewhere (columns storage)
+  std::vector<std::string> axes;  // one name per dim
+  ColumnValues values;            // owned values, or
+  const void* view = nullptr;     // contiguous values held elsewhere (columns storage)
   bool chunk_rows = false;
-  bool offset = false;             // the offsets column of a ragged field
+  bool offset = false;  // the offsets column of a ragged field
   std::string description() const { return info ? (offset ? info->offset_description : info->description) : ""; }
   std::string unit() const { return info ? (offset ? "1" : info->unit) : ""; }
   size_t count() const {
@@ -148,7 +170,7 @@ struct ColumnData {
     for (auto d : dims) n *= static_cast<size_t>(d);
     return n;
   }
-  const void* data() const;        // numeric data (view or owned)
+  const void* data() const;  // numeric data (view or owned)
   size_t element_bytes() const;
 };
 
@@ -159,10 +181,18 @@ inline const void* ColumnData::data() const {
 
 inline size_t ColumnData::element_bytes() const {
   switch (dtype) {
-    case Dtype::u8: return 1;
-    case Dtype::i32: case Dtype::u32: case Dtype::f32: return 4;
-    case Dtype::i64: case Dtype::u64: case Dtype::f64: return 8;
-    case Dtype::text: return 0;
+    case Dtype::u8:
+      return 1;
+    case Dtype::i32:
+    case Dtype::u32:
+    case Dtype::f32:
+      return 4;
+    case Dtype::i64:
+    case Dtype::u64:
+    case Dtype::f64:
+      return 8;
+    case Dtype::text:
+      return 0;
   }
   return 0;
 }
@@ -171,8 +201,10 @@ namespace schema_detail {
 
 template <class T>
 ColumnValues empty_values() {
-  if constexpr (std::is_same_v<T, bool>) return std::vector<uint8_t>{};
-  else return std::vector<T>{};
+  if constexpr (std::is_same_v<T, bool>)
+    return std::vector<uint8_t>{};
+  else
+    return std::vector<T>{};
 }
 
 // Appends one value of a stored member to the column's vector.
@@ -241,8 +273,10 @@ void for_each_column(const Table<Row>& table, const Row* rows, size_t n, AxisLen
           } else {
             c.values = schema_detail::empty_values<T>();
             for (size_t i = 0; i < n; ++i) {
-              if constexpr (std::is_same_v<T, bool>) schema_detail::push<uint8_t>(c.values, rows[i].*member ? 1 : 0);
-              else schema_detail::push<T>(c.values, rows[i].*member);
+              if constexpr (std::is_same_v<T, bool>)
+                schema_detail::push<uint8_t>(c.values, rows[i].*member ? 1 : 0);
+              else
+                schema_detail::push<T>(c.values, rows[i].*member);
             }
           }
         },
@@ -252,13 +286,17 @@ void for_each_column(const Table<Row>& table, const Row* rows, size_t n, AxisLen
                              std::to_string(std::visit([](const auto& v) { return v.size(); }, c.values)) +
                              " values, its shape holds " + std::to_string(c.count()));
     if (table.storage == Storage::columns) {
-      const size_t have = std::visit([&](auto member) -> size_t {
-        if constexpr (requires { (rows->*member).size(); }) return (rows->*member).size();
-        else return 0;
-      }, f.member);
+      const size_t have = std::visit(
+          [&](auto member) -> size_t {
+            if constexpr (requires { (rows->*member).size(); })
+              return (rows->*member).size();
+            else
+              return 0;
+          },
+          f.member);
       if (have != c.count())
-        throw std::logic_error("result field '" + f.name + "' holds " + std::to_string(have) + " values, its shape holds " +
-                               std::to_string(c.count()));
+        throw std::logic_error("result field '" + f.name + "' holds " + std::to_string(have) +
+                               " values, its shape holds " + std::to_string(c.count()));
     }
     sink(c);
     if (ragged) {
@@ -294,8 +332,10 @@ void assign_columns(const Table<Row>& table, Row* rows, size_t n, Find&& find) {
                   using V = typename std::remove_cvref_t<decltype(v)>::value_type;
                   if constexpr (std::is_same_v<E, std::string> != std::is_same_v<V, std::string>)
                     throw std::runtime_error("result field '" + f.name + "' has the wrong type in the file");
-                  else if constexpr (std::is_same_v<E, std::string>) return v.at(i);
-                  else return static_cast<E>(v.at(i));
+                  else if constexpr (std::is_same_v<E, std::string>)
+                    return v.at(i);
+                  else
+                    return static_cast<E>(v.at(i));
                 },
                 c->values);
           };
@@ -371,7 +411,9 @@ struct ByteReader {
     return v;
   }
   template <class T>
-  void pod(T& v) { v = pod<T>(); }
+  void pod(T& v) {
+    v = pod<T>();
+  }
   size_t count(size_t element) {
     const uint64_t n = pod<uint64_t>();
     if (element && n > static_cast<uint64_t>(end - p) / element) malformed();
@@ -396,35 +438,22 @@ struct ByteReader {
   }
 };
 
-// Every stored field of `n` rows, field by field (derived fields are recomputed by the reader).
-template <class Row>
-void save_rows(const Table<Row>& table, const Row* rows, size_t n, ByteWriter& w) {
+// Every stored field of `n` rows, field by field, to bytes (ByteWriter, const rows) or back
+// (ByteReader); derived fields are recomputed by the reader.
+template <class Row, class RowPtr, class Bytes>
+void transfer_rows(const Table<Row>& table, RowPtr rows, size_t n, Bytes& bytes) {
   for (const auto& f : table.fields) {
     if (f.derived) continue;
     std::visit(
         [&](auto member) {
           using T = std::remove_cvref_t<decltype(rows->*member)>;
           for (size_t i = 0; i < n; ++i) {
-            if constexpr (std::is_same_v<T, std::string>) w.str(rows[i].*member);
-            else if constexpr (!std::is_same_v<typename schema_detail::element<T>::type, T>) w.vec(rows[i].*member);
-            else w.pod(rows[i].*member);
-          }
-        },
-        f.member);
-  }
-}
-
-template <class Row>
-void load_rows(const Table<Row>& table, Row* rows, size_t n, ByteReader& r) {
-  for (const auto& f : table.fields) {
-    if (f.derived) continue;
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(rows->*member)>;
-          for (size_t i = 0; i < n; ++i) {
-            if constexpr (std::is_same_v<T, std::string>) r.str(rows[i].*member);
-            else if constexpr (!std::is_same_v<typename schema_detail::element<T>::type, T>) r.vec(rows[i].*member);
-            else r.pod(rows[i].*member);
+            if constexpr (std::is_same_v<T, std::string>)
+              bytes.str(rows[i].*member);
+            else if constexpr (!std::is_same_v<typename schema_detail::element<T>::type, T>)
+              bytes.vec(rows[i].*member);
+            else
+              bytes.pod(rows[i].*member);
           }
         },
         f.member);
@@ -442,8 +471,10 @@ double field_number(const Field<Row>& f, const Row& row) {
   return std::visit(
       [&](auto member) -> double {
         using T = std::remove_cvref_t<decltype(row.*member)>;
-        if constexpr (std::is_arithmetic_v<T>) return static_cast<double>(row.*member);
-        else return 0.0;
+        if constexpr (std::is_arithmetic_v<T>)
+          return static_cast<double>(row.*member);
+        else
+          return 0.0;
       },
       f.member);
 }
@@ -455,12 +486,16 @@ std::string field_text(const Field<Row>& f, const Row& row) {
   return std::visit(
       [&](auto member) -> std::string {
         using T = std::remove_cvref_t<decltype(row.*member)>;
-        if constexpr (std::is_same_v<T, std::string>) return row.*member;
-        else return {};
+        if constexpr (std::is_same_v<T, std::string>)
+          return row.*member;
+        else
+          return {};
       },
       f.member);
 }
 
-inline bool is_integral(Dtype d) { return d != Dtype::f32 && d != Dtype::f64 && d != Dtype::text; }
+inline bool is_integral(Dtype d) {
+  return d != Dtype::f32 && d != Dtype::f64 && d != Dtype::text;
+}
 
 }  // namespace commsim

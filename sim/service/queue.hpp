@@ -63,8 +63,10 @@ class ReadyQueue {
   }
   // Removes front() (whose index is `index`).
   void pop(uint32_t index) {
-    if (simple_) ++head_;
-    else ++fifo_head_[queue_[index].priority_level];
+    if (simple_)
+      ++head_;
+    else
+      ++fifo_head_[queue_[index].priority_level];
     --ready_;
   }
 

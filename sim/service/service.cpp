@@ -46,8 +46,8 @@ void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, Ro
       pool.overhead_min += take;
     }
   }
-  stats.available += pool.available_min;
-  stats.overhead += pool.overhead_min;
+  stats.available_min += pool.available_min;
+  stats.overhead_min += pool.overhead_min;
 }
 
 void reserve_workers(WorkerPool& pool, int count, RoleDay& stats) {
@@ -56,7 +56,7 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats) {
   while (count-- > 0 && !pool.shifts.empty()) {
     const Shift& sh = pool.shifts.back();
     pool.reserved_min += sh.end - sh.start;
-    stats.reserved += sh.end - sh.start;
+    stats.reserved_min += sh.end - sh.start;
     pool.shifts.pop_back();
   }
 }
@@ -179,11 +179,11 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     free[w] = t + work;
     workers.top_later();
   }
-  rday.busy += busy;
-  rday.travel += travel_total;
+  rday.busy_min += busy;
+  rday.travel_min += travel_total;
   for (size_t w = 0; w < nw; ++w) {
     free_at[shifts[w].worker] = free[w];
-    rday.overtime += std::max(0.0, free[w] - shifts[w].end);
+    rday.overtime_min += std::max(0.0, free[w] - shifts[w].end);
   }
   for (size_t sv = 0; sv < n_services; ++sv) sdays[sv].queue_area += area[sv];
 

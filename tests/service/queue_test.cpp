@@ -1,11 +1,12 @@
 // The two halves of a pool's day and serve_queue on hand-made days: priority levels, FIFO within a
 // level, closed services, the worker order (scan and heap agree), deadlines, expiry and carry-over,
 // and the overtime cap.
+#include "sim/service/queue.hpp"
+
 #include <catch2/catch.hpp>
 #include <vector>
 
 #include "sim/demand/demand.hpp"
-#include "sim/service/queue.hpp"
 #include "sim/service/service.hpp"
 #include "tests/support.hpp"
 
@@ -159,7 +160,7 @@ TEST_CASE("serve_queue: priority before arrival order, waits measured from arriv
   CHECK(d.sdays[1].served == 1);
   CHECK(d.sdays[0].wait_sum == Approx(5));   // 475 -> 480
   CHECK(d.sdays[1].wait_sum == Approx(20));  // 470 -> 490
-  CHECK(d.rday.busy == Approx(20));
+  CHECK(d.rday.busy_min == Approx(20));
   CHECK(d.pool.backlog.empty());
 }
 
@@ -192,11 +193,11 @@ TEST_CASE("serve_queue: a service may run into overtime up to the cap, no furthe
   // Shift ends at 09:00 with a 20-minute cap: a 25-minute job from 08:50 ends at 09:15 (overtime 15).
   d.serve(0, 480, 540, 20, {request(530, 25, 1, 1)});
   CHECK(d.sdays[1].served == 1);
-  CHECK(d.rday.overtime == Approx(15));
+  CHECK(d.rday.overtime_min == Approx(15));
   // A 35-minute job would end at 09:25, past the cap: not started (unmet at its deadline).
   Day e;
   e.serve(0, 480, 540, 20, {request(530, 35, 1, 1)});
   CHECK(e.sdays[1].served == 0);
   CHECK(e.sdays[1].unmet == 1);
-  CHECK(e.rday.overtime == 0);
+  CHECK(e.rday.overtime_min == 0);
 }
