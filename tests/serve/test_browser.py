@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import Server, args, check  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -41,6 +42,17 @@ def set_field(driver, key, value):
     field = driver.find_element(By.CSS_SELECTOR, 'input[data-key="%s"]' % key)
     field.clear()
     field.send_keys(str(value))
+
+
+def retry_stale(action, tries=10):
+    """Runs `action` again when the page replaced the element it found (the runs list refreshes)."""
+    for attempt in range(tries):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.1)
 
 
 def painted(driver, canvas_id):
@@ -129,19 +141,19 @@ def main():
             driver.find_element(By.ID, "run-button").click()
             wait_for_results(driver, server, 2)
             variant = server.json("GET", "/api/runs")["runs"][0]["id"]
-            Select(driver.find_element(By.ID, "compare-base")).select_by_value(base)
-            Select(driver.find_element(By.ID, "compare-variant")).select_by_value(variant)
+            retry_stale(lambda: Select(driver.find_element(By.ID, "compare-base")).select_by_value(base))
+            retry_stale(lambda: Select(driver.find_element(By.ID, "compare-variant")).select_by_value(variant))
             driver.find_element(By.ID, "compare-button").click()
             WebDriverWait(driver, 30).until(
                 lambda d: len(d.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")) == 10)
             check(driver.execute_script("return Chart.getChart('compare-chart') !== undefined"), "compare chart")
-            staff = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#compare-run-table tbody tr")
-                     if r.text.startswith("community_worker staff")]
+            staff = retry_stale(lambda: [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#compare-run-table tbody tr")
+                                         if r.text.startswith("community_worker staff")])
             check(staff and " -" in staff[0], "fewer community workers in the variant: %s" % staff)
             driver.save_screenshot(os.path.join(work, "workbench-compare.png"))
 
             # The artefact: the page with the variant open (the form still holds its levers).
-            driver.find_element(By.CSS_SELECTOR, '#runs-table tr[data-id="%s"]' % variant).click()
+            retry_stale(lambda: driver.find_element(By.CSS_SELECTOR, '#runs-table tr[data-id="%s"]' % variant).click())
             WebDriverWait(driver, 30).until(EC.visibility_of_element_located((By.ID, "run-results")))
             driver.execute_script("window.scrollTo(0, 0)")
             time.sleep(0.3)

@@ -279,6 +279,13 @@ async function refreshRuns() {
   const r = await api("/api/runs");
   if (!r.ok) return;
   state.runs = r.body.runs;
+  // Rebuilt only when something shown changed (no flicker, and a row being clicked stays in place).
+  const signature = JSON.stringify(state.runs.map((x) => [x.id, x.status, Math.round(100 * x.progress)]));
+  if (signature === state.runsSignature) {
+    for (const tr of document.querySelectorAll("#runs-table tbody tr")) tr.classList.toggle("selected", tr.dataset.id === state.currentRun);
+    return;
+  }
+  state.runsSignature = signature;
   const tbody = document.querySelector("#runs-table tbody");
   tbody.replaceChildren();
   for (const run of state.runs) {
@@ -293,6 +300,9 @@ async function refreshRuns() {
     tbody.append(tr);
   }
   const done = state.runs.filter((x) => x.status === "done");
+  const doneSignature = done.map((x) => x.id).join(",");
+  if (doneSignature === state.doneSignature) return;
+  state.doneSignature = doneSignature;
   for (const id of ["compare-base", "compare-variant"]) {
     const select = document.getElementById(id);
     const keep = select.value;
