@@ -53,6 +53,7 @@ int cmd_optimize(const std::vector<std::string>& argv);
 int cmd_replay(const std::vector<std::string>& argv);
 int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 int cmd_sensitivity(const std::vector<std::string>& argv);  // sensitivity_command.cpp (issue 17)
+int cmd_serve(const std::vector<std::string>& argv);    // serve_command.cpp (docs/workbench.md)
 
 // Progress bar on stderr for long runs; silent when stderr is not a terminal.
 class Progress {

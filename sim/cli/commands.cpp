@@ -10,13 +10,11 @@
 #include <sstream>
 
 #include "commsim/embedded.hpp"
-#include "commsim/version.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/io/run_group.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/queue_check.hpp"
@@ -24,20 +22,6 @@
 namespace commsim::cli {
 
 namespace {
-
-// Refuses up front a scenario whose state would not fit in this machine's memory (issue: resource bounds).
-void check_memory(const Scenario& sc) {
-  const double need = estimate_memory_bytes(sc);
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return;
-  const double have = static_cast<double>(pages) * static_cast<double>(page);
-  if (need > 0.8 * have) {
-    char msg[256];
-    std::snprintf(msg, sizeof msg, "the population and records need about %.1f GiB, more than 80%% of this machine's %.1f GiB; "
-                  "reduce the city, or set run.daily_output: false", need / 1073741824.0, have / 1073741824.0);
-    throw InputError(SourcePos{sc.source_file, 0, 0}, "city", msg);
-  }
-}
 
 // Refuses up front (before a long run) a --summary-json path that write_text could not write.
 void check_text_target(const std::string& path) {
@@ -106,7 +90,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const Scenario sc = load_scenario(a.positional[0], overrides);
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
-  check_memory(sc);
+  check_fits_in_memory(sc);
   if (a.has("summary-json")) check_text_target(a.get("summary-json"));
   std::unique_ptr<Hdf5Output> output;
   if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
@@ -120,12 +104,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const std::vector<RunResult> runs = run_scenario(sc, options);
   progress.finish();
 
-  if (output) {
-    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit, command_line_text("run", argv)};
-    output->write_provenance(p);
-    for (size_t r = 0; r < runs.size(); ++r) output->write_run(run_group(static_cast<long>(r)), runs[r]);
-    output->commit();
-  }
+  if (output) write_run_output(*output, sc, runs, command_line_text("run", argv));
   const bool json_to_stdout = a.get("summary-json") == "-";
   if (!a.has("quiet")) {
     std::FILE* table = json_to_stdout ? stderr : stdout;
@@ -154,7 +133,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
     return 0;
   }
   const Scenario sc = load_scenario(a.positional[0], a.sets);
-  check_memory(sc);
+  check_fits_in_memory(sc);
   const auto services = compile_services(sc);
   std::vector<std::string> changes;
   const std::vector<Community> city = build_city(sc, 0, services, &changes);

@@ -1,9 +1,11 @@
 #include "sim/engine/city.hpp"
 
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -398,17 +400,23 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
   return city;
 }
 
-double estimate_memory_bytes(const Scenario& sc) {
-  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+double estimate_residents(const Scenario& sc) {
   double households = 0;
-  for (const auto& s : specs) households += static_cast<double>(s.households);
+  for (const auto& s : as_given_communities(sc)) households += static_cast<double>(s.households);
   double mean_size = 0, total = 0;
   for (size_t i = 0; i < sc.population.household_size_shares.size(); ++i) {
     mean_size += sc.population.household_size_shares[i] * static_cast<double>(i + 1);
     total += sc.population.household_size_shares[i];
   }
   if (total > 0) mean_size /= total;
-  const double residents = households * mean_size;
+  return households * mean_size;
+}
+
+double estimate_memory_bytes(const Scenario& sc) {
+  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+  double households = 0;
+  for (const auto& s : specs) households += static_cast<double>(s.households);
+  const double residents = estimate_residents(sc);
   const double per_resident = 16, per_household = 24;  // Residents arrays (population.hpp)
   double bytes = residents * per_resident + households * per_household;
   if (sc.run.daily_output) {
@@ -416,6 +424,19 @@ double estimate_memory_bytes(const Scenario& sc) {
     bytes += communities * sc.run.days * (sc.services.size() * 9.0 + sc.staffing.roles.size() * 5.0) * 4.0;
   }
   return bytes;
+}
+
+void check_fits_in_memory(const Scenario& sc) {
+  const double need = estimate_memory_bytes(sc);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need > 0.8 * have) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "the population and records need about %.1f GiB, more than 80%% of this machine's %.1f GiB; "
+                  "reduce the city, or set run.daily_output: false", need / 1073741824.0, have / 1073741824.0);
+    throw InputError(SourcePos{sc.source_file, 0, 0}, "city", msg);
+  }
 }
 
 }  // namespace commsim

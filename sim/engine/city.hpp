@@ -37,7 +37,14 @@ std::vector<Community> build_city(const Scenario& scenario, uint32_t replicate,
 void apply_policies(const Scenario& scenario, const std::vector<CompiledService>& services,
                     Community& community);
 
+// Residents of the as-given city (households x the mean household size), before any run.
+double estimate_residents(const Scenario& scenario);
+
 // Estimated bytes of engine state for a scenario (refuse runs that cannot fit in memory).
 double estimate_memory_bytes(const Scenario& scenario);
+
+// Refuses up front (InputError, key "city") a scenario whose state would need more than 80 % of
+// this machine's memory.
+void check_fits_in_memory(const Scenario& scenario);
 
 }  // namespace commsim

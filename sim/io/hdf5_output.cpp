@@ -21,7 +21,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "commsim/version.hpp"
 #include "sim/core/error.hpp"
+#include "sim/io/run_group.hpp"
 #include "sim/metrics/result_schema.hpp"
 
 namespace commsim {
@@ -985,6 +987,14 @@ std::string read_attribute_text(const std::string& path, const std::string& obje
     return buf;
   }
   return std::to_string(read_numeric_attribute<int64_t>(obj, name, H5T_NATIVE_INT64, sink));
+}
+
+void write_run_output(Hdf5Output& output, const Scenario& sc, const std::vector<RunResult>& runs,
+                      const std::string& command_line) {
+  output.write_provenance(Provenance{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit,
+                                     command_line});
+  for (size_t r = 0; r < runs.size(); ++r) output.write_run(run_group(static_cast<long>(r)), runs[r]);
+  output.commit();
 }
 
 }  // namespace commsim

@@ -77,6 +77,11 @@ class Hdf5Output {
   std::string path_, partial_path_;
 };
 
+// What `commsim run -o` writes (and the workbench for each run): the provenance, the replicates as
+// /runs/0000, /runs/0001, ..., then commit() (the rename that makes the file complete).
+void write_run_output(Hdf5Output& output, const Scenario& scenario, const std::vector<RunResult>& runs,
+                      const std::string& command_line);
+
 // Reads a run group back (every stored field of the results schema, sim/metrics/result_schema.hpp;
 // the daily records only when `with_daily`). Fields absent from the file keep their defaults.
 // Throws RuntimeFailure naming the file if it is not a complete commsim output (e.g. cut short by

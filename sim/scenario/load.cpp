@@ -301,9 +301,12 @@ Scenario load_scenario_text(const std::string& yaml_text, const std::string& vir
   return load(yaml_text, virtual_name, base_dir.empty() ? std::string(".") : base_dir, {}, overrides);
 }
 
-std::string scenario_to_yaml(const Scenario& scenario) {
+namespace {
+
+// The resolved scenario as a tree. Communities from a CSV file are re-read from it: listing them too
+// would give both sources.
+Node resolved_tree(const Scenario& scenario) {
   Node tree = scenario_detail::scenario_to_tree(scenario);
-  // Communities from a CSV file are re-read from it: listing them too would give both sources.
   if (!scenario.city.communities_file.empty())
     if (Node* city = tree.find("city"))
       for (size_t i = 0; i < city->entries.size(); ++i)
@@ -312,7 +315,46 @@ std::string scenario_to_yaml(const Scenario& scenario) {
           city->key_pos.erase(city->key_pos.begin() + static_cast<long>(i));
           break;
         }
-  return scenario_detail::to_yaml_text(tree);
+  return tree;
+}
+
+// Walks the resolved tree beside the schema rows: `key` is the concrete path, `generic` the row path.
+void collect_scalar_keys(const Node& map, const std::string& key, const std::string& generic,
+                         const std::vector<SchemaRow>& rows, std::vector<ScenarioKey>& out) {
+  using scenario_detail::join;
+  for (const auto& [name, value] : map.entries) {
+    const std::string row_path = join(generic, name), concrete = join(key, name);
+    const SchemaRow* row = nullptr;
+    for (const auto& r : rows)
+      if (r.path == row_path) row = &r;
+    if (!row) continue;
+    if (row->type == "map" && value.is_map()) {
+      collect_scalar_keys(value, concrete, row_path, rows, out);
+    } else if (row->type == "map name -> map" && value.is_map()) {
+      for (const auto& [entry, fields] : value.entries)
+        if (fields.is_map()) collect_scalar_keys(fields, join(concrete, entry), row_path + ".<name>", rows, out);
+    } else if (row->type == "list of maps" && value.is_list()) {
+      for (size_t i = 0; i < value.items.size(); ++i)
+        if (value.items[i].is_map())
+          collect_scalar_keys(value.items[i], join(concrete, std::to_string(i)), row_path + "[]", rows, out);
+    } else if (value.is_scalar() && (row->type == "integer" || row->type == "number" || row->type == "boolean" ||
+                                     row->type == "text" || row->type == "choice")) {
+      out.push_back(ScenarioKey{concrete, value.text, *row});
+    }
+  }
+}
+
+}  // namespace
+
+std::string scenario_to_yaml(const Scenario& scenario) { return scenario_detail::to_yaml_text(resolved_tree(scenario)); }
+
+std::vector<SchemaRow> scenario_schema_rows() { return scenario_detail::schema_rows(); }
+
+std::vector<ScenarioKey> scenario_scalar_keys(const Scenario& scenario) {
+  const std::vector<SchemaRow> rows = scenario_detail::schema_rows();
+  std::vector<ScenarioKey> out;
+  collect_scalar_keys(resolved_tree(scenario), "", "", rows, out);
+  return out;
 }
 
 std::string scenario_reference_markdown() {

@@ -4,6 +4,7 @@
 // its source position. Any problem throws InputError(file:line:column, key path, what is allowed)
 // before any simulation starts.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,27 @@ std::string scenario_to_yaml(const Scenario& scenario);
 
 // docs/scenario-reference.md, generated from the same schema the loader validates against.
 std::string scenario_reference_markdown();
+
+// One key of the scenario schema: what docs/scenario-reference.md lists and the workbench's form is
+// generated from (study files' reference rows have the same shape: schema_machinery.hpp). `path` is
+// generic (`a.b`, list items `a[].b`, map entries `a.<name>.b`). Numbers carry their allowed range
+// (`low`..`high`, each excluded when `low_open`/`high_open`; infinite when open-ended); choices
+// their names.
+struct SchemaRow {
+  std::string path, type, unit, default_value, allowed, meaning;
+  double low = -std::numeric_limits<double>::infinity(), high = std::numeric_limits<double>::infinity();
+  bool low_open = false, high_open = false;
+  std::vector<std::string> choices = {};  // "= {}": rows written {path, type, ...} need not list it
+};
+std::vector<SchemaRow> scenario_schema_rows();
+
+// A single-valued key of a loaded scenario as `--set` names it (map entries by name, list items by
+// index: "staffing.rules.community_worker.per_10k", "city.communities.0.households"), its value in
+// the scenario (YAML text) and its schema row. Lists, maps and file paths are not included.
+struct ScenarioKey {
+  std::string key, value;
+  SchemaRow row;
+};
+std::vector<ScenarioKey> scenario_scalar_keys(const Scenario& scenario);
 
 }  // namespace commsim

@@ -21,15 +21,14 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
+#include "sim/scenario/load.hpp"
 #include "sim/scenario/tree.hpp"
 
 namespace commsim::scenario_detail {
 
 // One row of a generated reference table: nested keys as a.b, list items as a[].b, map entries as
-// a.<name>.b.
-struct DocRow {
-  std::string path, type, unit, default_value, allowed, meaning;
-};
+// a.<name>.b; numbers with their range, choices with their names (SchemaRow, load.hpp).
+using DocRow = SchemaRow;
 
 using Path = std::string;
 
@@ -125,6 +124,8 @@ Node numbers_node(const C& values) {
 template <class S>
 struct Field {
   std::string key, type, unit, allowed, meaning;
+  std::optional<Range> range;        // numbers: for the rows (forms check it before sending)
+  std::vector<std::string> choices;  // choices: the names
   std::function<void(S&, const Node&, const Path&)> read;
   std::function<std::optional<Node>(const S&)> write;        // nullopt: input-only key
   std::function<void(std::vector<DocRow>&, const std::string&)> nested_doc;  // rows of a nested schema
@@ -177,7 +178,21 @@ struct Schema {
       else if (!f.write) default_text = "(none)";
       else if (auto v = f.write(defaults)) default_text = to_flow_text(*v);
       else default_text = "(none)";
-      rows.push_back(DocRow{prefix + f.key, f.type, f.unit, default_text, f.allowed, f.meaning});
+      DocRow row;
+      row.path = prefix + f.key;
+      row.type = f.type;
+      row.unit = f.unit;
+      row.default_value = default_text;
+      row.allowed = f.allowed;
+      row.meaning = f.meaning;
+      if (f.range) {
+        row.low = f.range->lo;
+        row.high = f.range->hi;
+        row.low_open = f.range->lo_open;
+        row.high_open = f.range->hi_open;
+      }
+      row.choices = f.choices;
+      rows.push_back(std::move(row));
       if (f.nested_doc) f.nested_doc(rows, prefix + f.key);
     }
   }
@@ -198,6 +213,7 @@ template <class S, class T>
 Field<S> num(std::string key, T S::*m, Range range, std::string unit, std::string meaning) {
   constexpr bool integral = std::is_integral_v<T>;
   auto f = make<S>(std::move(key), integral ? "integer" : "number", std::move(unit), range.text(), std::move(meaning));
+  f.range = range;
   f.read = [m, range](S& s, const Node& n, const Path& p) {
     if constexpr (integral) s.*m = read_integer<T>(n, p, range);
     else s.*m = read_number(n, p, range);
@@ -246,6 +262,7 @@ Field<S> file_path(std::string key, std::string S::*m, std::string meaning) {
 template <class S, class E>
 Field<S> choice(std::string key, E S::*m, std::vector<std::string> names, std::string meaning) {
   auto f = make<S>(std::move(key), "choice", "", list_names(names), std::move(meaning));
+  f.choices = names;
   f.read = [m, names](S& s, const Node& n, const Path& p) {
     if constexpr (std::is_enum_v<E>) s.*m = static_cast<E>(read_choice(n, p, names));
     else s.*m = names[read_choice(n, p, names)];

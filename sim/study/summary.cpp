@@ -24,6 +24,20 @@ double metric_of(const CitywideService& s, const std::string& metric) {
 
 }  // namespace
 
+PairedDifference paired_difference(const std::vector<double>& values, const std::vector<double>& base,
+                                   double confidence) {
+  if (values.size() != base.size()) throw RuntimeFailure("paired difference of runs with different replicate counts");
+  std::vector<double> d;
+  for (size_t r = 0; r < values.size(); ++r) d.push_back(values[r] - base[r]);
+  PairedDifference out;
+  out.diff = mean_ci(d, confidence);
+  const MeanCI cx = mean_ci(values, confidence), cb = mean_ci(base, confidence);
+  const double reps = static_cast<double>(values.size());
+  const double se = std::sqrt(cx.sd * cx.sd / reps + cb.sd * cb.sd / reps);
+  out.unpaired_half_width = values.size() > 1 ? student_t(confidence, static_cast<int>(2 * values.size() - 2)) * se : 0.0;
+  return out;
+}
+
 std::vector<double> run_metric_values(const RunResult& run, const std::vector<std::string>& metrics) {
   std::vector<double> out;
   out.reserve(metrics.size() * run.citywide.size());
@@ -52,17 +66,15 @@ StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::strin
       std::vector<MeanCI> vals, diffs;
       std::vector<double> unpaired;
       for (size_t s = 0; s < ns; ++s) {
-        std::vector<double> x, d, xb;
+        std::vector<double> x, xb;
         for (size_t r = 0; r < reps; ++r) {
           x.push_back(value(v, r, s));
           xb.push_back(value(b, r, s));
-          d.push_back(value(v, r, s) - value(b, r, s));
         }
-        const MeanCI cx = mean_ci(x, confidence), cb = mean_ci(xb, confidence);
-        vals.push_back(cx);
-        diffs.push_back(mean_ci(d, confidence));
-        const double se = std::sqrt(cx.sd * cx.sd / reps + cb.sd * cb.sd / reps);
-        unpaired.push_back(reps > 1 ? student_t(confidence, static_cast<int>(2 * reps - 2)) * se : 0.0);
+        const PairedDifference d = paired_difference(x, xb, confidence);
+        vals.push_back(mean_ci(x, confidence));
+        diffs.push_back(d.diff);
+        unpaired.push_back(d.unpaired_half_width);
       }
       ms.value.push_back(vals);
       ms.diff.push_back(diffs);

@@ -27,6 +27,16 @@ struct StudySummary {
   std::vector<MetricSummary> metrics;
 };
 
+// `values[r] - base[r]` over replicates r (paired: replicate r of both used the same random
+// streams) with its interval, and the unpaired (Welch-style) half-width as if they were independent.
+// Both vectors have the same length.
+struct PairedDifference {
+  MeanCI diff;
+  double unpaired_half_width = 0;
+};
+PairedDifference paired_difference(const std::vector<double>& values, const std::vector<double>& base,
+                                   double confidence = 0.95);
+
 // A run's values of the study's metrics: [metric * services + service].
 std::vector<double> run_metric_values(const RunResult& run, const std::vector<std::string>& metrics);
 

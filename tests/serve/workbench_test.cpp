@@ -1,0 +1,261 @@
+// The workbench (sim/serve) without sockets: the API as a function of the request, the run store
+// across restarts, the derived files and the comparison. The HTTP transport, the page and the
+// behaviour under load and kills are tested end to end by the Python tests beside this file.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "sim/engine/engine.hpp"
+#include "sim/io/summary_json.hpp"
+#include "sim/scenario/load.hpp"
+#include "sim/serve/run_files.hpp"
+#include "sim/serve/run_store.hpp"
+#include "sim/serve/workbench.hpp"
+#include "sim/study/summary.hpp"
+#include "tests/support.hpp"
+
+using namespace commsim;
+using namespace commsim::serve;
+using nlohmann::json;
+
+namespace {
+
+ServeOptions options_for(const std::string& data) {
+  ServeOptions o;
+  o.data_dir = data;
+  o.scenarios_dir = test::source_path("scenarios");
+  o.run_threads = 2;
+  return o;
+}
+
+HttpResponse call(Workbench& w, const std::string& method, const std::string& target, const std::string& body = "",
+                  const std::string& host = "127.0.0.1:8080") {
+  HttpRequest r;
+  r.method = method;
+  r.target = target;
+  r.host = host;
+  r.content_type = body.empty() ? "" : "application/json";
+  r.body = body;
+  return w.handle(r);
+}
+
+json body_of(const HttpResponse& r) {
+  if (!r.file_path.empty()) return json::parse(test::read_text(r.file_path));
+  return json::parse(r.body);
+}
+
+const char* kSmall = R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14}})";
+
+json wait_done(Workbench& w, const std::string& id) {
+  for (int i = 0; i < 6000; ++i) {
+    const json run = body_of(call(w, "GET", "/api/runs/" + id));
+    if (run["status"] == "done" || run["status"] == "failed") return run;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL("run " << id << " did not finish");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("every scalar key of a scenario is a --set key that reads back its own value", "[serve]") {
+  const std::string path = test::source_path("scenarios/xian-baseline.yaml");
+  const Scenario sc = load_scenario(path);
+  const std::vector<ScenarioKey> keys = scenario_scalar_keys(sc);
+  REQUIRE(keys.size() > 200);
+  const ScenarioKey* cw = nullptr;
+  for (const auto& k : keys) {
+    if (k.key == "staffing.rules.community_worker.per_10k") cw = &k;
+    CHECK(k.row.type != "path");
+    CHECK(k.key.find("<name>") == std::string::npos);
+  }
+  REQUIRE(cw);
+  CHECK(cw->value == "18");
+  CHECK(cw->row.path == "staffing.rules.<name>.per_10k");
+  CHECK(cw->row.low == 0);
+  CHECK(cw->row.high == 10000);
+  // Setting a key to the value it has changes nothing: the key is one the loader knows.
+  for (size_t i = 0; i < keys.size(); i += 7) {
+    const std::string value = keys[i].row.type == "text" ? "\"" + keys[i].value + "\"" : keys[i].value;
+    INFO(keys[i].key << "=" << value);
+    CHECK(load_scenario(path, {keys[i].key + "=" + value}).resolved_yaml == sc.resolved_yaml);
+  }
+}
+
+TEST_CASE("schema rows carry ranges and choices", "[serve]") {
+  bool days = false, mode = false;
+  for (const auto& row : scenario_schema_rows()) {
+    if (row.path == "run.days") {
+      days = true;
+      CHECK(row.low == 1);
+      CHECK(row.high == 36500);
+      CHECK_FALSE(row.low_open);
+      CHECK_FALSE(row.high_open);
+    }
+    if (row.path == "sizing.mode") {
+      mode = true;
+      CHECK(row.choices == std::vector<std::string>{"as_given", "uniform", "restructure"});
+    }
+    if (row.type == "text") CHECK(std::isinf(row.low));
+  }
+  CHECK(days);
+  CHECK(mode);
+}
+
+TEST_CASE("the API validates a run before queueing it, with the loader's message at the key", "[serve]") {
+  test::TempDir dir("serve-api");
+  Workbench w(options_for(dir.file("data")));  // no workers: posted runs stay queued
+
+  const json scenarios = body_of(call(w, "GET", "/api/scenarios"));
+  CHECK(scenarios["scenarios"].size() == w.scenario_names().size());
+
+  HttpResponse r = call(w, "POST", "/api/runs", R"({"scenario": "xian-baseline", "set": {"run.days": 0}})");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "run.days");
+  CHECK(body_of(r)["message"] == "must be in [1, 36500], got 0");
+  r = call(w, "POST", "/api/runs", R"({"scenario": "xian-baseline", "set": {"sizing.households": 100000, "sizing.upper": 2000}})");
+  CHECK(r.status == 400);  // a cross-key check of the loader
+  CHECK(body_of(r)["error"].get<std::string>().find("preferred must be within [lower, upper]") != std::string::npos);
+  r = call(w, "POST", "/api/runs", R"({"scenario": "xian-baseline", "set": {"city.communities_file": "/etc/passwd"}})");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "city.communities_file");
+  CHECK(call(w, "POST", "/api/runs", R"({"scenario": "nope"})").status == 400);
+  CHECK(call(w, "GET", "/api/runs/000001").status == 404);
+  CHECK(body_of(call(w, "GET", "/api/runs"))["runs"].empty());
+
+  r = call(w, "POST", "/api/runs", kSmall);
+  REQUIRE(r.status == 202);
+  const std::string id = body_of(r)["id"];
+  CHECK(id == "000001");
+  const json run = body_of(call(w, "GET", "/api/runs/" + id));
+  CHECK(run["status"] == "queued");
+  CHECK(run["queue_position"] == 1);
+  CHECK(call(w, "GET", "/api/runs/" + id + "/summary").status == 409);
+  // Safe defaults: a foreign Host is refused, unknown paths are 404 (never the page).
+  CHECK(call(w, "GET", "/api/runs", "", "attacker.example").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "[evil").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "127.0.0.1.evil.example:8080").status == 403);
+  CHECK(call(w, "GET", "/api/runs", "", "[::1]:8080").status == 200);
+  CHECK(call(w, "GET", "/api/runs", "", "LocalHost").status == 200);
+  CHECK(call(w, "GET", "/nothing/here").status == 404);
+  CHECK(call(w, "GET", "/").status == 200);
+  CHECK(call(w, "GET", "/vendor/chart.min.js").body.find("Chart.js v") != std::string::npos);
+}
+
+TEST_CASE("a token is required on the API when one is set", "[serve]") {
+  test::TempDir dir("serve-token");
+  ServeOptions o = options_for(dir.file("data"));
+  o.token = "0123456789abcdef0123";
+  Workbench w(o);
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/api/runs";
+  r.host = "example.org";  // with a token any Host is fine
+  CHECK(w.handle(r).status == 401);
+  r.authorization = "Bearer 0123456789abcdef0124";
+  CHECK(w.handle(r).status == 401);
+  r.authorization = "Bearer 0123456789abcdef0123";
+  CHECK(w.handle(r).status == 200);
+}
+
+TEST_CASE("the store marks runs cut off by a stop failed and queues those that never started", "[serve]") {
+  test::TempDir dir("serve-store");
+  std::string queued;
+  {
+    Workbench w(options_for(dir.file("data")));
+    queued = body_of(call(w, "POST", "/api/runs", kSmall))["id"];
+  }
+  // A run that was computing when the process died: its record says running, a partial file lies beside it.
+  const std::string cut = dir.file("data/runs/000007");
+  std::filesystem::create_directories(cut);
+  json meta = json::parse(test::read_text(dir.file("data/runs/" + queued + "/meta.json")));
+  meta["id"] = "000007";
+  meta["status"] = "running";
+  test::write_text(cut + "/meta.json", meta.dump());
+  test::write_text(cut + "/output.h5.partial", "half");
+  test::write_text(dir.file("data/runs/not-a-run"), "x");
+  // A finished run whose files someone removed.
+  const std::string gutted = dir.file("data/runs/000005");
+  std::filesystem::create_directories(gutted);
+  meta["id"] = "000005";
+  meta["status"] = "done";
+  test::write_text(gutted + "/meta.json", meta.dump());
+
+  RunStore store(dir.file("data"));
+  const auto interrupted = store.find("000007");
+  REQUIRE(interrupted);
+  CHECK(interrupted->status == RunStatus::failed);
+  CHECK(interrupted->error.rfind("interrupted", 0) == 0);
+  CHECK_FALSE(std::filesystem::exists(cut + "/output.h5.partial"));
+  CHECK(json::parse(test::read_text(cut + "/meta.json"))["status"] == "failed");
+  REQUIRE(store.find("000005"));
+  CHECK(store.find("000005")->status == RunStatus::failed);
+  CHECK(store.find("000005")->error.find("output.h5 is missing") != std::string::npos);
+  REQUIRE(store.pending().size() == 1);
+  CHECK(store.pending()[0]->id == queued);
+  CHECK(store.all().front()->id == "000007");  // newest first
+  // The next id follows the highest one found.
+  CHECK(store.create("xian-baseline", json::object(), 1, 14, 1, 1000)->id == "000008");
+}
+
+TEST_CASE("a run computes on a worker: its summary is the --summary-json document", "[serve]") {
+  test::TempDir dir("serve-run");
+  Workbench w(options_for(dir.file("data")));
+  w.start_workers();
+  const std::string base = body_of(call(w, "POST", "/api/runs",
+      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14, "run.replicates": 2}})"))["id"];
+  const std::string variant = body_of(call(w, "POST", "/api/runs",
+      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14, "run.replicates": 2,
+          "staffing.rules.community_worker.per_10k": 9, "name": "fewer \"workers\"\nrun: {days: 1}"}})"))["id"];
+  REQUIRE(wait_done(w, base)["status"] == "done");
+  const json v = wait_done(w, variant);
+  REQUIRE(v["status"] == "done");
+  CHECK(v["progress"] == 1.0);
+
+  const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"),
+                                    {"city.generator.communities=12", "run.days=14", "run.replicates=2"});
+  const HttpResponse summary = call(w, "GET", "/api/runs/" + base + "/summary");
+  CHECK(test::read_text(summary.file_path) == summary_json(sc, run_scenario(sc)));
+  CHECK(body_of(call(w, "GET", "/api/runs/" + variant + "/summary"))["scenario"] == "fewer \"workers\"\nrun: {days: 1}");
+
+  const json compare = body_of(call(w, "GET", "/api/compare?base=" + base + "&variant=" + variant));
+  CHECK(compare["paired"] == true);
+  CHECK(compare["replicates"] == 2);
+  CHECK(compare["roles"]["community_worker"]["staff"]["difference"].get<double>() < 0);
+  const json csv_check = json::parse(test::read_text(dir.file("data/runs/" + base + "/replicates.json")));
+  const std::string csv = call(w, "GET", "/api/runs/" + base + "/citywide.csv").body;
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(csv_check[0]["service_order"].size()));
+  const json map = body_of(call(w, "GET", "/api/runs/" + base + "/communities"));
+  CHECK(map["name"].size() == 12);
+  CHECK(map["coverage"]["medical"].size() == 12);
+  CHECK(call(w, "GET", "/api/runs/" + base + "/output.h5").file_path.ends_with("/output.h5"));
+}
+
+TEST_CASE("compare pairs replicates and says when seeds or populations differ", "[serve]") {
+  auto rep = [](uint64_t seed, double residents, double coverage) {
+    return json{{"replicate", 0},
+                {"seed", seed},
+                {"residents", residents},
+                {"services", {{"medical", {{"coverage", coverage}}}}},
+                {"roles", {{"gp", {{"staff", 10}}}}}};
+  };
+  const json base = json::array({rep(1, 100, 0.5), rep(2, 100, 0.7)});
+  const json same = json::array({rep(1, 100, 0.6), rep(2, 100, 0.8)});
+  json c = compare_replicates(base, same);
+  CHECK(c["paired"] == true);
+  CHECK(c["notes"].empty());
+  CHECK(c["services"]["medical"]["coverage"]["difference"].get<double>() == Approx(0.1));
+  CHECK(c["services"]["medical"]["coverage"]["difference_ci95"].get<double>() == Approx(0).margin(1e-12));
+  CHECK(c["services"]["medical"]["coverage"]["unpaired_ci95"].get<double>() > 0.1);  // what pairing buys
+  c = compare_replicates(base, json::array({rep(5, 90, 0.6), rep(6, 90, 0.8)}));
+  CHECK(c["paired"] == false);
+  CHECK(c["notes"].size() == 2);
+  CHECK_THROWS_AS(compare_replicates(base, json::array({rep(1, 100, 0.6)})), std::invalid_argument);
+
+  const PairedDifference d = paired_difference({3, 5, 7}, {1, 2, 3});
+  CHECK(d.diff.mean == Approx(3));
+  CHECK(d.diff.n == 3);
+}
