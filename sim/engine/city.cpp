@@ -401,6 +401,15 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
 }
 
 double estimate_residents(const Scenario& sc) {
+  if (sc.city.census.enabled() && sc.city.communities.empty()) {
+    // Census city: each community's households at its district's expected size, plus its
+    // residents in collective living.
+    const CensusCitySetup setup = census_city_setup(sc);
+    double residents = 0;
+    for (const PlannedCommunity& c : setup.plan.communities)
+      residents += static_cast<double>(c.households) * setup.households[c.district]->expected_size + c.collective_residents;
+    return residents;
+  }
   double households = 0;
   for (const auto& s : as_given_communities(sc)) households += static_cast<double>(s.households);
   double mean_size = 0, total = 0;

@@ -525,7 +525,12 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
     return error_response(422, "run.replicates " + std::to_string(sc.run.replicates) + " is more than this server " +
                                    "admits (" + std::to_string(options_.max_replicates) + ", --max-replicates)",
                           "run.replicates");
-  const double residents = estimate_residents(sc);
+  double residents = 0;
+  try {  // the census city's plan checks what needs the census files (e.g. a community per district)
+    residents = estimate_residents(sc);
+  } catch (const InputError& e) {
+    return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
+  }
   const double resident_days = residents * sc.run.days * sc.run.replicates;
   if (resident_days > options_.max_resident_days) {
     char msg[320];

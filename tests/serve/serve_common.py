@@ -125,7 +125,7 @@ class Server:
 
 
 # A small run: the baseline's levers on 12 communities for 14 days (about a second).
-SMALL = {"city.generator.communities": 12, "run.days": 14}
+SMALL = {"city.generator.communities": 13, "run.days": 14}  # one community per district or county
 
 
 def fresh_dir(path):

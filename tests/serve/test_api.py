@@ -84,7 +84,7 @@ def main():
         cov = float(medical[lines[0].split(",").index("coverage")])
         check(abs(cov - json.loads(summary)["services"]["medical"]["coverage"]) < 1e-9, "CSV coverage = summary")
         comm = s.json("GET", "/api/runs/%s/communities" % run_id)
-        check(len(comm["name"]) == 12 and len(comm["x_m"]) == 12 and len(comm["coverage"]["medical"]) == 12,
+        check(len(comm["name"]) == 13 and len(comm["x_m"]) == 13 and len(comm["coverage"]["medical"]) == 13,
               "communities for the map")
         check(s.request("HEAD", "/api/runs/%s/output.h5" % run_id)[0] == 200, "HEAD works")
 
@@ -145,7 +145,7 @@ def main():
 
     step('Limits.')
     # Limits.
-    with Server(binary, source, os.path.join(work, "limits"), "--max-resident-days", "5e7", "--max-replicates", "2",
+    with Server(binary, source, os.path.join(work, "limits"), "--max-resident-days", "6e8", "--max-replicates", "2",
                 "--max-queued", "1") as s:
         err = s.json("POST", "/api/runs", {"scenario": "xian-baseline", "set": dict(SMALL, **{"run.replicates": 3})},
                      expect=422)
@@ -155,7 +155,7 @@ def main():
         err = s.json("POST", "/api/runs", {"scenario": "xian-baseline"}, expect=422)
         check("--max-resident-days" in err["error"], "the shipped baseline is over this server's limit")
         # One run computing, one waiting: a third is refused with 429 (the queue holds one).
-        big = {"city.generator.communities": 40, "run.days": 100, "run.daily_output": False}
+        big = {"city.generator.communities": 150, "run.days": 365, "run.daily_output": False}
         first = s.post_run(**big)["id"]
         s.wait(first, states=("running",))
         s.post_run(**SMALL)
@@ -165,7 +165,7 @@ def main():
         check(s.stop() == 0, "SIGTERM stops the server")
         meta = json.load(open(os.path.join(work, "limits", "runs", first, "meta.json")))
         check(meta["status"] == "failed" and meta["error"].startswith("interrupted"), "interrupted run: %s" % meta)
-    with Server(binary, source, os.path.join(work, "limits"), "--max-resident-days", "5e7") as s:
+    with Server(binary, source, os.path.join(work, "limits"), "--max-resident-days", "6e8") as s:
         waiting = s.json("GET", "/api/runs")["runs"][0]
         check(s.wait(waiting["id"])["status"] == "done", "the waiting run is queued again and runs after a restart")
 

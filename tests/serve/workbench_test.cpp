@@ -47,7 +47,7 @@ json body_of(const HttpResponse& r) {
   return json::parse(r.body);
 }
 
-const char* kSmall = R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14}})";
+const char* kSmall = R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 13, "run.days": 14}})";
 
 json wait_done(Workbench& w, const std::string& id) {
   for (int i = 0; i < 6000; ++i) {
@@ -206,9 +206,9 @@ TEST_CASE("a run computes on a worker: its summary is the --summary-json documen
   Workbench w(options_for(dir.file("data")));
   w.start_workers();
   const std::string base = body_of(call(w, "POST", "/api/runs",
-      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14, "run.replicates": 2}})"))["id"];
+      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 13, "run.days": 14, "run.replicates": 2}})"))["id"];
   const std::string variant = body_of(call(w, "POST", "/api/runs",
-      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12, "run.days": 14, "run.replicates": 2,
+      R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 13, "run.days": 14, "run.replicates": 2,
           "staffing.rules.community_worker.per_10k": 9, "name": "fewer \"workers\"\nrun: {days: 1}"}})"))["id"];
   REQUIRE(wait_done(w, base)["status"] == "done");
   const json v = wait_done(w, variant);
@@ -216,7 +216,7 @@ TEST_CASE("a run computes on a worker: its summary is the --summary-json documen
   CHECK(v["progress"] == 1.0);
 
   const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"),
-                                    {"city.generator.communities=12", "run.days=14", "run.replicates=2"});
+                                    {"city.generator.communities=13", "run.days=14", "run.replicates=2"});
   const HttpResponse summary = call(w, "GET", "/api/runs/" + base + "/summary");
   CHECK(test::read_text(summary.file_path) == summary_json(sc, run_scenario(sc)));
   CHECK(body_of(call(w, "GET", "/api/runs/" + variant + "/summary"))["scenario"] == "fewer \"workers\"\nrun: {days: 1}");
@@ -229,8 +229,8 @@ TEST_CASE("a run computes on a worker: its summary is the --summary-json documen
   const std::string csv = call(w, "GET", "/api/runs/" + base + "/citywide.csv").body;
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * static_cast<long>(csv_check[0]["service_order"].size()));
   const json map = body_of(call(w, "GET", "/api/runs/" + base + "/communities"));
-  CHECK(map["name"].size() == 12);
-  CHECK(map["coverage"]["medical"].size() == 12);
+  CHECK(map["name"].size() == 13);
+  CHECK(map["coverage"]["medical"].size() == 13);
   CHECK(call(w, "GET", "/api/runs/" + base + "/output.h5").file_path.ends_with("/output.h5"));
 }
 
