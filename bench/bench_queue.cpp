@@ -28,19 +28,21 @@ static void BM_ServeQueueCommunityDay(benchmark::State& state) {
   std::vector<RoleDay> rdays(n_roles);
   const std::vector<uint8_t> closed(services.size(), 0);
   QueueScratch qs;
+  std::vector<WorkingClock> clocks;
+  for (const Role& role : sc.staffing.roles) clocks.emplace_back(work_pattern(role, sc.staffing), 365);
   size_t day = 0, arrivals = 0, served = 0;
   for (auto _ : state) {
     if (day == 365) { day = 0; pools = bench::pools_of(c); }
     for (auto& sd : sdays) sd.reset();
     for (size_t r = 0; r < n_roles; ++r) {
       rdays[r] = RoleDay{};
-      plan_shifts(sc.staffing.roles[r], ShiftContext{sc.run.seed, 0, 0, static_cast<int>(day), 0, 0}, pools[r], rdays[r]);
+      plan_shifts(sc.staffing.roles[r], ShiftContext{sc.run.seed, 0, 0, static_cast<int>(day), 0, 0, !clocks[r].working_day(static_cast<int>(day))}, pools[r], rdays[r]);
       // Today's requests of the role, straight from the calendar (as simulate_day).
       const bool has = static_cast<int>(r) < cal.roles;
       const Request* a = has ? cal.begin(static_cast<int>(day), static_cast<int>(r)) : nullptr;
       const size_t n = has ? cal.size(static_cast<int>(day), static_cast<int>(r)) : 0;
       serve_queue(services, sc.staffing.roles, travel, c.residents.hh_x_m.data(), c.residents.hh_y_m.data(),
-                  c.residents.hh_type.data(), static_cast<int>(day), a, n, closed, pools[r], sdays, rdays[r], qs);
+                  c.residents.hh_type.data(), static_cast<int>(day), a, n, closed, clocks[r], pools[r], sdays, rdays[r], qs);
       arrivals += n;
     }
     for (const auto& sd : sdays) served += sd.served;
@@ -97,6 +99,7 @@ static void BM_ServiceEventEngine(benchmark::State& state) {
   const std::vector<uint8_t> closed(1, 0);
   const uint8_t household_type[1] = {0};  // every request is household 0
   QueueScratch qs;
+  const WorkingClock clock(WorkPattern{0, 1440, 7, {}}, kDays);  // always working: waits in clock minutes
   WorkerPool pool;
   size_t day = kDays, arrivals = 0, served = 0;
   for (auto _ : state) {
@@ -111,8 +114,8 @@ static void BM_ServiceEventEngine(benchmark::State& state) {
       pool.shifts.push_back(Shift{day * 1440.0, day * 1440.0 + 1440.0, 1440.0, static_cast<uint32_t>(w)});
     sdays[0].reset();
     const auto& a = m.days[day];
-    serve_queue(m.services, m.roles, travel, nullptr, nullptr, household_type, static_cast<int>(day), a.data(), a.size(), closed, pool,
-                sdays, rday, qs);
+    serve_queue(m.services, m.roles, travel, nullptr, nullptr, household_type, static_cast<int>(day), a.data(), a.size(), closed, clock,
+                pool, sdays, rday, qs);
     arrivals += a.size();
     served += sdays[0].served;
     ++day;

@@ -25,6 +25,10 @@ std::vector<CompiledService> compile_services(const Scenario& sc, uint32_t repli
     c.index = static_cast<int>(i);
     c.role = sc.role_index(s.role);
     if (c.role < 0) internal_error("service '" + s.name + "' names no role ('" + s.role + "')");
+    if (!s.shared_with.role.empty() && s.shared_with.share > 0 && s.kind != ServiceKind::enrolment) {
+      c.shared_role = sc.role_index(s.shared_with.role);
+      c.shared_share = s.shared_with.share;
+    }
     c.use = -1;
     for (size_t u = 0; u < sc.facility.uses.size(); ++u)
       if (sc.facility.uses[u].name == s.facility_use) c.use = static_cast<int>(u);
@@ -104,6 +108,16 @@ StreamKey key(const DemandContext& ctx, uint64_t entity, Purpose p, uint32_t ser
   return StreamKey{ctx.seed, ctx.replicate, entity, static_cast<uint32_t>(p) ^ (service_key << 4), sub};
 }
 
+// A 32-bit finaliser (MurmurHash3's): every input bit moves every output bit.
+uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x85ebca6bu;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35u;
+  x ^= x >> 16;
+  return x;
+}
+
 // Hour of the day from one word: the profile's cdf walked from the guide table's start.
 int arrival_hour(const CompiledService& s, uint32_t w) {
   const double u = u01(w) * s.profile_cdf[23];
@@ -143,6 +157,7 @@ bool living_ok(LivingFilter f, const Residents& res, size_t h) {
     case LivingFilter::alone: return alone;
     case LivingFilter::elderly_only: return elderly_only;
     case LivingFilter::alone_or_elderly_only: return alone || elderly_only;
+    case LivingFilter::with_others: return !alone && !elderly_only && type != HouseholdType::collective;
     case LivingFilter::any: break;
   }
   return true;
@@ -275,6 +290,10 @@ struct Sink {
   }
   void emit(const CompiledService& s, int day, const BlockStream::Block& b, int32_t deadline, uint32_t household) {
     const int h = arrival_hour(s, b.w[1]);
+    // The serving role: a shared service routes a share of its requests to the other role by a
+    // hash of the request's own hour and minute words (no further draw).
+    int role = s.role;
+    if (s.shared_role >= 0 && u01(mix32(b.w[1] ^ ((b.w[2] << 16) | (b.w[2] >> 16)))) < s.shared_share) role = s.shared_role;
     const double arrival = day * 1440.0 + (h * 60.0 + u01(b.w[2]) * 60.0);
     // Fields are stored straight into the vector: a Request assembled on the stack and copied
     // whole is reloaded with wider loads than the stores that built it (a store-forwarding stall
@@ -287,7 +306,7 @@ struct Sink {
     q.service = static_cast<uint16_t>(s.index);
     q.priority_level = static_cast<uint8_t>(s.priority_level);
     const auto slot = std::min(2047u, static_cast<uint32_t>((arrival - day * 1440.0) * (2048.0 / 1440.0)));
-    time_key.push_back((static_cast<uint32_t>((day - first_day) * roles + s.role) << 11) | slot);
+    time_key.push_back((static_cast<uint32_t>((day - first_day) * roles + role) << 11) | slot);
   }
 };
 
@@ -414,7 +433,7 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   scratch.in_scope.resize(services.size(), 0);
   scratch.clients.resize(services.size(), 0);
   int roles = 1;
-  for (const auto& s : services) roles = std::max(roles, s.role + 1);
+  for (const auto& s : services) roles = std::max({roles, s.role + 1, s.shared_role + 1});
   const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
   const size_t ngroups = ndays * static_cast<size_t>(roles);
   static_assert(365 * kMaxRoles < (1 << 21), "a year's (day, role) groups fit in the calendar's 21 bits");

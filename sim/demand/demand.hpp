@@ -20,6 +20,8 @@ struct CompiledService {
   const Service* spec = nullptr;
   int index = 0;
   int role = -1;                 // index into staffing.roles
+  int shared_role = -1;          // another role serving `shared_share` of the requests (-1 none)
+  double shared_share = 0;
   int use = -1;                  // facility use index (places), -1 none
   uint32_t key = 0;              // stable key of the service name
   ServiceKind kind = ServiceKind::episodic;

@@ -296,7 +296,11 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
       for (size_t u = 0; u < sc.facility.uses.size(); ++u)
         if (sc.facility.uses[u].name == rule.facility_use) clients = info.places[u];
     }
-    info.staff[static_cast<size_t>(r)] = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
+    int staff = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
+    // The norm's headcount includes the committee members (S30): full-time workers fill the rest.
+    if (sc.staffing.committee.counts_in_norm && r == sc.role_index(sc.staffing.committee.serves_as_role))
+      staff = std::max(0, staff - c.part_time_committee);
+    info.staff[static_cast<size_t>(r)] = staff;
   }
   info.facility_activity_m2 = info.facility_indoor_m2 * activity_share;
   // Access (N1.5): households within the access time of the facility at walking speed.
@@ -327,7 +331,9 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   info.activity_ok = activity_share + 1e-9 >= sc.facility.activity_share_min;
   info.committee_ok = com.total_people <= sc.staffing.committee.cap_total;
   const int cw = sc.role_index("community_worker");
-  info.workers_ok = cw < 0 || info.staff[static_cast<size_t>(cw)] >= info.required_community_workers;
+  const int counted_committee =
+      sc.staffing.committee.counts_in_norm && cw == sc.role_index(sc.staffing.committee.serves_as_role) ? c.part_time_committee : 0;
+  info.workers_ok = cw < 0 || info.staff[static_cast<size_t>(cw)] + counted_committee >= info.required_community_workers;
 }
 
 std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const std::vector<CompiledService>& services,

@@ -16,6 +16,7 @@
 #include "sim/engine/thread_cap.hpp"
 #include "sim/metrics/recorder.hpp"
 #include "sim/metrics/summary.hpp"
+#include "sim/metrics/working_time.hpp"
 #include "sim/service/service.hpp"
 
 namespace commsim {
@@ -189,6 +190,7 @@ struct RunContext {
   uint64_t seed;
   uint32_t replicate;
   Recorder& recorder;
+  const std::vector<WorkingClock>& clocks;  // per role: its working minutes (waits, days off)
 };
 
 // ---------------------------------------------------------------- the phases of a day
@@ -208,7 +210,7 @@ bool plan_capacity(const RunContext& ctx, size_t c, CommunityRun& cr, int day, S
   for (const auto& span : cr.shocks.closure) closed_today = closed_today || active(span, day);
   std::fill(s.closed.begin(), s.closed.end(), closed_today ? 1 : 0);
   for (size_t r = 0; r < cr.pools.size(); ++r) {
-    ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(c), day, 0.0, 0.0};
+    ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(c), day, 0.0, 0.0, !ctx.clocks[r].working_day(day)};
     for (const auto& span : cr.shocks.absence)
       if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.extra_absence += span.share;
     for (const auto& span : cr.shocks.vacancy)
@@ -284,7 +286,7 @@ void serve_queues(const RunContext& ctx, Community& community, CommunityRun& cr,
     }
     const RoleRequests today = todays_requests(s.ws->calendar, day, r);
     serve_queue(ctx.services, ctx.sc.staffing.roles, cr.travel, community.residents.hh_x_m.data(),
-                community.residents.hh_y_m.data(), community.residents.hh_type.data(), day, today.first, today.count, s.closed, pool, s.sdays, s.rdays[r],
+                community.residents.hh_y_m.data(), community.residents.hh_type.data(), day, today.first, today.count, s.closed, ctx.clocks[r], pool, s.sdays, s.rdays[r],
                 s.ws->queue);
   }
 }
@@ -301,17 +303,25 @@ void simulate_day(const RunContext& ctx, size_t c, Community& community, Communi
   ctx.recorder.record_day(c, day, s.sdays, s.rdays, s.recorded);       // 5. record
 }
 
-void init_pools(const Scenario& sc, const Community& community, CommunityRun& cr) {
-  const size_t n_roles = sc.staffing.roles.size();
-  cr.pools.resize(n_roles);
+// The pools' staff and the workload of their support activities follow the community's
+// households, residents and staff (at the start and after each year's population change).
+void staff_pools(const Scenario& sc, const Community& community, CommunityRun& cr, double free_from_min) {
   const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
-  for (size_t r = 0; r < n_roles; ++r) {
+  for (size_t r = 0; r < cr.pools.size(); ++r) {
+    const Role& role = sc.staffing.roles[r];
     WorkerPool& p = cr.pools[r];
     p.role = static_cast<int>(r);
     p.staff = community.info.staff[r];
     p.part_time = static_cast<int>(r) == committee_role ? community.part_time_committee : 0;
     p.part_time_share = sc.staffing.committee.service_share;
-    p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), 0.0);
+    p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), free_from_min);
+    const WorkPattern pattern = work_pattern(role, sc.staffing);
+    p.leave_absence = leave_absence_share(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days);
+    const double days = working_days_per_year(pattern);
+    const double hours = support_hours_per_year(role, static_cast<double>(community.info.households),
+                                                static_cast<double>(community.residents.size()),
+                                                p.staff + p.part_time * p.part_time_share);
+    p.support_min_per_day = days > 0 ? hours * 60.0 / days : 0.0;
   }
 }
 
@@ -341,10 +351,13 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   out.daily.resize(sc.run.days, static_cast<int>(n_comm), static_cast<int>(n_services), static_cast<int>(n_roles),
                    sc.run.daily_output);
 
+  std::vector<WorkingClock> clocks;
+  for (const Role& role : sc.staffing.roles) clocks.emplace_back(work_pattern(role, sc.staffing), sc.run.days);
   std::vector<CommunityRun> runs(n_comm);
   for (size_t c = 0; c < n_comm; ++c) {
     CommunityRun& cr = runs[c];
-    init_pools(sc, city[c], cr);
+    cr.pools.resize(n_roles);
+    staff_pools(sc, city[c], cr, 0.0);
     cr.enrolment.resize(n_services);
     cr.travel = TravelModel{city[c].facility_x_m, city[c].facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
     cr.shocks = resolve_shocks(sc, city[c].info);
@@ -377,11 +390,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
                   thread_workspace().dynamics, cm.district_households.get());
         apply_policies(sc, services, cm);
         // Staffing rules follow the population; pools keep their carried state where they can.
-        for (size_t r = 0; r < n_roles; ++r) {
-          WorkerPool& p = runs[c].pools[r];
-          p.staff = cm.info.staff[r];
-          p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), static_cast<double>(first_day) * 1440.0);
-        }
+        staff_pools(sc, cm, runs[c], static_cast<double>(first_day) * 1440.0);
       });
     }
     double residents = 0;
@@ -398,7 +407,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
       generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
       record_year_counts(services, cm, cr, first_day, last_day, recorder, c, s.ws->demand, s.year_counts);
-      const RunContext ctx{sc, services, seed, rep, recorder};
+      const RunContext ctx{sc, services, seed, rep, recorder, clocks};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;
       if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
@@ -421,6 +430,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     for (size_t r = 0; r < n_roles; ++r)
       for (const auto& q : runs[c].pools[r].backlog) {
         ++backlog[q.service];
+        recorder.record_censored(c, q.service, clocks[r].between(q.arrival_min, window));
         if (q.flags & 1) continue;  // already counted unmet at its deadline
         backlog_minutes[q.service] += q.duration_min;
         backlog_minutes_by_type[hh_type[q.household] * n_services + q.service] += q.duration_min;

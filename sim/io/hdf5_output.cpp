@@ -714,6 +714,8 @@ RunResult read_run(const std::string& path, const std::string& group, bool with_
   run.citywide.resize(services);
   run.citywide_roles.resize(roles);
   run.wait_hist.resize(services);
+  run.working_wait_hist.resize(services);
+  run.activities.resize(length_of(activity_table().group + "/" + activity_table().fields.front().name));
   run.years.resize(length_of(year_table().fields.front().name));
   const size_t districts = length_of(district_table().group + "/" + district_table().fields.front().name);
   run.districts.resize(districts);

@@ -77,6 +77,13 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs)
   for (size_t r = 0; r < first.citywide_roles.size(); ++r)
     add_fields(roles[first.citywide_roles[r].name], citywide_role_table(), runs,
                [r](const RunResult& x) -> const CitywideRole& { return x.citywide_roles[r]; });
+  // The workload of each role by activity (WISN): a list.
+  Json& activities = j["activities"] = Json::array();
+  for (size_t a = 0; a < first.activities.size(); ++a) {
+    Json item = Json::object();
+    add_fields(item, activity_table(), runs, [a](const RunResult& r) -> const CitywideActivity& { return r.activities[a]; });
+    activities.push_back(std::move(item));
+  }
   // Results by district and by household type: a list of groups, each with its services.
   auto groups = [&](const char* key, const auto& table, auto rows_of, auto services_of, size_t n) {
     Json& list = j[key] = Json::array();

@@ -13,11 +13,15 @@ Recorder::Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queu
       services_(run.service_names.size()),
       roles_(run.role_names.size()),
       community_hist_(communities * run.service_names.size()),
-      by_type_(communities * kResultHouseholdTypes * run.service_names.size()) {}
+      community_working_hist_(communities * run.service_names.size()),
+      by_type_(communities * kResultHouseholdTypes * run.service_names.size()) {
+  end_ = thread_state();
+}
 
 Recorder::ThreadState Recorder::thread_state() const {
   ThreadState t;
   t.city.resize(services_);
+  t.city_working.resize(services_);
   return t;
 }
 
@@ -60,6 +64,15 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
     for (float w : sd.waits) {
       hist.add(w);
       thread.city[sv].add(w);
+    }
+    t.wait_working_sum_min += sd.working_wait_sum;
+    t.wait_working_count += sd.working_waits.size();
+    t.work_min += sd.work_min;
+    t.shared_work_min += sd.shared_work_min;
+    CommunityWaitHistogram& working = community_working_hist_[c * services_ + sv];
+    for (float w : sd.working_waits) {
+      working.add(w);
+      thread.city_working[sv].add(w);
     }
     if (!keep_daily) continue;
     const size_t i = daily.si(static_cast<int>(c), day, static_cast<int>(sv));
@@ -109,13 +122,27 @@ void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_
     const CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
     t.p50_wait_min = hist.quantile(0.5);
     t.p90_wait_min = hist.quantile(0.9);
+    t.p90_wait_working_min = community_working_hist_[c * services_ + sv].quantile(0.9);
   }
+}
+
+void Recorder::record_censored(size_t c, size_t sv, double working_wait_min) {
+  ServiceTotals& t = run_.service_totals[c * services_ + sv];
+  t.wait_working_sum_min += working_wait_min;
+  ++t.wait_working_count;
+  community_working_hist_[c * services_ + sv].add(working_wait_min);
+  end_.city_working[sv].add(working_wait_min);
 }
 
 void Recorder::finish(const std::vector<const ThreadState*>& threads) {
   run_.wait_hist.assign(services_, WaitHistogram{});
+  run_.working_wait_hist.assign(services_, WaitHistogram{});
   for (const ThreadState* t : threads)
-    for (size_t sv = 0; sv < services_; ++sv) run_.wait_hist[sv].merge(t->city[sv]);
+    for (size_t sv = 0; sv < services_; ++sv) {
+      run_.wait_hist[sv].merge(t->city[sv]);
+      run_.working_wait_hist[sv].merge(t->city_working[sv]);
+    }
+  for (size_t sv = 0; sv < services_; ++sv) run_.working_wait_hist[sv].merge(end_.city_working[sv]);
   run_.household_type_services.assign(kResultHouseholdTypes * services_, GroupServiceTotals{});
   const size_t communities = by_type_.size() / (kResultHouseholdTypes * std::max<size_t>(1, services_));
   for (size_t c = 0; c < communities; ++c)

@@ -23,11 +23,19 @@ struct ServiceDay {
   double queue_area = 0;      // integral of the number waiting over the day (minutes)
   double wait_in_window = 0;  // waiting time of every request within the day
   std::vector<float> waits;   // waits of requests served today (percentiles)
+  // Waits in the serving role's working minutes: of requests served today and of those that
+  // expired today (censored at their expiry).
+  double working_wait_sum = 0;
+  std::vector<float> working_waits;
+  double work_min = 0;         // worker minutes serving (incl. travel)
+  double shared_work_min = 0;  // of which by the service's shared role (social organisations)
   void reset() {
     demand = served = served_in_time = unmet = backlog = waited = 0;
     wait_sum = wait_max = queue_area = wait_in_window = unmet_minutes = 0;
+    working_wait_sum = work_min = shared_work_min = 0;
     by_type.fill(GroupServiceTotals{});
     waits.clear();
+    working_waits.clear();
   }
 };
 
@@ -38,7 +46,8 @@ class Recorder {
  public:
   // Citywide wait histograms of one thread (merged in finish()).
   struct ThreadState {
-    std::vector<WaitHistogram> city;  // per service
+    std::vector<WaitHistogram> city;          // per service
+    std::vector<WaitHistogram> city_working;  // per service, in working minutes
   };
 
   // Records `communities` communities into `run` (its service_totals and role_totals must be sized
@@ -68,6 +77,9 @@ class Recorder {
   void end_community(size_t community, const std::vector<uint64_t>& backlog_per_service,
                      const std::vector<double>& backlog_minutes, const std::vector<double>& backlog_minutes_by_type,
                      double window_min);
+  // A request still waiting at the end of the run: its wait in working minutes, censored there
+  // (called serially, after the day loop, before end_community of its community).
+  void record_censored(size_t community, size_t service, double working_wait_min);
 
   // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free) and
   // the communities' results by household type into run.household_type_services (community order).
@@ -78,6 +90,8 @@ class Recorder {
   std::vector<uint8_t> queue_service_;
   size_t services_ = 0, roles_ = 0;
   std::vector<CommunityWaitHistogram> community_hist_;  // [community * services + service]
+  std::vector<CommunityWaitHistogram> community_working_hist_;  // the same, working minutes
+  ThreadState end_;                                      // censored waits at the end of the run
   std::vector<GroupServiceTotals> by_type_;              // [(community * types + type) * services + service]
 };
 

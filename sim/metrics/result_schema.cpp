@@ -178,6 +178,15 @@ const Table<ServiceTotals>& service_totals_table() {
                 "wanting a place at its fee and distance), summed over the days of the run"),
           field("place_days", &T::place_days, "place-days",
                 "enrolment services: the facility's places summed over the service's open days"),
+          field("wait_working_sum_min", &T::wait_working_sum_min, "working minutes",
+                "sum of the waits in the serving role's working minutes of every request: served (to its start), "
+                "expired (to its expiry), waiting at the end (to the end of the run)"),
+          field("wait_working_count", &T::wait_working_count, "requests", "requests whose working-minute wait is counted"),
+          field("p90_wait_working_min", &T::p90_wait_working_min, "working minutes",
+                "90th percentile of those waits (censored included)"),
+          field("work_min", &T::work_min, "minutes", "worker minutes serving the service's requests (incl. travel)"),
+          field("shared_work_min", &T::shared_work_min, "minutes",
+                "of which by the role the service is shared with (shared_with: social organisations)"),
           derived<T>(
               "coverage", [](const T& x) { return x.coverage(); }, "share",
               "served_in_time / demand (1 when there was no demand)"),
@@ -243,6 +252,17 @@ const Table<CitywideService>& citywide_service_table() {
           field("district_coverage_worst", &S::district_coverage_worst, "share", "coverage of the worst-served district", kMean),
           field("district_gini", &S::district_gini, "1", "Gini index of district coverage", kMean),
           field("worst_district", &S::worst_district, "", "the worst-served district", kFirst),
+          field("mean_wait_working_min", &S::mean_wait_working_min, "working minutes",
+                "mean wait counted in the serving role's working minutes (shift hours of working days), of every "
+                "request: served (to its start), expired (to its expiry) or waiting at the end (to the end of the "
+                "run); the last two are censored waits",
+                kMean),
+          field("p90_wait_working_min", &S::p90_wait_working_min, "working minutes",
+                "90th percentile of the same waits (censored ones included)", kMean),
+          field("overflow_share", &S::overflow_share, "share",
+                "services with overflow_elsewhere (medical): requests dropped at the deadline, gone to hospitals, "
+                "/ demand; else 0",
+                kMean),
       });
   return t;
 }
@@ -258,9 +278,21 @@ const Table<CitywideRole>& citywide_role_table() {
           field("overtime_share", &R::overtime_share, "share", "overtime / available", kMean),
           field("overhead_share", &R::overhead_share, "share", "overhead / available", kMean),
           field("travel_share", &R::travel_share, "share", "travel / busy", kMean),
-          field("wisn_pressure", &R::wisn_pressure, "1", "staff needed for the workload / staff in post (WHO WISN)",
-                kMean),
+          field("wisn_pressure", &R::wisn_pressure, "1",
+                "WHO WISN workload pressure: required_staff / staff_fte (above 1: more work than working time)", kMean),
           field("pay_yuan", &R::pay_yuan, "yuan", "staff pay over the run", kMean),
+          field("staff_fte", &R::staff_fte, "1",
+                "staff in post, committee members counted at their share of time serving residents", kFirst),
+          field("available_hours_per_worker", &R::available_hours_per_worker, "hours/year",
+                "WISN available working time: working days a year less public holidays, annual leave, sick leave "
+                "and training days, times the hours of a day",
+                kMean),
+          field("overtime_hours_per_worker", &R::overtime_hours_per_worker, "hours/year",
+                "overtime a year per full-time equivalent in post", kMean),
+          field("workload_hours_per_year", &R::workload_hours_per_year, "hours/year",
+                "the role's workload a year: every activity (activities table), unmet work included", kMean),
+          field("required_staff", &R::required_staff, "1",
+                "full-time equivalents the workload needs at the available working time (WISN)", kMean),
       });
   return t;
 }
@@ -306,6 +338,35 @@ const Table<WaitHistogram>& wait_histogram_table() {
              "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges", JsonMode::none,
              "wait_histogram_bins")},
       Storage::rows, true);
+  return t;
+}
+
+const Table<WaitHistogram>& working_wait_histogram_table() {
+  static const Table<WaitHistogram> t = make_table<WaitHistogram>(
+      "", {"services"}, "citywide wait histograms in working minutes",
+      {field("working_wait_histogram", &WaitHistogram::counts, "requests",
+             "citywide waits in the serving role's working minutes per service and bin, censored waits of expired "
+             "and still-waiting requests included; bin edges in wait_histogram_edges",
+             JsonMode::none, "wait_histogram_bins")},
+      Storage::rows, true);
+  return t;
+}
+
+const Table<CitywideActivity>& activity_table() {
+  using A = CitywideActivity;
+  static const Table<A> t = make_table<A>(
+      "citywide/activities", {"activities"},
+      "the workload of each role by activity, WHO WISN (--summary-json: activities[])",
+      {
+          field("role", &A::role, "", "role", kFirst),
+          field("activity", &A::activity, "", "service name, enrolment, a support activity's name, or unmet", kFirst),
+          field("kind", &A::kind, "",
+                "service (requests served) | enrolment (staff reserved by ratio) | support (time standard x "
+                "driver) | unmet (service hours left undone)",
+                kFirst),
+          field("hours_per_year", &A::hours_per_year, "hours/year", "citywide workload of the activity a year", kMean),
+          field("share", &A::share, "share", "of the role's workload (all its activities, unmet included)", kMean),
+      });
   return t;
 }
 
@@ -580,6 +641,7 @@ size_t axis_length(const RunResult& run, const std::string& axis) {
   if (axis == "years") return run.years.size();
   if (axis == "wait_histogram_bins") return WaitHistogram::kBins;
   if (axis == "districts") return run.districts.size();
+  if (axis == "activities") return run.activities.size();
   if (axis == "household_types") return kResultHouseholdTypes;
   if (axis == "wait_histogram_bins+1") return WaitHistogram::kBins + 1;
   throw std::logic_error("unknown result axis '" + axis + "'");
@@ -697,7 +759,8 @@ std::vector<uint8_t> serialize_run(const RunResult& run) {
   w.vec(run.role_names);
   w.vec(run.facility_use_names);
   for (size_t n : {run.communities.size(), run.service_totals.size(), run.role_totals.size(), run.citywide.size(),
-                   run.citywide_roles.size(), run.wait_hist.size(), run.years.size(), run.districts.size(),
+                   run.citywide_roles.size(), run.wait_hist.size(), run.working_wait_hist.size(), run.activities.size(),
+                   run.years.size(), run.districts.size(),
                    run.district_services.size(), run.household_types.size(), run.household_type_services.size()})
     w.pod<uint64_t>(n);
   w.pod(run.daily.days);
@@ -722,6 +785,8 @@ RunResult deserialize_run(const uint8_t* data, size_t size) {
   run.citywide.resize(r.count(8));
   run.citywide_roles.resize(r.count(8));
   run.wait_hist.resize(r.count(8));
+  run.working_wait_hist.resize(r.count(8));
+  run.activities.resize(r.count(8));
   run.years.resize(r.count(8));
   run.districts.resize(r.count(8));
   run.district_services.resize(r.count(8));

@@ -23,6 +23,8 @@ const Table<CitywideRole>& citywide_role_table();      // citywide/roles/      (
 const Table<DailyRecords>& daily_service_table();      // daily/               (communities, days, services)
 const Table<DailyRecords>& daily_role_table();         // daily/               (communities, days, roles)
 const Table<WaitHistogram>& wait_histogram_table();    // wait_histogram       (services, bins)
+const Table<WaitHistogram>& working_wait_histogram_table();  // working_wait_histogram (services, bins)
+const Table<CitywideActivity>& activity_table();        // citywide/activities  (activities)
 const Table<YearRecord>& year_table();                 // *_by_year            (years[, services])
 const Table<DistrictResult>& district_table();         // districts/           (districts)
 const Table<GroupServiceTotals>& district_service_table();  // districts/      (districts, services)
@@ -73,6 +75,8 @@ void for_each_run_table(Run& run, Visit&& visit) {
   visit(daily_service_table(), &run.daily, size_t{1});
   visit(daily_role_table(), &run.daily, size_t{1});
   visit(wait_histogram_table(), run.wait_hist.data(), run.wait_hist.size());
+  visit(working_wait_histogram_table(), run.working_wait_hist.data(), run.working_wait_hist.size());
+  visit(activity_table(), run.activities.data(), run.activities.size());
   visit(year_table(), run.years.data(), run.years.size());
   visit(district_table(), run.districts.data(), run.districts.size());
   visit(district_service_table(), run.district_services.data(), run.district_services.size());

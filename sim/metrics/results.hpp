@@ -112,6 +112,13 @@ struct ServiceTotals {
   uint64_t in_scope_days = 0;   // units in the service's scope, summed over the days of the run
   uint64_t client_days = 0;     // of those, taking part (programme, take-up; enrolment: wanting a place)
   uint64_t place_days = 0;      // enrolment services: facility places summed over open days
+  // Waits in the serving role's working minutes, of every request: served (to its start), expired
+  // (to its expiry) or waiting at the end (to the end of the run) — the last two censored.
+  double wait_working_sum_min = 0;
+  uint64_t wait_working_count = 0;
+  double p90_wait_working_min = 0;
+  double work_min = 0;          // worker minutes serving (incl. travel)
+  double shared_work_min = 0;   // of which by the service's shared role
   double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
 };
 
@@ -196,6 +203,17 @@ struct CitywideService {
   // Across districts: coverage of the best and the worst served district, and the Gini index.
   double district_coverage_best = 0, district_coverage_worst = 0, district_gini = 0;
   std::string worst_district;
+  // Waits in the serving role's working minutes, censored waits of unserved requests included.
+  double mean_wait_working_min = 0, p90_wait_working_min = 0;
+  double overflow_share = 0;           // overflow_elsewhere services: dropped at the deadline / demand
+};
+
+// Citywide, per role and activity: the workload (WHO WISN) a year.
+struct CitywideActivity {
+  std::string role, activity;
+  std::string kind;             // service | enrolment | support | unmet
+  double hours_per_year = 0;
+  double share = 0;             // of the role's workload (all its activities, unmet included)
 };
 
 struct CitywideRole {
@@ -207,6 +225,11 @@ struct CitywideRole {
   double travel_share = 0;    // travel / busy
   double wisn_pressure = 0;   // staff needed for the workload / staff in post (WHO WISN)
   double pay_yuan = 0;
+  double staff_fte = 0;                  // staff in post, committee members at their serving share
+  double available_hours_per_worker = 0; // WISN available working time a year
+  double overtime_hours_per_worker = 0;  // a year, per full-time equivalent
+  double workload_hours_per_year = 0;    // every activity, unmet work included
+  double required_staff = 0;             // workload / available working time
 };
 
 // Per simulated year of a run.
@@ -224,9 +247,11 @@ struct RunResult {
   std::vector<ServiceTotals> service_totals;  // [community * services + service]
   std::vector<RoleTotals> role_totals;        // [community * roles + role]
   std::vector<WaitHistogram> wait_hist;       // [service], citywide
+  std::vector<WaitHistogram> working_wait_hist;  // [service], citywide, working minutes (censored included)
   DailyRecords daily;
   std::vector<CitywideService> citywide;
   std::vector<CitywideRole> citywide_roles;
+  std::vector<CitywideActivity> activities;   // per role and activity
   int64_t residents = 0, households = 0;
   uint64_t requests = 0;                      // requests generated (all queue services)
   double cost_total_yuan = 0, cost_per_resident_yuan = 0, cost_per_served_yuan = 0;

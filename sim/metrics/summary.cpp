@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/metrics/working_time.hpp"
+
 namespace commsim {
 
 namespace {
@@ -120,6 +122,60 @@ void summarize_household_types(RunResult& run) {
     run.household_type_services.assign(kResultHouseholdTypes * run.service_names.size(), GroupServiceTotals{});
 }
 
+// The workload of each role by activity (WHO WISN), hours a year: the requests it served per
+// service, staff reserved for enrolment, its support activities at their time standards (from
+// each community's households, residents and staff), and the work left undone (unmet service
+// hours; a shared service's split by its share).
+void summarize_workload(const Scenario& sc, RunResult& run) {
+  const size_t n_comm = run.communities.size(), n_services = run.service_names.size(), n_roles = run.role_names.size();
+  const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
+  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
+  run.activities.clear();
+  for (size_t r = 0; r < n_roles; ++r) {
+    const Role& role = sc.staffing.roles[r];
+    const size_t first = run.activities.size();
+    auto add = [&](const std::string& name, const char* kind, double hours) {
+      run.activities.push_back(CitywideActivity{role.name, name, kind, hours, 0.0});
+    };
+    double unmet_hours = 0;
+    for (size_t sv = 0; sv < n_services; ++sv) {
+      const Service& s = sc.services[sv];
+      const bool own = sc.role_index(s.role) == static_cast<int>(r);
+      const bool shared = !s.shared_with.role.empty() && sc.role_index(s.shared_with.role) == static_cast<int>(r);
+      if (!own && !shared) continue;
+      double work = 0, unmet = 0;
+      for (size_t c = 0; c < n_comm; ++c) {
+        const ServiceTotals& t = run.service_totals[c * n_services + sv];
+        work += own ? t.work_min - t.shared_work_min : t.shared_work_min;
+        unmet += t.unmet_minutes;
+      }
+      const double share = s.shared_with.role.empty() ? 0.0 : s.shared_with.share;
+      unmet_hours += unmet / 60.0 * per_year * (own ? 1.0 - share : share);
+      if (s.kind != ServiceKind::enrolment) add(s.name, "service", work / 60.0 * per_year);
+    }
+    double reserved = 0;
+    for (size_t c = 0; c < n_comm; ++c) reserved += run.role_totals[c * n_roles + r].reserved_min;
+    if (reserved > 0) add("enrolment", "enrolment", reserved / 60.0 * per_year);
+    auto workers = [&](const CommunityInfo& ci) {
+      double w = ci.staff[r];
+      if (static_cast<int>(r) == committee_role) w += ci.committee_total * sc.staffing.committee.service_share;
+      return w;
+    };
+    for (const RoleActivity& a : role.activities) {
+      double hours = 0;
+      for (const CommunityInfo& ci : run.communities)
+        hours += a.hours_per_year * activity_units(a.driver, static_cast<double>(ci.households), static_cast<double>(ci.residents), workers(ci));
+      add(a.name, "support", hours);
+    }
+    if (role.overhead_hours_per_week > 0) add("overhead", "support", role.overhead_hours_per_week * 52.0 * static_cast<double>(n_comm));
+    add("unmet", "unmet", unmet_hours);
+    double total = 0;
+    for (size_t i = first; i < run.activities.size(); ++i) total += run.activities[i].hours_per_year;
+    for (size_t i = first; i < run.activities.size(); ++i)
+      run.activities[i].share = total > 0 ? run.activities[i].hours_per_year / total : 0.0;
+  }
+}
+
 }  // namespace
 
 void summarize(const Scenario& sc, RunResult& run) {
@@ -130,8 +186,8 @@ void summarize(const Scenario& sc, RunResult& run) {
     CitywideService& cs = run.citywide[sv];
     cs.name = run.service_names[sv];
     cs.kind = kServiceKindNames[static_cast<size_t>(sc.services[sv].kind)];
-    double wait_sum = 0, weighted = 0, weights = 0;
-    uint64_t waited = 0, in_scope_days = 0, client_days = 0, place_days = 0;
+    double wait_sum = 0, weighted = 0, weights = 0, working_wait_sum = 0;
+    uint64_t waited = 0, in_scope_days = 0, client_days = 0, place_days = 0, working_waits = 0;
     std::vector<double> coverage;
     size_t below = 0;
     for (size_t c = 0; c < n_comm; ++c) {
@@ -148,6 +204,8 @@ void summarize(const Scenario& sc, RunResult& run) {
       place_days += t.place_days;
       wait_sum += t.wait_sum_min;
       waited += t.waited;
+      working_wait_sum += t.wait_working_sum_min;
+      working_waits += t.wait_working_count;
       cs.max_wait_min = std::max(cs.max_wait_min, t.wait_max_min);
       if (t.demand == 0) continue;
       const double cov = t.coverage();
@@ -185,7 +243,12 @@ void summarize(const Scenario& sc, RunResult& run) {
       cs.p50_wait_min = run.wait_hist[sv].quantile(0.5);
       cs.p90_wait_min = run.wait_hist[sv].quantile(0.9);
     }
+    cs.mean_wait_working_min = working_waits ? working_wait_sum / static_cast<double>(working_waits) : 0.0;
+    if (sv < run.working_wait_hist.size()) cs.p90_wait_working_min = run.working_wait_hist[sv].quantile(0.9);
+    if (sc.services[sv].overflow_elsewhere && cs.demand > 0)
+      cs.overflow_share = static_cast<double>(cs.unmet) / static_cast<double>(cs.demand);
   }
+  summarize_workload(sc, run);
   // Roles: utilisation, overtime, overhead, travel, and WISN workload pressure.
   run.citywide_roles.assign(n_roles, CitywideRole{});
   const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
@@ -203,16 +266,24 @@ void summarize(const Scenario& sc, RunResult& run) {
     cr.overtime_share = sum.available_min > 0 ? sum.overtime_min / sum.available_min : 0.0;
     cr.overhead_share = sum.available_min > 0 ? sum.overhead_min / sum.available_min : 0.0;
     cr.travel_share = sum.busy_min > 0 ? sum.travel_min / sum.busy_min : 0.0;
-    // WISN: workload (served work + overhead + enrolment staffing + work left undone, at the mean
-    // minutes of a served request) over the working time of the staff in post.
-    double unmet_work = 0;
-    for (size_t sv = 0; sv < n_services; ++sv) {
-      if (sc.role_index(sc.services[sv].role) != static_cast<int>(r) || sc.services[sv].kind == ServiceKind::enrolment) continue;
-      unmet_work += static_cast<double>(run.citywide[sv].unmet) * sc.services[sv].service_minutes;
+    // WISN (summarize_workload): staff the workload needs at the available working time, over
+    // the staff in post (committee members at their share of time serving residents).
+    const WorkPattern pattern = work_pattern(sc.staffing.roles[r], sc.staffing);
+    const Role& role = sc.staffing.roles[r];
+    cr.available_hours_per_worker =
+        available_working_time(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days).hours;
+    cr.staff_fte = 0;
+    for (size_t c = 0; c < n_comm; ++c) {
+      cr.staff_fte += run.communities[c].staff[r];
+      if (static_cast<int>(r) == committee_role) cr.staff_fte += run.communities[c].committee_total * sc.staffing.committee.service_share;
     }
-    cr.wisn_pressure = sum.available_min > 0
-                           ? (sum.busy_min + sum.overhead_min + sum.reserved_min + unmet_work) / sum.available_min
-                           : 0.0;
+    const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
+    cr.overtime_hours_per_worker = cr.staff_fte > 0 ? sum.overtime_min / 60.0 * per_year / cr.staff_fte : 0.0;
+    cr.workload_hours_per_year = 0;
+    for (const auto& a : run.activities)
+      if (a.role == cr.name) cr.workload_hours_per_year += a.hours_per_year;
+    cr.required_staff = cr.available_hours_per_worker > 0 ? cr.workload_hours_per_year / cr.available_hours_per_worker : 0.0;
+    cr.wisn_pressure = cr.staff_fte > 0 ? cr.required_staff / cr.staff_fte : 0.0;
     for (size_t c = 0; c < n_comm; ++c) {
       const CommunityInfo& ci = run.communities[c];
       cr.pay_yuan += ci.staff[r] * sc.staffing.roles[r].pay_per_month_yuan * 12.0 * sc.run.days / 365.0;

@@ -140,7 +140,7 @@ enum class Place : uint8_t { facility, home };
 enum class ServiceTimeDist : uint8_t { fixed, exponential };
 enum class ChronicFilter : uint8_t { any, hypertension, diabetes, either };
 // Whom the resident lives with (household type of issue 15).
-enum class LivingFilter : uint8_t { any, alone, elderly_only, alone_or_elderly_only };
+enum class LivingFilter : uint8_t { any, alone, elderly_only, alone_or_elderly_only, with_others };
 
 struct Eligibility {
   int min_age = 0, max_age = 150;                  // inclusive; for household services: any member
@@ -172,6 +172,12 @@ struct Service {
   ServiceUnit unit = ServiceUnit::resident;
   Eligibility eligible;
   std::string role;                        // staff role that serves it (must name a Role)
+  // A share of the requests served by another role instead (social organisations and volunteers,
+  // N4.4): each request's own draw routes it.
+  struct SharedWith {
+    std::string role;                      // empty = not shared
+    double share = 0.0;
+  } shared_with;
 
   // episodic: Poisson episodes per eligible unit per year
   double rate_per_year = 0.0;                       // base rate (all ages)
@@ -184,6 +190,8 @@ struct Service {
 
   // episodic: share of episodes seen at the community facility; the rest go elsewhere (recorded)
   double community_share = 1.0;
+  // Requests not served by their deadline go elsewhere (medical: to hospitals): reported as overflow.
+  bool overflow_elsewhere = false;
 
   // enrolment: share of eligible residents who want a place, by dependency level
   std::array<double, 3> want_share = {0.0, 0.0, 0.0};
@@ -205,6 +213,16 @@ struct Service {
 };
 
 // ---------------------------------------------------------------- workers and staffing
+// A support activity of a role (WHO WISN): work not driven by residents' requests — meetings,
+// reporting and ledgers, tasks from above, inspections — with a time standard per unit of its
+// driver a year. The community's total is shared each working day by the role's present workers.
+enum class ActivityDriver : uint8_t { per_worker, per_household, per_resident, per_community };
+struct RoleActivity {
+  std::string name;
+  ActivityDriver driver = ActivityDriver::per_community;
+  double hours_per_year = 0.0;        // per unit of the driver
+};
+
 struct Role {
   std::string name;
   double hours_per_week = 40.0;
@@ -215,6 +233,11 @@ struct Role {
   double max_overtime_minutes = 60.0;  // a service may end at most this long after the shift
   double travel_speed_m_per_min = 75.0;
   double overhead_hours_per_week = 0.0;  // per community, shared by the role's present workers
+  std::vector<RoleActivity> activities;  // support activities (WISN), on top of the overhead
+  // Available working time (WISN): days a year off work on leave, sick or in training (taken as a
+  // daily absence probability on working days), and whether the role works public holidays.
+  double annual_leave_days = 0.0, sick_leave_days = 0.0, training_days = 0.0;
+  bool works_public_holidays = true;
 };
 
 enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place };
@@ -248,12 +271,16 @@ struct CommitteePolicy {
   int cap_total = 11;                   // N3.4: both committees together at most 11 people
   std::string serves_as_role = "community_worker";  // committee members add capacity to this role
   double service_share = 0.5;           // share of a committee member's time serving residents
+  // The staffing norm counts the committee members (S30): the role's rule gives the headcount,
+  // committee members included, and full-time workers fill the rest.
+  bool counts_in_norm = true;
 };
 
 struct Staffing {
   std::vector<Role> roles;
   std::vector<StaffingRule> rules;      // one per role at most
   CommitteePolicy committee;
+  std::vector<double> public_holidays;  // days of the year (0 = 1 January) off for roles that observe them
 };
 
 // ---------------------------------------------------------------- facility

@@ -1,5 +1,6 @@
 #include "sim/scenario/schema.hpp"
 
+#include <cmath>
 #include <memory>
 
 namespace commsim::scenario_detail {
@@ -345,8 +346,8 @@ const Schema<Eligibility>& eligibility_schema() {
       choice("chronic", &Eligibility::chronic, {"any", "hypertension", "diabetes", "either"},
              "chronic condition required (any = none required)"),
       flag("low_income_only", &Eligibility::low_income_only, "only low-income households"),
-      choice("living", &Eligibility::living, {"any", "alone", "elderly_only", "alone_or_elderly_only"},
-             "household filter: living alone, in a household of members all 60+, or either"),
+      choice("living", &Eligibility::living, {"any", "alone", "elderly_only", "alone_or_elderly_only", "with_others"},
+             "household filter: living alone, in a household of members all 60+, either, or neither (with_others)"),
       num("programme_share", &Eligibility::programme_share, kShare, "share",
           "share of the otherwise eligible enrolled in the service's programme (a stable draw per resident)"),
   }, [](Eligibility& e, const Node& n, const Path& p) {
@@ -358,6 +359,26 @@ const Schema<Eligibility>& eligibility_schema() {
 }
 
 constexpr double kHoursPerYear = 24.0 * 365.0;
+
+const Schema<RoleActivity>& activity_schema() {
+  static const Schema<RoleActivity> s{{
+      choice("driver", &RoleActivity::driver, {"per_worker", "per_household", "per_resident", "per_community"},
+             "what the activity's time scales with (staff in post, households, residents, the community)"),
+      num("hours_per_year", &RoleActivity::hours_per_year, between(0, 1e6), "hours/year",
+          "time standard per unit of the driver a year"),
+  }, {}};
+  return s;
+}
+
+const Schema<Service::SharedWith>& shared_with_schema() {
+  static const Schema<Service::SharedWith> s{{
+      text("role", &Service::SharedWith::role, "a key of staffing.roles", "the other role (e.g. social organisations)"),
+      num("share", &Service::SharedWith::share, kShare, "share", "share of the service's requests it serves"),
+  }, [](Service::SharedWith& w, const Node& n, const Path& p) {
+    if (w.share > 0 && w.role.empty()) fail(n, join(p, "role"), "a shared share needs 'role' (a key of staffing.roles)");
+  }};
+  return s;
+}
 
 const Schema<TakeUp>& take_up_schema() {
   static const Schema<TakeUp> s{{
@@ -399,6 +420,10 @@ const Schema<Service>& service_schema() {
                   "recurring: visits per period by dependency level"),
         num("community_share", &Service::community_share, kShare, "share",
             "episodic: share of episodes seen at the community facility (the rest go elsewhere)"),
+        flag("overflow_elsewhere", &Service::overflow_elsewhere,
+             "requests not served by their deadline go elsewhere (medical: hospitals), reported as overflow"),
+        section<Service, Service::SharedWith>("shared_with", &Service::shared_with, shared_with_schema,
+                                              "a share of the requests served by another role (N4.4)"),
         per_level("want_share", &Service::want_share, kShare, "share",
                   "enrolment: share of eligible residents who want a place"),
         section<Service, TakeUp>("take_up", &Service::take_up, take_up_schema, "who of the eligible use the service"),
@@ -448,7 +473,31 @@ const Schema<Role>& role_schema() {
       num("travel_speed_m_per_min", &Role::travel_speed_m_per_min, positive(10000), "m/min", "travel speed for home services"),
       num("overhead_hours_per_week", &Role::overhead_hours_per_week, between(0, 168), "hours/week",
           "per community, shared by the role's present workers"),
-  }, {}};
+      named_map<Role, RoleActivity>("activities", &Role::activities, &RoleActivity::name, activity_schema,
+                                    "keys are activity names",
+                                    "support activities (WISN): time standards by driver, shared by present workers"),
+      num("annual_leave_days", &Role::annual_leave_days, between(0, 365), "days/year", "paid annual leave"),
+      num("sick_leave_days", &Role::sick_leave_days, between(0, 365), "days/year", "sick leave"),
+      num("training_days", &Role::training_days, between(0, 365), "days/year", "training (N3.7)"),
+      flag("works_public_holidays", &Role::works_public_holidays,
+           "false: off on staffing.public_holidays (true: holidays are working days)"),
+  }, [](Role& r, const Node& n, const Path& p) {
+    const double working_days = r.days_per_week * 52.0;
+    if (r.annual_leave_days + r.sick_leave_days + r.training_days >= working_days) {
+      // Point at the largest of the three given here (the node may merge a base file's role).
+      const std::pair<const char*, double> days[] = {
+          {"annual_leave_days", r.annual_leave_days}, {"sick_leave_days", r.sick_leave_days}, {"training_days", r.training_days}};
+      const char* key = nullptr;
+      double largest = -1;
+      for (const auto& [k, v] : days)
+        if (n.find(k) && v > largest) key = k, largest = v;
+      throw InputError(key ? n.key_position(key) : n.pos, key ? join(p, key) : p,
+                       "annual_leave_days + sick_leave_days + training_days = " +
+                           std::to_string(static_cast<int>(r.annual_leave_days + r.sick_leave_days + r.training_days)) +
+                           " must be fewer than the " + std::to_string(static_cast<int>(working_days)) +
+                           " working days a year (days_per_week x 52)");
+    }
+  }};
   return s;
 }
 
@@ -497,6 +546,8 @@ const Schema<CommitteePolicy>& committee_schema() {
       text("serves_as_role", &C::serves_as_role, "a key of staffing.roles, or \"\" (no capacity)",
            "committee members add capacity to this role"),
       num("service_share", &C::service_share, kShare, "share", "share of a member's time serving residents"),
+      flag("counts_in_norm", &C::counts_in_norm,
+           "committee members count within the role's staffing rule (S30): full-time workers fill the rest"),
   }, [](C& c, const Node& n, const Path& p) {
     if (c.small_households_below > c.large_households_above)
       fail(n, p, "small_households_below must be <= large_households_above");
@@ -511,7 +562,14 @@ const Schema<Staffing>& staffing_schema() {
       named_map<Staffing, StaffingRule>("rules", &Staffing::rules, &StaffingRule::role, rule_schema,
                                         "keys are role names", "staffing rule per role"),
       section<Staffing, CommitteePolicy>("committee", &Staffing::committee, committee_schema, "residents' committee"),
-  }, {}};
+      number_list<Staffing>("public_holidays", &Staffing::public_holidays, between(0, 364), "day of year",
+                            ", whole days, 0 = 1 January", "public holidays, off for roles that do not work them"),
+  }, [](Staffing& s, const Node& n, const Path& p) {
+    for (size_t i = 0; i < s.public_holidays.size(); ++i)
+      if (s.public_holidays[i] != std::floor(s.public_holidays[i]))
+        fail(n.find("public_holidays")->items[i], join(join(p, "public_holidays"), std::to_string(i)),
+             "a public holiday is a whole day of the year (0..364)");
+  }};
   return s;
 }
 

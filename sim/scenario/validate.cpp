@@ -166,6 +166,15 @@ void validate_scenario(const Scenario& s, const Node& root) {
   for (const auto& v : s.services) {
     const std::string path = "services." + v.name;
     if (!contains(roles, v.role)) missing_reference(root, path + ".role", v.role, "role in staffing.roles", roles);
+    if (!v.shared_with.role.empty() && !contains(roles, v.shared_with.role))
+      missing_reference(root, path + ".shared_with.role", v.shared_with.role, "role in staffing.roles", roles);
+    if (!v.shared_with.role.empty() && v.kind == ServiceKind::enrolment)
+      throw InputError(position_of(root, path + ".shared_with"), path + ".shared_with",
+                       "an enrolment service is served by its own role's places and staff ratio; shared_with is for "
+                       "episodic and recurring services");
+    if (!v.shared_with.role.empty() && v.shared_with.role == v.role)
+      throw InputError(position_of(root, path + ".shared_with.role"), path + ".shared_with.role",
+                       "names the service's own role '" + v.role + "'; name another role (e.g. social_organisation)");
     if (!v.facility_use.empty() && !contains(uses, v.facility_use))
       missing_reference(root, path + ".facility_use", v.facility_use, "facility use in facility.uses", uses);
   }

@@ -20,10 +20,10 @@ void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, Ro
   pool.available_min = pool.overhead_min = pool.reserved_min = 0;
   const int total = pool.staff + pool.part_time;
   if (pool.free_at.size() != static_cast<size_t>(total)) pool.free_at.assign(static_cast<size_t>(total), 0.0);
-  if (weekday(ctx.day) >= role.days_per_week) return;
+  if (ctx.day_off) return;
   const double day_start = ctx.day * 1440.0 + role.shift_start_minute;
   const double full_shift = role.hours_per_week * 60.0 / role.days_per_week;
-  const double absence = std::min(1.0, role.absence_rate + ctx.extra_absence);
+  const double absence = std::min(1.0, role.absence_rate + pool.leave_absence + ctx.extra_absence);
   const int filled = pool.staff - static_cast<int>(std::floor(pool.staff * ctx.vacancy_share + 1e-9));
   for (int w = 0; w < total; ++w) {
     if (w < pool.staff && w >= filled) continue;  // vacant post
@@ -35,9 +35,9 @@ void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, Ro
     pool.shifts.push_back(Shift{day_start, day_start + length, role.max_overtime_minutes, static_cast<uint32_t>(w)});
     pool.available_min += length;
   }
-  // The community's fixed duties (meetings, reporting) are shared equally by present workers,
-  // done first thing in the day.
-  const double overhead_total = role.overhead_hours_per_week * 60.0 / role.days_per_week;
+  // The community's support activities (meetings, reporting, ledgers, tasks from above) are
+  // shared equally by present workers, done first thing in the day.
+  const double overhead_total = pool.support_min_per_day;
   if (!pool.shifts.empty() && overhead_total > 0) {
     const double each = overhead_total / static_cast<double>(pool.shifts.size());
     for (auto& sh : pool.shifts) {
@@ -64,7 +64,8 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats) {
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
                  const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
                  const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
-                 WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday, QueueScratch& sc) {
+                 const WorkingClock& clock, WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday,
+                 QueueScratch& sc) {
   const double day_start = day * 1440.0, day_end = day_start + 1440.0;
   const Role& role = roles[static_cast<size_t>(pool.role)];
   const size_t n_services = services.size();
@@ -79,7 +80,7 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     sc.blocked[s] = closed[s] && where == Place::facility;
     any_blocked = any_blocked || sc.blocked[s];
     sc.home[s] = where == Place::home;
-    if (services[s].role == pool.role) {
+    if (services[s].role == pool.role || services[s].shared_role == pool.role) {
       levels = std::max<size_t>(levels, static_cast<size_t>(services[s].priority_level) + 1);
       ++role_services;
     }
@@ -183,6 +184,11 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     if (wait > 0) ++sd.waited;
     sd.wait_max = std::max(sd.wait_max, wait);
     sd.waits.push_back(static_cast<float>(wait));
+    const double working_wait = clock.between(q.arrival_min, t);
+    sd.working_wait_sum += working_wait;
+    sd.working_waits.push_back(static_cast<float>(working_wait));
+    sd.work_min += work;
+    if (services[q.service].role != pool.role) sd.shared_work_min += work;
     sd.wait_in_window += std::min(t, day_end) - std::max(q.arrival_min, day_start);
     area[q.service] -= std::max(0.0, day_end - t);
     busy += work;
@@ -212,7 +218,13 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
       GroupServiceTotals& by_type = sd.by_type[hh_type[q.household]];
       ++by_type.unmet;
       by_type.unmet_minutes += q.duration_min;
-      if (services[q.service].spec->expire) continue;
+      if (services[q.service].spec->expire) {
+        // Censored at its expiry: the working minutes it waited until the end of its last day.
+        const double working_wait = clock.between(q.arrival_min, day_end);
+        sd.working_wait_sum += working_wait;
+        sd.working_waits.push_back(static_cast<float>(working_wait));
+        continue;
+      }
       q.flags |= 1;  // counted unmet, still waiting
     }
     ++sd.backlog;

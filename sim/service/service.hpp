@@ -9,6 +9,7 @@
 #include "sim/demand/demand.hpp"
 #include "sim/metrics/recorder.hpp"
 #include "sim/service/queue.hpp"
+#include "sim/metrics/working_time.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
@@ -32,6 +33,10 @@ struct WorkerPool {
   // today
   std::vector<Shift> shifts;     // present workers not reserved for enrolment
   double available_min = 0, overhead_min = 0, reserved_min = 0;
+  // Set by the policies: the community's support activities and overhead per working day (shared
+  // by the present workers), and the daily absence probability of leave, sick leave and training.
+  double support_min_per_day = 0;
+  double leave_absence = 0;
 };
 
 // Geometry for travel times of home services.
@@ -51,6 +56,7 @@ struct ShiftContext {
   int day = 0;
   double extra_absence = 0;   // staff absence shock share
   double vacancy_share = 0;   // vacancy shock share
+  bool day_off = false;       // not a working day of the role (weekend, public holiday)
 };
 void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, RoleDay& stats);
 
@@ -72,9 +78,12 @@ struct QueueScratch {
   std::vector<double> free;                  // per present worker: next free minute
   WorkerHeap workers;                        // present workers still on shift (queue.hpp)
 };
+// Waits are also counted in the pool's working minutes (`clock`): a served request's from its
+// arrival to its start, an expired one's to the end of its last day (censored at its expiry).
 void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
                  const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
                  const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
-                 WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday, QueueScratch& scratch);
+                 const WorkingClock& clock, WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday,
+                 QueueScratch& scratch);
 
 }  // namespace commsim

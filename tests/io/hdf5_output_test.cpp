@@ -83,6 +83,7 @@ RunResult make_run() {
       run.role_totals.push_back(t);
     }
   run.wait_hist.resize(2);
+  run.working_wait_hist.resize(2);
   for (int i = 0; i < 100; ++i) run.wait_hist[0].add(i * 0.5);
   run.wait_hist[1].add(100000.0);
   run.daily.resize(3, 2, 2, 2, true);
@@ -453,7 +454,7 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
   // Every numeric dataset has units and a description; string datasets a description.
   const std::vector<std::string> allowed_units{"households", "residents", "requests", "minutes", "yuan", "m2",
                                                "share",      "person-days", "1",     "km2",     "m",  "hours",
-                                               "communities", "units", "unit-days", "place-days"};
+                                               "communities", "units", "unit-days", "place-days", "working minutes", "hours/year"};
   const auto names = all_datasets(f.id, g);
   CHECK(names.size() > 80);
   for (const auto& name : names) {
@@ -683,6 +684,7 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
   run.service_totals.assign(static_cast<size_t>(communities * services), ServiceTotals{});
   run.role_totals.assign(static_cast<size_t>(communities * roles), RoleTotals{});
   run.wait_hist.assign(services, WaitHistogram{});
+  run.working_wait_hist.assign(services, WaitHistogram{});
   run.citywide.assign(services, CitywideService{});
   run.citywide_roles.assign(roles, CitywideRole{});
   run.years = {YearRecord{0.0, std::vector<uint64_t>(services, 1)}};

@@ -143,3 +143,16 @@ def args():
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
+
+
+def baseline_service_count():
+    """Services of the shipped baseline (scenarios/xian-baseline.yaml): the keys under `services:`."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    count, inside = 0, False
+    with open(os.path.join(root, "scenarios", "xian-baseline.yaml"), encoding="utf-8") as f:
+        for line in f:
+            if re.match(r"^\S", line):
+                inside = line.startswith("services:")
+            elif inside and re.match(r"^  [a-z_0-9]+:\s*(#.*)?$", line):
+                count += 1
+    return count

@@ -16,7 +16,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_common import Server, args, check  # noqa: E402
+from serve_common import Server, args, baseline_service_count, check  # noqa: E402
+
+N_SERVICES = baseline_service_count()
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
@@ -102,7 +104,7 @@ def main():
             set_field(driver, "run.replicates", 2)
             driver.find_element(By.ID, "run-button").click()
             rows = wait_for_results(driver, server, 1)
-            check(len(rows) == 10, "summary table has the baseline's 10 services, got %d" % len(rows))
+            check(len(rows) == N_SERVICES, "summary table has the baseline's %d services, got %d" % (N_SERVICES, len(rows)))
             check(rows[0].find_elements(By.TAG_NAME, "td")[0].text == "elderly_home_care", "first service row")
             runs = server.json("GET", "/api/runs")["runs"]
             check(runs[0]["set"] == {"run.days": 28, "city.generator.communities": 36, "run.replicates": 2},
@@ -115,7 +117,7 @@ def main():
             # The charts: Chart.js instances with one bar per service, drawn on their canvases.
             bars = driver.execute_script(
                 "const c = Chart.getChart('coverage-chart'); return c ? c.data.datasets[0].data.length : -1;")
-            check(bars == 10, "coverage chart has 10 bars, got %s" % bars)
+            check(bars == N_SERVICES, "coverage chart has %d bars, got %s" % (N_SERVICES, bars))
             check(painted(driver, "coverage-chart") > 1000, "coverage chart canvas is drawn")
             check(driver.execute_script("return Chart.getChart('unmet-chart') !== undefined"), "unmet chart")
             check(painted(driver, "map") > 1000, "the map of communities is drawn")
@@ -145,7 +147,7 @@ def main():
             retry_stale(lambda: Select(driver.find_element(By.ID, "compare-variant")).select_by_value(variant))
             driver.find_element(By.ID, "compare-button").click()
             WebDriverWait(driver, 30).until(
-                lambda d: len(d.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")) == 10)
+                lambda d: len(d.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")) == N_SERVICES)
             check(driver.execute_script("return Chart.getChart('compare-chart') !== undefined"), "compare chart")
             staff = retry_stale(lambda: [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#compare-run-table tbody tr")
                                          if r.text.startswith("community_worker staff")])

@@ -33,6 +33,7 @@ struct Day {
   RoleDay rday;
   QueueScratch scratch;
   std::vector<uint8_t> closed;
+  WorkingClock clock;
   TravelModel travel{0, 0, 1.0, false};
   float hh[1] = {0.0f};
   uint8_t type[1] = {0};
@@ -57,14 +58,15 @@ struct Day {
     pool.free_at = {0.0};
     sdays.resize(2);
     closed.assign(2, 0);
+    clock = WorkingClock(work_pattern(sc.staffing.roles.front(), sc.staffing), 30);
   }
   // One worker on shift [start, end) with the given overtime cap, then the day's queue.
   void serve(int day, double start, double end, double cap, const std::vector<Request>& arrivals) {
     pool.shifts = {Shift{day * 1440.0 + start, day * 1440.0 + end, cap, 0}};
     for (auto& d : sdays) d.reset();
     rday = RoleDay{};
-    serve_queue(services, sc.staffing.roles, travel, hh, hh, type, day, arrivals.data(), arrivals.size(), closed, pool, sdays,
-                rday, scratch);
+    serve_queue(services, sc.staffing.roles, travel, hh, hh, type, day, arrivals.data(), arrivals.size(), closed, clock, pool,
+                sdays, rday, scratch);
   }
 };
 
@@ -201,4 +203,31 @@ TEST_CASE("serve_queue: a service may run into overtime up to the cap, no furthe
   CHECK(e.sdays[1].served == 0);
   CHECK(e.sdays[1].unmet == 1);
   CHECK(e.rday.overtime_min == 0);
+}
+
+TEST_CASE("serve_queue: waits in working minutes skip nights and weekends, expired ones are censored",
+          "[service][queue][working-time]") {
+  Day d(false);
+  d.clock = WorkingClock(WorkPattern{480, 480, 5, {}}, 30);  // 08:00-16:00, Monday to Friday
+  // Arrives Friday (day 4) at 17:00, after the shift; served at Monday's (day 7) 08:00 start.
+  d.serve(4, 480, 960, 0, {});
+  d.pool.backlog.push_back(request(4 * 1440 + 1020, 10, 1, 1, 7));
+  d.serve(7, 480, 960, 0, {});
+  REQUIRE(d.sdays[1].served == 1);
+  CHECK(d.sdays[1].wait_sum == Approx(3 * 1440 + 480 - 1020));  // 2 days 15 hours on the clock
+  REQUIRE(d.sdays[1].working_waits.size() == 1);
+  CHECK(d.sdays[1].working_waits[0] == 0.0f);                   // no working minute lost
+  CHECK(d.sdays[1].working_wait_sum == 0.0);
+  CHECK(d.sdays[1].work_min == Approx(10));
+
+  // Expired at the end of its day: censored at the working minutes it waited until then.
+  Day e(true);
+  e.clock = WorkingClock(WorkPattern{480, 480, 5, {}}, 30);
+  e.serve(0, 480, 540, 0, {request(470, 30, 1, 1), request(471, 30, 1, 1), request(472, 30, 1, 1)});
+  CHECK(e.sdays[1].unmet == 1);
+  REQUIRE(e.sdays[1].working_waits.size() == 3);
+  CHECK(e.sdays[1].working_waits[0] == Approx(0));     // served at 08:00: no working minute waited
+  CHECK(e.sdays[1].working_waits[1] == Approx(30));    // served at 08:30
+  CHECK(e.sdays[1].working_waits[2] == Approx(480));   // expired: the whole 8-hour working day
+  CHECK(e.sdays[1].working_wait_sum == Approx(510));
 }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/scenario/scenario.hpp"
+
 namespace commsim {
 
 // A role's working pattern. Day 0 of a run is a Monday; `holidays` are days of the year 0..364
@@ -51,5 +53,20 @@ AvailableWorkingTime available_working_time(const WorkPattern& pattern, double a
 // absence probability that takes those days off on average.
 double leave_absence_share(const WorkPattern& pattern, double annual_leave_days, double sick_days,
                            double training_days);
+
+// A role's working pattern from the scenario: its shift, working weekdays and, unless it works
+// them, the staffing's public holidays.
+WorkPattern work_pattern(const Role& role, const Staffing& staffing);
+
+// Working days of a role in a year: working weekdays less public holidays that fall on them
+// (before leave, sickness and training).
+double working_days_per_year(const WorkPattern& pattern);
+
+// The units of an activity's driver in a community.
+double activity_units(ActivityDriver driver, double households, double residents, double workers);
+
+// A role's support activities (WISN) in a community, hours a year: each activity's time standard
+// times its driver's units, plus the role's fixed overhead (hours a community-week x 52).
+double support_hours_per_year(const Role& role, double households, double residents, double workers);
 
 }  // namespace commsim

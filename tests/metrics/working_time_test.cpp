@@ -2,7 +2,7 @@
 // off), and the WISN available working time nets out holidays, leave, sick leave and training.
 #include <catch2/catch.hpp>
 
-#include "sim/service/working_time.hpp"
+#include "sim/metrics/working_time.hpp"
 
 using namespace commsim;
 

@@ -1,5 +1,5 @@
 // Working time (working_time.hpp).
-#include "sim/service/working_time.hpp"
+#include "sim/metrics/working_time.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -50,10 +50,38 @@ double holidays_on_working_days(const WorkPattern& p) {
 AvailableWorkingTime available_working_time(const WorkPattern& p, double annual_leave_days, double sick_days,
                                             double training_days) {
   AvailableWorkingTime awt;
-  const double days = p.days_per_week * 52.0 - holidays_on_working_days(p);
+  const double days = working_days_per_year(p);
   awt.working_days = std::max(0.0, days - annual_leave_days - sick_days - training_days);
   awt.hours = awt.working_days * p.shift_minutes / 60.0;
   return awt;
+}
+
+WorkPattern work_pattern(const Role& role, const Staffing& staffing) {
+  WorkPattern p;
+  p.shift_start_minute = role.shift_start_minute;
+  p.days_per_week = role.days_per_week;
+  p.shift_minutes = role.hours_per_week * 60.0 / std::max(1, role.days_per_week);
+  if (!role.works_public_holidays)
+    for (double d : staffing.public_holidays) p.holidays.push_back(static_cast<int>(d));
+  return p;
+}
+
+double working_days_per_year(const WorkPattern& p) { return p.days_per_week * 52.0 - holidays_on_working_days(p); }
+
+double activity_units(ActivityDriver driver, double households, double residents, double workers) {
+  switch (driver) {
+    case ActivityDriver::per_worker: return workers;
+    case ActivityDriver::per_household: return households;
+    case ActivityDriver::per_resident: return residents;
+    case ActivityDriver::per_community: return 1.0;
+  }
+  return 0.0;
+}
+
+double support_hours_per_year(const Role& role, double households, double residents, double workers) {
+  double hours = role.overhead_hours_per_week * 52.0;
+  for (const RoleActivity& a : role.activities) hours += a.hours_per_year * activity_units(a.driver, households, residents, workers);
+  return hours;
 }
 
 double leave_absence_share(const WorkPattern& p, double annual_leave_days, double sick_days, double training_days) {
