@@ -711,7 +711,7 @@ class Report:
             ncol = 2 if n > 1 else 1
             nrow = math.ceil(n / ncol)
             k = len(self.sens["parameters"])
-            fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol + 0.6, (0.22 * k + 0.9) * nrow + 0.8),
+            fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol + 0.6, max(2.8, (0.22 * k + 0.9) * nrow + 0.8)),
                                     squeeze=False, constrained_layout=True)
             for e, (o, service) in enumerate(entries):
                 ax = axs[e // ncol][e % ncol]
