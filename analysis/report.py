@@ -703,7 +703,7 @@ class Report:
     def fig_sensitivity(self):
         title = "Sensitivity indices"
         if self.sens is None:
-            self.skip(title, "needs a study with design: morris or sobol (docs/sensitivity.md)")
+            self.skip(title, "needs a sensitivity study (design: morris or sobol; docs/sensitivity.md)")
             return
         morris = self.sens["method"] == "morris"
         for metric, unit, entries in self.sens_groups():

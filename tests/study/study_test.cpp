@@ -486,7 +486,7 @@ TEST_CASE("a morris study writes /sensitivity: the estimators on the stored runs
   CHECK_THROWS_AS(read_double_dataset(f, "/sensitivity/sobol/first"), RuntimeFailure);
 }
 
-TEST_CASE("a sobol study writes /sensitivity: first and total indices of the stored runs; one replicate, no noise split",
+TEST_CASE("a sobol study writes /sensitivity: first and total indices of the stored runs, no noise split with one replicate",
           "[study][sensitivity]") {
   TempDir dir;
   const StudyPlan plan = plan_study(kSobolStudy);
