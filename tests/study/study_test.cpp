@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -526,7 +527,24 @@ TEST_CASE("morris and sobol studies resumed after a crash give the same file, in
     INFO(study);
     TempDir dir;
     const std::string clean = dir.file("clean.h5"), crashed = dir.file("crashed.h5");
-    REQUIRE(shell("'" + bin + "' study '" + study + "' -o '" + clean + "' --threads 2 --quiet") == 0);
+    const std::string json = dir.file("clean.json");
+    REQUIRE(shell("'" + bin + "' study '" + study + "' -o '" + clean + "' --threads 2 --quiet --summary-json '" + json + "'") == 0);
+    // --summary-json's "sensitivity" carries the file's indices (the ranking column of its design).
+    const nlohmann::json j = nlohmann::json::parse(std::ifstream(json));
+    const nlohmann::json& sens = j.at("sensitivity");
+    const bool morris = study == kMorrisStudy;
+    CHECK(sens.at("method") == (morris ? "morris" : "sobol"));
+    const auto index = read_double_dataset(clean, morris ? "/sensitivity/morris/mu_star" : "/sensitivity/sobol/total");
+    const auto names = read_string_dataset(clean, "/sensitivity/outcome_names");
+    REQUIRE(sens.at("outcomes").size() == names.size());
+    for (size_t o = 0; o < names.size(); ++o) {
+      CHECK(sens["outcomes"][o].at("outcome") == names[o]);
+      for (size_t i = 0; i < 2; ++i) {
+        const nlohmann::json& v = sens["outcomes"][o]["indices"][i].at(morris ? "mu_star" : "total");
+        if (std::isnan(index[o * 2 + i])) CHECK(v.is_null());
+        else CHECK(v.get<double>() == Approx(index[o * 2 + i]).epsilon(1e-9));
+      }
+    }
     REQUIRE(shell(std::string(kAbortAfterEnv) + "=5 '" + bin + "' study '" + study + "' -o '" + crashed +
                   "' --threads 1 --quiet") == 99);
     REQUIRE(!fs::exists(crashed));
