@@ -28,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from commsim_h5 import CommsimFileError, mean_ci, open_output  # noqa: E402
 
@@ -92,6 +93,22 @@ def axis_label(path):
 def short_axis(path):
     parts = path.split(".")
     return ".".join(parts[-2:]) if len(parts) > 2 else path
+
+
+def parameter_labels(keys):
+    """Each key path's shortest tail of two or more segments that no other key ends with and that
+    does not start at a list index ("gp.per_10k", "childcare.take_up.fee_yuan_per_month",
+    "rate_per_year_by_age.2.value")."""
+    labels = []
+    for key in keys:
+        parts = key.split(".")
+        for n in range(min(2, len(parts)), len(parts) + 1):
+            label = ".".join(parts[-n:])
+            unique = not any(other != key and (other == label or other.endswith("." + label)) for other in keys)
+            if unique and not parts[-n].isdigit():
+                break
+        labels.append(label)
+    return labels
 
 
 class Report:
@@ -698,7 +715,7 @@ class Report:
         return groups
 
     def sens_label(self, p):
-        return self.axis_tag(self.sens["parameters"][p])
+        return parameter_labels(self.sens["parameters"])[p]
 
     def fig_sensitivity(self):
         title = "Sensitivity indices"
@@ -719,7 +736,11 @@ class Report:
                 ax.set_title(nice(service) if service else "citywide", fontsize=9)
             for e in range(n, nrow * ncol):
                 axs[e // ncol][e % ncol].axis("off")
-            axs[0][0].legend(handles=self._sens_legend(morris), loc="lower right", fontsize=7, framealpha=0.9)
+            # The legend goes into a spare panel if there is one, else beside the bars of the first.
+            if n < nrow * ncol:
+                axs[-1][-1].legend(handles=self._sens_legend(morris), loc="center", fontsize=8, frameon=False)
+            else:
+                axs[0][0].legend(handles=self._sens_legend(morris), loc="best", fontsize=7, framealpha=0.9)
             what = "Morris μ* and σ" if morris else "Sobol indices"
             fig.suptitle(f"{what} of {nice(metric)} ({unit})", fontsize=10)
             facts = self.sens["facts"]
@@ -781,6 +802,8 @@ class Report:
         ax.set_yticks(ys, [self.sens_label(p) for p in order], fontsize=7.5)
         ax.invert_yaxis()
         ax.set_xlim(left=0)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(f"μ*, σ ({self.sens['outcomes']['unit'][o]} per range)", fontsize=8)
 
