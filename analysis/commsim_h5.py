@@ -634,6 +634,34 @@ class Output:
         return t
 
 
+    # sensitivity -----------------------------------------------------------------------------
+    @property
+    def has_sensitivity(self):
+        return "sensitivity" in self.file
+
+    def sensitivity(self):
+        """The /sensitivity group of a morris or sobol study (docs/output-format.md) as a dict:
+        facts (the group's attributes), parameters, outcomes (a Table: metric, service, unit, mean,
+        variance, noise columns; one row per outcome, named by outcome_names) and indices (a dict
+        column -> array (outcomes x parameters): the morris or sobol table). None without one."""
+        if not self.has_sensitivity:
+            return None
+        g = self.file["sensitivity"]
+        facts = {k: _attr(g, k) for k in g.attrs}
+        out = {"facts": facts, "method": facts.get("method"),
+               "parameters": [str(x) for x in _read(g["parameter_names"])],
+               "outcome_names": [str(x) for x in _read(g["outcome_names"])]}
+        t = Table(name="sensitivity outcomes")
+        for k in _fields(g["outcomes"]):
+            t[k] = _read(g["outcomes"][k])
+            t.units[k] = _units(g["outcomes"][k])
+        out["outcomes"] = t
+        method = out["method"]
+        out["indices"] = {k: _read(g[method][k]) for k in _fields(g[method])} if method in g else {}
+        out["ranges"] = {k: _read(g["parameters"][k]) for k in _fields(g["parameters"])}
+        return out
+
+
 def open_output(path):
     """Open and validate a commsim output; raises CommsimFileError if it is not a complete one."""
     return Output(path)

@@ -31,12 +31,14 @@ STUDY_GRID = [{STAFF_AXIS: 18, SIZE_AXIS: 3000}, {STAFF_AXIS: 10, SIZE_AXIS: 300
               {STAFF_AXIS: 18, SIZE_AXIS: 1500}, {STAFF_AXIS: 10, SIZE_AXIS: 1500}, {STAFF_AXIS: 26, SIZE_AXIS: 1500}]
 STUDY_FAILED = [(5, 1)]      # variant 5, replicate 1 is marked failed (no run group)
 
-FILES = ("single.h5", "replicates.h5", "study.h5")
+FILES = ("single.h5", "replicates.h5", "study.h5", "morris.h5", "sobol.h5")
+# The tests' sensitivity studies (tests/data/study-morris.yaml, study-sobol.yaml), run by commsim study.
+SENSITIVITY_STUDIES = {"morris.h5": "study-morris.yaml", "sobol.h5": "study-sobol.yaml"}
 
 
 def make_data(binary, data_dir):
     """single.h5 (daily on), replicates.h5 (2 replicates, no daily), study.h5 (6 variants x 2 replicates,
-    no daily, one run marked failed)."""
+    no daily, one run marked failed), morris.h5 and sobol.h5 (sensitivity studies by commsim study)."""
     os.makedirs(data_dir, exist_ok=True)
     done = os.path.join(data_dir, "done")
     if os.path.exists(done):
@@ -52,6 +54,10 @@ def make_data(binary, data_dir):
     make_study.make_study(os.path.join(data_dir, "study.h5"), [STAFF_AXIS, SIZE_AXIS], variants,
                           failed=STUDY_FAILED)
     shutil.rmtree(work)
+    for name, study in SENSITIVITY_STUDIES.items():
+        subprocess.run([binary, "study", os.path.join(ROOT, "tests", "data", study), "-o",
+                        os.path.join(data_dir, name), "--force", "--quiet"], check=True,
+                       env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
     open(done, "w").close()
     return data_dir
 

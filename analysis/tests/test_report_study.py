@@ -26,6 +26,8 @@ class StudyReport(ReportCase):
         notshown = page[page.index('id="notshown"'):]
         self.assertTrue("needs daily records" in notshown)
         self.assertFalse("needs a study" in notshown)
+        # Of the study figures only the sensitivity charts (design: morris or sobol) are not shown.
+        self.assertTrue("needs a sensitivity study" in notshown)
         self.assertTrue("variant 5 replicate 1 (failed)" in page)
         self.assertTrue("coverage, mean ± 95 % CI over 2 replicates" in page)
 

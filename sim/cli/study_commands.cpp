@@ -60,13 +60,21 @@ class StudyProgress {
 
 void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome& o) {
   const StudySummary& s = o.summary;
-  std::fprintf(out, "study '%s': %zu variants x %d replicates = %d runs (%d computed, %d resumed), %s streams, "
+  const std::string streams = plan.independent_streams ? "independent streams"
+                              : o.sensitivity          ? "a seed per " +
+                                                    std::string(plan.study.design == "morris" ? "trajectory" : "base sample") +
+                                                    " (common random numbers within it)"
+                              : s.paired               ? "paired streams (common random numbers)"
+                                                       : "independent streams";
+  std::fprintf(out, "study '%s': %zu variants x %d replicates = %d runs (%d computed, %d resumed), %s, "
                "base variant %d (%s)\n",
                plan.study.name.c_str(), plan.scenarios.size(), plan.study.replicates, o.runs_total, o.runs_computed,
-               o.runs_resumed, s.paired ? "paired (common random numbers)" : "independent",
-               s.base_variant, s.variant_names[static_cast<size_t>(s.base_variant)].c_str());
+               o.runs_resumed, streams.c_str(), s.base_variant, s.variant_names[static_cast<size_t>(s.base_variant)].c_str());
   const double pct = 100 * s.confidence;
-  for (const auto& m : s.metrics) {
+  // A sensitivity design prints its indices instead of a row per design point.
+  if (o.sensitivity) std::fputs(sensitivity_text(*o.sensitivity).c_str(), out);
+  const std::vector<MetricSummary> none;
+  for (const auto& m : o.sensitivity ? none : s.metrics) {
     const bool share = m.metric.find("coverage") != std::string::npos || m.metric == "p_wait" ||
                        m.metric.find("share") != std::string::npos;
     const double k = share ? 100.0 : 1.0;
@@ -118,7 +126,9 @@ std::string study_json(const StudyPlan& plan, const StudyOutcome& o) {
     }
     j += k + 1 < s.services.size() ? "    ],\n" : "    ]\n";
   }
-  j += "  }\n}\n";
+  j += "  }";
+  if (o.sensitivity) j += ",\n  \"sensitivity\": " + sensitivity_json(*o.sensitivity);
+  j += "\n}\n";
   return j;
 }
 

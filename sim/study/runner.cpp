@@ -69,22 +69,27 @@ std::vector<std::string> service_names(const StudyPlan& plan) {
   return names;
 }
 
-// The writer's state: output file, which runs are done, their metric values.
+// The writer's state: output file, which runs are done, their metric (and outcome) values.
 struct Writer {
   const StudyPlan& plan;
   const StudyRunOptions& options;
   std::unique_ptr<Hdf5Output> out;
   std::vector<std::vector<double>> values;
+  std::vector<SensitivityOutcome> outcomes;           // design: morris | sobol
+  std::vector<std::vector<double>> outcome_values;    // per run: run_outcome_values
+  std::optional<SensitivityResult> sensitivity;
   std::vector<int> pending;
   int done = 0, resumed = 0, computed = 0, abort_after = -1;
 
   Writer(const StudyPlan& p, const StudyRunOptions& o) : plan(p), options(o) {
     if (const char* env = std::getenv(kAbortAfterEnv)) abort_after = std::atoi(env);
+    if (plan.study.is_sensitivity()) outcomes = sensitivity_outcomes(plan);
   }
 
   void open() {
     const int runs = plan.runs();
     values.assign(static_cast<size_t>(runs), {});
+    outcome_values.assign(static_cast<size_t>(runs), {});
     if (options.resume) {
       out = Hdf5Output::reopen_partial(options.output, options.force);
       out->keep_partial_on_close();  // whatever happens now, the finished runs stay resumable
@@ -101,6 +106,8 @@ struct Writer {
             v.insert(v.end(), column.begin(), column.end());
           }
           values[static_cast<size_t>(i)] = std::move(v);
+          if (!outcomes.empty())
+            outcome_values[static_cast<size_t>(i)] = stored_outcome_values(*out, g, outcomes, service_names(plan));
           ++resumed;
           ++done;
         } else {
@@ -127,6 +134,7 @@ struct Writer {
   void accept(int run, const RunResult& result, double wall_s, int rank, const std::string& host) {
     commit_run(*out, plan, run, result, wall_s, rank, host);
     values[static_cast<size_t>(run)] = run_metric_values(result, plan.study.metrics);
+    if (!outcomes.empty()) outcome_values[static_cast<size_t>(run)] = run_outcome_values(result, outcomes);
     ++done;
     ++computed;
     if (abort_after >= 0 && computed >= abort_after) std::_Exit(99);
@@ -138,6 +146,10 @@ struct Writer {
     write_study_runs(*out, plan);
     StudySummary summary = summarize_study(plan, service_names(plan), values);
     write_study_summary(*out, summary);
+    if (plan.study.is_sensitivity()) {
+      sensitivity = compute_sensitivity(plan, outcomes, outcome_values);
+      write_sensitivity(*out, *sensitivity);
+    }
     std::vector<RunBookkeeping> book;
     for (int i = 0; i < runs; ++i) {
       const std::string b = bookkeeping_group(i);
@@ -167,6 +179,7 @@ void run_serial(const StudyPlan& plan, const StudyRunOptions& options, int threa
   outcome.runs_resumed = writer.resumed;
   outcome.runs_computed = writer.computed;
   outcome.run_values = writer.values;
+  outcome.sensitivity = writer.sensitivity;
 }
 
 #ifdef COMMSIM_WITH_MPI
@@ -322,6 +335,7 @@ StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options) {
       outcome.runs_resumed = writer->resumed;
       outcome.runs_computed = writer->computed;
       outcome.run_values = writer->values;
+      outcome.sensitivity = writer->sensitivity;
       outcome.wall_s = seconds_since(start);
       return outcome;
     }

@@ -1,14 +1,16 @@
 // Running a study: every (variant, replicate) run, written into ONE HDF5 file as it completes
 // (crash-safe: "<OUT>.partial" is the working file, each finished run is flushed and marked complete
-// last, `resume` continues an interrupted study), then the run table, variant table and summary,
-// then the rename. Under MPI (launched by mpirun/srun, built with COMMSIM_WITH_MPI) rank 0 hands out
+// last, `resume` continues an interrupted study), then the run table, variant table and summary
+// (and for design: morris | sobol the indices under /sensitivity), then the rename. Under MPI (launched by mpirun/srun, built with COMMSIM_WITH_MPI) rank 0 hands out
 // runs one at a time to the other ranks and writes the file; the file's datasets are identical for
 // any rank count (only /study/bookkeeping differs: wall times, ranks, hosts). Layout: docs/studies.md.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/study/sensitivity_study.hpp"
 #include "sim/study/study.hpp"
 #include "sim/study/summary.hpp"
 
@@ -33,6 +35,7 @@ struct StudyOutcome {
   double wall_s = 0;
   std::vector<std::vector<double>> run_values;  // per run: run_metric_values
   StudySummary summary;
+  std::optional<SensitivityResult> sensitivity;  // design: morris | sobol
 };
 
 StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options);

@@ -9,6 +9,7 @@
 #include <boost/random/sobol.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -481,45 +482,73 @@ SobolResult sobol_indices(std::span<const double> outputs, int parameters, int b
 // ---------------------------------------------------------------- noise versus parameters
 
 NoiseSplit noise_split(std::span<const double> outputs, int points, int replicates) {
+  return noise_split(outputs, points, replicates, {});
+}
+
+NoiseSplit noise_split(std::span<const double> outputs, int points, int replicates, std::span<const int> groups) {
   require(points >= 2 && replicates >= 2, "noise_split: needs at least 2 points and 2 replicates");
   require(outputs.size() == static_cast<size_t>(points) * static_cast<size_t>(replicates),
           "noise_split: one output per (point, replicate)");
+  require(groups.empty() || groups.size() == static_cast<size_t>(points), "noise_split: one group per point");
   const size_t p_count = static_cast<size_t>(points), r_count = static_cast<size_t>(replicates);
   auto y = [&](size_t p, size_t r) { return outputs[p * r_count + r]; };
-  std::vector<double> point_mean(p_count, 0.0), replicate_mean(r_count, 0.0);
+  // Dense group numbers in order of first appearance.
+  std::vector<size_t> group(p_count, 0);
+  std::map<int, size_t> dense;
+  for (size_t p = 0; p < p_count && !groups.empty(); ++p)
+    group[p] = dense.emplace(groups[p], dense.size()).first->second;
+  const size_t g_count = std::max<size_t>(1, dense.size());
+  std::vector<double> point_mean(p_count, 0.0), group_mean(g_count, 0.0), size(g_count, 0.0);
+  std::vector<double> cell_mean(g_count * r_count, 0.0);  // [g * R + r]: replicate r's mean over group g
   double grand = 0;
-  for (size_t p = 0; p < p_count; ++p)
+  for (size_t p = 0; p < p_count; ++p) {
+    size[group[p]] += 1;
     for (size_t r = 0; r < r_count; ++r) {
       point_mean[p] += y(p, r);
-      replicate_mean[r] += y(p, r);
+      cell_mean[group[p] * r_count + r] += y(p, r);
+      group_mean[group[p]] += y(p, r);
       grand += y(p, r);
     }
+  }
   for (auto& m : point_mean) m /= static_cast<double>(r_count);
-  for (auto& m : replicate_mean) m /= static_cast<double>(p_count);
+  for (size_t g = 0; g < g_count; ++g) {
+    group_mean[g] /= size[g] * static_cast<double>(r_count);
+    for (size_t r = 0; r < r_count; ++r) cell_mean[g * r_count + r] /= size[g];
+  }
   grand /= static_cast<double>(p_count * r_count);
-  double ss_point = 0, ss_replicate = 0, ss_residual = 0;
-  for (size_t p = 0; p < p_count; ++p) ss_point += (point_mean[p] - grand) * (point_mean[p] - grand);
-  for (size_t r = 0; r < r_count; ++r) ss_replicate += (replicate_mean[r] - grand) * (replicate_mean[r] - grand);
-  for (size_t p = 0; p < p_count; ++p)
+  double ss_point = 0, ss_replicate = 0, ss_residual = 0, residual_df = 0, size_squares = 0;
+  for (size_t p = 0; p < p_count; ++p) {
+    ss_point += (point_mean[p] - grand) * (point_mean[p] - grand);
     for (size_t r = 0; r < r_count; ++r) {
-      const double e = y(p, r) - point_mean[p] - replicate_mean[r] + grand;
+      const double e = y(p, r) - point_mean[p] - cell_mean[group[p] * r_count + r] + group_mean[group[p]];
       ss_residual += e * e;
     }
-  const double R = static_cast<double>(r_count), P = static_cast<double>(p_count);
-  const double ms_point = R * ss_point / (P - 1);
-  const double ms_replicate = P * ss_replicate / (R - 1);
-  const double ms_residual = ss_residual / ((P - 1) * (R - 1));
+  }
+  for (size_t g = 0; g < g_count; ++g) {
+    for (size_t r = 0; r < r_count; ++r) {
+      const double d = cell_mean[g * r_count + r] - group_mean[g];
+      ss_replicate += size[g] * d * d;
+    }
+    residual_df += (size[g] - 1) * static_cast<double>(r_count - 1);
+    size_squares += size[g] * size[g];
+  }
+  require(residual_df > 0, "noise_split: needs a group with at least 2 points");
+  const double R = static_cast<double>(r_count), P = static_cast<double>(p_count), G = static_cast<double>(g_count);
   NoiseSplit s;
   s.points = points;
   s.replicates = replicates;
-  // Expected mean squares: E[MS_point] = v_e + R v_a, E[MS_replicate] = v_e + P v_c, E[MS_residual] = v_e.
-  s.point_noise_variance = ms_residual;
-  s.parameter_variance = std::max(0.0, (ms_point - ms_residual) / R);
-  s.common_noise_variance = std::max(0.0, (ms_replicate - ms_residual) / P);
+  // Expected sums of squares: E[SS_residual] = df v_e; E[SS_replicate] = (R - 1) (G v_e + P v_c); the point
+  // means carry v_e / R and their group's mean common noise, of variance v_c / R, which points of different
+  // groups do not share: E[SS_point] = (P - 1) (v_a + v_e / R) + kappa (P - 1) v_c / R.
+  const double kappa = (P - size_squares / P) / (P - 1);  // 0 for one group, near 1 for many small ones
+  s.point_noise_variance = ss_residual / residual_df;
+  s.common_noise_variance = std::max(0.0, (ss_replicate / (R - 1) - G * s.point_noise_variance) / P);
+  s.parameter_variance =
+      std::max(0.0, ss_point / (P - 1) - s.point_noise_variance / R - kappa * s.common_noise_variance / R);
   s.noise_variance = s.common_noise_variance + s.point_noise_variance;
   const double one_run = s.parameter_variance + s.noise_variance;
   s.stochastic_share = one_run > 0 ? s.noise_variance / one_run : 0.0;
-  const double of_means = s.parameter_variance + s.point_noise_variance / R;
+  const double of_means = s.parameter_variance + s.point_noise_variance / R + kappa * s.common_noise_variance / R;
   s.index_noise_level = of_means > 0 ? (s.point_noise_variance / R) / of_means : 0.0;
   return s;
 }

@@ -13,9 +13,9 @@
 //    (A with column i from B): N (k + 2) runs. First-order indices by Saltelli 2010, total indices
 //    by Jansen 1999, percentile bootstrap intervals from resampling the N base rows.
 //  - Noise versus parameters: with R replicates per design point (common random numbers: replicate
-//    r uses the same streams at every point), a two-way analysis of variance splits the variance of
-//    an output into the part the parameters explain and the stochastic part, and gives the level
-//    below which an index cannot be told from noise.
+//    r uses the same streams at every point, or at every point of a group), a two-way analysis of
+//    variance splits the variance of an output into the part the parameters explain and the
+//    stochastic part, and gives the level below which an index cannot be told from noise.
 //  - The analytic test functions Ishigami and Sobol-G, with their indices computed from the formulas.
 //
 // Every random choice (Morris base points, orders and directions; the Sobol scrambling; the
@@ -162,17 +162,27 @@ SobolResult sobol_indices(std::span<const double> outputs, int parameters, int b
 struct NoiseSplit {
   int points = 0, replicates = 0;
   double parameter_variance = 0;     // var(a_p): what the parameters explain
-  double common_noise_variance = 0;  // var(c_r): shared by all points; cancels out of every index
+  double common_noise_variance = 0;  // var(c_r): shared by all points (of a group); cancels out of differences
   double point_noise_variance = 0;   // var(e_pr): differs between points; an index can take it for an effect
   double noise_variance = 0;         // common + point: the noise one run carries
   double stochastic_share = 0;       // noise / (parameter + noise): the share of one run's variance that is noise
   // The noise level of an index computed from the replicate means: the total index of an input whose only
-  // effect is to re-draw the point-specific noise, (point noise / R) / (parameter + point noise / R).
+  // effect is to re-draw the point-specific noise, (point noise / R) / (parameter + point noise / R)
+  // (with groups, the common noise of other groups adds to the denominator: noise_split with groups).
   double index_noise_level = 0;
 };
 
 // outputs in run order point-major: y[p][r] = outputs[p * replicates + r]; points >= 2, replicates >= 2.
 NoiseSplit noise_split(std::span<const double> outputs, int points, int replicates);
+
+// The same when the common random numbers hold only within groups of points, each group with seeds of
+// its own (a study's Morris trajectory, or a Sobol base sample): y = m + a_p + c_{g(p) r} + e_pr, the
+// two-way analysis within each group, pooled. The common noise then differs between groups and stays
+// in the variance of the point means (the V of the Sobol indices), so the noise level of an index is
+// (v_e / R) / (v_a + v_e / R + kappa v_c / R), kappa = (P - sum n_g^2 / P) / (P - 1) the share of point
+// pairs in different groups. groups[p]: any integer per point; one group = the function above. Needs
+// a group of two or more points.
+NoiseSplit noise_split(std::span<const double> outputs, int points, int replicates, std::span<const int> groups);
 
 // The replicate means, one per point (what the index estimators take when there are replicates).
 std::vector<double> replicate_means(std::span<const double> outputs, int points, int replicates);

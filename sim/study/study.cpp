@@ -1,6 +1,6 @@
 // Study files: the study file's schema (read with the scenario schema machinery and the scenario
 // loader's position-keeping YAML tree, so every error points into the study file), design expansion
-// (grid, variants, Latin hypercube), validation of every variant against the scenario schema, and
+// (grid, variants, Latin hypercube, Morris trajectories, Saltelli's scheme), validation of every variant against the scenario schema, and
 // the generated docs/study-reference.md.
 #include "sim/study/study.hpp"
 
@@ -87,17 +87,23 @@ using scenario_detail::Schema;
 using scenario_detail::fail;
 using scenario_detail::join;
 
-const std::vector<std::string> kDesigns = {"grid", "variants", "lhs"};
+const std::vector<std::string> kDesigns = {"grid", "variants", "lhs", "morris", "sobol"};
 
 struct DesignSpec {
   std::string type = "grid";
-  int samples = 0;    // lhs
-  uint64_t seed = 1;  // lhs
+  int samples = 0;       // lhs; sobol: base samples N
+  uint64_t seed = 1;     // lhs, morris, sobol
+  int trajectories = 0;  // morris: r
+  int levels = 4;        // morris: p
+  int candidates = 0;    // morris: Campolongo's selection from this many (0 = none)
+  int bootstrap = 1000;  // morris, sobol: bootstrap resamples of the intervals
 };
 
-struct AxisRange {  // {from, to, step} (grid) or {from, to, integer} (lhs)
+// {from, to, step} (grid), {from, to, integer} (lhs) or {low, high, log, integer} (morris, sobol).
+struct AxisRange {
   double from = 0, to = 0, step = 0;
-  bool integer = false;
+  double low = 0, high = 0;
+  bool integer = false, log = false;
 };
 
 struct AxisSpec {  // one entry of axes: as written
@@ -122,6 +128,7 @@ struct StudyFile {
   std::vector<VariantSpec> variants;
   int replicates = 1;
   std::vector<std::string> metrics = {"coverage", "mean_wait_min"};
+  std::vector<std::string> outcomes;  // morris, sobol ([] = the headline outcomes)
   double confidence = 0.95;
   int samples = 0;    // shorthand for design.samples
   uint64_t seed = 1;  // shorthand for design.seed
@@ -141,9 +148,19 @@ const Schema<DesignSpec>& design_schema() {
       scenario_detail::choice("type", &DesignSpec::type, kDesigns,
                               "grid (full factorial), variants (explicit list) or lhs (Latin hypercube)"),
       required(scenario_detail::num("samples", &DesignSpec::samples, scenario_detail::between(1, 100000), "variants",
-                                    "lhs: number of samples (variants)"), "required for lhs"),
+                                    "lhs: number of samples (variants); sobol: base samples N, a power of two "
+                                    "(N (k + 2) design points)"), "required for lhs, sobol"),
       scenario_detail::num("seed", &DesignSpec::seed, scenario_detail::between(0, kMaxSeed), "",
-                           "lhs: seed of the sampling (not of the runs)"),
+                           "lhs, morris, sobol: seed of the design and of the bootstrap (not of the runs)"),
+      required(scenario_detail::num("trajectories", &DesignSpec::trajectories, scenario_detail::between(2, 1000000), "",
+                                    "morris: trajectories r (r (k + 1) design points)"), "required for morris"),
+      scenario_detail::num("levels", &DesignSpec::levels, scenario_detail::between(2, 1000), "",
+                           "morris: grid levels p, even"),
+      scenario_detail::num("candidates", &DesignSpec::candidates, scenario_detail::between(0, 1000), "",
+                           "morris: the r most spread-out of this many candidate trajectories (Campolongo 2007; "
+                           "0 = none)"),
+      scenario_detail::num("bootstrap", &DesignSpec::bootstrap, scenario_detail::between(100, 1000000), "",
+                           "morris, sobol: bootstrap resamples of the confidence intervals"),
   }, {}};
   return s;
 }
@@ -151,12 +168,17 @@ const Schema<DesignSpec>& design_schema() {
 const Schema<AxisRange>& axis_range_schema() {
   static const Schema<AxisRange> s{{
       required(scenario_detail::num("from", &AxisRange::from, scenario_detail::Range{}, "",
-                                    "first value (grid) / interval start (lhs)")),
+                                    "first value (grid) / interval start (lhs)"), "required for grid, lhs"),
       required(scenario_detail::num("to", &AxisRange::to, scenario_detail::Range{}, "",
-                                    "last value, included when on a step (grid) / interval end (lhs)")),
+                                    "last value, included when on a step (grid) / interval end (lhs)"), "required for grid, lhs"),
       required(scenario_detail::num("step", &AxisRange::step, scenario_detail::positive(), "", "grid: step between values"),
                "required for grid"),
-      scenario_detail::flag("integer", &AxisRange::integer, "lhs: round samples to integers"),
+      required(scenario_detail::num("low", &AxisRange::low, scenario_detail::Range{}, "",
+                                    "morris, sobol: the parameter's lowest value"), "required for morris, sobol"),
+      required(scenario_detail::num("high", &AxisRange::high, scenario_detail::Range{}, "",
+                                    "morris, sobol: the parameter's highest value (> low)"), "required for morris, sobol"),
+      scenario_detail::flag("log", &AxisRange::log, "morris, sobol: sample uniformly in log (low > 0)"),
+      scenario_detail::flag("integer", &AxisRange::integer, "lhs, morris, sobol: round samples to integers"),
   }, {}};
   return s;
 }
@@ -208,8 +230,7 @@ Field<StudyFile> axes_field() {
                                             "scenario key paths (as for --set); not with design: variants",
                                             "the keys varied and their values");
   f.read = [](StudyFile& st, const Node& n, const Path& p) {
-    if (!n.is_map() || n.entries.empty())
-      fail(n, p, "expected a map of scenario key path -> values, got " + scenario_detail::describe(n));
+    if (!n.is_map()) fail(n, p, "expected a map of scenario key path -> values, got " + scenario_detail::describe(n));
     st.axes.clear();
     st.axes_pos = n.pos;
     for (size_t i = 0; i < n.entries.size(); ++i) {
@@ -225,16 +246,16 @@ Field<StudyFile> axes_field() {
       } else if (value.is_map()) {
         axis_range_schema().read(axis.range, value, where);
       } else {
-        fail(value, where, "expected a list of values, or a range {from, to, step} (lhs: {from, to}), got " +
-                               scenario_detail::describe(value));
+        fail(value, where, "expected a list of values, or a range {from, to, step} (lhs: {from, to}; morris, sobol: "
+                           "{low, high}), got " + scenario_detail::describe(value));
       }
       st.axes.push_back(std::move(axis));
     }
   };
   f.nested_doc = [](std::vector<DocRow>& rows, const std::string& prefix) {
     rows.push_back(DocRow{prefix + ".<key>", "list, or map", "", "(none)",
-                          "grid: a list of values or {from, to, step}; lhs: {from, to}",
-                          "one axis: the values of one scenario key"});
+                          "grid: a list of values or {from, to, step}; lhs: {from, to}; morris, sobol: {low, high}",
+                          "one axis (a parameter of morris, sobol): the values of one scenario key"});
     axis_range_schema().doc(rows, prefix + ".<key>.");
   };
   return f;
@@ -242,7 +263,7 @@ Field<StudyFile> axes_field() {
 
 Field<StudyFile> design_field() {
   auto f = scenario_detail::make<StudyFile>("design", "choice, or map", "", scenario_detail::list_names(kDesigns) +
-                                            "; or a map {type, samples, seed}",
+                                            "; or a map {type, samples, seed, ...}",
                                             "how the axes become variants; variants when only variants: is given");
   f.read = [](StudyFile& st, const Node& n, const Path& p) {
     if (n.is_map()) {
@@ -291,38 +312,119 @@ Field<StudyFile> variants_field() {
   return f;
 }
 
+// The most design points (variants) a morris or sobol design may have: every one is a scenario
+// loaded and validated before anything runs (as the grid's 1,000,000 variants).
+constexpr long long kMaxSensitivityPoints = 1000000;
+
+// Where a DesignProblem (sensitivity.hpp) of a morris or sobol design points in the study file.
+[[noreturn]] void fail_design(const DesignProblem& problem, const Node& root, const Node* design, const Node* samples,
+                              const std::string& samples_key) {
+  if (problem.key == "parameters") {
+    const Node& axes = *root.find("axes");
+    fail(axes, "axes", problem.message + " (the parameters are the axes: key path: {low, high})");
+  }
+  if (problem.key == "samples") fail(*samples, samples_key, problem.message);
+  if (problem.key == "confidence") {
+    const Node* c = root.find("confidence");
+    fail(c ? *c : root, "confidence", "a morris or sobol design's bootstrap intervals need a level in [0.5, 0.999]");
+  }
+  const Node* node = design && design->is_map() ? design->find(problem.key) : nullptr;
+  fail(node ? *node : (design ? *design : root), "design." + problem.key, problem.message);
+}
+
+// A morris or sobol parameter: {low, high[, log, integer]}, a usable range.
+void check_parameter(const AxisSpec& axis, const std::string& type) {
+  const Path where = "axes." + axis.key;
+  const Node& v = axis.value;
+  const std::string form = "a " + type + " parameter is a range {low, high[, log, integer]}";
+  if (v.is_list()) fail(v, where, form + ", not a list");
+  for (const char* key : {"from", "to", "step"})
+    if (v.find(key)) throw InputError(v.key_position(key), where + "." + key, form + ": no " + key);
+  if (!v.find("low") || !v.find("high")) fail(v, where, "expected {low, high}");
+  ParameterDistribution range;
+  range.kind = axis.range.log ? ParameterDistribution::Kind::log_uniform : ParameterDistribution::Kind::uniform;
+  range.low = axis.range.low;
+  range.high = axis.range.high;
+  if (const std::string problem = distribution_problem(range); !problem.empty()) {
+    if (!(range.low < range.high)) fail(*v.find("high"), where + ".high", "must be greater than 'low'");
+    fail(*v.find("low"), where + ".low", problem);
+  }
+}
+
 // Design-dependent checks, after every key is read: which keys a design takes, and its axes.
 void check_design(StudyFile& st, const Node& root) {
   const Node* design = root.find("design");
   const bool design_map = design && design->is_map();
   if (!design && root.find("variants") && !root.find("axes")) st.design.type = "variants";
+  const std::string& type = st.design.type;
+  const bool lhs = type == "lhs", morris = type == "morris", sobol = type == "sobol";
   // samples and seed may be given at the top level (shorthand) or in the design map (wins).
   const Node* samples = design_map && design->find("samples") ? design->find("samples") : root.find("samples");
   const Node* seed = design_map && design->find("seed") ? design->find("seed") : root.find("seed");
   const std::string samples_key = design_map && design->find("samples") ? "design.samples" : "samples";
+  const std::string seed_key = design_map && design->find("seed") ? "design.seed" : "seed";
   if (!(design_map && design->find("samples"))) st.design.samples = st.samples;
   if (!(design_map && design->find("seed"))) st.design.seed = st.seed;
-  if (st.design.type == "lhs") {
-    if (!samples) fail(design ? *design : root, design_map ? "design.samples" : "samples",
-                       "a Latin hypercube needs samples: N (an integer in [1, 100000])");
-  } else if (samples || seed) {
-    fail(samples ? *samples : *seed, samples ? samples_key : (design_map && design->find("seed") ? "design.seed" : "seed"),
-         "only a Latin hypercube (design: lhs) takes samples and seed");
+  if (lhs || sobol) {
+    if (!samples)
+      fail(design ? *design : root, design_map ? "design.samples" : "samples",
+           lhs ? "a Latin hypercube needs samples: N (an integer in [1, 100000])"
+               : "a sobol design needs samples: N, its base samples (a power of two; N (k + 2) design points)");
+  } else if (samples) {
+    fail(*samples, samples_key, morris ? "a morris design takes trajectories: r (in design:), not samples"
+                                       : "only the lhs and sobol designs take samples");
   }
+  if (seed && !(lhs || morris || sobol)) fail(*seed, seed_key, "only the lhs, morris and sobol designs take a seed");
+  if (design_map) {
+    for (const char* key : {"trajectories", "levels", "candidates"})
+      if (design->find(key) && !morris)
+        throw InputError(design->key_position(key), std::string("design.") + key, std::string("only design: morris takes ") + key);
+    if (design->find("bootstrap") && !(morris || sobol))
+      throw InputError(design->key_position("bootstrap"), "design.bootstrap", "only the morris and sobol designs take bootstrap");
+  }
+  if (morris && !(design_map && design->find("trajectories")))
+    fail(design ? *design : root, "design.trajectories",
+         "a morris design needs trajectories: r (an integer >= 2): design: {type: morris, trajectories: r}");
+  if (root.find("outcomes") && !(morris || sobol))
+    throw InputError(root.key_position("outcomes"), "outcomes",
+                     "outcomes: are for the morris and sobol designs (metrics: says what the summary shows)");
 
   const Node* axes = root.find("axes");
   const Node* variants = root.find("variants");
-  if (st.design.type == "variants") {
+  if (type == "variants") {
     if (axes) throw InputError(root.key_position("axes"), "axes", "design: variants lists its variants under variants:, not axes:");
     if (!variants) fail(root, "variants", "design: variants needs a list of variants (maps of key.path: value, optional name)");
     return;
   }
   if (variants) throw InputError(root.key_position("variants"), "variants", "variants: needs design: variants");
-  if (!axes) fail(root, "axes", "expected a map of scenario key path -> values (design: " + st.design.type + ")");
+  if (!axes) fail(root, "axes", "expected a map of scenario key path -> values (design: " + type + ")");
+  if (morris || sobol) {
+    for (const AxisSpec& axis : st.axes) check_parameter(axis, type);
+    const int k = static_cast<int>(st.axes.size());
+    const DesignSpec& d = st.design;
+    const std::optional<DesignProblem> problem =
+        morris ? morris_design_problem(k, d.trajectories, d.levels, d.candidates) : sobol_design_problem(k, d.samples);
+    if (problem) fail_design(*problem, root, design, samples, samples_key);
+    if (const auto p = bootstrap_problem(d.bootstrap, st.confidence)) fail_design(*p, root, design, samples, samples_key);
+    const long long points = morris ? static_cast<long long>(d.trajectories) * (k + 1LL)
+                                    : static_cast<long long>(d.samples) * (k + 2LL);
+    if (points > kMaxSensitivityPoints)
+      fail_design(DesignProblem{morris ? "trajectories" : "samples",
+                                "the design would have " + std::to_string(points) + " points (variants); at most " +
+                                    std::to_string(kMaxSensitivityPoints)},
+                  root, design, samples, samples_key);
+    return;
+  }
+  if (st.axes.empty()) fail(*axes, "axes", "expected at least one axis: scenario key path -> values");
   for (const AxisSpec& axis : st.axes) {
     const Path where = "axes." + axis.key;
     const Node& v = axis.value;
-    if (st.design.type == "lhs") {
+    if (v.is_map())
+      for (const char* key : {"low", "high", "log"})
+        if (v.find(key))
+          throw InputError(v.key_position(key), where + "." + key,
+                           std::string(key) + ": is for morris and sobol parameters (lhs: {from, to}; grid: {from, to, step})");
+    if (lhs) {
       if (v.is_list()) fail(v, where, "a Latin hypercube axis is an interval {from, to}, not a list");
       if (v.find("step")) throw InputError(v.key_position("step"), where + ".step", "a Latin hypercube axis is {from, to[, integer]}: no step");
       if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to}");
@@ -330,7 +432,7 @@ void check_design(StudyFile& st, const Node& root) {
       continue;
     }
     if (v.is_list()) continue;
-    if (v.find("integer")) throw InputError(v.key_position("integer"), where + ".integer", "integer: is for Latin hypercube axes (design: lhs)");
+    if (v.find("integer")) throw InputError(v.key_position("integer"), where + ".integer", "integer: is for lhs, morris and sobol axes");
     if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to, step}");
     if (!v.find("step")) fail(v, where, "a range needs a step: {from, to, step}");
     if (axis.range.to < axis.range.from) fail(*v.find("to"), where + ".to", "must not be less than 'from'");
@@ -355,12 +457,16 @@ const Schema<StudyFile>& study_schema() {
                              "replicates of every variant (replicate r of every variant shares streams)"),
         scenario_detail::choice_list("metrics", &StudyFile::metrics, study_metric_names(),
                                      "citywide service metrics summarised (mean, CI, paired differences)"),
+        required(scenario_detail::choice_list("outcomes", &StudyFile::outcomes, sensitivity_outcome_names(),
+                                              "morris, sobol: the outcomes indices are computed for (per service; "
+                                              "cost_* and access_share citywide)"),
+                 "headline: coverage, unmet_hours, mean_wait_min, cost_total_yuan"),
         scenario_detail::num("confidence", &StudyFile::confidence, scenario_detail::Range{0, 1, true, true}, "",
                              "confidence level of the intervals (Student t)"),
         required(scenario_detail::num("samples", &StudyFile::samples, scenario_detail::between(1, 100000), "variants",
-                                      "lhs: shorthand for design.samples"), "none"),
+                                      "lhs, sobol: shorthand for design.samples"), "none"),
         scenario_detail::num("seed", &StudyFile::seed, scenario_detail::between(0, kMaxSeed), "",
-                             "lhs: shorthand for design.seed"),
+                             "lhs, morris, sobol: shorthand for design.seed"),
     };
     schema.check = [](StudyFile& st, const Node& n, const Path&) {
       if (!n.find("base")) fail(n, "base", "required: the path of the base scenario (relative to the study file)");
@@ -423,9 +529,10 @@ void read_axes(const StudyFile& file, Study& st) {
       for (const Node& item : spec.value.items) axis.value_pos.push_back(item.pos);
     if (spec.value.is_map()) {
       const AxisRange& r = spec.range;
-      axis.from = r.from;
-      axis.to = r.to;
+      axis.from = st.is_sensitivity() ? r.low : r.from;
+      axis.to = st.is_sensitivity() ? r.high : r.to;
       axis.integer = r.integer;
+      axis.log = r.log;
       if (st.design == "grid") {
         const double count = std::floor((r.to - r.from) / r.step + 1e-9) + 1;
         const bool ints = integral(r.from) && integral(r.step);
@@ -487,6 +594,63 @@ void expand_lhs(const StudyFile& file, Study& st) {
   }
 }
 
+// Morris trajectories or Saltelli's scheme (sensitivity.hpp): one variant per design point, in the
+// design's run order, each coordinate mapped to its parameter's range. The points of a group (a
+// trajectory, or the A, B and AB_i points of a base sample) share their run seed (plan_study).
+void expand_sensitivity(const StudyFile& file, Study& st) {
+  read_axes(file, st);
+  SensitivitySpec& sp = st.sensitivity;
+  const int k = static_cast<int>(st.axes.size());
+  for (const auto& axis : st.axes) {
+    ParameterDistribution range;
+    range.kind = axis.log ? ParameterDistribution::Kind::log_uniform : ParameterDistribution::Kind::uniform;
+    range.low = axis.from;
+    range.high = axis.to;
+    sp.ranges.push_back(range);
+  }
+  sp.seed = file.design.seed;
+  sp.bootstrap.resamples = file.design.bootstrap;
+  sp.bootstrap.confidence = st.confidence;
+  sp.bootstrap.seed = sp.seed;
+  sp.outcomes = file.outcomes.empty() ? default_sensitivity_outcomes() : file.outcomes;
+  std::vector<std::string> names;
+  if (st.design == "morris") {
+    sp.morris.trajectories = file.design.trajectories;
+    sp.morris.levels = file.design.levels;
+    sp.morris.candidates = file.design.candidates;
+    sp.morris.seed = sp.seed;
+    sp.morris_design = morris_design(k, sp.morris);
+    for (int t = 0; t < sp.morris.trajectories; ++t)
+      for (int m = 0; m <= k; ++m) {
+        sp.group.push_back(t);
+        names.push_back("trajectory " + std::to_string(t) + ", point " + std::to_string(m));
+      }
+  } else {
+    sp.base_samples = file.design.samples;
+    sp.sobol_design = sobol_design(k, sp.base_samples, sp.seed);
+    for (int j = 0; j < sp.base_samples; ++j) {
+      const std::string sample = "sample " + std::to_string(j) + ", ";
+      names.push_back(sample + "A");
+      names.push_back(sample + "B");
+      for (const auto& axis : st.axes) names.push_back(sample + "AB " + short_name(axis.key, st.axis_keys));
+      sp.group.insert(sp.group.end(), static_cast<size_t>(k + 2), j);
+    }
+  }
+  for (auto& axis : st.axes) axis.values.clear();
+  const auto& points = sp.unit_points();
+  for (size_t p = 0; p < points.size(); ++p) {
+    StudyVariant v;
+    v.pos = file.axes_pos;
+    v.name = names[p];
+    for (size_t a = 0; a < st.axes.size(); ++a) {
+      StudyAxis& axis = st.axes[a];
+      axis.values.push_back(number_text(map_unit(points[p][a], sp.ranges[a]), axis.integer));
+      v.values.emplace_back(axis.key, axis.values.back());
+    }
+    st.variants.push_back(std::move(v));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> StudyVariant::overrides() const {
@@ -498,8 +662,32 @@ std::vector<std::string> StudyVariant::overrides() const {
 const std::vector<std::string>& study_metric_names() {
   static const std::vector<std::string> names = {
       "coverage", "mean_wait_min", "coverage_resident_weighted", "p50_wait_min", "p90_wait_min", "max_wait_min",
-      "p_wait", "share_communities_below_target", "gini", "worst_decile_coverage"};
+      "p_wait", "share_communities_below_target", "gini", "worst_decile_coverage", "unmet_hours"};
   return names;
+}
+
+namespace {
+// Citywide run results a sensitivity design can take as an outcome (attributes of the run group).
+const std::vector<std::string> kCitywideOutcomes = {"cost_total_yuan", "cost_per_resident_yuan", "cost_per_served_yuan",
+                                                    "access_share"};
+}  // namespace
+
+const std::vector<std::string>& sensitivity_outcome_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out = study_metric_names();
+    out.insert(out.end(), kCitywideOutcomes.begin(), kCitywideOutcomes.end());
+    return out;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& default_sensitivity_outcomes() {
+  static const std::vector<std::string> names = {"coverage", "unmet_hours", "mean_wait_min", "cost_total_yuan"};
+  return names;
+}
+
+bool outcome_per_service(const std::string& outcome) {
+  return std::find(kCitywideOutcomes.begin(), kCitywideOutcomes.end(), outcome) == kCitywideOutcomes.end();
 }
 
 std::string hash_hex(const std::string& text) {
@@ -550,7 +738,8 @@ Study parse_study_text(const std::string& text, const std::string& path, const s
 
   if (st.design == "variants") expand_variants(file, st);
   else if (st.design == "grid") expand_grid(file, st);
-  else expand_lhs(file, st);
+  else if (st.design == "lhs") expand_lhs(file, st);
+  else expand_sensitivity(file, st);
   return st;
 }
 
@@ -562,21 +751,26 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
   plan.base = load_scenario(st.base_file, st.base_overrides);
 
   // Each axis key alone first, so that an unknown key or a bad value is reported where the study
-  // file writes it: every value written out (lists, variants), the ends of a computed axis.
+  // file writes it: every value written out (lists, variants), the ends of a computed axis (a grid
+  // range's first and last value; an interval's ends).
   for (const auto& axis : st.axes) {
-    std::vector<size_t> checked;
-    for (size_t i = 0; i < axis.values.size(); ++i)
-      if (!axis.value_pos.empty() || i == 0 || i + 1 == axis.values.size()) checked.push_back(i);
+    std::vector<std::pair<std::string, SourcePos>> checked;  // (value, where it is written)
+    if (!axis.value_pos.empty()) {
+      for (size_t i = 0; i < axis.values.size(); ++i) checked.emplace_back(axis.values[i], axis.value_pos[i]);
+    } else if (st.design == "grid") {
+      checked = {{axis.values.front(), axis.pos}, {axis.values.back(), axis.pos}};
+    } else {
+      checked = {{number_text(axis.from, axis.integer), axis.pos}, {number_text(axis.to, axis.integer), axis.pos}};
+    }
     std::set<std::string> seen;
-    for (size_t i : checked) {
-      if (axis.values[i].empty() || !seen.insert(axis.values[i]).second) continue;  // "": the base's value
+    for (const auto& [value, pos] : checked) {
+      if (value.empty() || !seen.insert(value).second) continue;  // "": the base's value
       std::vector<std::string> overrides = st.base_overrides;
-      overrides.push_back(axis.key + "=" + axis.values[i]);
+      overrides.push_back(axis.key + "=" + value);
       try {
         (void)load_scenario(st.base_file, overrides);
       } catch (const InputError& e) {
-        throw InputError(i < axis.value_pos.size() ? axis.value_pos[i] : axis.pos, axis.key,
-                         std::string("not a valid scenario key path or value (") + e.what() + ")");
+        throw InputError(pos, axis.key, std::string("not a valid scenario key path or value (") + e.what() + ")");
       }
     }
   }
@@ -592,12 +786,17 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
         throw InputError(variant.pos, e.key(), "variant " + std::to_string(v) + " (" + variant.name + "): " + std::string(e.what()));
       }
     };
+    auto seeded = [&](int stream) {
+      overrides.push_back("run.seed=" + std::to_string(independent_seed(plan.base.run.seed, stream)));
+      return load(overrides);
+    };
+    if (st.is_sensitivity()) {  // the group's seed (every point its own with independent streams)
+      plan.scenarios.push_back(seeded(independent_streams ? static_cast<int>(v) : st.sensitivity.group[v]));
+      continue;
+    }
     Scenario sc = load(overrides);
     if (base_found < 0 && sc.resolved_yaml == plan.base.resolved_yaml) base_found = static_cast<int>(v);
-    if (independent_streams) {
-      overrides.push_back("run.seed=" + std::to_string(independent_seed(plan.base.run.seed, static_cast<int>(v))));
-      sc = load(overrides);
-    }
+    if (independent_streams) sc = seeded(static_cast<int>(v));
     plan.scenarios.push_back(std::move(sc));
   }
   plan.base_variant = base_found < 0 ? 0 : base_found;
@@ -628,8 +827,16 @@ std::string study_reference_markdown() {
          "- grid: each axis is a list of values or a range `{from, to, step}` (`to` included when on a step;\n"
          "  at most 100,000 values an axis, 1,000,000 variants in all); the first axis varies slowest.\n"
          "- lhs: each axis is an interval `{from, to}` (`to > from`, optional `integer: true`), and\n"
-         "  `samples` is required (in `design:` or at the top level); `samples` and `seed` are for lhs only.\n"
-         "- `metrics: []` means the default metrics.\n\n" +
+         "  `samples` is required (in `design:` or at the top level).\n"
+         "- morris and sobol (sensitivity designs, [sensitivity.md](sensitivity.md)): each axis is a parameter,\n"
+         "  a range `{low, high}` (`high > low`; optional `log: true`, sampled uniformly in log, `low > 0`;\n"
+         "  optional `integer: true`), at least one. morris needs `design: {type: morris, trajectories: r}`\n"
+         "  (r >= 2; `levels` even; `candidates` 0 or more than r); sobol needs `samples: N`, a power of two.\n"
+         "  `outcomes` and `bootstrap` are for these designs only; `confidence` must be in [0.5, 0.999].\n"
+         "  A design has at most 1,000,000 points (variants).\n"
+         "- `samples` is for lhs and sobol, `seed` for lhs, morris and sobol, `trajectories`, `levels` and\n"
+         "  `candidates` for morris.\n"
+         "- `metrics: []` means the default metrics; `outcomes: []` the headline outcomes.\n\n" +
          scenario_detail::reference_table(rows);
 }
 

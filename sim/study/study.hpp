@@ -1,9 +1,12 @@
 // Studies (MODEL.md §7, docs/studies.md, docs/study-reference.md): a base scenario, axes to vary
 // (any scenario key by its path), a design that turns the axes into variants (full grid, explicit
-// variants, or a Latin hypercube), and replicates. Study files are read through the scenario
+// variants, a Latin hypercube, or a sensitivity design: Morris trajectories or Saltelli's scheme for
+// Sobol indices, docs/sensitivity.md), and replicates. Study files are read through the scenario
 // schema machinery (sim/scenario/schema_machinery.hpp), so their errors read like scenario errors. Each (variant, replicate) is one run; run index = variant *
 // replicates + replicate. Replicate r of every variant uses the same random streams (common random
-// numbers) unless `independent_streams`, which gives every variant its own seed. Loading a study
+// numbers) unless `independent_streams`, which gives every variant its own seed. In a sensitivity
+// design the common random numbers hold within a group (a Morris trajectory, or the A, B and AB_i
+// points of one Sobol base sample): each group has its own seed, shared by its points. Loading a study
 // validates every axis key and every variant against the scenario schema before anything runs;
 // problems are InputError naming the study file, line, column and key.
 #pragma once
@@ -14,6 +17,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/study/sensitivity.hpp"
 
 namespace commsim {
 
@@ -22,8 +26,9 @@ struct StudyAxis {
   SourcePos pos;                    // of the key in the study file
   std::vector<std::string> values;  // grid: the values as YAML text (ranges expanded)
   std::vector<SourcePos> value_pos; // of each value written out (lists, variants); empty when computed
-  double from = 0, to = 0;          // lhs: the interval sampled
-  bool integer = false;             // lhs: round samples to integers
+  double from = 0, to = 0;          // lhs: the interval sampled; morris, sobol: the range low..high
+  bool integer = false;             // lhs, morris, sobol: round samples to integers
+  bool log = false;                 // morris, sobol: sampled uniformly in log (log-uniform)
 };
 
 struct StudyVariant {
@@ -33,13 +38,31 @@ struct StudyVariant {
   std::vector<std::string> overrides() const;               // "key=value" strings
 };
 
+// A sensitivity design (design: morris | sobol, docs/sensitivity.md): the axes are its parameters,
+// each a range, and its variants are the design's points in run order.
+struct SensitivitySpec {
+  std::vector<ParameterDistribution> ranges;  // per axis: uniform or log-uniform on [low, high]
+  uint64_t seed = 1;                          // of the design (Morris trajectories, Sobol scrambling) and the bootstrap
+  MorrisOptions morris;                       // morris: trajectories, levels, candidates (seed = seed)
+  int base_samples = 0;                       // sobol: N, a power of two
+  BootstrapOptions bootstrap;                 // resamples; confidence = the study's; seed = seed
+  std::vector<std::string> outcomes;          // outcome names (sensitivity_outcome_names)
+  MorrisDesign morris_design;                 // morris: its points and moves
+  SaltelliDesign sobol_design;                // sobol: its points
+  std::vector<int> group;                     // per variant: the trajectory / base sample whose seed it shares
+  // Per variant: the design's point in [0, 1]^k (coordinate a of axis a, before map_unit).
+  const std::vector<std::vector<double>>& unit_points() const {
+    return morris_design.points.empty() ? sobol_design.points : morris_design.points;
+  }
+};
+
 struct Study {
   std::string file;        // study file path as given
   std::string text;        // its text (stored in the output)
   std::string name;
   std::string base_file;   // resolved against the study file's directory
   std::vector<std::string> base_overrides;  // `set:` then --set, in order
-  std::string design = "grid";              // grid | variants | lhs
+  std::string design = "grid";              // grid | variants | lhs | morris | sobol
   int replicates = 1;
   int lhs_samples = 0;
   uint64_t lhs_seed = 1;
@@ -48,6 +71,8 @@ struct Study {
   std::vector<StudyAxis> axes;              // empty for design: variants (keys come from the variants)
   std::vector<StudyVariant> variants;       // expanded
   std::vector<std::string> axis_keys;       // every key varied, in first-seen order
+  SensitivitySpec sensitivity;              // design: morris | sobol
+  bool is_sensitivity() const { return design == "morris" || design == "sobol"; }
 };
 
 // A study ready to run: the base scenario and each variant's scenario, loaded and validated.
@@ -65,6 +90,12 @@ struct StudyPlan {
 
 // Citywide per-service metrics a study can summarise (fields of CitywideService).
 const std::vector<std::string>& study_metric_names();
+
+// Outcomes a sensitivity design computes indices for: the study metrics (one outcome per service)
+// and citywide run results (one outcome); the default is the headline outcomes.
+const std::vector<std::string>& sensitivity_outcome_names();
+const std::vector<std::string>& default_sensitivity_outcomes();  // coverage, unmet_hours, mean_wait_min, cost_total_yuan
+bool outcome_per_service(const std::string& outcome);
 
 // Parses and expands the study file (no scenario loading).
 Study parse_study(const std::string& path, const std::vector<std::string>& cli_overrides = {});

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "sim/metrics/result_schema.hpp"
+#include "sim/study/sensitivity_study.hpp"
 
 namespace commsim {
 
@@ -228,6 +229,18 @@ std::vector<DocRow> study_rows() {
   return rows;
 }
 
+// The /sensitivity group of a morris or sobol study (sensitivity_study.hpp).
+std::vector<DocRow> sensitivity_rows() {
+  std::vector<DocRow> rows;
+  for (const auto& a : sensitivity_axis_datasets())
+    rows.push_back({a.group + "/" + a.info.name, "dataset", dtype_name(a.info.dtype), "(" + a.axis + ")", a.info.unit,
+                    a.info.description});
+  for_each_sensitivity_table([&](const auto& table) { table_rows("", table, rows); });
+  for (auto& r : rows)
+    if (r.path.rfind("/", 0) != 0) r.path = "/" + r.path;
+  return rows;
+}
+
 std::vector<DocRow> root_rows() {
   std::vector<DocRow> rows;
   table_rows("", file_facts_table(), rows);
@@ -277,7 +290,7 @@ std::string table_section(const std::string& where, const Table<Row>& t, const s
 
 std::vector<DocumentedObject> documented_objects() {
   std::vector<DocumentedObject> out;
-  for (const auto& list : {root_rows(), run_rows(), study_rows(), dataset_attribute_rows()})
+  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), dataset_attribute_rows()})
     for (const auto& r : list) out.push_back({r.path, r.kind});
   return out;
 }
@@ -330,7 +343,7 @@ schema, which also generates the `--summary-json` document, the MPI serialisatio
 - Every numeric dataset has attributes `units` and `description`; every string dataset has
   `description`. Units: `households`, `residents`, `communities`, `requests`, `minutes`, `hours`, `days`, `yuan`, `m2`,
   `km2`, `m`, `s`, `share` (a fraction 0..1), `1` (a count or dimensionless number); `metric`: the
-  unit of the metric named by `metric_names`. For enrolment services (places, e.g. day care) the
+  unit of the metric named by `metric_names`; `outcome`, `parameter`: see Sensitivity. For enrolment services (places, e.g. day care) the
   `requests` counts are person-days (wanting, enrolled, on the waiting list), as the descriptions say.
 
 ## Root group `/`
@@ -384,6 +397,20 @@ same study, whatever the rank and thread count: compare with
   out += "While the study runs, each run's entry is kept as attributes of `/study/bookkeeping/runs/{run}`.\n\n";
   out += table_section("", bookkeeping_facts_table(), "`/study/bookkeeping` attributes") + "\n";
   out += table_section("/runs/{run}", study_run_group_table(), "Study run groups") + "\n";
+  out += R"(## Sensitivity (`/sensitivity`, studies with `design: morris` or `sobol`)
+
+A morris or sobol study (docs/sensitivity.md) adds the indices it computed from its runs. Axes:
+`parameters` (the study's axes, named by `/sensitivity/parameter_names`), `outcomes` (named by
+`/sensitivity/outcome_names`: `metric:service` per service, `metric` citywide), `variants` (the
+design's points). Unit `outcome`: the unit of the outcome, in `/sensitivity/outcomes/unit`;
+`parameter`: the parameter's own unit. A morris study has `/sensitivity/morris/`, a sobol study
+`/sensitivity/sobol/`.
+
+)";
+  for_each_sensitivity_table([&](const auto& table) {
+    out += table_section("", table, "`/" + table.group + (table.storage == Storage::attributes ? "` attributes" : "/`")) + "\n";
+  });
+  out += "Axis datasets `/sensitivity/parameter_names` and `/sensitivity/outcome_names` name the entries of its axes.\n\n";
   out += R"(## Index of objects
 
 Every dataset and attribute a file can hold (`object@attribute` for attributes; `{run}` a run
@@ -392,7 +419,7 @@ number; `{dataset}` any dataset).
 | object | kind | type | shape | unit |
 |---|---|---|---|---|
 )";
-  for (const auto& list : {root_rows(), run_rows(), study_rows(), dataset_attribute_rows()})
+  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), dataset_attribute_rows()})
     for (const auto& r : list)
       out += "| `" + r.path + "` | " + r.kind + " | " + r.dtype + " | " + r.shape + " | " + cell(r.unit) + " |\n";
   out += R"(

@@ -3,23 +3,16 @@
 #include <cmath>
 
 #include "sim/core/error.hpp"
+#include "sim/metrics/result_schema.hpp"
 
 namespace commsim {
 
 namespace {
 
 double metric_of(const CitywideService& s, const std::string& metric) {
-  if (metric == "coverage") return s.coverage;
-  if (metric == "mean_wait_min") return s.mean_wait_min;
-  if (metric == "coverage_resident_weighted") return s.coverage_resident_weighted;
-  if (metric == "p50_wait_min") return s.p50_wait_min;
-  if (metric == "p90_wait_min") return s.p90_wait_min;
-  if (metric == "max_wait_min") return s.max_wait_min;
-  if (metric == "p_wait") return s.p_wait;
-  if (metric == "share_communities_below_target") return s.share_communities_below_target;
-  if (metric == "gini") return s.gini;
-  if (metric == "worst_decile_coverage") return s.worst_decile_coverage;
-  throw RuntimeFailure("unknown study metric '" + metric + "'");
+  const Field<CitywideService>* field = citywide_service_table().find(metric);
+  if (!field) throw RuntimeFailure("unknown study metric '" + metric + "'");
+  return field_number(*field, s);
 }
 
 }  // namespace
@@ -51,7 +44,10 @@ StudySummary summarize_study(const StudyPlan& plan, const std::vector<std::strin
   const double confidence = plan.study.confidence;
   StudySummary out;
   out.base_variant = plan.base_variant;
-  out.paired = !plan.independent_streams;
+  // Paired when every variant runs on the same seed (not with independent streams, nor in a
+  // sensitivity design, whose groups of points have seeds of their own).
+  out.paired = true;
+  for (const auto& sc : plan.scenarios) out.paired = out.paired && sc.run.seed == plan.scenarios.front().run.seed;
   out.confidence = confidence;
   out.services = services;
   for (const auto& v : plan.study.variants) out.variant_names.push_back(v.name);

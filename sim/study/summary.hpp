@@ -21,7 +21,7 @@ struct MetricSummary {
 
 struct StudySummary {
   int base_variant = 0;
-  bool paired = true;  // false with independent streams
+  bool paired = true;  // false with independent streams and in sensitivity designs (seeds differ)
   double confidence = 0.95;
   std::vector<std::string> services, variant_names;
   std::vector<MetricSummary> metrics;

@@ -1,6 +1,7 @@
 // docs/output-format.md against the results schema and against real files: the page is generated
 // from the schema (drift test), and every dataset and attribute a run file and a study file hold
-// is listed in the page's index — and every listed object is held by one of them.
+// is listed in the page's index — and every listed object is held by one of them (a grid study, a
+// morris and a sobol study between them hold every study object).
 #include <hdf5.h>
 #include <stdlib.h>
 
@@ -116,6 +117,13 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
 
   std::set<std::string> written = objects_in(run_path);
   for (const auto& o : objects_in(options.output)) written.insert(o);
+  // A morris and a sobol study (the /sensitivity group, issue 17).
+  for (const std::string design : {"morris", "sobol"}) {
+    StudyRunOptions sensitivity;
+    sensitivity.output = dir + "/" + design + ".h5";
+    run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), sensitivity);
+    for (const auto& o : objects_in(sensitivity.output)) written.insert(o);
+  }
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {
     INFO("written but not in docs/output-format.md: " << o);

@@ -9,6 +9,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -397,6 +398,58 @@ TEST_CASE("An input of pure noise is flagged below the noise level and real effe
   CHECK(inside(r.indices[3].total_ci, noise.index_noise_level));
   // Morris: the noise mu* of a step of delta = 2/3 with this noise: sqrt(4 * 0.5 / (pi 4)) / (2/3) = 0.60.
   CHECK(morris_noise_mu_star(noise, 2.0 / 3) == Approx(std::sqrt(2.0 / (boost::math::constants::pi<double>() * 4)) * 1.5).epsilon(0.05));
+}
+
+TEST_CASE("Noise split with groups: each base sample's common noise is its own and stays in V", "[sensitivity]") {
+  // As a study runs a Sobol design: the runs of base sample j share their seeds, so replicate r of
+  // every point of sample j carries the same common noise c_jr ~ N(0, 0.3); the point noise e ~ N(0, 0.5)
+  // is redrawn at every point. g = 4 x1 + 2 x2 + x3 (V = 21/12), x4 has no effect; R = 4.
+  const int k = 4, n = 1024, replicates = 4;
+  const double common_var = 0.3, point_var = 0.5;
+  const SaltelliDesign d = sobol_design(k, n, 2);
+  const boost::math::normal normal;
+  auto gaussian = [&](uint64_t entity, uint32_t sub, uint32_t counter) {
+    const BlockStream s(StreamKey{11, 0, entity, 0, sub});
+    return boost::math::quantile(normal, u01_open(s.block(counter).w[0]));
+  };
+  std::vector<double> runs;
+  for (size_t p = 0; p < d.runs(); ++p) {
+    const auto& x = d.points[p];
+    const uint64_t sample = static_cast<uint64_t>(SaltelliDesign::base_sample_of(p, k));
+    for (int r = 0; r < replicates; ++r)
+      runs.push_back(4 * x[0] + 2 * x[1] + x[2] + std::sqrt(common_var) * gaussian(sample, 1, static_cast<uint32_t>(r)) +
+                     std::sqrt(point_var) * gaussian(p, 2, static_cast<uint32_t>(r)));
+  }
+  std::vector<double> ab;
+  std::vector<int> groups;
+  for (int j = 0; j < n; ++j)
+    for (size_t run : {SaltelliDesign::run_a(j, k), SaltelliDesign::run_b(j, k)}) {
+      groups.push_back(j);
+      for (int r = 0; r < replicates; ++r) ab.push_back(runs[run * replicates + static_cast<size_t>(r)]);
+    }
+  const NoiseSplit s = noise_split(ab, 2 * n, replicates, groups);
+  CHECK(s.point_noise_variance == Approx(point_var).epsilon(0.08));    // 3,072 degrees of freedom
+  CHECK(s.common_noise_variance == Approx(common_var).epsilon(0.15));  // 3,072 degrees of freedom
+  CHECK(s.parameter_variance == Approx(21.0 / 12).epsilon(0.1));
+  // V of the indices holds the point means' noise of both kinds: eta = (v_e / R) / (v_a + v_e / R + kappa v_c / R).
+  const double kappa = (2.0 * n - 2) / (2.0 * n - 1);
+  const double eta = (point_var / replicates) / (21.0 / 12 + (point_var + kappa * common_var) / replicates);
+  CHECK(s.index_noise_level == Approx(eta).epsilon(0.15));
+  const SobolResult r = sobol_indices(replicate_means(runs, static_cast<int>(d.runs()), replicates), k, n, BootstrapOptions{});
+  INFO("noise level " << s.index_noise_level << "; x4 total " << r.indices[3].total << " [" << r.indices[3].total_ci.lo
+                      << ", " << r.indices[3].total_ci.hi << "]");
+  CHECK(inside(r.indices[3].total_ci, s.index_noise_level));  // the dummy's total index estimates the noise level
+  CHECK(below_noise(r.indices[3].total_ci, s.index_noise_level));
+  CHECK_FALSE(below_noise(r.indices[0].total_ci, s.index_noise_level));
+  CHECK_FALSE(below_noise(r.indices[1].total_ci, s.index_noise_level));
+  // One group is the ungrouped split; groups of one point cannot separate the two kinds of noise.
+  const NoiseSplit one = noise_split(ab, 2 * n, replicates, std::vector<int>(2 * n, 7));
+  const NoiseSplit plain = noise_split(ab, 2 * n, replicates);
+  CHECK(one.point_noise_variance == plain.point_noise_variance);
+  CHECK(one.parameter_variance == plain.parameter_variance);
+  std::vector<int> singletons(2 * n);
+  std::iota(singletons.begin(), singletons.end(), 0);
+  CHECK_THROWS_AS(noise_split(ab, 2 * n, replicates, singletons), std::invalid_argument);
 }
 
 TEST_CASE("Parameter distributions map the unit interval onto their range", "[sensitivity]") {

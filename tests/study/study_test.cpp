@@ -1,5 +1,6 @@
 // Studies (issue 6): design expansion, key validation, paired statistics, the runner's output,
-// crash-safe resume, replay, optimize and the MPI result serializer.
+// crash-safe resume, replay, optimize and the MPI result serializer; the sensitivity designs
+// (issue 17): morris and sobol expansion, seeds per group, the /sensitivity tables, resume.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -17,10 +19,13 @@
 #include "sim/core/error.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/run_group.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/optimize.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/metrics/result_schema.hpp"
+#include "sim/study/sensitivity.hpp"
+#include "sim/study/sensitivity_study.hpp"
 #include "sim/study/study.hpp"
 #include "tests/support.hpp"
 
@@ -34,6 +39,8 @@ const std::string kSource = COMMSIM_SOURCE_DIR;
 // The tests city: 2 census districts, so that a few communities cover them.
 const std::string kBaseline = kSource + "/tests/data/good/small-city.yaml";
 const std::string kSmallStudy = kSource + "/tests/data/study-small.yaml";
+const std::string kMorrisStudy = kSource + "/tests/data/study-morris.yaml";  // 2 parameters, 3 trajectories, 2 replicates
+const std::string kSobolStudy = kSource + "/tests/data/study-sobol.yaml";    // 2 parameters, N = 4, 1 replicate
 
 
 // A study text on the baseline (absolute base path) with a tiny city.
@@ -328,4 +335,247 @@ TEST_CASE("every file in tests/data/bad-study throws InputError with its expecte
   CHECK(listed.size() >= 20);
   for (const auto& entry : fs::directory_iterator(dir))
     if (entry.path().extension() == ".yaml") CHECK(listed.count(entry.path().filename().string()) == 1);
+}
+
+// ------------------------------------------------------------------ sensitivity designs (issue 17)
+
+namespace {
+
+// One outcome's value in every run of a study file, in run order (what its indices were computed from).
+std::vector<double> stored_outcome(const std::string& path, const StudyPlan& plan, const SensitivityOutcome& o) {
+  std::vector<double> y;
+  for (int run = 0; run < plan.runs(); ++run) {
+    const std::string group = run_group(run);
+    if (o.service.empty()) {
+      y.push_back(std::stod(read_attribute_text(path, group, o.metric)));
+      continue;
+    }
+    const auto names = read_string_dataset(path, group + "/service_names");
+    const auto column = read_double_dataset(path, group + "/citywide/services/" + o.metric);
+    y.push_back(column.at(static_cast<size_t>(std::find(names.begin(), names.end(), o.service) - names.begin())));
+  }
+  return y;
+}
+
+// Equal, NaN equal to NaN (an index of an outcome that does not vary).
+bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+}  // namespace
+
+TEST_CASE("morris design: r (k + 1) points, one parameter moves per step, a trajectory shares its seed",
+          "[study][sensitivity]") {
+  const StudyPlan plan = plan_study(kMorrisStudy);
+  const Study& st = plan.study;
+  REQUIRE(st.design == "morris");
+  const size_t k = 2, r = 3;
+  REQUIRE(plan.scenarios.size() == r * (k + 1));
+  CHECK(plan.runs() == 18);
+  CHECK(st.variants[4].name == "trajectory 1, point 1");
+  CHECK(st.sensitivity.outcomes == std::vector<std::string>{"coverage", "unmet_hours", "cost_total_yuan"});
+  for (size_t t = 0; t < r; ++t)
+    for (size_t m = 0; m < k; ++m) {
+      const auto& before = st.variants[t * (k + 1) + m].values;
+      const auto& after = st.variants[t * (k + 1) + m + 1].values;
+      int moved = 0;
+      for (size_t i = 0; i < k; ++i) moved += before[i].second != after[i].second;
+      CHECK(moved == 1);
+    }
+  const size_t administration = static_cast<size_t>(plan.scenarios[0].service_index("administration"));
+  for (size_t v = 0; v < plan.scenarios.size(); ++v) {
+    const auto& u = st.sensitivity.unit_points()[v];
+    CHECK(std::stod(st.variants[v].values[0].second) == Approx(6 + 18 * u[0]));
+    const double rate = std::stod(st.variants[v].values[1].second);
+    CHECK(rate == Approx(std::exp(std::log(4.0) * u[1])));  // log scale over 1 .. 4
+    CHECK(plan.scenarios[v].services[administration].rate_per_year == Approx(rate));
+    // The points of trajectory 0 share its seed; the other trajectories have seeds of their own.
+    CHECK((plan.scenarios[v].run.seed == plan.scenarios[0].run.seed) == (v <= k));
+  }
+  CHECK(plan.scenarios[3].run.seed != plan.scenarios[6].run.seed);
+  // Independent streams: every point its own seed.
+  const StudyPlan independent = plan_study(kMorrisStudy, {}, true);
+  std::set<uint64_t> seeds;
+  for (const auto& sc : independent.scenarios) seeds.insert(sc.run.seed);
+  CHECK(seeds.size() == independent.scenarios.size());
+}
+
+TEST_CASE("sobol design: N (k + 2) points, AB_i is A with parameter i from B, a base sample shares its seed",
+          "[study][sensitivity]") {
+  const StudyPlan plan = plan_study(kSobolStudy);
+  const Study& st = plan.study;
+  const size_t k = 2, n = 4;
+  REQUIRE(plan.scenarios.size() == n * (k + 2));
+  CHECK(st.variants[7].name == "sample 1, AB rate_per_year");
+  for (size_t j = 0; j < n; ++j) {
+    const auto& a = st.variants[j * (k + 2)].values;
+    const auto& b = st.variants[j * (k + 2) + 1].values;
+    for (size_t i = 0; i < k; ++i) {
+      const auto& ab = st.variants[j * (k + 2) + 2 + i].values;
+      for (size_t p = 0; p < k; ++p) CHECK(ab[p].second == (p == i ? b : a)[p].second);
+    }
+    for (size_t p = 0; p < k + 2; ++p)
+      CHECK(plan.scenarios[j * (k + 2) + p].run.seed == plan.scenarios[j * (k + 2)].run.seed);
+    if (j > 0) CHECK(plan.scenarios[j * (k + 2)].run.seed != plan.scenarios[0].run.seed);
+  }
+  for (const auto& v : st.variants) {
+    const double per_10k = std::stod(v.values[0].second), rate = std::stod(v.values[1].second);
+    CHECK(per_10k == std::floor(per_10k));  // integer: true
+    CHECK(per_10k >= 6);
+    CHECK(per_10k <= 24);
+    CHECK(rate > 1);
+    CHECK(rate < 4);
+  }
+}
+
+TEST_CASE("a morris study writes /sensitivity: the estimators on the stored runs, the noise split, exact zeros",
+          "[study][sensitivity]") {
+  TempDir dir;
+  const StudyPlan plan = plan_study(kMorrisStudy);
+  StudyRunOptions options;
+  options.output = dir.file("morris.h5");
+  options.threads = 2;
+  const StudyOutcome outcome = run_study(plan, options);
+  REQUIRE(outcome.sensitivity);
+  const std::string& f = options.output;
+  CHECK(read_attribute_text(f, "/sensitivity", "method") == "morris");
+  CHECK(read_attribute_text(f, "/sensitivity", "trajectories") == "3");
+  CHECK(read_attribute_text(f, "/sensitivity", "noise_split") == "1");
+  CHECK(read_string_dataset(f, "/sensitivity/parameter_names") == plan.study.axis_keys);
+  CHECK(read_double_dataset(f, "/sensitivity/parameters/high") == std::vector<double>{24, 4});
+  CHECK(read_int_dataset(f, "/sensitivity/parameters/log_scale") == std::vector<int64_t>{0, 1});
+  CHECK(read_int_dataset(f, "/sensitivity/design/group") == std::vector<int64_t>{0, 0, 0, 1, 1, 1, 2, 2, 2});
+  const std::vector<SensitivityOutcome> outcomes = sensitivity_outcomes(plan);
+  const auto& services = plan.scenarios.front().services;
+  REQUIRE(outcomes.size() == 2 * services.size() + 1);
+  const auto names = read_string_dataset(f, "/sensitivity/outcome_names");
+  REQUIRE(names.size() == outcomes.size());
+  CHECK(names.front() == "coverage:" + services.front().name);
+  CHECK(names.back() == "cost_total_yuan");
+  CHECK(read_string_dataset(f, "/sensitivity/outcomes/unit").back() == "yuan");
+
+  const auto mu_star = read_double_dataset(f, "/sensitivity/morris/mu_star");
+  const auto mu = read_double_dataset(f, "/sensitivity/morris/mu");
+  const auto sigma = read_double_dataset(f, "/sensitivity/morris/sigma");
+  const auto lo = read_double_dataset(f, "/sensitivity/morris/mu_star_lo");
+  const auto below = read_int_dataset(f, "/sensitivity/morris/below_noise");
+  const auto point_noise = read_double_dataset(f, "/sensitivity/outcomes/point_noise_variance");
+  const auto noise_level = read_double_dataset(f, "/sensitivity/outcomes/mu_star_noise_level");
+  REQUIRE(mu_star.size() == outcomes.size() * 2);
+  const SensitivitySpec& sp = plan.study.sensitivity;
+  for (size_t o = 0; o < outcomes.size(); ++o) {
+    INFO(outcomes[o].name());
+    const std::vector<double> y = stored_outcome(f, plan, outcomes[o]);
+    const auto indices = morris_indices(sp.morris_design, replicate_means(y, 9, 2), sp.bootstrap);
+    const NoiseSplit noise = noise_split(y, 9, 2, sp.group);
+    CHECK(same(point_noise[o], noise.point_noise_variance));
+    CHECK(same(noise_level[o], morris_noise_mu_star(noise, sp.morris_design.delta)));
+    for (size_t i = 0; i < 2; ++i) {
+      CHECK(same(mu_star[o * 2 + i], indices[i].mu_star));
+      CHECK(same(mu[o * 2 + i], indices[i].mu));
+      CHECK(same(sigma[o * 2 + i], indices[i].sigma));
+      CHECK(same(lo[o * 2 + i], indices[i].mu_star_ci.lo));
+      CHECK((below[o * 2 + i] == 1) == below_noise(indices[i].mu_star_ci, noise_level[o]));
+    }
+  }
+  // The city's cost does not depend on the administration's demand rate: under common random numbers
+  // its elementary effects are exactly zero. The staffing ratio drives it, far above the noise.
+  const size_t cost = outcomes.size() - 1;
+  CHECK(mu_star[cost * 2 + 1] == 0);
+  CHECK(mu_star[cost * 2] > 0);
+  CHECK(mu[cost * 2] > 0);
+  CHECK(below[cost * 2] == 0);
+  CHECK(outcome.sensitivity->morris[cost * 2].mu_star == mu_star[cost * 2]);
+  CHECK_THROWS_AS(read_double_dataset(f, "/sensitivity/sobol/first"), RuntimeFailure);
+}
+
+TEST_CASE("a sobol study writes /sensitivity: first and total indices of the stored runs, no noise split with one replicate",
+          "[study][sensitivity]") {
+  TempDir dir;
+  const StudyPlan plan = plan_study(kSobolStudy);
+  StudyRunOptions options;
+  options.output = dir.file("sobol.h5");
+  const StudyOutcome outcome = run_study(plan, options);
+  REQUIRE(outcome.sensitivity);
+  const std::string& f = options.output;
+  CHECK(read_attribute_text(f, "/sensitivity", "method") == "sobol");
+  CHECK(read_attribute_text(f, "/sensitivity", "base_samples") == "4");
+  CHECK(read_attribute_text(f, "/sensitivity", "noise_split") == "0");
+  const std::vector<SensitivityOutcome> outcomes = sensitivity_outcomes(plan);
+  CHECK(outcomes.back().metric == "cost_per_resident_yuan");
+  const auto first = read_double_dataset(f, "/sensitivity/sobol/first");
+  const auto total = read_double_dataset(f, "/sensitivity/sobol/total");
+  const auto total_hi = read_double_dataset(f, "/sensitivity/sobol/total_hi");
+  const auto variance = read_double_dataset(f, "/sensitivity/outcomes/variance");
+  REQUIRE(first.size() == outcomes.size() * 2);
+  for (size_t o = 0; o < outcomes.size(); ++o) {
+    INFO(outcomes[o].name());
+    const SobolResult r = sobol_indices(stored_outcome(f, plan, outcomes[o]), 2, 4, plan.study.sensitivity.bootstrap);
+    CHECK(same(variance[o], r.variance));
+    for (size_t i = 0; i < 2; ++i) {
+      CHECK(same(first[o * 2 + i], r.indices[i].first));
+      CHECK(same(total[o * 2 + i], r.indices[i].total));
+      CHECK(same(total_hi[o * 2 + i], r.indices[i].total_ci.hi));
+    }
+  }
+  for (double v : read_double_dataset(f, "/sensitivity/outcomes/point_noise_variance")) CHECK(std::isnan(v));
+  for (int64_t flag : read_int_dataset(f, "/sensitivity/sobol/total_below_noise")) CHECK(flag == 0);
+  CHECK_THROWS_AS(read_double_dataset(f, "/sensitivity/morris/mu_star"), RuntimeFailure);
+}
+
+TEST_CASE("morris and sobol studies resumed after a crash give the same file, indices included", "[study][sensitivity]") {
+  const std::string bin = COMMSIM_BINARY;
+  for (const std::string& study : {kMorrisStudy, kSobolStudy}) {
+    INFO(study);
+    TempDir dir;
+    const std::string clean = dir.file("clean.h5"), crashed = dir.file("crashed.h5");
+    const std::string json = dir.file("clean.json");
+    REQUIRE(shell("'" + bin + "' study '" + study + "' -o '" + clean + "' --threads 2 --quiet --summary-json '" + json + "'") == 0);
+    // --summary-json's "sensitivity" carries the file's indices (the ranking column of its design).
+    const nlohmann::json j = nlohmann::json::parse(std::ifstream(json));
+    const nlohmann::json& sens = j.at("sensitivity");
+    const bool morris = study == kMorrisStudy;
+    CHECK(sens.at("method") == (morris ? "morris" : "sobol"));
+    const auto index = read_double_dataset(clean, morris ? "/sensitivity/morris/mu_star" : "/sensitivity/sobol/total");
+    const auto names = read_string_dataset(clean, "/sensitivity/outcome_names");
+    REQUIRE(sens.at("outcomes").size() == names.size());
+    for (size_t o = 0; o < names.size(); ++o) {
+      CHECK(sens["outcomes"][o].at("outcome") == names[o]);
+      for (size_t i = 0; i < 2; ++i) {
+        const nlohmann::json& v = sens["outcomes"][o]["indices"][i].at(morris ? "mu_star" : "total");
+        if (std::isnan(index[o * 2 + i])) CHECK(v.is_null());
+        else CHECK(v.get<double>() == Approx(index[o * 2 + i]).epsilon(1e-9));
+      }
+    }
+    REQUIRE(shell(std::string(kAbortAfterEnv) + "=5 '" + bin + "' study '" + study + "' -o '" + crashed +
+                  "' --threads 1 --quiet") == 99);
+    REQUIRE(!fs::exists(crashed));
+    REQUIRE(shell("'" + bin + "' study '" + study + "' -o '" + crashed + "' --resume --threads 2 --quiet") == 0);
+    CHECK(same_datasets(clean, crashed));
+    CHECK(read_string_dataset(crashed, "/sensitivity/parameter_names").size() == 2);
+  }
+}
+
+TEST_CASE("a bad sensitivity design exits with status 2 and writes nothing", "[study][sensitivity]") {
+  TempDir dir;
+  const std::string bin = COMMSIM_BINARY, out = dir.file("out.h5");
+  const std::string bad = kSource + "/tests/data/bad-study/23-sobol-samples-not-power-of-two.yaml";
+  CHECK(shell("'" + bin + "' study '" + bad + "' -o '" + out + "' --quiet 2>/dev/null") == 2);
+  CHECK(!fs::exists(out));
+  CHECK(!fs::exists(out + ".partial"));
+  // outcomes: [] means the headline outcomes.
+  const Study st = parse_study_text(tiny_study("design: {type: sobol, samples: 2}\noutcomes: []\naxes:\n"
+                                               "  run.coverage_target: {low: 0.5, high: 0.9}\n"),
+                                    "/virtual/study.yaml");
+  CHECK(st.sensitivity.outcomes == default_sensitivity_outcomes());
+}
+
+TEST_CASE("the shipped sensitivity study: morris over 12 or more parameters, staffing ratio and community size among them",
+          "[study][sensitivity]") {
+  const StudyPlan plan = plan_study(kSource + "/scenarios/studies/sensitivity.yaml");
+  const Study& st = plan.study;
+  CHECK(st.design == "morris");
+  CHECK(st.axis_keys.size() >= 12);
+  for (const std::string key : {"staffing.rules.community_worker.per_10k", "city.generator.households_mean"})
+    CHECK(std::count(st.axis_keys.begin(), st.axis_keys.end(), key) == 1);
+  CHECK(st.replicates >= 2);
+  CHECK(st.sensitivity.outcomes == default_sensitivity_outcomes());
 }

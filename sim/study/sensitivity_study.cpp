@@ -1,0 +1,480 @@
+// Sensitivity designs in studies: outcomes, indices, noise split, /sensitivity tables (sensitivity_study.hpp).
+#include "sim/study/sensitivity_study.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+#include "sim/core/error.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/io/summary_json.hpp"
+
+namespace commsim {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The schema field an outcome reads: a citywide service field, or a run attribute.
+const Field<CitywideService>* service_field(const std::string& metric) { return citywide_service_table().find(metric); }
+const Field<RunResult>* run_field(const std::string& metric) { return run_table().find(metric); }
+
+}  // namespace
+
+std::vector<SensitivityOutcome> sensitivity_outcomes(const StudyPlan& plan) {
+  std::vector<SensitivityOutcome> out;
+  for (const auto& metric : plan.study.sensitivity.outcomes) {
+    if (outcome_per_service(metric)) {
+      const auto* f = service_field(metric);
+      if (!f) throw std::logic_error("sensitivity outcome '" + metric + "' is not a citywide service field");
+      for (const auto& s : plan.scenarios.front().services) out.push_back({metric, s.name, f->unit});
+    } else {
+      const auto* f = run_field(metric);
+      if (!f) throw std::logic_error("sensitivity outcome '" + metric + "' is not a run attribute");
+      out.push_back({metric, "", f->unit});
+    }
+  }
+  return out;
+}
+
+std::vector<double> run_outcome_values(const RunResult& run, const std::vector<SensitivityOutcome>& outcomes) {
+  std::vector<double> out;
+  out.reserve(outcomes.size());
+  for (const auto& o : outcomes) {
+    if (o.service.empty()) {
+      out.push_back(field_number(*run_field(o.metric), run));
+      continue;
+    }
+    const auto at = std::find(run.service_names.begin(), run.service_names.end(), o.service);
+    if (at == run.service_names.end()) throw RuntimeFailure("run without the service '" + o.service + "'");
+    out.push_back(field_number(*service_field(o.metric), run.citywide[static_cast<size_t>(at - run.service_names.begin())]));
+  }
+  return out;
+}
+
+std::vector<double> stored_outcome_values(const Hdf5Output& out, const std::string& group,
+                                          const std::vector<SensitivityOutcome>& outcomes,
+                                          const std::vector<std::string>& services) {
+  std::vector<double> values;
+  std::string column_metric;
+  std::vector<double> column;  // the metric's citywide column, in the runs' service order
+  for (const auto& o : outcomes) {
+    if (o.service.empty()) {
+      values.push_back(out.double_attribute(group, o.metric));
+      continue;
+    }
+    if (column_metric != o.metric) {
+      column = out.read_doubles(group + "/citywide/services/" + o.metric);
+      column_metric = o.metric;
+    }
+    const size_t s = static_cast<size_t>(std::find(services.begin(), services.end(), o.service) - services.begin());
+    if (s >= column.size()) throw RuntimeFailure("study file: run group " + group + " has no service '" + o.service + "'");
+    values.push_back(column[s]);
+  }
+  return values;
+}
+
+// ---------------------------------------------------------------- tables
+
+const Table<SensitivityFacts>& sensitivity_facts_table() {
+  using F = SensitivityFacts;
+  static const Table<F> t = make_table<F>(
+      "sensitivity", {}, "the sensitivity design (study design: morris or sobol, docs/sensitivity.md)",
+      {field("method", &F::method, "", "morris (elementary effects) or sobol (Saltelli's scheme)"),
+       field("parameters", &F::parameters, "1", "parameters k (the study's axes)"),
+       field("points", &F::points, "1", "design points (the study's variants): r (k + 1) or N (k + 2)"),
+       field("replicates", &F::replicates, "1", "replicates per point; the indices use the replicate means"),
+       field("trajectories", &F::trajectories, "1", "morris: trajectories r (0 for sobol)"),
+       field("levels", &F::levels, "1", "morris: grid levels p (0 for sobol)"),
+       field("candidates", &F::candidates, "1", "morris: candidate trajectories of Campolongo's selection (0 = none)"),
+       field("delta", &F::delta, "share", "morris: the step p / (2 (p - 1)) as a share of each range (0 for sobol)"),
+       field("base_samples", &F::base_samples, "1", "sobol: base samples N (0 for morris)"),
+       field("seed", &F::seed, "1", "seed of the design (trajectories, scrambling) and of the bootstrap"),
+       field("bootstrap", &F::bootstrap, "1", "bootstrap resamples of every interval"),
+       field("confidence", &F::confidence, "share", "level of every interval (two-sided percentile bootstrap)"),
+       field("noise_split", &F::noise_split, "1",
+             "1 when replicates >= 2: the noise columns are filled and indices below the noise flagged")},
+      Storage::attributes);
+  return t;
+}
+
+const Table<SensitivityParameterRow>& sensitivity_parameter_table() {
+  using P = SensitivityParameterRow;
+  static const Table<P> t = make_table<P>(
+      "sensitivity/parameters", {"parameters"}, "the range each parameter is sampled from",
+      {field("low", &P::low, "parameter", "lowest value"), field("high", &P::high, "parameter", "highest value"),
+       field("log_scale", &P::log_scale, "1", "1 when sampled uniformly in log (log-uniform)"),
+       field("integer", &P::integer, "1", "1 when values are rounded to integers")});
+  return t;
+}
+
+const Table<SensitivityPointRow>& sensitivity_design_table() {
+  using D = SensitivityPointRow;
+  static const Table<D> t = make_table<D>(
+      "sensitivity/design", {"variants"}, "the design's point behind each variant",
+      {field("group", &D::group, "1",
+             "the trajectory (morris) or base sample (sobol) of the point; a group's points share their run seed"),
+       field("unit_point", &D::unit_point, "share",
+             "the point in the unit hypercube (0 = low, 1 = high; log parameters in log); the value is in "
+             "/study/variants/axis_numbers",
+             JsonMode::none, "parameters")});
+  return t;
+}
+
+const Table<SensitivityOutcomeRow>& sensitivity_outcome_table() {
+  using O = SensitivityOutcomeRow;
+  static const Table<O> t = make_table<O>(
+      "sensitivity/outcomes", {"outcomes"},
+      "each outcome, and the split of its variance into parameter and stochastic parts (NaN with one replicate)",
+      {field("metric", &O::metric, "", "the outcome (a citywide service field, or a run attribute when service is \"\")"),
+       field("service", &O::service, "", "the service (\"\" for a citywide outcome)"),
+       field("unit", &O::unit, "", "the outcome's unit (the unit of `outcome` columns)"),
+       field("mean", &O::mean, "outcome", "mean of the point means (sobol: over the A and B points)"),
+       field("variance", &O::variance, "outcome^2",
+             "variance of the point means (sobol: over the A and B points; the V of the indices)"),
+       field("parameter_variance", &O::parameter_variance, "outcome^2",
+             "per run: the part of the variance the parameters explain (two-way ANOVA; sobol over the A and B points)"),
+       field("common_noise_variance", &O::common_noise_variance, "outcome^2",
+             "per run: noise that replicate r shares across points (cancels out of the indices)"),
+       field("point_noise_variance", &O::point_noise_variance, "outcome^2",
+             "per run: noise specific to a point (an index can take it for an effect)"),
+       field("stochastic_share", &O::stochastic_share, "share", "noise / (parameter + noise) of one run's variance"),
+       field("index_noise_level", &O::index_noise_level, "share",
+             "sobol: the index of an input whose only effect is to redraw the point noise (eta; NaN for morris)"),
+       field("mu_star_noise_level", &O::mu_star_noise_level, "outcome",
+             "morris: the mu* of an input whose only effect is to redraw the point noise (NaN for sobol)")});
+  return t;
+}
+
+const Table<MorrisIndexRow>& morris_index_table() {
+  using M = MorrisIndexRow;
+  static const Table<M> t = make_table<M>(
+      "sensitivity/morris", {"outcomes", "parameters"},
+      "morris: elementary-effect indices of every outcome and parameter, in outcome units per whole range",
+      {field("mu", &M::mu, "outcome", "mean elementary effect (its sign is the direction)"),
+       field("mu_star", &M::mu_star, "outcome", "mean absolute elementary effect: the influence, for ranking"),
+       field("mu_star_lo", &M::mu_star_lo, "outcome", "lower end of the bootstrap interval of mu_star"),
+       field("mu_star_hi", &M::mu_star_hi, "outcome", "upper end of the bootstrap interval of mu_star"),
+       field("sigma", &M::sigma, "outcome", "standard deviation of the elementary effects (interactions, curvature)"),
+       field("below_noise", &M::below_noise, "1",
+             "1 when mu_star's interval reaches down to mu_star_noise_level (with replicates >= 2)")});
+  return t;
+}
+
+const Table<SobolIndexRow>& sobol_index_table() {
+  using S = SobolIndexRow;
+  static const Table<S> t = make_table<S>(
+      "sensitivity/sobol", {"outcomes", "parameters"},
+      "sobol: first-order (Saltelli 2010) and total (Jansen 1999) indices of every outcome and parameter",
+      {field("first", &S::first, "share", "first-order index S_i (NaN when the outcome does not vary)"),
+       field("first_lo", &S::first_lo, "share", "lower end of the bootstrap interval of first"),
+       field("first_hi", &S::first_hi, "share", "upper end of the bootstrap interval of first"),
+       field("total", &S::total, "share", "total index S_Ti"),
+       field("total_lo", &S::total_lo, "share", "lower end of the bootstrap interval of total"),
+       field("total_hi", &S::total_hi, "share", "upper end of the bootstrap interval of total"),
+       field("first_below_noise", &S::first_below_noise, "1",
+             "1 when first's interval reaches down to index_noise_level (with replicates >= 2)"),
+       field("total_below_noise", &S::total_below_noise, "1",
+             "1 when total's interval reaches down to index_noise_level (with replicates >= 2)")});
+  return t;
+}
+
+const std::vector<AxisDataset>& sensitivity_axis_datasets() {
+  static const std::vector<AxisDataset> axes = [] {
+    auto axis = [](std::string name, std::string axis_name, std::string description) {
+      AxisDataset a;
+      a.info.name = std::move(name);
+      a.info.description = std::move(description);
+      a.info.dtype = Dtype::text;
+      a.axis = std::move(axis_name);
+      a.group = "/sensitivity";
+      return a;
+    };
+    return std::vector<AxisDataset>{
+        axis("parameter_names", "parameters", "the parameters (scenario key paths, the study's axes): the parameters axis"),
+        axis("outcome_names", "outcomes",
+             "the outcomes axis: metric:service (a per-service outcome) or metric (a citywide one)")};
+  }();
+  return axes;
+}
+
+// ---------------------------------------------------------------- indices
+
+namespace {
+
+double mean_of(const std::vector<double>& x) {
+  return x.empty() ? kNaN : std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+}
+
+double variance_of(const std::vector<double>& x) {
+  if (x.size() < 2) return kNaN;
+  const double m = mean_of(x);
+  double ss = 0;
+  for (double v : x) ss += (v - m) * (v - m);
+  return ss / static_cast<double>(x.size() - 1);
+}
+
+void set_noise(SensitivityOutcomeRow& row, const NoiseSplit& noise) {
+  row.parameter_variance = noise.parameter_variance;
+  row.common_noise_variance = noise.common_noise_variance;
+  row.point_noise_variance = noise.point_noise_variance;
+  row.stochastic_share = noise.stochastic_share;
+}
+
+}  // namespace
+
+SensitivityResult compute_sensitivity(const StudyPlan& plan, const std::vector<SensitivityOutcome>& outcomes,
+                                      const std::vector<std::vector<double>>& run_values) {
+  const Study& st = plan.study;
+  const SensitivitySpec& sp = st.sensitivity;
+  const bool morris = st.design == "morris";
+  const int k = static_cast<int>(st.axes.size()), points = static_cast<int>(plan.scenarios.size());
+  const int reps = st.replicates;
+  if (run_values.size() != static_cast<size_t>(plan.runs())) throw std::logic_error("compute_sensitivity: one row per run");
+
+  SensitivityResult r;
+  SensitivityFacts& f = r.facts;
+  f.method = st.design;
+  f.parameters = k;
+  f.points = points;
+  f.replicates = reps;
+  if (morris) {
+    f.trajectories = sp.morris.trajectories;
+    f.levels = sp.morris.levels;
+    f.candidates = sp.morris.candidates;
+    f.delta = sp.morris_design.delta;
+  } else {
+    f.base_samples = sp.base_samples;
+  }
+  f.seed = sp.seed;
+  f.bootstrap = sp.bootstrap.resamples;
+  f.confidence = sp.bootstrap.confidence;
+  f.noise_split = reps >= 2;
+  r.parameters = st.axis_keys;
+  for (size_t a = 0; a < st.axes.size(); ++a)
+    r.ranges.push_back({sp.ranges[a].low, sp.ranges[a].high,
+                        sp.ranges[a].kind == ParameterDistribution::Kind::log_uniform, st.axes[a].integer});
+  for (int p = 0; p < points; ++p) r.points.push_back({sp.group[static_cast<size_t>(p)], sp.unit_points()[static_cast<size_t>(p)]});
+
+  // The noise split takes the points that sample the parameters' distribution: every Morris point, the
+  // A and B points of a Saltelli design (the AB_i do not). Their groups share seeds (none do with
+  // independent streams: every point then has its own).
+  std::vector<int> sampling_points, sampling_groups;
+  if (morris) {
+    sampling_points.resize(static_cast<size_t>(points));
+    std::iota(sampling_points.begin(), sampling_points.end(), 0);
+  } else {
+    for (int j = 0; j < sp.base_samples; ++j) {
+      sampling_points.push_back(static_cast<int>(SaltelliDesign::run_a(j, k)));
+      sampling_points.push_back(static_cast<int>(SaltelliDesign::run_b(j, k)));
+    }
+  }
+  if (!plan.independent_streams)
+    for (int p : sampling_points) sampling_groups.push_back(sp.group[static_cast<size_t>(p)]);
+
+  for (size_t o = 0; o < outcomes.size(); ++o) {
+    std::vector<double> y(run_values.size());
+    for (size_t run = 0; run < run_values.size(); ++run) y[run] = run_values[run][o];
+    const std::vector<double> means = replicate_means(y, points, reps);
+    SensitivityOutcomeRow row;
+    row.metric = outcomes[o].metric;
+    row.service = outcomes[o].service;
+    row.unit = outcomes[o].unit;
+    row.parameter_variance = row.common_noise_variance = row.point_noise_variance = row.stochastic_share = kNaN;
+    row.index_noise_level = row.mu_star_noise_level = kNaN;
+    std::optional<NoiseSplit> noise;
+    if (reps >= 2) {
+      std::vector<double> sampled;  // the sampling points' runs, point-major
+      for (int p : sampling_points)
+        sampled.insert(sampled.end(), y.begin() + static_cast<std::ptrdiff_t>(p) * reps,
+                       y.begin() + static_cast<std::ptrdiff_t>(p + 1) * reps);
+      noise = noise_split(sampled, static_cast<int>(sampling_points.size()), reps, sampling_groups);
+      set_noise(row, *noise);
+    }
+    if (morris) {
+      row.mean = mean_of(means);
+      row.variance = variance_of(means);
+      if (noise) row.mu_star_noise_level = morris_noise_mu_star(*noise, sp.morris_design.delta);
+      for (const MorrisIndex& m : morris_indices(sp.morris_design, means, sp.bootstrap))
+        r.morris.push_back({m.mu, m.mu_star, m.mu_star_ci.lo, m.mu_star_ci.hi, m.sigma,
+                            noise.has_value() && below_noise(m.mu_star_ci, row.mu_star_noise_level)});
+    } else {
+      const SobolResult s = sobol_indices(means, k, sp.base_samples, sp.bootstrap);
+      row.mean = s.mean;
+      row.variance = s.variance;
+      if (noise) row.index_noise_level = noise->index_noise_level;
+      for (const SobolIndex& i : s.indices)
+        r.sobol.push_back({i.first, i.first_ci.lo, i.first_ci.hi, i.total, i.total_ci.lo, i.total_ci.hi,
+                           noise.has_value() && below_noise(i.first_ci, row.index_noise_level),
+                           noise.has_value() && below_noise(i.total_ci, row.index_noise_level)});
+    }
+    r.outcomes.push_back(std::move(row));
+    r.outcome_names.push_back(outcomes[o].name());
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- output
+
+void write_sensitivity(Hdf5Output& out, const SensitivityResult& r) {
+  auto length = [&](const std::string& axis) -> size_t {
+    if (axis == "parameters") return r.parameters.size();
+    if (axis == "outcomes") return r.outcomes.size();
+    if (axis == "variants") return r.points.size();
+    throw std::logic_error("unknown sensitivity axis '" + axis + "'");
+  };
+  write_result_table(out, "/sensitivity", sensitivity_facts_table(), &r.facts, 1, length);
+  for (const auto& a : sensitivity_axis_datasets()) {
+    ColumnData c;
+    c.info = &a.info;
+    c.name = a.info.name;
+    c.dtype = Dtype::text;
+    c.values = a.axis == "parameters" ? r.parameters : r.outcome_names;
+    c.dims = {std::get<std::vector<std::string>>(c.values).size()};
+    c.axes = {a.axis};
+    out.write_column(a.group, c, Storage::rows);
+  }
+  write_result_table(out, "/sensitivity/parameters", sensitivity_parameter_table(), r.ranges.data(), r.ranges.size(), length);
+  write_result_table(out, "/sensitivity/design", sensitivity_design_table(), r.points.data(), r.points.size(), length);
+  write_result_table(out, "/sensitivity/outcomes", sensitivity_outcome_table(), r.outcomes.data(), r.outcomes.size(), length);
+  if (r.facts.method == "morris")
+    write_result_table(out, "/sensitivity/morris", morris_index_table(), r.morris.data(), r.morris.size(), length);
+  else
+    write_result_table(out, "/sensitivity/sobol", sobol_index_table(), r.sobol.data(), r.sobol.size(), length);
+}
+
+namespace {
+
+// Each key's shortest tail of segments that no other key ends with ("community_worker.per_10k" beside
+// "gp.per_10k"), never starting at a list index ("rate_per_year_by_age.2.value"), for the text table.
+std::vector<std::string> parameter_labels(const std::vector<std::string>& keys) {
+  auto tail = [](const std::string& key, int segments) {
+    size_t at = key.size();
+    for (int n = 0; n < segments && at != std::string::npos; ++n) at = at == 0 ? std::string::npos : key.rfind('.', at - 1);
+    return at == std::string::npos ? key : key.substr(at + 1);
+  };
+  std::vector<std::string> labels;
+  for (const auto& key : keys) {
+    std::string label;
+    for (int n = 1;; ++n) {
+      label = tail(key, n);
+      bool unique = true;
+      for (const auto& other : keys)
+        if (&other != &key && (other == label || (other.size() > label.size() &&
+                                                  other.compare(other.size() - label.size() - 1, std::string::npos, "." + label) == 0)))
+          unique = false;
+      if ((unique && !std::isdigit(static_cast<unsigned char>(label[0]))) || label == key) break;
+    }
+    labels.push_back(label);
+  }
+  return labels;
+}
+
+std::string interval_json(double lo, double hi) { return "[" + json_number(lo) + ", " + json_number(hi) + "]"; }
+
+// Parameters of outcome o in the order of their influence: mu* (morris) or the total index (sobol),
+// largest first; NaN last; ties in parameter order.
+std::vector<size_t> ranking(const SensitivityResult& r, size_t o) {
+  const size_t k = r.parameters.size();
+  auto key = [&](size_t i) {
+    const double v = r.facts.method == "morris" ? r.morris[o * k + i].mu_star : r.sobol[o * k + i].total;
+    return std::isfinite(v) ? v : -std::numeric_limits<double>::infinity();
+  };
+  std::vector<size_t> order(k);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) > key(b); });
+  return order;
+}
+
+}  // namespace
+
+std::string sensitivity_text(const SensitivityResult& r) {
+  const bool morris = r.facts.method == "morris";
+  const size_t k = r.parameters.size();
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "\nsensitivity (%s): %lld parameters, %lld points x %lld replicates; %.0f%% bootstrap intervals (%lld "
+                "resamples)%s\n",
+                r.facts.method.c_str(), static_cast<long long>(r.facts.parameters), static_cast<long long>(r.facts.points),
+                static_cast<long long>(r.facts.replicates), 100 * r.facts.confidence,
+                static_cast<long long>(r.facts.bootstrap),
+                r.facts.noise_split ? "; * = below the noise" : "; one replicate: no noise split");
+  out += buf;
+  out += morris ? "per outcome, parameters by mu* (outcome units per whole range): mu* [interval] mu sigma\n"
+                : "per outcome, parameters by total index: S_Ti [interval] S_i [interval]\n";
+  const std::vector<std::string> labels = parameter_labels(r.parameters);
+  size_t width = 0;
+  for (const auto& l : labels) width = std::max(width, l.size());
+  const int w = static_cast<int>(width);
+  for (size_t o = 0; o < r.outcomes.size(); ++o) {
+    const SensitivityOutcomeRow& row = r.outcomes[o];
+    std::snprintf(buf, sizeof buf, "\n%s (%s): mean %.6g, variance %.6g", r.outcome_names[o].c_str(), row.unit.c_str(),
+                  row.mean, row.variance);
+    out += buf;
+    if (r.facts.noise_split) {
+      std::snprintf(buf, sizeof buf, ", stochastic share %.1f%%, noise level %.4g", 100 * row.stochastic_share,
+                    morris ? row.mu_star_noise_level : row.index_noise_level);
+      out += buf;
+    }
+    out += "\n";
+    for (size_t i : ranking(r, o)) {
+      const char* name = labels[i].c_str();
+      if (morris) {
+        const MorrisIndexRow& m = r.morris[o * k + i];
+        std::snprintf(buf, sizeof buf, "  %-*s %11.4g [%11.4g, %11.4g] %11.4g %11.4g %s\n", w, name, m.mu_star,
+                      m.mu_star_lo, m.mu_star_hi, m.mu, m.sigma, m.below_noise ? "*" : "");
+      } else {
+        const SobolIndexRow& s = r.sobol[o * k + i];
+        std::snprintf(buf, sizeof buf, "  %-*s %8.4f [%8.4f, %8.4f]%s %8.4f [%8.4f, %8.4f]%s\n", w, name, s.total,
+                      s.total_lo, s.total_hi, s.total_below_noise ? "*" : " ", s.first, s.first_lo, s.first_hi,
+                      s.first_below_noise ? "*" : "");
+      }
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string sensitivity_json(const SensitivityResult& r) {
+  const bool morris = r.facts.method == "morris";
+  const size_t k = r.parameters.size();
+  std::string j = "{\"method\": \"" + r.facts.method + "\", \"replicates\": " + std::to_string(r.facts.replicates) +
+                  ", \"confidence\": " + json_number(r.facts.confidence) + ", \"parameters\": [";
+  for (size_t i = 0; i < k; ++i) j += (i ? ", \"" : "\"") + json_escape(r.parameters[i]) + "\"";
+  j += "],\n    \"outcomes\": [";
+  for (size_t o = 0; o < r.outcomes.size(); ++o) {
+    const SensitivityOutcomeRow& row = r.outcomes[o];
+    j += (o ? ",\n      " : "\n      ");
+    j += "{\"outcome\": \"" + json_escape(r.outcome_names[o]) + "\", \"metric\": \"" + json_escape(row.metric) +
+         "\", \"service\": \"" + json_escape(row.service) + "\", \"unit\": \"" + json_escape(row.unit) +
+         "\", \"mean\": " + json_number(row.mean) + ", \"variance\": " + json_number(row.variance) +
+         ", \"stochastic_share\": " + json_number(row.stochastic_share) + ", \"noise_level\": " +
+         json_number(morris ? row.mu_star_noise_level : row.index_noise_level) + ", \"indices\": [";
+    for (size_t i = 0; i < k; ++i) {
+      j += i ? ", " : "";
+      j += "{\"parameter\": \"" + json_escape(r.parameters[i]) + "\"";
+      if (morris) {
+        const MorrisIndexRow& m = r.morris[o * k + i];
+        j += ", \"mu_star\": " + json_number(m.mu_star) + ", \"mu_star_ci\": " + interval_json(m.mu_star_lo, m.mu_star_hi) +
+             ", \"mu\": " + json_number(m.mu) + ", \"sigma\": " + json_number(m.sigma) +
+             ", \"below_noise\": " + (m.below_noise ? "true" : "false");
+      } else {
+        const SobolIndexRow& s = r.sobol[o * k + i];
+        j += ", \"first\": " + json_number(s.first) + ", \"first_ci\": " + interval_json(s.first_lo, s.first_hi) +
+             ", \"total\": " + json_number(s.total) + ", \"total_ci\": " + interval_json(s.total_lo, s.total_hi) +
+             ", \"first_below_noise\": " + (s.first_below_noise ? "true" : "false") +
+             ", \"total_below_noise\": " + (s.total_below_noise ? "true" : "false");
+      }
+      j += "}";
+    }
+    j += "]}";
+  }
+  j += "]}";
+  return j;
+}
+
+}  // namespace commsim
