@@ -716,7 +716,7 @@ class Report:
                     b.set_hatch("xx")
                     b.set_facecolor("#D55E00")
             axs[1, 1].axhline(0, color="black", linewidth=0.8)
-        axs[1, 1].set_ylabel("unmet hours avoided per added worker (hours per year)")
+        axs[1, 1].set_ylabel("unmet h avoided per added worker (per year)")
         bend = c["bend_step"]
         axs[1, 1].set_title("Marginal gain per worker" + (f"; bend at step {bend} (cross-hatched)" if bend >= 0
                                                           else "; no bend"))
