@@ -661,6 +661,51 @@ class Output:
         out["ranges"] = {k: _read(g["parameters"][k]) for k in _fields(g["parameters"])}
         return out
 
+    # response curves and headroom (commsim curve / commsim headroom, docs/curves.md) ---------
+    def curve(self):
+        """The /curve group of a `commsim curve` file as a dict, or None: key, points (array),
+        replicates, confidence, bend_step, outcomes (names), units, mean and half_width
+        (outcomes x points), diff_mean and diff_half_width (outcomes x steps) and marginal
+        (a Table over steps)."""
+        if "curve" not in self.file:
+            return None
+        g = self.file["curve"]
+        names = [str(x) for x in _read(g["outcomes"]["name"])]
+        n, p = len(names), len(g["points"]["value"])
+        marginal = Table(name="curve-marginal")
+        for k in _fields(g["marginal"]):
+            marginal[k] = _read(g["marginal"][k])
+            marginal.units[k] = _units(g["marginal"][k])
+        return {
+            "key": _attr(g, "key"), "points": g["points"]["value"][...].astype(float),
+            "replicates": int(_attr(g, "replicates", 0)), "confidence": float(_attr(g, "confidence", 0.95)),
+            "bend_step": int(_attr(g, "bend_step", -1)), "bend_ratio": float(_attr(g, "bend_ratio", 0.5)),
+            "outcomes": names, "units": [str(x) for x in _read(g["outcomes"]["unit"])],
+            "mean": g["values"]["mean"][...].reshape(n, p), "half_width": g["values"]["half_width"][...].reshape(n, p),
+            "diff_mean": g["steps"]["diff_mean"][...].reshape(n, max(p - 1, 0)),
+            "diff_half_width": g["steps"]["diff_half_width"][...].reshape(n, max(p - 1, 0)),
+            "marginal": marginal,
+        }
+
+    def headroom(self):
+        """The /headroom group of a `commsim headroom` file as a dict, or None: its attributes
+        (status, multiplier, failing_multiplier, fails_first, binding, margin, target, ...),
+        services (names), evaluations (a Table: multiplier, passes, worst_service, worst_margin)
+        and coverage, coverage_half_width (evaluations x services)."""
+        if "headroom" not in self.file:
+            return None
+        g = self.file["headroom"]
+        out = {k: _attr(g, k) for k in g.attrs}
+        out["services"] = [str(x) for x in _read(g["services"]["name"])]
+        ev = Table(name="headroom-evaluations")
+        for k in _fields(g["evaluations"]):
+            ev[k] = _read(g["evaluations"][k])
+        out["evaluations"] = ev
+        shape = (len(ev), len(out["services"]))
+        out["coverage"] = g["coverage"]["mean"][...].reshape(shape)
+        out["coverage_half_width"] = g["coverage"]["half_width"][...].reshape(shape)
+        return out
+
 
 def open_output(path):
     """Open and validate a commsim output; raises CommsimFileError if it is not a complete one."""

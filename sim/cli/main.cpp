@@ -27,6 +27,8 @@ const char* kUsage =
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
     "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
+    "  curve SCENARIO --key K  paired sweep of one key: every outcome with CIs, marginal effects, the bend\n"
+    "  headroom SCENARIO       the largest demand multiplier at which every service meets its target\n"
     "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
     "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"
     "  sensitivity --test-function F   Sobol/Morris estimators on an analytic test function (check)\n"
@@ -61,6 +63,8 @@ int main(int argc, char** argv) {
     if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
     if (command == "study") return commsim::cli::cmd_study(args);
     if (command == "optimize") return commsim::cli::cmd_optimize(args);
+    if (command == "curve") return commsim::cli::cmd_curve(args);
+    if (command == "headroom") return commsim::cli::cmd_headroom(args);
     if (command == "replay") return commsim::cli::cmd_replay(args);
     if (command == "inspect") return commsim::cli::cmd_inspect(args);
     if (command == "sensitivity") return commsim::cli::cmd_sensitivity(args);
@@ -69,7 +73,7 @@ int main(int argc, char** argv) {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, replay, inspect, sensitivity, serve, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, curve, headroom, replay, inspect, sensitivity, serve, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

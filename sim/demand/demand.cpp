@@ -10,6 +10,24 @@
 
 namespace commsim {
 
+namespace {
+
+// run.demand_multiplier, the one place it acts: the service's demand parameters scaled. Episodic
+// rates scale the Poisson means; recurring visits per period scale, a fraction being one more
+// visit with that probability (the visit stream's Bernoulli draw); enrolment want shares scale,
+// capped at 1. Every draw keeps its stream, so residents keep their common random numbers.
+std::shared_ptr<const Service> scaled_demand(const Service& s, double m) {
+  auto out = std::make_shared<Service>(s);
+  out->rate_per_year *= m;
+  for (auto& band : out->rate_per_year_by_age) band.value *= m;
+  out->chronic_extra_per_year *= m;
+  for (double& v : out->visits_per_period) v *= m;
+  for (double& w : out->want_share) w = std::min(1.0, w * m);
+  return out;
+}
+
+}  // namespace
+
 std::vector<CompiledService> compile_services(const Scenario& sc, uint32_t replicate) {
   std::vector<CompiledService> out;
   // Dense priority levels per role: higher `priority` first.
@@ -22,6 +40,10 @@ std::vector<CompiledService> compile_services(const Scenario& sc, uint32_t repli
     const Service& s = sc.services[i];
     CompiledService c;
     c.spec = &s;
+    if (sc.run.demand_multiplier != 1.0) {
+      c.scaled = scaled_demand(s, sc.run.demand_multiplier);
+      c.spec = c.scaled.get();
+    }
     c.index = static_cast<int>(i);
     c.role = sc.role_index(s.role);
     if (c.role < 0) internal_error("service '" + s.name + "' names no role ('" + s.role + "')");
@@ -38,8 +60,8 @@ std::vector<CompiledService> compile_services(const Scenario& sc, uint32_t repli
     c.replicate = replicate;
     // Take-up falls exponentially with distance: 90 % accept at km_90.
     c.distance_scale_km = s.take_up.km_90 > 0 ? s.take_up.km_90 / std::log(1.0 / 0.9) : 0.0;
-    c.rate_per_year = s.rate_per_year_by_age.empty() ? AgeTable(kMaxAge + 1, s.rate_per_year)
-                                                     : age_table(s.rate_per_year_by_age, 0.0);
+    c.rate_per_year = c.spec->rate_per_year_by_age.empty() ? AgeTable(kMaxAge + 1, c.spec->rate_per_year)
+                                                           : age_table(c.spec->rate_per_year_by_age, 0.0);
     c.clients_per_staff = s.clients_per_staff_by_age.empty() ? AgeTable(kMaxAge + 1, s.clients_per_staff)
                                                              : age_table(s.clients_per_staff_by_age, s.clients_per_staff);
     // Arrival profile: the given weights, or uniform over the role's shift hours.

@@ -9,6 +9,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/population/population.hpp"
@@ -18,6 +19,8 @@ namespace commsim {
 
 struct CompiledService {
   const Service* spec = nullptr;
+  // With run.demand_multiplier != 1: the service with its demand scaled, which `spec` points to.
+  std::shared_ptr<const Service> scaled;
   int index = 0;
   int role = -1;                 // index into staffing.roles
   int shared_role = -1;          // another role serving `shared_share` of the requests (-1 none)

@@ -70,6 +70,11 @@ const Table<RunResult>& run_table() {
           json_as(field("cost_district_yuan", &R::cost_district_yuan, "yuan", "part of the cost paid by the districts",
                         kMean),
                   "cost.district_yuan"),
+          json_as(field("cost_facility_capital_yuan", &R::cost_facility_capital_yuan, "yuan",
+                        "indoor facility construction cost annualised straight-line over its life, for the run's "
+                        "days (N5.1; facility.capital_*; not in cost_total_yuan)",
+                        kMean),
+                  "cost.facility_capital_yuan"),
           field("access_share", &R::access_share, "share",
                 "share of households within the access minutes of their facility, citywide (N1.5)", kMean),
       },

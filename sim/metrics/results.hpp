@@ -256,6 +256,7 @@ struct RunResult {
   uint64_t requests = 0;                      // requests generated (all queue services)
   double cost_total_yuan = 0, cost_per_resident_yuan = 0, cost_per_served_yuan = 0;
   double cost_city_yuan = 0, cost_district_yuan = 0;
+  double cost_facility_capital_yuan = 0;      // facility construction annualised over the run (N5.1)
   double access_share = 0;                    // households within 15 minutes, citywide
   std::vector<YearRecord> years;              // per simulated year
   std::vector<DistrictResult> districts;      // in order of first appearance among the communities

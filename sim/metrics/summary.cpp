@@ -302,6 +302,11 @@ void summarize(const Scenario& sc, RunResult& run) {
     households += ci.households;
   }
   run.cost_total_yuan = run.cost_city_yuan + run.cost_district_yuan;
+  // N5.1: construction of the indoor facility, annualised straight-line over its life.
+  double indoor_m2 = 0;
+  for (const auto& ci : run.communities) indoor_m2 += ci.facility_indoor_m2;
+  run.cost_facility_capital_yuan = indoor_m2 * sc.facility.capital_cost_yuan_per_m2 / sc.facility.capital_life_years *
+                                   sc.run.days / 365.0;
   run.cost_per_resident_yuan = run.residents > 0 ? run.cost_total_yuan / static_cast<double>(run.residents) : 0.0;
   run.cost_per_served_yuan = served_requests > 0 ? run.cost_total_yuan / static_cast<double>(served_requests) : 0.0;
   run.access_share = households > 0 ? access / static_cast<double>(households) : 0.0;

@@ -23,6 +23,9 @@ struct RunSettings {
   int threads = 0;             // 0 = all hardware threads
   bool daily_output = true;    // write per-community daily records to HDF5
   double coverage_target = 0.9;  // share of communities below this coverage is reported
+  // Scales all demand uniformly (episodic rates, recurring visits, enrolment wants; `commsim
+  // headroom`): 1 = the scenario's demand. Applied when services are compiled (sim/demand).
+  double demand_multiplier = 1.0;
 };
 
 // ---------------------------------------------------------------- city
@@ -298,6 +301,10 @@ struct FacilityPolicy {
   double outdoor_minimum_m2 = 1000.0;   // N2.2
   double activity_share_min = 0.6;      // N2.4
   std::vector<FacilityUse> uses;
+  // N5.1: the facility's construction cost, annualised straight-line over its life (no source:
+  // assumptions with ranges in docs/curves.md); reported as cost_facility_capital_yuan.
+  double capital_cost_yuan_per_m2 = 4000.0;
+  double capital_life_years = 50.0;
 };
 
 // ---------------------------------------------------------------- sizing

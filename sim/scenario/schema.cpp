@@ -176,6 +176,8 @@ const Schema<RunSettings>& run_schema() {
       flag("daily_output", &RunSettings::daily_output, "write per-community daily records"),
       num("coverage_target", &RunSettings::coverage_target, kShare, "share",
           "communities below this coverage are reported"),
+      num("demand_multiplier", &RunSettings::demand_multiplier, positive(1000), "",
+          "scales all demand: episodic rates, recurring visits, enrolment wants (capped at 1); 1 = as given"),
   }, {}};
   return s;
 }
@@ -592,6 +594,10 @@ const Schema<FacilityPolicy>& facility_schema() {
       num("activity_share_min", &F::activity_share_min, kShare, "share", "N2.4"),
       named_map<F, FacilityUse>("uses", &F::uses, &FacilityUse::name, facility_use_schema,
                                 "shares sum to 1 when given", "split of the indoor area by use"),
+      num("capital_cost_yuan_per_m2", &F::capital_cost_yuan_per_m2, between(0, 1e6), "yuan/m2",
+          "N5.1 construction cost of the indoor facility (assumption, range 2,500-6,000: docs/curves.md)"),
+      num("capital_life_years", &F::capital_life_years, between(1, 200), "years",
+          "N5.1 life over which the construction cost is annualised (assumption, range 20-50)"),
   }, {}};
   return s;
 }

@@ -70,8 +70,9 @@ std::vector<std::string> service_names(const StudyPlan& plan) {
 }
 
 // The writer's state: output file, which runs are done, their metric (and outcome) values.
+// `plan` grows when an adaptive study adds variants (next_round).
 struct Writer {
-  const StudyPlan& plan;
+  StudyPlan& plan;
   const StudyRunOptions& options;
   std::unique_ptr<Hdf5Output> out;
   std::vector<std::vector<double>> values;
@@ -79,17 +80,16 @@ struct Writer {
   std::vector<std::vector<double>> outcome_values;    // per run: run_outcome_values
   std::optional<SensitivityResult> sensitivity;
   std::vector<int> pending;
+  size_t initial_variants = 0;
+  bool rounds_over = false;
   int done = 0, resumed = 0, computed = 0, abort_after = -1;
 
-  Writer(const StudyPlan& p, const StudyRunOptions& o) : plan(p), options(o) {
+  Writer(StudyPlan& p, const StudyRunOptions& o) : plan(p), options(o), initial_variants(p.scenarios.size()) {
     if (const char* env = std::getenv(kAbortAfterEnv)) abort_after = std::atoi(env);
     if (plan.study.is_sensitivity()) outcomes = sensitivity_outcomes(plan);
   }
 
   void open() {
-    const int runs = plan.runs();
-    values.assign(static_cast<size_t>(runs), {});
-    outcome_values.assign(static_cast<size_t>(runs), {});
     if (options.resume) {
       out = Hdf5Output::reopen_partial(options.output, options.force);
       out->keep_partial_on_close();  // whatever happens now, the finished runs stay resumable
@@ -97,26 +97,6 @@ struct Writer {
       if (!same)
         throw InputError(SourcePos{plan.study.file, 0, 0}, "--resume",
                          "study file changed since the interrupted run; rerun without --resume (or with --force)");
-      for (int i = 0; i < runs; ++i) {
-        const std::string g = run_group(i);
-        if (out->has_attribute(g, "complete")) {
-          std::vector<double> v;
-          for (const auto& m : plan.study.metrics) {
-            const auto column = out->read_doubles(g + "/citywide/services/" + m);
-            v.insert(v.end(), column.begin(), column.end());
-          }
-          values[static_cast<size_t>(i)] = std::move(v);
-          if (!outcomes.empty())
-            outcome_values[static_cast<size_t>(i)] = stored_outcome_values(*out, g, outcomes, service_names(plan));
-          ++resumed;
-          ++done;
-        } else {
-          out->remove(g);  // cut short by the crash: redo
-          out->remove(bookkeeping_group(i));
-          pending.push_back(i);
-        }
-      }
-      out->flush();
     } else {
       out = std::make_unique<Hdf5Output>(options.output, options.force);
       out->keep_partial_on_close();
@@ -126,9 +106,56 @@ struct Writer {
       out->write_provenance(p);
       write_study_header(*out, plan);
       out->flush();
-      for (int i = 0; i < runs; ++i) pending.push_back(i);
     }
-    if (options.progress) options.progress(done, runs, resumed);
+    adopt(0);
+    if (options.progress) options.progress(done, plan.runs(), resumed);
+  }
+
+  // Runs from `first` to the plan's end: on resume, those complete in the file are taken as they
+  // are (their values read back), the others queued; otherwise all queued.
+  void adopt(int first) {
+    const int runs = plan.runs();
+    values.resize(static_cast<size_t>(runs));
+    outcome_values.resize(static_cast<size_t>(runs));
+    for (int i = first; i < runs; ++i) {
+      const std::string g = run_group(i);
+      if (options.resume && out->has_attribute(g, "complete")) {
+        std::vector<double> v;
+        for (const auto& m : plan.study.metrics) {
+          const auto column = out->read_doubles(g + "/citywide/services/" + m);
+          v.insert(v.end(), column.begin(), column.end());
+        }
+        values[static_cast<size_t>(i)] = std::move(v);
+        if (!outcomes.empty())
+          outcome_values[static_cast<size_t>(i)] = stored_outcome_values(*out, g, outcomes, service_names(plan));
+        ++resumed;
+        ++done;
+      } else {
+        if (options.resume) {
+          out->remove(g);  // cut short by the crash: redo
+          out->remove(bookkeeping_group(i));
+        }
+        pending.push_back(i);
+      }
+    }
+    if (options.resume) out->flush();
+  }
+
+  // Once every run so far is done: the adaptive study's next variants, queued (true), or the end
+  // (false; the callback is not asked again).
+  bool next_round() {
+    while (!rounds_over && options.next_variants) {
+      const size_t queued = pending.size();
+      const int first = plan.runs();
+      const std::vector<StudyVariant> more = options.next_variants(plan, values);
+      if (more.empty()) break;
+      add_variants(plan, more);
+      adopt(first);
+      if (options.progress) options.progress(done, plan.runs(), resumed);
+      if (pending.size() > queued) return true;  // else every new run was resumed: ask again
+    }
+    rounds_over = true;
+    return false;
   }
 
   void accept(int run, const RunResult& result, double wall_s, int rank, const std::string& host) {
@@ -143,6 +170,7 @@ struct Writer {
 
   StudySummary finish(int ranks) {
     const int runs = plan.runs();
+    if (plan.scenarios.size() != initial_variants) write_study_header(*out, plan);  // variants added
     write_study_runs(*out, plan);
     StudySummary summary = summarize_study(plan, service_names(plan), values);
     write_study_summary(*out, summary);
@@ -150,6 +178,7 @@ struct Writer {
       sensitivity = compute_sensitivity(plan, outcomes, outcome_values);
       write_sensitivity(*out, *sensitivity);
     }
+    if (options.finish_tables) options.finish_tables(*out, plan, values);
     std::vector<RunBookkeeping> book;
     for (int i = 0; i < runs; ++i) {
       const std::string b = bookkeeping_group(i);
@@ -164,22 +193,27 @@ struct Writer {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-void run_serial(const StudyPlan& plan, const StudyRunOptions& options, int threads, StudyOutcome& outcome) {
+void run_serial(StudyPlan& plan, const StudyRunOptions& options, int threads, StudyOutcome& outcome) {
   Writer writer(plan, options);
   const ThreadCap cap(threads);
   outcome.threads = threads;
   writer.open();
   const std::string host = host_name();
-  for (int run : writer.pending) {
-    const auto t = Clock::now();
-    const RunResult result = compute_run(plan, run);
-    writer.accept(run, result, seconds_since(t), 0, host);
-  }
+  size_t next = 0;
+  do {
+    while (next < writer.pending.size()) {
+      const int run = writer.pending[next++];
+      const auto t = Clock::now();
+      const RunResult result = compute_run(plan, run);
+      writer.accept(run, result, seconds_since(t), 0, host);
+    }
+  } while (writer.next_round());
   outcome.summary = writer.finish(1);
   outcome.runs_resumed = writer.resumed;
   outcome.runs_computed = writer.computed;
   outcome.run_values = writer.values;
   outcome.sensitivity = writer.sensitivity;
+  outcome.runs_total = plan.runs();
 }
 
 #ifdef COMMSIM_WITH_MPI
@@ -190,7 +224,7 @@ bool launched_by_mpi() {
   return false;
 }
 
-constexpr int kTagReady = 1, kTagJob = 2, kTagResult = 3, kTagError = 4;
+constexpr int kTagReady = 1, kTagJob = 2, kTagResult = 3, kTagError = 4, kTagVariants = 5;
 
 struct MpiSession {
   int rank = 0, size = 1, local_size = 1;
@@ -227,10 +261,68 @@ void send_bytes(const std::vector<uint8_t>& bytes, int tag) {
   MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0, tag, MPI_COMM_WORLD);
 }
 
-void worker_loop(const StudyPlan& plan, int rank) {
+// Variants an adaptive study added, for the workers: per variant its name and its (key, value)
+// pairs, each text as [uint64 length][bytes].
+std::vector<uint8_t> pack_variants(const StudyPlan& plan, size_t from) {
+  std::vector<uint8_t> bytes;
+  auto put = [&bytes](const std::string& text) {
+    const uint64_t n = text.size();
+    bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&n), reinterpret_cast<const uint8_t*>(&n) + 8);
+    bytes.insert(bytes.end(), text.begin(), text.end());
+  };
+  for (size_t v = from; v < plan.study.variants.size(); ++v) {
+    const StudyVariant& variant = plan.study.variants[v];
+    put(variant.name);
+    put(std::to_string(variant.values.size()));
+    for (const auto& [key, value] : variant.values) {
+      put(key);
+      put(value);
+    }
+  }
+  return bytes;
+}
+
+std::vector<StudyVariant> unpack_variants(const std::vector<uint8_t>& bytes) {
+  size_t at = 0;
+  auto get = [&]() {
+    uint64_t n = 0;
+    if (bytes.size() - at < 8) throw RuntimeFailure("malformed variants message from rank 0");
+    std::memcpy(&n, bytes.data() + at, 8);
+    at += 8;
+    if (bytes.size() - at < n) throw RuntimeFailure("malformed variants message from rank 0");
+    std::string text(reinterpret_cast<const char*>(bytes.data() + at), n);
+    at += n;
+    return text;
+  };
+  std::vector<StudyVariant> out;
+  while (at < bytes.size()) {
+    StudyVariant v;
+    v.name = get();
+    const long pairs = std::stol(get());
+    for (long i = 0; i < pairs; ++i) {
+      std::string key = get();
+      v.values.emplace_back(std::move(key), get());
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void worker_loop(StudyPlan& plan, int rank) {
   const std::string host = host_name();
   MPI_Send(nullptr, 0, MPI_BYTE, 0, kTagReady, MPI_COMM_WORLD);
+  std::vector<uint8_t> buffer;
   while (true) {
+    MPI_Status status;
+    MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    if (status.MPI_TAG == kTagVariants) {  // an adaptive study's next variants, before their runs
+      int count = 0;
+      MPI_Get_count(&status, MPI_BYTE, &count);
+      buffer.resize(static_cast<size_t>(count));
+      MPI_Recv(buffer.data(), count, MPI_BYTE, 0, kTagVariants, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      add_variants(plan, unpack_variants(buffer));
+      continue;
+    }
     int run = -1;
     MPI_Recv(&run, 1, MPI_INT, 0, kTagJob, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (run < 0) return;
@@ -245,10 +337,23 @@ void worker_loop(const StudyPlan& plan, int rank) {
   }
 }
 
+// Hands out runs as workers ask. Idle workers wait while runs are out; when every planned run is
+// done an adaptive study may add a round (Writer::next_round), else the idle workers are let go.
 void coordinate(Writer& writer, int ranks) {
   size_t next = 0;
-  int active = ranks - 1;
+  int active = ranks - 1, outstanding = 0;
+  std::vector<int> idle;
+  std::vector<size_t> variants_known(static_cast<size_t>(ranks), writer.plan.scenarios.size());
   std::vector<uint8_t> buffer;
+  auto dispatch = [&](int worker, int job) {
+    size_t& known = variants_known[static_cast<size_t>(worker)];
+    if (known < writer.plan.study.variants.size()) {
+      const std::vector<uint8_t> bytes = pack_variants(writer.plan, known);
+      MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, worker, kTagVariants, MPI_COMM_WORLD);
+      known = writer.plan.study.variants.size();
+    }
+    MPI_Send(&job, 1, MPI_INT, worker, kTagJob, MPI_COMM_WORLD);
+  };
   while (active > 0) {
     MPI_Status status;
     MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
@@ -272,20 +377,31 @@ void coordinate(Writer& writer, int ranks) {
       const std::string host(reinterpret_cast<const char*>(buffer.data() + 24), n);
       const RunResult result = deserialize_run(buffer.data() + 24 + n, buffer.size() - 24 - n);
       writer.accept(static_cast<int>(run), result, wall, status.MPI_SOURCE, host);
+      --outstanding;
     }
-    int job = -1;
-    if (next < writer.pending.size()) job = writer.pending[next++];
-    else --active;
-    MPI_Send(&job, 1, MPI_INT, status.MPI_SOURCE, kTagJob, MPI_COMM_WORLD);
+    idle.push_back(status.MPI_SOURCE);
+    while (true) {
+      while (!idle.empty() && next < writer.pending.size()) {
+        dispatch(idle.back(), writer.pending[next++]);
+        idle.pop_back();
+        ++outstanding;
+      }
+      if (next < writer.pending.size() || outstanding > 0) break;  // wait for a result
+      if (writer.next_round()) continue;
+      for (int worker : idle) dispatch(worker, -1);
+      active -= static_cast<int>(idle.size());
+      idle.clear();
+      break;
+    }
   }
 }
 #endif
 
 }  // namespace
 
-StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options) {
+StudyOutcome run_study(const StudyPlan& planned, const StudyRunOptions& options) {
+  StudyPlan plan = planned;  // an adaptive study adds variants to its own copy, on every rank
   StudyOutcome outcome;
-  outcome.runs_total = plan.runs();
   const auto start = Clock::now();
   int threads = options.threads > 0 ? options.threads : plan.base.run.threads;
 
@@ -336,6 +452,7 @@ StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options) {
       outcome.runs_computed = writer->computed;
       outcome.run_values = writer->values;
       outcome.sensitivity = writer->sensitivity;
+      outcome.runs_total = plan.runs();
       outcome.wall_s = seconds_since(start);
       return outcome;
     }

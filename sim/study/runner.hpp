@@ -4,6 +4,7 @@
 // (and for design: morris | sobol the indices under /sensitivity), then the rename. Under MPI (launched by mpirun/srun, built with COMMSIM_WITH_MPI) rank 0 hands out
 // runs one at a time to the other ranks and writes the file; the file's datasets are identical for
 // any rank count (only /study/bookkeeping differs: wall times, ranks, hosts). Layout: docs/studies.md.
+// An adaptive study adds variants round by round (next_variants) through the same machinery.
 #pragma once
 #include <functional>
 #include <optional>
@@ -16,6 +17,18 @@
 
 namespace commsim {
 
+class Hdf5Output;
+
+// Adaptive studies (`commsim headroom`): called on the writing rank when every run planned so far
+// is done, with the plan and each run's values of the study's metrics (run order); returns the
+// variants to run next, or none to finish. Its answers must depend only on what it is given, so
+// that a resumed or MPI execution takes the same path.
+using NextVariants = std::function<std::vector<StudyVariant>(const StudyPlan&, const std::vector<std::vector<double>>&)>;
+// Called on the writing rank after the study's own tables and before the file is committed, with
+// the open file (every run in it), the final plan and the runs' metric values: a command's own
+// tables (`commsim curve`, `commsim headroom`).
+using FinishTables = std::function<void(Hdf5Output&, const StudyPlan&, const std::vector<std::vector<double>>&)>;
+
 struct StudyRunOptions {
   std::string output;          // OUT.h5
   bool force = false;          // overwrite an existing OUT.h5
@@ -25,6 +38,8 @@ struct StudyRunOptions {
   std::string canonical_command;  // without output/threads/resume flags (root attribute command_line)
   // Called on the writing rank after each run is committed: (runs done, runs total, runs skipped by resume).
   std::function<void(int, int, int)> progress;
+  NextVariants next_variants;  // empty: the plan's variants only
+  FinishTables finish_tables;  // empty: none
 };
 
 struct StudyOutcome {

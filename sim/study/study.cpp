@@ -743,9 +743,52 @@ Study parse_study_text(const std::string& text, const std::string& path, const s
   return st;
 }
 
+namespace {
+
+// Variant v's scenario: the base file, set:, --set, the variant's values (and with independent
+// streams its own seed); `is_base`: whether it equals the base scenario (before the seed).
+Scenario load_variant(const StudyPlan& plan, size_t v, bool* is_base) {
+  const Study& st = plan.study;
+  const StudyVariant& variant = st.variants[v];
+  std::vector<std::string> overrides = st.base_overrides;
+  for (const auto& o : variant.overrides()) overrides.push_back(o);
+  auto load = [&](const std::vector<std::string>& o) {
+    try {
+      return load_scenario(st.base_file, o);
+    } catch (const InputError& e) {
+      throw InputError(variant.pos, e.key(), "variant " + std::to_string(v) + " (" + variant.name + "): " + std::string(e.what()));
+    }
+  };
+  auto seeded = [&](int stream) {
+    overrides.push_back("run.seed=" + std::to_string(independent_seed(plan.base.run.seed, stream)));
+    return load(overrides);
+  };
+  if (st.is_sensitivity()) {  // the group's seed (every point its own with independent streams)
+    if (is_base) *is_base = false;
+    return seeded(plan.independent_streams ? static_cast<int>(v) : st.sensitivity.group[v]);
+  }
+  Scenario sc = load(overrides);
+  if (is_base) *is_base = sc.resolved_yaml == plan.base.resolved_yaml;
+  if (plan.independent_streams) sc = seeded(static_cast<int>(v));
+  return sc;
+}
+
+}  // namespace
+
+void add_variants(StudyPlan& plan, const std::vector<StudyVariant>& variants) {
+  for (const StudyVariant& variant : variants) {
+    plan.study.variants.push_back(variant);
+    plan.scenarios.push_back(load_variant(plan, plan.study.variants.size() - 1, nullptr));
+  }
+}
+
 StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cli_overrides, bool independent_streams) {
+  return plan_parsed_study(parse_study(path, cli_overrides), independent_streams);
+}
+
+StudyPlan plan_parsed_study(Study study, bool independent_streams) {
   StudyPlan plan;
-  plan.study = parse_study(path, cli_overrides);
+  plan.study = std::move(study);
   plan.independent_streams = independent_streams;
   const Study& st = plan.study;
   plan.base = load_scenario(st.base_file, st.base_overrides);
@@ -776,28 +819,9 @@ StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cl
   }
   int base_found = -1;
   for (size_t v = 0; v < st.variants.size(); ++v) {
-    const StudyVariant& variant = st.variants[v];
-    std::vector<std::string> overrides = st.base_overrides;
-    for (const auto& o : variant.overrides()) overrides.push_back(o);
-    auto load = [&](const std::vector<std::string>& o) {
-      try {
-        return load_scenario(st.base_file, o);
-      } catch (const InputError& e) {
-        throw InputError(variant.pos, e.key(), "variant " + std::to_string(v) + " (" + variant.name + "): " + std::string(e.what()));
-      }
-    };
-    auto seeded = [&](int stream) {
-      overrides.push_back("run.seed=" + std::to_string(independent_seed(plan.base.run.seed, stream)));
-      return load(overrides);
-    };
-    if (st.is_sensitivity()) {  // the group's seed (every point its own with independent streams)
-      plan.scenarios.push_back(seeded(independent_streams ? static_cast<int>(v) : st.sensitivity.group[v]));
-      continue;
-    }
-    Scenario sc = load(overrides);
-    if (base_found < 0 && sc.resolved_yaml == plan.base.resolved_yaml) base_found = static_cast<int>(v);
-    if (independent_streams) sc = seeded(static_cast<int>(v));
-    plan.scenarios.push_back(std::move(sc));
+    bool is_base = false;
+    plan.scenarios.push_back(load_variant(plan, v, &is_base));
+    if (base_found < 0 && is_base) base_found = static_cast<int>(v);
   }
   plan.base_variant = base_found < 0 ? 0 : base_found;
   std::string key = st.text + "\n--base--\n" + plan.base.resolved_yaml + "\n--set--\n";

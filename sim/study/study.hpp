@@ -105,6 +105,11 @@ Study parse_study_text(const std::string& text, const std::string& path,
 // parse_study + loads the base and every variant (errors point into the study file).
 StudyPlan plan_study(const std::string& path, const std::vector<std::string>& cli_overrides = {},
                      bool independent_streams = false);
+// The same for a study already parsed (parse_study_text: studies made by commands, e.g. curve).
+StudyPlan plan_parsed_study(Study study, bool independent_streams = false);
+// Appends variants to a plan (adaptive searches such as `commsim headroom` add them round by
+// round): each loaded and validated like the study's own; earlier runs keep their indices.
+void add_variants(StudyPlan& plan, const std::vector<StudyVariant>& variants);
 
 // The seed variant `variant` gets with independent streams (paired studies use base_seed).
 uint64_t independent_seed(uint64_t base_seed, int variant);

@@ -9,6 +9,7 @@
 
 #include "sim/metrics/result_schema.hpp"
 #include "sim/study/sensitivity_study.hpp"
+#include "sim/study/curve.hpp"
 
 namespace commsim {
 
@@ -241,6 +242,27 @@ std::vector<DocRow> sensitivity_rows() {
   return rows;
 }
 
+// The tables `commsim curve` and `commsim headroom` add to their study files (sim/study/curve.hpp).
+template <class Visit>
+void for_each_command_table(Visit&& visit) {
+  visit(curve_facts_table(), "`/curve` attributes");
+  visit(curve_outcome_table(), "`/curve/outcomes/`");
+  visit(curve_point_table(), "`/curve/points/`");
+  visit(curve_value_table(), "`/curve/values/`");
+  visit(curve_step_table(), "`/curve/steps/`");
+  visit(curve_marginal_table(), "`/curve/marginal/`");
+  visit(headroom_facts_table(), "`/headroom` attributes");
+  visit(headroom_service_table(), "`/headroom/services/`");
+  visit(headroom_evaluation_table(), "`/headroom/evaluations/`");
+  visit(headroom_coverage_table(), "`/headroom/coverage/`");
+}
+
+std::vector<DocRow> command_rows() {
+  std::vector<DocRow> rows;
+  for_each_command_table([&](const auto& table, const char*) { table_rows("", table, rows); });
+  return rows;
+}
+
 std::vector<DocRow> root_rows() {
   std::vector<DocRow> rows;
   table_rows("", file_facts_table(), rows);
@@ -290,7 +312,7 @@ std::string table_section(const std::string& where, const Table<Row>& t, const s
 
 std::vector<DocumentedObject> documented_objects() {
   std::vector<DocumentedObject> out;
-  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), dataset_attribute_rows()})
+  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), command_rows(), dataset_attribute_rows()})
     for (const auto& r : list) out.push_back({r.path, r.kind});
   return out;
 }
@@ -411,6 +433,15 @@ design's points). Unit `outcome`: the unit of the outcome, in `/sensitivity/outc
     out += table_section("", table, "`/" + table.group + (table.storage == Storage::attributes ? "` attributes" : "/`")) + "\n";
   });
   out += "Axis datasets `/sensitivity/parameter_names` and `/sensitivity/outcome_names` name the entries of its axes.\n\n";
+  out += R"(## Response curves and headroom (`commsim curve`, `commsim headroom`)
+
+Both write a study file (as above; `study_yaml` is the study the command ran) with one more group
+(docs/curves.md). A curve's variants are its points, in order; a headroom file's variants are the
+multipliers evaluated, in the order evaluated. `outcome` as a unit: the unit of the outcome named
+by `/curve/outcomes/unit`.
+
+)";
+  for_each_command_table([&](const auto& table, const char* title) { out += table_section("", table, title) + "\n"; });
   out += R"(## Index of objects
 
 Every dataset and attribute a file can hold (`object@attribute` for attributes; `{run}` a run
@@ -419,7 +450,7 @@ number; `{dataset}` any dataset).
 | object | kind | type | shape | unit |
 |---|---|---|---|---|
 )";
-  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), dataset_attribute_rows()})
+  for (const auto& list : {root_rows(), run_rows(), study_rows(), sensitivity_rows(), command_rows(), dataset_attribute_rows()})
     for (const auto& r : list)
       out += "| `" + r.path + "` | " + r.kind + " | " + r.dtype + " | " + r.shape + " | " + cell(r.unit) + " |\n";
   out += R"(

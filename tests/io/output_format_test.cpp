@@ -1,7 +1,7 @@
 // docs/output-format.md against the results schema and against real files: the page is generated
-// from the schema (drift test), and every dataset and attribute a run file and a study file hold
-// is listed in the page's index — and every listed object is held by one of them (a grid study, a
-// morris and a sobol study between them hold every study object).
+// from the schema (drift test), and every dataset and attribute a run file, a study file, a curve
+// and a headroom file hold is listed in the page's index — and every listed object is held by one
+// of them (a grid study, a morris and a sobol study between them hold every study object).
 #include <hdf5.h>
 #include <stdlib.h>
 
@@ -16,6 +16,7 @@
 
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/study/curve.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/study/study_output.hpp"
 #include "tests/support.hpp"
@@ -115,8 +116,29 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   options.output = dir + "/study.h5";
   run_study(plan, options);
 
+  // A curve and a headroom file (their /curve and /headroom groups; docs/curves.md).
+  const std::vector<std::string> tiny = {"city.generator.communities=2", "run.days=7", "run.daily_output=false"};
+  CurveRequest curve;
+  curve.scenario = test::source_path("tests/data/good/small-city.yaml");
+  curve.overrides = tiny;
+  curve.key = "staffing.rules.community_worker.per_10k";
+  curve.from = 10;
+  curve.to = 20;
+  curve.step = 10;
+  curve.replicates = 2;
+  StudyRunOptions curve_options;
+  curve_options.output = dir + "/curve.h5";
+  run_curve(curve, curve_options);
+  HeadroomRequest headroom;
+  headroom.scenario = curve.scenario;
+  headroom.overrides = tiny;
+  headroom.target = 0.5;
+  headroom.tolerance = 0.5;
+  StudyRunOptions headroom_options;
+  headroom_options.output = dir + "/headroom.h5";
+  run_headroom(headroom, headroom_options);
+
   std::set<std::string> written = objects_in(run_path);
-  for (const auto& o : objects_in(options.output)) written.insert(o);
   // A morris and a sobol study (the /sensitivity group, issue 17).
   for (const std::string design : {"morris", "sobol"}) {
     StudyRunOptions sensitivity;
@@ -124,6 +146,8 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
     run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), sensitivity);
     for (const auto& o : objects_in(sensitivity.output)) written.insert(o);
   }
+  for (const auto& path : {options.output, curve_options.output, headroom_options.output})
+    for (const auto& o : objects_in(path)) written.insert(o);
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {
     INFO("written but not in docs/output-format.md: " << o);

@@ -22,6 +22,7 @@ StaffingRule per_10k_rule(double per_10k, Rounding rounding = Rounding::nearest)
                       .rule = StaffingRuleKind::per_10k_residents,
                       .per_10k = per_10k,
                       .client_service = {},
+                      .facility_use = {},
                       .rounding = rounding};
 }
 
@@ -29,6 +30,7 @@ StaffingRule fixed_rule(double fixed, Rounding rounding = Rounding::nearest) {
   return StaffingRule{.role = "fixed_role",
                       .rule = StaffingRuleKind::fixed,
                       .client_service = {},
+                      .facility_use = {},
                       .fixed = fixed,
                       .rounding = rounding};
 }
@@ -38,6 +40,7 @@ StaffingRule per_client_rule(double clients_per_staff, Rounding rounding = Round
                       .rule = StaffingRuleKind::per_client,
                       .client_service = "elderly_care",
                       .clients_per_staff = clients_per_staff,
+                      .facility_use = {},
                       .rounding = rounding};
 }
 
@@ -356,7 +359,7 @@ TEST_CASE("per-client, fixed and committee rules", "[norms]") {
   }
   SECTION("committee counts the distinct committee members") {
     const StaffingRule r{
-        .role = "committee", .rule = StaffingRuleKind::committee, .client_service = {}};
+        .role = "committee", .rule = StaffingRuleKind::committee, .client_service = {}, .facility_use = {}};
     const CommitteePolicy policy;
     CHECK(staff_count(r, 0, 0, false, committees(1500, policy)) == 6);
     CHECK(staff_count(r, 0, 0, false, committees(3500, policy)) == 9);
@@ -553,6 +556,7 @@ TEST_CASE("norm_requirement uses the scenario's community_worker rule", "[norms]
   const StaffingRule other{.role = "care_worker",
                            .rule = StaffingRuleKind::fixed,
                            .client_service = {},
+                           .facility_use = {},
                            .fixed = 99};
   StaffingRule cw = per_10k_rule(20);
   cw.oversized_extra_share = 0.25;
