@@ -239,11 +239,18 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   info.residents = static_cast<int64_t>(res.size());
   // Who lives there: ages, family households, collective living, household types.
   info.residents_60plus = info.residents_80plus = info.residents_0_2 = 0;
-  for (uint8_t a : res.age) {
+  info.residents_chronic = info.residents_60plus_dependent = 0;
+  for (size_t r = 0; r < res.size(); ++r) {
+    const uint8_t a = res.age[r];
     info.residents_60plus += a >= 60;
     info.residents_80plus += a >= 80;
     info.residents_0_2 += a <= 2;
+    info.residents_chronic += (res.traits[r] & trait::chronic) != 0;
+    info.residents_60plus_dependent += a >= 60 && res.dependency(r) != Dependency::none;
   }
+  // Each service's clients: what calibration targets such as programme enrolment compare with.
+  info.clients.assign(services.size(), 0);
+  for (size_t s = 0; s < services.size(); ++s) info.clients[s] = static_cast<int64_t>(count_clients(services[s], res));
   info.households_by_type.assign(kResultHouseholdTypes, 0);
   info.residents_by_type.assign(kResultHouseholdTypes, 0);
   info.three_generation_households = 0;
@@ -275,7 +282,7 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
     double clients = 0;
     if (rule.rule == StaffingRuleKind::per_client) {
       const int s = sc.service_index(rule.client_service);
-      if (s >= 0) clients = static_cast<double>(count_clients(services[static_cast<size_t>(s)], res));
+      if (s >= 0) clients = static_cast<double>(info.clients[static_cast<size_t>(s)]);
     }
     info.staff[static_cast<size_t>(r)] = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
   }
