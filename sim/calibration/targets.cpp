@@ -119,27 +119,27 @@ const std::vector<Measure>& measure_table() {
                       over_communities(run, [](const CommunityInfo& c) { return c.residents_0_2; }));
        }},
       {{"places_in_use",
-        "clients enrolled in {service} (attended person-days ÷ open days) ÷ places of its facility use, citywide",
-        {"service"}},
-       [](const Target& t, const Scenario& sc, const RunResult& run) {
-         const Service& spec = sc.services.at(static_cast<size_t>(sc.service_index(t.service)));
-         size_t use = 0;
-         while (use < run.facility_use_names.size() && run.facility_use_names[use] != spec.facility_use) ++use;
-         double places = 0;
-         for (const auto& c : run.communities)
-           if (use < c.places.size()) places += c.places[use];
-         return ratio(enrolled(sc, run, t.service), places);
-       }},
-      {{"clients_per_chronic_resident",
-        "residents in {service}'s programme (its clients at the start of the run) ÷ residents with hypertension or "
-        "diabetes",
+        "enrolled person-days of {service} ÷ its place-days (the facility's places summed over its open days), "
+        "citywide",
         {"service"}},
        [](const Target& t, const Scenario&, const RunResult& run) {
-         const size_t s = service_of(run, t.service);
-         double clients = 0;
-         for (const auto& c : run.communities)
-           if (s < c.clients.size()) clients += static_cast<double>(c.clients[s]);
-         return ratio(clients, over_communities(run, [](const CommunityInfo& c) { return c.residents_chronic; }));
+         const size_t s = service_of(run, t.service), n = run.service_names.size();
+         double place_days = 0;
+         for (size_t c = 0; c < run.communities.size(); ++c)
+           place_days += static_cast<double>(run.service_totals[c * n + s].place_days);
+         return ratio(served(run, s), place_days);
+       }},
+      {{"clients_per_chronic_resident",
+        "residents taking part in {service}'s programme (its client-days ÷ run days) ÷ residents with hypertension "
+        "or diabetes",
+        {"service"}},
+       [](const Target& t, const Scenario&, const RunResult& run) {
+         const size_t s = service_of(run, t.service), n = run.service_names.size();
+         double client_days = 0;
+         for (size_t c = 0; c < run.communities.size(); ++c)
+           client_days += static_cast<double>(run.service_totals[c * n + s].client_days);
+         return ratio(client_days / std::max(run.days, 1),
+                      over_communities(run, [](const CommunityInfo& c) { return c.residents_chronic; }));
        }},
       {{"share_60plus", "residents aged 60+ ÷ residents", {}},
        [](const Target&, const Scenario&, const RunResult& run) {

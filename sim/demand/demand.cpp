@@ -157,11 +157,19 @@ bool has_carer(const Residents& res, size_t r) {
   return false;
 }
 
-bool eligible(const CompiledService& s, const Residents& res, size_t r) {
+bool in_scope(const CompiledService& s, const Residents& res, size_t r) {
   const Eligibility& e = s.spec->eligible;
   const size_t h = res.household[r];
   if (e.low_income_only && !res.hh_low_income[h]) return false;
-  if (!member_ok(e, res, r) || !living_ok(e.living, res, h)) return false;
+  return member_ok(e, res, r) && living_ok(e.living, res, h);
+}
+
+namespace {
+
+// An in-scope resident takes part: enrolled in the programme and, for recurring services,
+// taking it up (stable draws per resident).
+bool takes_part(const CompiledService& s, const Residents& res, size_t r) {
+  const Eligibility& e = s.spec->eligible;
   if (e.programme_share < 1.0 && !(resident_draw(s, res.gid(r), kProgrammeDraw) < e.programme_share)) return false;
   if (s.kind == ServiceKind::recurring && s.spec->unit == ServiceUnit::resident) {
     const TakeUp& t = s.spec->take_up;
@@ -171,6 +179,12 @@ bool eligible(const CompiledService& s, const Residents& res, size_t r) {
     }
   }
   return true;
+}
+
+}  // namespace
+
+bool eligible(const CompiledService& s, const Residents& res, size_t r) {
+  return in_scope(s, res, r) && takes_part(s, res, r);
 }
 
 bool eligible_household(const CompiledService& s, const Residents& res, size_t h) {
@@ -341,11 +355,17 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
     Stream extra(key(ctx, gid, Purpose::surge, s.key, sub));
     const uint32_t m = extra.poisson((sh.factor - 1.0) * rate_per_year * (to - from) / 365.0);
     const BlockStream extra_draws(key(ctx, gid, Purpose::surge_draws, s.key, sub));
+    // The extra episodes choose the community facility as the others do (their own choice blocks).
+    const BlockStream choice(key(ctx, gid, Purpose::thinning, s.key, sub | 0x40000000u));
     sink.expect(m);
     const auto n_surge = static_cast<uint32_t>(surge_days.size());
     for (uint32_t k = 0; k < m; ++k) {
       const BlockStream::Block b = extra_draws.block(k);
       const int day = surge_days[below(b.w[0], n_surge)];
+      if (community < 1.0 && !(u01(choice.block(k).w[0]) < community)) {
+        ++elsewhere;
+        continue;
+      }
       sink.emit(s, day, b, deadline_of(s, day), household);
     }
   }
@@ -391,6 +411,8 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   scratch.generated.clear();
   scratch.bucket.clear();
   scratch.elsewhere.assign(services.size(), 0);
+  scratch.in_scope.resize(services.size(), 0);
+  scratch.clients.resize(services.size(), 0);
   int roles = 1;
   for (const auto& s : services) roles = std::max(roles, s.role + 1);
   const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
@@ -403,7 +425,10 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   auto& period_offset = scratch.period_offset;
   for (const auto& s : services) {
     const Service& spec = *s.spec;
-    if (s.kind == ServiceKind::enrolment) continue;
+    if (s.kind == ServiceKind::enrolment) continue;  // counted by the engine's enrolment lists
+    uint32_t& in_scope_count = scratch.in_scope[static_cast<size_t>(s.index)];
+    uint32_t& client_count = scratch.clients[static_cast<size_t>(s.index)];
+    in_scope_count = client_count = 0;
     int first_period = 0;
     if (s.kind == ServiceKind::episodic) {
       open_days(s, ctx.first_day, ctx.last_day, days);
@@ -424,6 +449,8 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
       for (size_t h = 0; h < res.households(); ++h) {
         const int level = household_level(s, res, h);
         if (level < 0) continue;
+        ++in_scope_count;
+        ++client_count;
         if (s.kind == ServiceKind::episodic)
           episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, sink, scratch.surge_days,
                         scratch.elsewhere[static_cast<size_t>(s.index)]);
@@ -433,7 +460,10 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
       }
     } else {
       for (size_t r = 0; r < res.size(); ++r) {
-        if (!eligible(s, res, r)) continue;
+        if (!in_scope(s, res, r)) continue;
+        ++in_scope_count;
+        if (!takes_part(s, res, r)) continue;
+        ++client_count;
         if (s.kind == ServiceKind::episodic) {
           double rate = s.rate_per_year[res.age[r]];
           if (res.traits[r] & trait::chronic) rate += spec.chronic_extra_per_year;

@@ -48,6 +48,8 @@ std::vector<CompiledService> compile_services(const Scenario& scenario, uint32_t
 // in the service's programme (programme_share) and, for recurring services, take-up (with or
 // without someone in the household who can care): stable draws per resident.
 bool eligible(const CompiledService& s, const Residents& res, size_t resident);
+// In the service's scope: eligible before programme enrolment and take-up draws.
+bool in_scope(const CompiledService& s, const Residents& res, size_t resident);
 // Someone else in the resident's household can care: aged 18-79 and not dependent.
 bool has_carer(const Residents& res, size_t resident);
 bool eligible_household(const CompiledService& s, const Residents& res, size_t household);
@@ -94,6 +96,10 @@ struct DemandScratch {
   std::vector<int> days, surge_days, period_days;
   std::vector<uint32_t> period_offset;
   std::vector<uint64_t> elsewhere;  // per service: episodes of the year seen elsewhere (community_share)
+  // Per service, the year's units (residents or households) in the service's scope (its age,
+  // dependency, chronic, household and income criteria) and, of those, its clients (enrolled in
+  // its programme and taking it up; enrolment services: wanting a place at its fee and distance).
+  std::vector<uint32_t> in_scope, clients;
 };
 
 struct DemandShock {   // a demand surge resolved for one community

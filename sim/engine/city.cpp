@@ -248,9 +248,6 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
     info.residents_chronic += (res.traits[r] & trait::chronic) != 0;
     info.residents_60plus_dependent += a >= 60 && res.dependency(r) != Dependency::none;
   }
-  // Each service's clients: what calibration targets such as programme enrolment compare with.
-  info.clients.assign(services.size(), 0);
-  for (size_t s = 0; s < services.size(); ++s) info.clients[s] = static_cast<int64_t>(count_clients(services[s], res));
   info.households_by_type.assign(kResultHouseholdTypes, 0);
   info.residents_by_type.assign(kResultHouseholdTypes, 0);
   info.three_generation_households = 0;
@@ -275,17 +272,6 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   info.committee_residents = com.residents;
   info.committee_party = com.party;
   info.committee_total = com.total_people;
-  info.staff.assign(sc.staffing.roles.size(), 0);
-  for (const auto& rule : sc.staffing.rules) {
-    const int r = sc.role_index(rule.role);
-    if (r < 0) continue;
-    double clients = 0;
-    if (rule.rule == StaffingRuleKind::per_client) {
-      const int s = sc.service_index(rule.client_service);
-      if (s >= 0) clients = static_cast<double>(info.clients[static_cast<size_t>(s)]);
-    }
-    info.staff[static_cast<size_t>(r)] = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
-  }
   c.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
   const NormRequirement req = norm_requirement(info.households, info.residents, info.is_new,
                                                info.county ? DistrictKind::county : DistrictKind::urban, sc);
@@ -301,6 +287,20 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
     if (use.activity) activity_share += use.share;
     if (use.m2_per_place > 0)
       info.places[u] = static_cast<int>(std::floor(info.facility_indoor_m2 * use.share / use.m2_per_place + 1e-9));
+  }
+  info.staff.assign(sc.staffing.roles.size(), 0);
+  for (const auto& rule : sc.staffing.rules) {
+    const int r = sc.role_index(rule.role);
+    if (r < 0) continue;
+    double clients = 0;
+    if (rule.rule == StaffingRuleKind::per_client) {
+      const int s = sc.service_index(rule.client_service);
+      if (s >= 0) clients = static_cast<double>(count_clients(services[static_cast<size_t>(s)], res));
+    } else if (rule.rule == StaffingRuleKind::per_place) {
+      for (size_t u = 0; u < sc.facility.uses.size(); ++u)
+        if (sc.facility.uses[u].name == rule.facility_use) clients = info.places[u];
+    }
+    info.staff[static_cast<size_t>(r)] = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
   }
   info.facility_activity_m2 = info.facility_indoor_m2 * activity_share;
   // Access (N1.5): households within the access time of the facility at walking speed.

@@ -25,7 +25,7 @@ namespace {
 struct EnrolmentState {
   std::vector<uint32_t> waiting;  // residents in admission order
   size_t head = 0;
-  uint32_t enrolled = 0, wanting = 0;
+  uint32_t enrolled = 0, wanting = 0, in_scope = 0;
   double weight = 0;  // staff needed by the enrolled (sum of 1 / clients-per-staff)
   std::array<uint32_t, kResultHouseholdTypes> wanting_by_type{}, enrolled_by_type{};
 };
@@ -69,6 +69,7 @@ struct Scratch {
   std::vector<RoleDay> rdays;
   std::vector<uint8_t> closed;           // per service: facility closed today
   Recorder::ThreadState recorded;        // the thread's citywide histograms
+  Recorder::YearCounts year_counts;      // a community-year's counts per service
 };
 
 bool applies_to(const Shock& s, const CommunityInfo& info) {
@@ -119,7 +120,7 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
     EnrolmentState& e = cr.enrolment[static_cast<size_t>(s.index)];
     e.waiting.clear();
     e.head = 0;
-    e.enrolled = e.wanting = 0;
+    e.enrolled = e.wanting = e.in_scope = 0;
     e.weight = 0;
     e.wanting_by_type.fill(0);
     e.enrolled_by_type.fill(0);
@@ -128,6 +129,7 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
     const uint8_t bit = static_cast<uint8_t>(1u << s.index);
     for (size_t r = 0; r < res.size(); ++r) {
       const size_t h = res.household[r];
+      if (in_scope(s, res, r)) ++e.in_scope;
       if (!wants(s, res, r, cr.travel.distance_m(res.hh_x_m[h], res.hh_y_m[h]) / 1000.0)) {
         res.enrolled[r] &= static_cast<uint8_t>(~bit);
         continue;
@@ -148,6 +150,35 @@ void rebuild_enrolment(const std::vector<CompiledService>& services, uint64_t se
     });
     for (const auto& [k, r] : order) e.waiting.push_back(r);
   }
+}
+
+// The year's counts of a community per service: episodes elsewhere, unit-days in scope and of
+// clients — every day of the year; enrolment services (from their lists) and their places on their
+// open days, the days their enrolled are counted.
+void record_year_counts(const std::vector<CompiledService>& services, const Community& cm, const CommunityRun& cr,
+                        int first_day, int last_day, Recorder& recorder, size_t c, const DemandScratch& demand,
+                        Recorder::YearCounts& year) {
+  const size_t n = services.size();
+  year.elsewhere = demand.elsewhere;
+  year.in_scope_days.assign(n, 0);
+  year.client_days.assign(n, 0);
+  year.place_days.assign(n, 0);
+  for (const auto& s : services) {
+    const auto sv = static_cast<size_t>(s.index);
+    if (s.kind != ServiceKind::enrolment) {
+      const auto days = static_cast<uint64_t>(last_day - first_day);
+      year.in_scope_days[sv] = days * demand.in_scope[sv];
+      year.client_days[sv] = days * demand.clients[sv];
+      continue;
+    }
+    uint64_t open = 0;
+    for (int d = first_day; d < last_day; ++d) open += s.open[static_cast<size_t>(weekday(d))] ? 1 : 0;
+    year.in_scope_days[sv] = open * cr.enrolment[sv].in_scope;
+    year.client_days[sv] = open * cr.enrolment[sv].wanting;
+    if (s.use >= 0)
+      year.place_days[sv] = open * static_cast<uint64_t>(std::max(0, cm.info.places[static_cast<size_t>(s.use)]));
+  }
+  recorder.record_year(c, year);
 }
 
 bool active(const CommunityShocks::Span& s, int day) { return day >= s.start && day < s.end; }
@@ -366,7 +397,7 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
       DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
       generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
-      recorder.record_elsewhere(c, s.ws->demand.elsewhere);
+      record_year_counts(services, cm, cr, first_day, last_day, recorder, c, s.ws->demand, s.year_counts);
       const RunContext ctx{sc, services, seed, rep, recorder};
       for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
       const size_t finished = done.fetch_add(1) + 1;

@@ -85,9 +85,14 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
   }
 }
 
-void Recorder::record_elsewhere(size_t c, const std::vector<uint64_t>& per_service) {
-  for (size_t sv = 0; sv < services_ && sv < per_service.size(); ++sv)
-    run_.service_totals[c * services_ + sv].elsewhere += per_service[sv];
+void Recorder::record_year(size_t c, const YearCounts& year) {
+  for (size_t sv = 0; sv < services_; ++sv) {
+    ServiceTotals& t = run_.service_totals[c * services_ + sv];
+    t.elsewhere += year.elsewhere[sv];
+    t.in_scope_days += year.in_scope_days[sv];
+    t.client_days += year.client_days[sv];
+    t.place_days += year.place_days[sv];
+  }
 }
 
 void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_service,

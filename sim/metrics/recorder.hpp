@@ -54,8 +54,12 @@ class Recorder {
   void record_day(size_t community, int day, std::vector<ServiceDay>& services, const std::vector<RoleDay>& roles,
                   ThreadState& thread);
 
-  // Episodes of a year taken elsewhere (community_share), per service.
-  void record_elsewhere(size_t community, const std::vector<uint64_t>& per_service);
+  // A community's year, per service: episodes taken elsewhere (community_share), unit-days in the
+  // service's scope and of its clients, and the facility's place-days (enrolment services).
+  struct YearCounts {
+    std::vector<uint64_t> elsewhere, in_scope_days, client_days, place_days;
+  };
+  void record_year(size_t community, const YearCounts& year);
 
   // End of the run for one community: requests still waiting per service, the observation window;
   // the community's wait percentiles from its histograms. `backlog_minutes` per service (and per

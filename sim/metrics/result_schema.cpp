@@ -133,10 +133,6 @@ const Table<CommunityInfo>& community_table() {
           field("residents_chronic", &C::residents_chronic, "residents", "residents with hypertension or diabetes"),
           field("residents_60plus_dependent", &C::residents_60plus_dependent, "residents",
                 "residents aged 60+ partially or fully dependent"),
-          field("clients", &C::clients, "1",
-                "per service: eligible units (residents or households) with demand at the start of the run, after "
-                "programme share and take-up",
-                JsonMode::none, "services"),
           field("households_by_type", &C::households_by_type, "households", "households by household type",
                 JsonMode::none, "household_types"),
           field("residents_by_type", &C::residents_by_type, "residents", "residents by household type", JsonMode::none,
@@ -177,6 +173,14 @@ const Table<ServiceTotals>& service_totals_table() {
                 "service minutes of the requests left unmet: dropped at the deadline, or waiting at the end "
                 "(enrolment: waiting-list person-days x service_minutes)"),
           field("elsewhere", &T::elsewhere, "requests", "episodes taken elsewhere, not to the community (community_share)"),
+          field("in_scope_days", &T::in_scope_days, "unit-days",
+                "residents (or households) in the service's scope — its age, dependency, chronic, household and "
+                "income criteria — summed over the days of the run"),
+          field("client_days", &T::client_days, "unit-days",
+                "of those, the ones taking part (enrolled in the programme and taking it up; enrolment services: "
+                "wanting a place at its fee and distance), summed over the days of the run"),
+          field("place_days", &T::place_days, "place-days",
+                "enrolment services: the facility's places summed over the service's open days"),
           derived<T>(
               "coverage", [](const T& x) { return x.coverage(); }, "share",
               "served_in_time / demand (1 when there was no demand)"),
@@ -229,6 +233,15 @@ const Table<CitywideService>& citywide_service_table() {
           field("unmet_hours", &S::unmet_hours, "hours",
                 "service hours left unmet: requests dropped at the deadline or waiting at the end", kMean),
           field("elsewhere", &S::elsewhere, "requests", "episodes taken elsewhere (hospitals, clinics)", kMean),
+          field("in_scope", &S::in_scope, "units",
+                "residents (households) in the service's scope, mean per day (enrolment: per open day)", kMean),
+          field("clients", &S::clients, "units",
+                "of those, taking part (programme, take-up; enrolment: wanting a place at its fee and distance)", kMean),
+          field("take_part_share", &S::take_part_share, "share", "clients / in scope", kMean),
+          field("enrolled_share", &S::enrolled_share, "share",
+                "enrolment services: enrolled person-days / in-scope person-days (e.g. under-3 enrolment); else 0", kMean),
+          field("places_in_use", &S::places_in_use, "share",
+                "enrolment services: enrolled person-days / facility place-days; else 0", kMean),
           field("district_coverage_best", &S::district_coverage_best, "share", "coverage of the best-served district", kMean),
           field("district_coverage_worst", &S::district_coverage_worst, "share", "coverage of the worst-served district", kMean),
           field("district_gini", &S::district_gini, "1", "Gini index of district coverage", kMean),

@@ -90,11 +90,9 @@ struct CommunityInfo {
   int64_t family_households = 0, family_residents = 0, one_person_households = 0, collective_residents = 0;
   int64_t three_generation_households = 0;  // three or more generations when the household formed
   std::vector<int64_t> households_by_type, residents_by_type;  // per household type
-  // For calibration targets (sim/calibration): residents with hypertension or diabetes, residents
-  // aged 60+ partially or fully dependent, and each service's clients (eligible units with demand,
-  // after programme share and take-up: sim/demand count_clients).
+  // For calibration targets (sim/calibration): residents with hypertension or diabetes, and
+  // residents aged 60+ partially or fully dependent.
   int64_t residents_chronic = 0, residents_60plus_dependent = 0;
-  std::vector<int64_t> clients;     // per service
 };
 
 // Per community, per service: run totals.
@@ -114,6 +112,9 @@ struct ServiceTotals {
   double p50_wait_min = 0, p90_wait_min = 0;
   double unmet_minutes = 0;     // service minutes of the requests left unmet (expired, or waiting at the end)
   uint64_t elsewhere = 0;       // episodes taken elsewhere (community_share), not requests here
+  uint64_t in_scope_days = 0;   // units in the service's scope, summed over the days of the run
+  uint64_t client_days = 0;     // of those, taking part (programme, take-up; enrolment: wanting a place)
+  uint64_t place_days = 0;      // enrolment services: facility places summed over open days
   double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
 };
 
@@ -192,6 +193,9 @@ struct CitywideService {
   double worst_decile_coverage = 0;    // mean coverage of the worst 10 % of communities
   double unmet_hours = 0;              // service hours left unmet (expired or waiting at the end)
   uint64_t elsewhere = 0;              // episodes taken elsewhere (community_share)
+  // Units in the service's scope and its clients, mean per counted day; clients / in scope;
+  // enrolment services: enrolled person-days / in-scope person-days, and / place-days.
+  double in_scope = 0, clients = 0, take_part_share = 0, enrolled_share = 0, places_in_use = 0;
   // Across districts: coverage of the best and the worst served district, and the Gini index.
   double district_coverage_best = 0, district_coverage_worst = 0, district_gini = 0;
   std::string worst_district;

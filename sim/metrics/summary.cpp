@@ -8,6 +8,13 @@ namespace commsim {
 
 namespace {
 
+// Days of a run of `days` days on which a service is open (day 0 is a Monday).
+int open_days(const Service& s, int days) {
+  int n = 0;
+  for (int d = 0; d < days; ++d) n += s.open_weekdays[static_cast<size_t>(d % 7)] ? 1 : 0;
+  return n;
+}
+
 // Gini coefficient of non-negative values (0 = all equal).
 double gini(std::vector<double> v) {
   if (v.size() < 2) return 0.0;
@@ -124,7 +131,7 @@ void summarize(const Scenario& sc, RunResult& run) {
     cs.name = run.service_names[sv];
     cs.kind = kServiceKindNames[static_cast<size_t>(sc.services[sv].kind)];
     double wait_sum = 0, weighted = 0, weights = 0;
-    uint64_t waited = 0;
+    uint64_t waited = 0, in_scope_days = 0, client_days = 0, place_days = 0;
     std::vector<double> coverage;
     size_t below = 0;
     for (size_t c = 0; c < n_comm; ++c) {
@@ -136,6 +143,9 @@ void summarize(const Scenario& sc, RunResult& run) {
       cs.backlog_end += t.backlog_end;
       cs.unmet_hours += t.unmet_minutes / 60.0;
       cs.elsewhere += t.elsewhere;
+      in_scope_days += t.in_scope_days;
+      client_days += t.client_days;
+      place_days += t.place_days;
       wait_sum += t.wait_sum_min;
       waited += t.waited;
       cs.max_wait_min = std::max(cs.max_wait_min, t.wait_max_min);
@@ -158,6 +168,16 @@ void summarize(const Scenario& sc, RunResult& run) {
       double s = 0;
       for (size_t i = 0; i < k; ++i) s += coverage[i];
       cs.worst_decile_coverage = s / static_cast<double>(k);
+    }
+    const bool enrolment = sc.services[sv].kind == ServiceKind::enrolment;
+    const double counted_days = enrolment ? static_cast<double>(open_days(sc.services[sv], run.days)) : run.days;
+    auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+    cs.in_scope = ratio(static_cast<double>(in_scope_days), counted_days);
+    cs.clients = ratio(static_cast<double>(client_days), counted_days);
+    cs.take_part_share = ratio(static_cast<double>(client_days), static_cast<double>(in_scope_days));
+    if (enrolment) {
+      cs.enrolled_share = ratio(static_cast<double>(cs.served), static_cast<double>(in_scope_days));
+      cs.places_in_use = ratio(static_cast<double>(cs.served), static_cast<double>(place_days));
     }
     cs.p_wait = cs.served ? static_cast<double>(waited) / static_cast<double>(cs.served) : 0.0;
     cs.mean_wait_min = cs.served ? wait_sum / static_cast<double>(cs.served) : 0.0;

@@ -157,6 +157,9 @@ int staff_count(const StaffingRule& rule, double residents, double clients, bool
     case StaffingRuleKind::per_client:
       count = rule.clients_per_staff > 0.0 ? clients / rule.clients_per_staff : 0.0;
       break;
+    case StaffingRuleKind::per_place:  // `clients` holds the places of the rule's facility use
+      count = rule.places_per_staff > 0.0 ? clients / rule.places_per_staff : 0.0;
+      break;
     case StaffingRuleKind::fixed: count = rule.fixed; break;
     case StaffingRuleKind::committee: count = committees.total_people; break;
   }

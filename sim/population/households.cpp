@@ -328,17 +328,17 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
     add(age_at(d.adult_cdf[1], kAdultFirst, lo - kAdultFirst, hi - kAdultFirst, q), false);
     return static_cast<int>(std::min(out[n - 2].age, out[n - 1].age));
   };
-  // Minors: the oldest within [0, hi], the others up to 10 years younger.
-  auto minors = [&](int count, int hi) {
-    hi = std::clamp(hi, 0, kMinorLast);
+  // Minors: each drawn from the district's own ages 0-17, so the census's child ages (the
+  // under-3s of childcare) are reproduced; the parents are then drawn to fit the oldest. (Drawing
+  // younger siblings below an elder one would crowd the youngest ages: about half again too many
+  // under-3s.)
+  auto minors = [&](int count) {
     int oldest = 0;
     for (int k = 0; k < count; ++k) {
-      const int lo = k == 0 ? 0 : std::max(0, oldest - 10);
-      const int top = k == 0 ? hi : oldest;
       const double m0 = share_of(d.minor_cdf[0]), m1 = share_of(d.minor_cdf[1]);
       const bool boy = s.uniform() < m0 / std::max(m0 + m1, 1e-300);
-      add(age_at(d.minor_cdf[boy ? 0 : 1], 0, lo, top, s.uniform()), boy);
-      if (k == 0) oldest = out[n - 1].age;
+      add(age_at(d.minor_cdf[boy ? 0 : 1], 0, 0, kMinorLast, s.uniform()), boy);
+      oldest = std::max<int>(oldest, out[n - 1].age);
     }
     return oldest;
   };
@@ -351,13 +351,13 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
     case HouseholdTemplate::nuclear_1:
     case HouseholdTemplate::nuclear_2:
     case HouseholdTemplate::nuclear_3: {
-      const int oldest = minors(template_shape(tmpl).minors, kMinorLast);
+      const int oldest = minors(template_shape(tmpl).minors);
       adults(2, oldest + 20, oldest + 45);
       break;
     }
     case HouseholdTemplate::single_parent_1:
     case HouseholdTemplate::single_parent_2: {
-      const int oldest = minors(template_shape(tmpl).minors, kMinorLast);
+      const int oldest = minors(template_shape(tmpl).minors);
       adults(1, oldest + 20, oldest + 45);
       break;
     }
@@ -381,15 +381,16 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
       adults(2, elder - 45, elder - 20);
       break;
     }
-    case HouseholdTemplate::skipped_generation: elders(2); minors(1, kMinorLast); break;
+    case HouseholdTemplate::skipped_generation: elders(2); minors(1); break;
     case HouseholdTemplate::three_gen_1_1:
     case HouseholdTemplate::three_gen_2_1:
     case HouseholdTemplate::three_gen_2_2:
     case HouseholdTemplate::three_gen_1_2: {
       const TemplateShape& shape = template_shape(tmpl);
+      // Elders 60+, minors 0-17: the parents between, 20-45 years from each.
       const int elder = elders(shape.elders);
-      const int parent = adults(2, elder - 45, elder - 20);
-      minors(shape.minors, parent - 20);
+      const int oldest = minors(shape.minors);
+      adults(2, std::max(oldest + 20, elder - 45), std::min(oldest + 45, elder - 20));
       break;
     }
     case HouseholdTemplate::count: break;

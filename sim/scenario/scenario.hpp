@@ -217,7 +217,7 @@ struct Role {
   double overhead_hours_per_week = 0.0;  // per community, shared by the role's present workers
 };
 
-enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee };
+enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place };
 enum class Rounding : uint8_t { nearest, up, down };
 
 struct StaffingRule {
@@ -226,6 +226,8 @@ struct StaffingRule {
   double per_10k = 0.0;                 // per_10k_residents
   std::string client_service;           // per_client: the service whose eligible clients count
   double clients_per_staff = 0.0;       // per_client
+  std::string facility_use;             // per_place: the facility use whose places are staffed
+  double places_per_staff = 0.0;        // per_place
   double fixed = 0.0;                   // fixed count
   int min = 0;                          // bounds after rounding
   int max = 1000000;

@@ -454,11 +454,15 @@ const Schema<Role>& role_schema() {
 
 const Schema<StaffingRule>& rule_schema() {
   static const Schema<StaffingRule> s{{
-      choice("rule", &StaffingRule::rule, {"per_10k_residents", "per_client", "fixed", "committee"}, "how staff are counted"),
+      choice("rule", &StaffingRule::rule, {"per_10k_residents", "per_client", "fixed", "committee", "per_place"},
+             "how staff are counted"),
       num("per_10k", &StaffingRule::per_10k, between(0, 10000), "staff/10,000 residents", "per_10k_residents"),
       text("client_service", &StaffingRule::client_service, "a key of services (per_client)",
            "per_client: the service whose eligible clients count"),
       num("clients_per_staff", &StaffingRule::clients_per_staff, between(0, 1e6), "clients/staff", "per_client ratio"),
+      text("facility_use", &StaffingRule::facility_use, "a key of facility.uses (per_place)",
+           "per_place: the facility use whose places are staffed (a nursery staffed for its places)"),
+      num("places_per_staff", &StaffingRule::places_per_staff, between(0, 1e6), "places/staff", "per_place ratio"),
       num("fixed", &StaffingRule::fixed, between(0, 1e6), "staff", "fixed: staff per community"),
       num("min", &StaffingRule::min, between(0, 1e6), "staff", "lower bound after rounding"),
       num("max", &StaffingRule::max, between(0, 1e9), "staff", "upper bound after rounding"),
@@ -470,6 +474,8 @@ const Schema<StaffingRule>& rule_schema() {
     if (r.min > r.max) fail(n, join(p, "min"), "min " + std::to_string(r.min) + " > max " + std::to_string(r.max));
     if (r.rule == StaffingRuleKind::per_client && (r.client_service.empty() || r.clients_per_staff <= 0))
       fail(n, p, "a per_client rule needs client_service (a service name) and clients_per_staff > 0");
+    if (r.rule == StaffingRuleKind::per_place && (r.facility_use.empty() || r.places_per_staff <= 0))
+      fail(n, p, "a per_place rule needs facility_use (a facility use) and places_per_staff > 0");
   }};
   return s;
 }

@@ -176,6 +176,8 @@ void validate_scenario(const Scenario& s, const Node& root) {
     if (!contains(roles, r.role)) missing_reference(root, path, r.role, "role in staffing.roles", roles);
     if (r.rule == StaffingRuleKind::per_client && !contains(services, r.client_service))
       missing_reference(root, path + ".client_service", r.client_service, "service in services", services);
+    if (r.rule == StaffingRuleKind::per_place && !contains(uses, r.facility_use))
+      missing_reference(root, path + ".facility_use", r.facility_use, "facility use in facility.uses", uses);
   }
   const auto& committee_role = s.staffing.committee.serves_as_role;
   if (!committee_role.empty() && !contains(roles, committee_role))

@@ -49,6 +49,7 @@ TEST_CASE("yearly demand equals rate x eligible population within 3 standard err
           if (eligible(s, y->res, r))
             expected += s.rate_per_year[y->res.age[r]] + ((y->res.traits[r] & trait::chronic) ? spec.chronic_extra_per_year : 0);
       }
+      expected *= spec.community_share;  // the rest go elsewhere: thinned Poisson
       // Poisson: variance = mean.
       INFO(spec.name << ": " << count[static_cast<size_t>(s.index)] << " requests, expected " << expected);
       CHECK(std::fabs(static_cast<double>(count[static_cast<size_t>(s.index)]) - expected) <= 3 * std::sqrt(expected));

@@ -453,7 +453,7 @@ TEST_CASE("HDF5 output: layout values units and provenance", "[hdf5]") {
   // Every numeric dataset has units and a description; string datasets a description.
   const std::vector<std::string> allowed_units{"households", "residents", "requests", "minutes", "yuan", "m2",
                                                "share",      "person-days", "1",     "km2",     "m",  "hours",
-                                               "communities"};
+                                               "communities", "units", "unit-days", "place-days"};
   const auto names = all_datasets(f.id, g);
   CHECK(names.size() > 80);
   for (const auto& name : names) {

@@ -24,7 +24,7 @@ TEST_CASE("the household templates fit every Xi'an district and reproduce its ce
     CHECK(fit.expected_size == Approx(c->computed_mean_household_size()).epsilon(1e-6));
     // Draw households and compare with the census.
     const int households = 200000;
-    double residents = 0, aged_60 = 0, aged_80 = 0, one_person = 0, three_gen = 0;
+    double residents = 0, aged_60 = 0, aged_80 = 0, one_person = 0, three_gen = 0, aged_0 = 0, aged_0_4 = 0;
     DrawnMember members[kMaxTemplateMembers];
     for (int h = 0; h < households; ++h) {
       Stream s(StreamKey{7, 0, static_cast<uint64_t>(h), static_cast<uint32_t>(Purpose::population), 3});
@@ -38,6 +38,8 @@ TEST_CASE("the household templates fit every Xi'an district and reproduce its ce
         const int age = members[m].age;
         aged_60 += age >= 60;
         aged_80 += age >= 80;
+        aged_0 += age == 0;
+        aged_0_4 += age <= 4;
         elders += age >= 60;
         minors += age <= 17;
         adults += age >= 18 && age <= 59;
@@ -56,6 +58,9 @@ TEST_CASE("the household templates fit every Xi'an district and reproduce its ce
     const double share_60 = c->share_aged(60, kCensusOpenAge), share_80 = c->share_aged(80, kCensusOpenAge);
     CHECK(std::fabs(aged_60 / all_residents - share_60) < 0.005);
     CHECK(std::fabs(aged_80 / all_residents - share_80) < 0.005);
+    // The youngest ages too (childcare's under-3s): infants and ages 0-4 as in the census.
+    CHECK(std::fabs(aged_0 / all_residents - c->share_aged(0, 0)) < 0.002);
+    CHECK(std::fabs(aged_0_4 / all_residents - c->share_aged(0, 4)) < 0.003);
     CHECK(std::fabs(one_person / households - c->one_person_share()) < 0.005);
     CHECK(std::fabs(three_gen / households - c->three_plus_generation_share()) < 0.005);
     CHECK(std::fabs(residents / households - c->computed_mean_household_size()) < 0.05);

@@ -188,20 +188,26 @@ TEST_CASE("study output: run table, variants, summary, and pairing narrows the d
   CHECK(independent.scenarios[1].run.seed != independent.scenarios[0].run.seed);
   options.output = dir.file("independent.h5");
   const StudyOutcome b = run_study(independent, options);
-  // Sum of the difference half-widths over variants and services: pairing makes it smaller.
-  double paired_width = 0, independent_width = 0, unpaired_width = 0;
+  // Variant 1 changes only the community workers' staffing (per_10k 6 against the base's 18, the
+  // same community size): paired on seeds, the services other roles serve see the same residents
+  // and requests, so their difference is exactly zero with a zero-width CI — the noise pairing
+  // removes; run on independent seeds the same differences are noise with a positive width.
   const MetricSummary& pa = a.summary.metrics[0];
   const MetricSummary& ia = b.summary.metrics[0];
   REQUIRE(pa.metric == "coverage");
-  for (size_t v = 0; v < pa.diff.size(); ++v)
-    for (size_t s = 0; s < pa.diff[v].size(); ++s) {
-      paired_width += pa.diff[v][s].half_width;
-      unpaired_width += pa.diff_unpaired_half_width[v][s];
-      independent_width += ia.diff[v][s].half_width;
-    }
-  INFO("paired " << paired_width << ", independent " << independent_width << ", unpaired formula " << unpaired_width);
-  CHECK(paired_width < independent_width);
-  CHECK(paired_width < unpaired_width);
+  const Scenario& base = paired.scenarios[0];
+  double independent_width = 0;
+  int other_role_services = 0;
+  for (size_t s = 0; s < pa.diff[1].size(); ++s) {
+    if (base.services[s].role == "community_worker") continue;
+    ++other_role_services;
+    INFO(base.services[s].name);
+    CHECK(pa.diff[1][s].mean == 0);
+    CHECK(pa.diff[1][s].half_width == 0);
+    independent_width += ia.diff[1][s].half_width;
+  }
+  CHECK(other_role_services >= 4);
+  CHECK(independent_width > 0);
   // Base variant differences are exactly zero when paired.
   CHECK(pa.diff[3][0].mean == 0);
   CHECK(pa.diff[3][0].half_width == 0);
@@ -245,7 +251,8 @@ TEST_CASE("commsim run marks its output kind=run and replay reproduces a single 
 }
 
 TEST_CASE("optimize: the least per_10k reaches the target and one step less does not", "[study]") {
-  const Scenario sc = load_scenario(kBaseline, {"city.generator.communities=3", "run.days=21", "run.daily_output=false"});
+  const Scenario sc = load_scenario(kBaseline, {"city.generator.communities=3", "run.days=21", "run.daily_output=false",
+                                                "staffing.rules.gp.min=0"});
   OptimizeRequest rq;
   rq.role = "gp";
   rq.service = "chronic_followup";
