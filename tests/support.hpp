@@ -81,13 +81,11 @@ struct Hasher {
 };
 
 // The results by household type a hand-made RunResult needs to be written: per community the
-// households and residents by type (and the clients per service), and the (empty) household-type
-// tables.
+// households and residents by type, and the (empty) household-type tables.
 inline void add_household_type_tables(RunResult& run) {
   for (auto& c : run.communities) {
     c.households_by_type.assign(kResultHouseholdTypes, 0);
     c.residents_by_type.assign(kResultHouseholdTypes, 0);
-    c.clients.assign(run.service_names.size(), 0);
   }
   run.household_types.assign(kResultHouseholdTypes, HouseholdTypeResult{});
   for (size_t t = 0; t < kResultHouseholdTypes; ++t) run.household_types[t].name = kHouseholdTypeNames[t];

@@ -444,8 +444,10 @@ std::vector<SchemaLeaf> ParameterRegistry::uncovered() const {
 
 std::string ParameterRegistry::what_to_add(const SchemaLeaf& leaf) {
   const std::string& pattern = leaf.path;  // any <...> wildcard may be renamed (<service>, <role>)
-  return "scenario key '" + leaf.path + "' (" + leaf.type + (leaf.unit.empty() ? "" : ", unit " + leaf.unit) +
-         ") has no entry in the parameter registry sim/calibration/parameters.yaml. Add under parameters:\n"
+  std::string about = leaf.type;
+  if (!leaf.unit.empty()) about += (about.empty() ? "unit " : ", unit ") + leaf.unit;
+  return "scenario key '" + leaf.path + "'" + (about.empty() ? "" : " (" + about + ")") +
+         " has no entry in the parameter registry sim/calibration/parameters.yaml. Add under parameters:\n"
          "  " + pattern + ": {low: <lowest plausible>, high: <highest plausible>, distribution: uniform, "
          "source: \"<keys of docs/sources.md>\"}\n"
          "(or factor: [a, b] for a range relative to the scenario's value; source: \"assumption: <why>\" when no "
@@ -466,7 +468,7 @@ std::vector<Parameter> ParameterRegistry::parameters(const Scenario& scenario, c
     const Resolution r = resolve(*this, split(leaf.key));
     if (r.exclusion) continue;
     if (!r.entry) {
-      std::string advice = what_to_add(SchemaLeaf{leaf.generic, "", leaf.unit, leaf.integer});
+      std::string advice = what_to_add(SchemaLeaf{leaf.generic, leaf.integer ? "integer" : "number", leaf.unit, leaf.integer});
       for (char& ch : advice)
         if (ch == '\n') ch = ' ';  // errors are one line
       throw InputError(SourcePos{file_, 0, 0}, leaf.key, advice);

@@ -72,17 +72,23 @@ TEST_CASE("targets: measures computed from a run agree with the run's own counts
   const auto checks_all = check_against(set, all, {run_all});
 
   int64_t residents = 0, aged_60 = 0, dependent = 0, chronic = 0, family = 0, family_hh = 0;
-  for (const auto& c : run_all.communities) {
+  const size_t services = run_all.service_names.size();
+  const size_t followup = static_cast<size_t>(all.service_index("chronic_followup"));
+  double followup_client_days = 0;
+  for (size_t i = 0; i < run_all.communities.size(); ++i) {
+    const CommunityInfo& c = run_all.communities[i];
+    followup_client_days += static_cast<double>(run_all.service_totals[i * services + followup].client_days);
     residents += c.residents;
     aged_60 += c.residents_60plus;
     dependent += c.residents_60plus_dependent;
     chronic += c.residents_chronic;
     family += c.family_residents;
     family_hh += c.family_households;
-    // With everyone eligible in the programme, the follow-up's clients are the chronic residents.
-    CHECK(c.clients[static_cast<size_t>(all.service_index("chronic_followup"))] == c.residents_chronic);
   }
   REQUIRE(chronic > 1000);
+  // Programme enrolment: the follow-up's clients a day (client-days / run days) over the chronic residents.
+  CHECK(check_named(checks_all, "chronic_enrolled_share").simulated ==
+        Approx(followup_client_days / 14 / static_cast<double>(chronic)));
   CHECK(check_named(checks_all, "chronic_enrolled_share").simulated == 1.0);
   CHECK(check_named(checks, "chronic_enrolled_share").simulated == Approx(0.3).margin(0.02));
   CHECK(check_named(checks_all, "share_60plus").simulated == Approx(static_cast<double>(aged_60) / residents));
