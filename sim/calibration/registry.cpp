@@ -48,10 +48,16 @@ bool is_wildcard(const std::string& segment) {
 
 // Whether `pattern` matches `key` segment by segment (a wildcard on either side matches anything;
 // `prefix`: the pattern may be shorter and match the key's first segments).
-bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& key, bool prefix) {
+// A key's wildcard matches any pattern segment, unless `covering`: then only a pattern wildcard
+// covers it (a generic schema leaf is covered only by an entry that also covers entities a
+// scenario may add, not by one entity's own entry).
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& key, bool prefix,
+             bool covering = false) {
   if (pattern.size() > key.size() || (!prefix && pattern.size() != key.size())) return false;
-  for (size_t i = 0; i < pattern.size(); ++i)
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (covering && is_wildcard(key[i]) && !is_wildcard(pattern[i])) return false;
     if (!is_wildcard(pattern[i]) && !is_wildcard(key[i]) && pattern[i] != key[i]) return false;
+  }
   return true;
 }
 
@@ -406,19 +412,19 @@ struct Resolution {
   const RegistryExclusion* exclusion = nullptr;
 };
 
-Resolution resolve(const ParameterRegistry& r, const std::vector<std::string>& key) {
+Resolution resolve(const ParameterRegistry& r, const std::vector<std::string>& key, bool covering = false) {
   Resolution out;
   int best_entry = -1, best_exclusion = -1;
   for (const auto& e : r.entries()) {
     const auto parts = split(e.pattern);
-    if (matches(parts, key, false) && literal_segments(parts) > best_entry) {
+    if (matches(parts, key, false, covering) && literal_segments(parts) > best_entry) {
       best_entry = literal_segments(parts);
       out.entry = &e;
     }
   }
   for (const auto& x : r.exclusions()) {
     const auto parts = split(x.pattern);
-    if (matches(parts, key, true) && literal_segments(parts) > best_exclusion) {
+    if (matches(parts, key, true, covering) && literal_segments(parts) > best_exclusion) {
       best_exclusion = literal_segments(parts);
       out.exclusion = &x;
     }
@@ -436,7 +442,7 @@ Resolution resolve(const ParameterRegistry& r, const std::vector<std::string>& k
 std::vector<SchemaLeaf> ParameterRegistry::uncovered() const {
   std::vector<SchemaLeaf> out;
   for (const auto& leaf : scenario_parameter_leaves()) {
-    const Resolution r = resolve(*this, split(leaf.path));
+    const Resolution r = resolve(*this, split(leaf.path), true);
     if (!r.entry && !r.exclusion) out.push_back(leaf);
   }
   return out;

@@ -13,6 +13,7 @@
 #include "sim/io/hdf5_output.hpp"
 #include "sim/study/calibrate.hpp"
 #include "tests/reliability/process.hpp"
+#include "tests/calibration/calibration_city.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
@@ -28,7 +29,7 @@ const char* const kProgrammeShare = "services.chronic_followup.eligible.programm
 std::string model_targets(const std::vector<std::string>& truth) {
   std::vector<std::string> overrides = {"run.days=14", "run.seed=99", "run.replicates=2"};
   overrides.insert(overrides.end(), truth.begin(), truth.end());
-  const Scenario sc = test::small_city(overrides);
+  const Scenario sc = test::calibration_city(overrides);
   const TargetSet shipped = load_targets(test::source_path("scenarios/targets/xian.yaml"));
   TargetSet set;
   for (const auto& t : shipped.targets)
@@ -59,7 +60,7 @@ TEST_CASE("calibrate: recovers known parameter values from the model's own targe
       "targets.yaml", model_targets({std::string(kCommunityShare) + "=0.45", std::string(kProgrammeShare) + "=0.35"}));
 
   CalibrationRequest req;
-  req.scenario_file = test::source_path("tests/data/good/small-city.yaml");
+  req.scenario_file = test::source_path("tests/data/calibration-city.yaml");
   req.overrides = {"run.days=14"};  // the small city's own seed, 7
   req.targets_file = targets;
   req.free_keys = {kCommunityShare, kProgrammeShare, "services.administration.service_minutes"};
@@ -69,14 +70,17 @@ TEST_CASE("calibrate: recovers known parameter values from the model's own targe
   req.command_line = "test";
   const CalibrationResult r = calibrate(req);
 
-  // Recovered within 0.03 of the truth (shares; the ranges are 0.8 and 0.9 wide), starting from 1 and 1.
+  // Recovered within 0.03 of the truth (shares; the ranges are 0.8 and 0.9 wide), starting from the
+  // scenario's values (0.3 and 0.3).
   REQUIRE(r.parameters.size() == 3);
-  CHECK(r.parameters[0].start == 1.0);
-  CHECK(r.parameters[1].start == 1.0);
+  const Scenario start = test::calibration_city();
+  CHECK(r.parameters[0].start == start.services[static_cast<size_t>(start.service_index("medical"))].community_share);
+  CHECK(r.parameters[1].start ==
+        start.services[static_cast<size_t>(start.service_index("chronic_followup"))].eligible.programme_share);
   CHECK(r.parameters[0].best == Approx(true_community).margin(0.03));
   CHECK(r.parameters[1].best == Approx(true_programme).margin(0.03));
   CHECK(r.distance_best < 1.0);  // both targets within a fifth of their tolerance, or so
-  CHECK(r.distance_start > 100.0);
+  CHECK(r.distance_start > 10.0);  // the start is off by several tolerances
   for (const auto& c : r.best) CHECK(c.within);
   // Identifiability: the administration's service minutes move neither target.
   CHECK(r.parameters[0].constrained);
@@ -91,7 +95,7 @@ TEST_CASE("calibrate: recovers known parameter values from the model's own targe
   // The calibrated scenario extends the input and gives the fitted values.
   const std::string yaml = test::read_text(req.output);
   CHECK_THAT(yaml, Catch::Contains("extends: "));
-  CHECK_THAT(yaml, Catch::Contains("small-city.yaml"));
+  CHECK_THAT(yaml, Catch::Contains("calibration-city.yaml"));
   const Scenario calibrated = load_scenario(req.output);
   CHECK(calibrated.services[static_cast<size_t>(calibrated.service_index("medical"))].community_share ==
         r.parameters[0].best);
@@ -117,7 +121,7 @@ TEST_CASE("calibrate: an interrupted calibration resumes to the same result", "[
   test::TempDir dir("calibrate-resume");
   const std::string targets = dir.write("targets.yaml", model_targets({std::string(kProgrammeShare) + "=0.5"}));
   auto command = [&](const std::string& out, const std::string& extra) {
-    return "exec '" + test::commsim_binary() + "' calibrate '" + test::source_path("tests/data/good/small-city.yaml") +
+    return "exec '" + test::commsim_binary() + "' calibrate '" + test::source_path("tests/data/calibration-city.yaml") +
            "' --set run.days=7 --targets '" + targets + "' --free " + kProgrammeShare + " --replicates 1 --max-evals 8 -o '" +
            out + "' --quiet" + extra;
   };

@@ -9,7 +9,7 @@ rm -rf "$work"; mkdir -p "$work"
 export HDF5_USE_FILE_LOCKING=FALSE OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 calibrate() {  # run in its own folder, so that the command lines (and file names) are the same
   mkdir -p "$work/$1"; cd "$work/$1"; shift
-  "$@" "$commsim" calibrate "$src/tests/data/good/small-city.yaml" --targets "$src/scenarios/targets/xian.yaml" \
+  "$@" "$commsim" calibrate "$src/tests/data/calibration-city.yaml" --targets "$src/scenarios/targets/xian.yaml" \
     --set run.days=7 --free services.chronic_followup.eligible.programme_share services.medical.community_share \
     --replicates 2 --max-evals 8 --threads 1 -o cal.yaml --quiet
   cd - >/dev/null

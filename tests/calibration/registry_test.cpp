@@ -12,6 +12,7 @@
 #include "sim/calibration/registry.hpp"
 #include "sim/calibration/sources.hpp"
 #include "tests/reliability/process.hpp"
+#include "tests/calibration/calibration_city.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
@@ -63,7 +64,7 @@ TEST_CASE("registry: the coverage failure says exactly what to add", "[calibrati
   CHECK_THAT(advice, Catch::Contains("sim/calibration/parameters.yaml"));
   CHECK_THAT(advice, Catch::Contains("excluded:"));
   // The medical service's own entry still matches; the other services' minutes have no entry.
-  const Scenario sc = test::small_city();
+  const Scenario sc = test::calibration_city();
   try {
     (void)registry.parameters(sc);
     FAIL("a scenario key without an entry was accepted");
@@ -95,7 +96,7 @@ TEST_CASE("registry: the parameters of every shipped scenario resolve, ranges ho
 }
 
 TEST_CASE("registry: wildcards, specific entries, only_if and relative ranges", "[calibration][registry]") {
-  const Scenario sc = test::small_city();
+  const Scenario sc = test::calibration_city();
   const std::vector<Parameter> params = ParameterRegistry::shipped().parameters(sc);
   // A specific entry beats the wildcard.
   const Parameter& minutes = find(params, "services.medical.service_minutes");
@@ -114,10 +115,18 @@ TEST_CASE("registry: wildcards, specific entries, only_if and relative ranges", 
   // only_if: rate_per_year is a parameter of episodic services only.
   for (const auto& p : params) CHECK(p.key != "services.elderly_home_care.rate_per_year");
   CHECK(find(params, "services.administration.rate_per_year").low == 1);
-  // A relative range of a value 0 is fixed (a mechanism the scenario switches off).
+  // A relative range: 0.5-1.5 x the scenario's fee; of a value 0 it is fixed (a mechanism the
+  // scenario switches off).
   const Parameter& fee = find(params, "services.childcare.take_up.fee_yuan_per_month");
-  CHECK(fee.distribution == Distribution::fixed);
-  CHECK(fee.low == 0);
+  CHECK(fee.distribution != Distribution::fixed);
+  CHECK(fee.low == Approx(0.5 * fee.default_value));
+  const std::vector<Parameter> free_care = ParameterRegistry::shipped().parameters(
+      test::calibration_city({"services.childcare.take_up.fee_yuan_per_month=0"}),
+      {"services.childcare.take_up.fee_yuan_per_month"}, false);
+  REQUIRE(free_care.size() == 1);
+  CHECK(free_care[0].distribution == Distribution::fixed);
+  CHECK(free_care[0].low == 0);
+  CHECK(free_care[0].high == 0);
   // Integer keys stay integers.
   const Parameter& committee = find(params, "staffing.committee.small");
   CHECK(committee.integer);
@@ -131,7 +140,7 @@ TEST_CASE("registry: wildcards, specific entries, only_if and relative ranges", 
 }
 
 TEST_CASE("registry: sampling stays in range, follows the distribution, and applies as --set", "[calibration][registry]") {
-  const Scenario sc = test::small_city();
+  const Scenario sc = test::calibration_city();
   const std::vector<Parameter> all = ParameterRegistry::shipped().parameters(sc, {}, false);
   const std::vector<Parameter> some = ParameterRegistry::shipped().parameters(
       sc, {"city.density_households_per_km2", "population.dependency.1.full", "staffing.committee.medium"}, false);
@@ -169,7 +178,7 @@ TEST_CASE("commsim params --json: only the JSON document on stdout, seven fields
           "[calibration][cli]") {
   test::TempDir dir("params");
   const test::Outcome o = test::run_shell("exec '" + test::commsim_binary() + "' params '" +
-                                              test::source_path("tests/data/good/small-city.yaml") + "' --json",
+                                              test::source_path("tests/data/calibration-city.yaml") + "' --json",
                                           dir.path(), dir.path());
   REQUIRE(o.exited);
   REQUIRE(o.exit_code == 0);
@@ -191,7 +200,7 @@ TEST_CASE("commsim params --json: only the JSON document on stdout, seven fields
   }
   // The table form lists the same keys.
   const test::Outcome table = test::run_shell("exec '" + test::commsim_binary() + "' params '" +
-                                                  test::source_path("tests/data/good/small-city.yaml") + "'",
+                                                  test::source_path("tests/data/calibration-city.yaml") + "'",
                                               dir.path(), dir.path());
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.out, Catch::Contains("services.medical.service_minutes"));

@@ -11,6 +11,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/io/summary_json.hpp"
 #include "tests/reliability/process.hpp"
+#include "tests/calibration/calibration_city.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
@@ -63,8 +64,8 @@ TEST_CASE("targets: the shipped Xi'an targets, with sources, tolerances and comp
 
 TEST_CASE("targets: measures computed from a run agree with the run's own counts", "[calibration][targets]") {
   // Chronic follow-up with a programme share: its clients are that share of the chronic residents.
-  const Scenario sc = test::small_city({"run.days=14", "services.chronic_followup.eligible.programme_share=0.3"});
-  const Scenario all = test::small_city({"run.days=14"});
+  const Scenario sc = test::calibration_city({"run.days=14", "services.chronic_followup.eligible.programme_share=0.3"});
+  const Scenario all = test::calibration_city({"run.days=14", "services.chronic_followup.eligible.programme_share=1"});
   const TargetSet set = load_targets(test::source_path("scenarios/targets/xian.yaml"));
   const RunResult run = run_replicate(sc, 0);
   const RunResult run_all = run_replicate(all, 0);
@@ -126,7 +127,7 @@ TEST_CASE("targets: measures computed from a run agree with the run's own counts
 
 TEST_CASE("commsim run --targets: a calibration block in --summary-json and a table", "[calibration][cli]") {
   test::TempDir dir("run-targets");
-  const std::string cmd = "exec '" + test::commsim_binary() + "' run '" + test::source_path("tests/data/good/small-city.yaml") +
+  const std::string cmd = "exec '" + test::commsim_binary() + "' run '" + test::source_path("tests/data/calibration-city.yaml") +
                           "' --targets '" + test::source_path("scenarios/targets/xian.yaml") +
                           "' --set run.days=7 --summary-json -";
   const test::Outcome o = test::run_shell(cmd, dir.path(), dir.path());
@@ -149,7 +150,7 @@ TEST_CASE("commsim run --targets: a calibration block in --summary-json and a ta
   CHECK_THAT(o.err, Catch::Contains("community_workers_per_10k"));
   // Without --targets the summary has no calibration block.
   const test::Outcome plain = test::run_shell("exec '" + test::commsim_binary() + "' run '" +
-                                                  test::source_path("tests/data/good/small-city.yaml") +
+                                                  test::source_path("tests/data/calibration-city.yaml") +
                                                   "' --set run.days=1 --summary-json - --quiet",
                                               dir.path(), dir.path());
   REQUIRE(plain.exit_code == 0);
