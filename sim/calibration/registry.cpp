@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "commsim/calibration_files.hpp"
+#include "sim/calibration/input_file.hpp"
 #include "sim/calibration/sources.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/schema_machinery.hpp"
@@ -357,13 +358,7 @@ const ParameterRegistry& ParameterRegistry::shipped() {
 }
 
 ParameterRegistry ParameterRegistry::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  if (!in || !std::filesystem::is_regular_file(path, ec))
-    throw InputError(SourcePos{path, 0, 0}, "--registry", "cannot read the parameter registry file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  return parse(calibration_detail::read_input_file(path, "--registry", "parameter registry"), path);
 }
 
 ParameterRegistry ParameterRegistry::parse(const std::string& text, const std::string& file) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <sstream>
 
+#include "sim/calibration/input_file.hpp"
 #include "sim/calibration/sources.hpp"
 #include "sim/scenario/schema_machinery.hpp"
 #include "sim/scenario/tree.hpp"
@@ -302,13 +303,7 @@ TargetSet parse_targets(const std::string& text, const std::string& file) {
 }
 
 TargetSet load_targets(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  if (!in || !std::filesystem::is_regular_file(path, ec))
-    throw InputError(SourcePos{path, 0, 0}, "--targets", "cannot read the targets file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_targets(text.str(), path);
+  return parse_targets(calibration_detail::read_input_file(path, "--targets", "targets"), path);
 }
 
 void check_targets(const TargetSet& set, const Scenario& sc) {

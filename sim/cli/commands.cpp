@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "commsim/embedded.hpp"
@@ -16,6 +15,7 @@
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/queue_check.hpp"
@@ -66,21 +66,7 @@ void write_text(const std::string& path, const std::string& text) {
     std::fputs(text.c_str(), stdout);
     return;
   }
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(SourcePos{path, 0, 0}, "--summary-json", "cannot write the file (check the directory exists and is writable)");
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw RuntimeFailure("writing " + path + " failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw RuntimeFailure("cannot rename " + tmp + " to " + path);
-  }
+  write_text_atomically(path, text, "--summary-json");
 }
 
 int cmd_run(const std::vector<std::string>& argv) {

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 
@@ -18,6 +17,7 @@
 #include "sim/calibration/targets.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
+#include "sim/io/text_file.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/schema_machinery.hpp"
@@ -402,23 +402,6 @@ std::string calibrated_yaml(const Calibration& c, const Scenario& best, const Ca
   return header + scenario_detail::to_yaml_text(out);
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw RuntimeFailure("writing " + path + " failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw RuntimeFailure("cannot rename " + tmp + " to " + path);
-  }
-}
-
 void write_calibration_file(const Calibration& c, const CalibrationResult& r, const std::string& yaml_text,
                             const std::string& registry) {
   Hdf5Output out(c.paths.h5, c.req.force || c.req.resume);
@@ -670,7 +653,7 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
         throw RuntimeFailure("internal error: the calibrated scenario does not give " + c.params[i].key + " its fitted value");
     }
     write_calibration_file(c, result, yaml, req.registry_file.empty() ? "shipped" : req.registry_file);
-    write_text_file(c.paths.yaml, yaml);
+    write_text_atomically(c.paths.yaml, yaml, "--output");
   }
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return result;
