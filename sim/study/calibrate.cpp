@@ -491,20 +491,22 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
         c.params.push_back(p);
       }
 
-  // Outputs: refuse to overwrite, or to start over on top of an interrupted calibration.
-  if (!req.force && !req.resume)
-    for (const auto& path : {c.paths.yaml, c.paths.h5, c.paths.runs})
-      if (fs::exists(path))
-        throw InputError(kCli, "--output",
-                         path + " exists; --force replaces the calibration" +
-                             (path == c.paths.runs ? ", --resume continues it" : ""));
-  if (c.writer) {
+  // Outputs: refuse to overwrite, or to start over on top of an interrupted calibration. The writer
+  // decides for every rank (another rank would see the folder the writer has just made).
+  (void)c.writer_decides([&] {
+    if (!req.force && !req.resume)
+      for (const auto& path : {c.paths.yaml, c.paths.h5, c.paths.runs})
+        if (fs::exists(path))
+          throw InputError(kCli, "--output",
+                           path + " exists; --force replaces the calibration" +
+                               (path == c.paths.runs ? ", --resume continues it" : ""));
     std::error_code ec;
     if (req.force && !req.resume) fs::remove_all(c.paths.runs, ec);
     fs::create_directories(c.paths.runs, ec);
     if (ec || !fs::is_directory(c.paths.runs))
       throw InputError(kCli, "--output", "cannot create the folder " + c.paths.runs + " for the evaluations' runs");
-  }
+    return std::vector<double>{};
+  });
 
   CalibrationResult result;
   result.writer = c.writer;
