@@ -2,14 +2,15 @@
 """Figures and a self-contained HTML report from a commsim output file (run, study, response curve
 or headroom file).
 
-    report.py OUT.h5 -o DIR [--service NAME] [--run N]
+    report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json]
 
 Writes DIR/<figure>.png and DIR/<figure>.svg for every figure that applies to the file, and
 DIR/index.html with the PNGs embedded as data URIs (the page needs no other file), links to the
 PNG/SVG files, a summary table of citywide metrics per service, the workforce table and the norm
 compliance table; for a sensitivity study (design: morris or sobol, docs/sensitivity.md) the tornado
 charts of Morris mu* with sigma, or the Sobol index bars with their intervals, per outcome, and the
-ranking tables. Figures are readable in black and white (line styles, markers and hatches, not
+ranking tables; with the run's --summary-json from `commsim run --targets`, the calibration
+targets. Figures are readable in black and white (line styles, markers and hatches, not
 colour alone). Figures that need a study file are listed in the report when the input is a single run.
 Exit status 2 with a message for a file that is not a complete commsim output.
 """
@@ -17,6 +18,7 @@ Exit status 2 with a message for a file that is not a complete commsim output.
 import argparse
 import base64
 import html
+import json
 import math
 import os
 import sys
@@ -113,8 +115,9 @@ def parameter_labels(keys):
 
 
 class Report:
-    def __init__(self, out, outdir, service=None, run=None):
+    def __init__(self, out, outdir, service=None, run=None, calibration=None):
         self.out = out
+        self.calibration = calibration  # calibration.targets of a --summary-json document, or None
         self.outdir = outdir
         self.figures = []      # dicts: id, section, title, caption, png, svg
         self.skipped = []      # (title, reason)
@@ -1143,6 +1146,21 @@ class Report:
                     'Student-t interval; pp = percentage points.</p>')
         return out
 
+    def calibration_table(self):
+        """Observed targets against the run (commsim run --targets ... --summary-json)."""
+        if not self.calibration:
+            return ""
+        rows = []
+        within = 0
+        for t in self.calibration:
+            within += bool(t.get("within"))
+            rows.append((t.get("name", ""), fmt_num(t.get("observed"), 3), fmt_num(t.get("tolerance"), 3),
+                         fmt_num(t.get("simulated"), 3), "yes" if t.get("within") else "NO", t.get("source", "")))
+        return (html_table(["target", "observed", "tolerance", "simulated", "within", "source"], rows, numeric_from=1) +
+                f'<p class="note">{within} of {len(rows)} targets within tolerance (|simulated − observed| ≤ '
+                'tolerance; simulated = mean over replicates). Sources: docs/sources.md; how each target is '
+                'computed: docs/calibration.md.</p>')
+
     # assemble --------------------------------------------------------------------------------
     def build(self):
         os.makedirs(self.outdir, exist_ok=True)
@@ -1175,6 +1193,7 @@ class Report:
             ("workforce", "Workforce", self.roles_table()),
             ("cost", "Cost", ""),
             ("compliance", "Norm compliance", self.compliance_table()),
+            ("calibration", "Calibration targets", self.calibration_table()),
             ("study", "Study", self.study_tables()),
             ("sensitivity", "Sensitivity", ""),
             ("curve", "Response curve", self.curve_tables()),
@@ -1190,6 +1209,8 @@ class Report:
             if sid == "sensitivity" and not figs:
                 continue
             if sid in ("curve", "headroom") and not figs and not extra:
+                continue
+            if sid == "calibration" and not extra:
                 continue
             toc.append(f'<a href="#{sid}">{html.escape(name)}</a>')
             chunk = [f'<section id="{sid}"><h2>{html.escape(name)}</h2>']
@@ -1318,13 +1339,26 @@ def main(argv=None):
     p.add_argument("--service", help="service shown on the map (default: the one with the lowest coverage)")
     p.add_argument("--run", help="run (position or group name) for per-community figures "
                                  "(default: first successful run of the base variant)")
+    p.add_argument("--summary-json", help="the run's --summary-json document: its calibration targets "
+                                          "(commsim run --targets) are shown in a table")
     a = p.parse_args(argv)
+    calibration = None
+    if a.summary_json:
+        try:
+            with open(a.summary_json, encoding="utf-8") as fh:
+                calibration = json.load(fh).get("calibration", {}).get("targets")
+        except (OSError, ValueError) as e:
+            print(f"report: error: {a.summary_json}: {e}", file=sys.stderr)
+            return 2
+        if calibration is None:
+            print(f"report: error: {a.summary_json} has no calibration targets (run with --targets)", file=sys.stderr)
+            return 2
     try:
         with open_output(a.file) as out:
             run = None
             if a.run is not None:
                 run = a.run if a.run in out.runs else int(a.run)
-            rep = Report(out, a.outdir, service=a.service, run=run)
+            rep = Report(out, a.outdir, service=a.service, run=run, calibration=calibration)
             path = rep.build()
     except CommsimFileError as e:
         print(f"report: error: {e}", file=sys.stderr)

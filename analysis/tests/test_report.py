@@ -5,6 +5,7 @@ files fail cleanly. Also scripts/check-report.sh when Chromium is installed. The
 tested by test_report_study.py. Usage: test_report.py COMMSIM_BINARY [DATA_DIR]"""
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ import unittest
 
 import h5py
 
-from common import ROOT, Data, main, tool
+from common import ROOT, SCENARIO, TINY, Data, main, tool
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SINGLE_FIGS = ["coverage_distribution", "coverage_map", "waits", "daily_wait", "worker_time", "cost"]
@@ -136,6 +137,52 @@ class SingleRunReport(ReportCase):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("did not decode", r.stdout)
         self.assertIn("missing.svg", r.stdout)
+
+
+class CalibrationTargets(unittest.TestCase):
+    """commsim run --targets ... --summary-json, then report.py --summary-json: the targets table."""
+
+    def test_targets_table(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            summary = os.path.join(tmp, "summary.json")
+            targets = os.path.join(ROOT, "scenarios", "targets", "xian.yaml")
+            cmd = [Data.binary, "run", SCENARIO, "--quiet", "--targets", targets, "--summary-json", summary]
+            for k, v in TINY.items():
+                cmd += ["--set", f"{k}={v}"]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(summary, encoding="utf-8") as f:
+                checks = json.load(f)["calibration"]["targets"]
+            r = tool("report.py", Data.path("single.h5"), "-o", os.path.join(tmp, "rep"), "--summary-json", summary)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(tmp, "rep", "index.html"), encoding="utf-8") as f:
+                page = f.read()
+            self.assertIn('id="calibration"', page)
+            section = page[page.index('id="calibration"'):]
+            for t in checks:
+                self.assertIn(f"<td>{t['name']}</td>", section)
+            within = sum(1 for t in checks if t["within"])
+            self.assertIn(f"{within} of {len(checks)} targets within tolerance", section)
+            # Without calibration targets in the summary, the report refuses the option.
+            plain = os.path.join(tmp, "plain.json")
+            with open(plain, "w", encoding="utf-8") as f:
+                json.dump({"scenario": "x"}, f)
+            r = tool("report.py", Data.path("single.h5"), "-o", os.path.join(tmp, "rep2"), "--summary-json", plain)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("no calibration targets", r.stderr)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_no_section_without_targets(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            r = tool("report.py", Data.path("single.h5"), "-o", tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(tmp, "index.html"), encoding="utf-8") as f:
+                self.assertNotIn('id="calibration"', f.read())
+        finally:
+            shutil.rmtree(tmp)
 
 
 class BadInput(unittest.TestCase):

@@ -56,6 +56,11 @@ int cmd_headroom(const std::vector<std::string>& argv);  // curve_command.cpp
 int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 int cmd_sensitivity(const std::vector<std::string>& argv);  // sensitivity_command.cpp (issue 17)
 int cmd_serve(const std::vector<std::string>& argv);    // serve_command.cpp (docs/workbench.md)
+// Calibration (calibrate_command.cpp, issue 16, docs/calibration.md).
+int cmd_params(const std::vector<std::string>& argv);
+int cmd_calibrate(const std::vector<std::string>& argv);
+// The targets table of `commsim run --targets` and `commsim calibrate`.
+void print_targets_table(std::FILE* out, const std::string& file, const std::vector<TargetCheck>& checks);
 
 // Progress bar on stderr for long runs; silent when stderr is not a terminal.
 class Progress {

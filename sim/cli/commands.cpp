@@ -6,15 +6,16 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "commsim/embedded.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
+#include "sim/calibration/targets.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/queue_check.hpp"
@@ -43,7 +44,7 @@ void check_text_target(const std::string& path) {
 
 const char* kRunHelp =
     "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
-    "                   [--summary-json FILE|-] [--quiet]\n"
+    "                   [--summary-json FILE|-] [--targets FILE] [--quiet]\n"
     "\n"
     "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
     "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
@@ -53,6 +54,8 @@ const char* kRunHelp =
     "  --seed S              same as --set run.seed=S\n"
     "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
     "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
+    "  --targets FILE        hold the run against observed targets (scenarios/targets/xian.yaml): a table, and\n"
+    "                        calibration.targets in --summary-json (docs/calibration.md)\n"
     "  --quiet               no table\n";
 
 }  // namespace
@@ -63,25 +66,11 @@ void write_text(const std::string& path, const std::string& text) {
     std::fputs(text.c_str(), stdout);
     return;
   }
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(SourcePos{path, 0, 0}, "--summary-json", "cannot write the file (check the directory exists and is writable)");
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw RuntimeFailure("writing " + path + " failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw RuntimeFailure("cannot rename " + tmp + " to " + path);
-  }
+  write_text_atomically(path, text, "--summary-json");
 }
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json"}, {"force", "quiet"}, "run");
+  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "targets"}, {"force", "quiet"}, "run");
   if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
   if (a.positional.size() != 1)  // one line, like every error (the usage is under --help)
     throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim run --help)");
@@ -92,6 +81,11 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
   check_fits_in_memory(sc);
   if (a.has("summary-json")) check_text_target(a.get("summary-json"));
+  TargetSet targets;
+  if (a.has("targets")) {  // checked before the run: a bad targets file costs nothing
+    targets = load_targets(a.get("targets"));
+    check_targets(targets, sc);
+  }
   std::unique_ptr<Hdf5Output> output;
   if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
 
@@ -105,6 +99,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   progress.finish();
 
   if (output) write_run_output(*output, sc, runs, command_line_text("run", argv));
+  const std::vector<TargetCheck> checks = a.has("targets") ? check_against(targets, sc, runs) : std::vector<TargetCheck>{};
   const bool json_to_stdout = a.get("summary-json") == "-";
   if (!a.has("quiet")) {
     std::FILE* table = json_to_stdout ? stderr : stdout;
@@ -114,9 +109,10 @@ int cmd_run(const std::vector<std::string>& argv) {
       for (size_t i = 0; i < changes.size() && i < 5; ++i) std::fprintf(table, "%s %s", i ? ";" : ":", changes[i].c_str());
       std::fprintf(table, "%s\n", changes.size() > 5 ? "; ... (all in the HDF5 output, communities/origin)" : "");
     }
+    if (!checks.empty()) print_targets_table(table, a.get("targets"), checks);
     if (output) std::fprintf(table, "output: %s\n", output->path().c_str());
   }
-  if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs));
+  if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs, checks));
   return 0;
 }
 

@@ -32,6 +32,8 @@ const char* kUsage =
     "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
     "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"
     "  sensitivity --test-function F   Sobol/Morris estimators on an analytic test function (check)\n"
+    "  params [SCENARIO]       the model parameters: unit, range, distribution, source (docs/parameters.md)\n"
+    "  calibrate SCENARIO      fit free parameters to observed targets (docs/calibration.md)\n"
     "  serve                   the planner's workbench: a page and JSON API at http://127.0.0.1:8080/\n"
     "  version                 print the version and the git commit it was built from\n"
     "\n"
@@ -69,11 +71,13 @@ int main(int argc, char** argv) {
     if (command == "inspect") return commsim::cli::cmd_inspect(args);
     if (command == "sensitivity") return commsim::cli::cmd_sensitivity(args);
     if (command == "serve") return commsim::cli::cmd_serve(args);
+    if (command == "params") return commsim::cli::cmd_params(args);
+    if (command == "calibrate") return commsim::cli::cmd_calibrate(args);
     if (command == "version" || command == "--version") {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, curve, headroom, replay, inspect, sensitivity, serve, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, validate-queue, study, optimize, curve, headroom, replay, inspect, sensitivity, serve, params, calibrate, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

@@ -239,10 +239,14 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   info.residents = static_cast<int64_t>(res.size());
   // Who lives there: ages, family households, collective living, household types.
   info.residents_60plus = info.residents_80plus = info.residents_0_2 = 0;
-  for (uint8_t a : res.age) {
+  info.residents_chronic = info.residents_60plus_dependent = 0;
+  for (size_t r = 0; r < res.size(); ++r) {
+    const uint8_t a = res.age[r];
     info.residents_60plus += a >= 60;
     info.residents_80plus += a >= 80;
     info.residents_0_2 += a <= 2;
+    info.residents_chronic += (res.traits[r] & trait::chronic) != 0;
+    info.residents_60plus_dependent += a >= 60 && res.dependency(r) != Dependency::none;
   }
   info.households_by_type.assign(kResultHouseholdTypes, 0);
   info.residents_by_type.assign(kResultHouseholdTypes, 0);

@@ -60,7 +60,7 @@ void add_fields(Json& obj, const Table<Row>& table, const std::vector<RunResult>
 
 }  // namespace
 
-std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs) {
+std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs, const std::vector<TargetCheck>& targets) {
   const RunResult& first = runs.front();
   Json j;
   j["scenario"] = sc.name;
@@ -121,6 +121,19 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs)
     for (size_t s = 0; s < first.service_names.size(); ++s) {
       Json& list = out[first.service_names[s]] = Json::array();
       for (const auto& y : first.years) list.push_back(s < (y.*member).size() ? (y.*member)[s] : 0);
+    }
+  }
+  if (!targets.empty()) {
+    Json& list = j["calibration"]["targets"] = Json::array();
+    for (const auto& t : targets) {
+      Json item = Json::object();
+      for (const auto& f : calibration_target_table().fields) {
+        if (f.json == JsonMode::none) continue;
+        if (f.dtype == Dtype::text) item[f.name] = field_text(f, t);
+        else if (f.dtype == Dtype::u8) item[f.name] = field_number(f, t) != 0;
+        else item[f.name] = number(field_number(f, t), f.dtype);
+      }
+      list.push_back(std::move(item));
     }
   }
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

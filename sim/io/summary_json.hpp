@@ -1,6 +1,7 @@
 // The run summary as JSON: the document `commsim run --summary-json` writes. Shape: top-level
 // scenario, seed, replicates, days, communities, households, residents, requests; `services` and
-// `roles` as objects keyed by name; cost, access_share, residents_by_year, demand_by_year.
+// `roles` as objects keyed by name; cost, access_share, residents_by_year, demand_by_year; with
+// calibration targets, `calibration`.
 #pragma once
 #include <string>
 #include <vector>
@@ -10,7 +11,10 @@
 
 namespace commsim {
 
-std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs);
+// With `targets` (commsim run --targets): a `calibration` block, `calibration.targets` one object per
+// target with the fields of calibration_target_table marked for JSON (`within` true or false).
+std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs,
+                         const std::vector<TargetCheck>& targets = {});
 
 std::string json_escape(const std::string& s);
 std::string json_number(double v);  // "null" for non-finite values

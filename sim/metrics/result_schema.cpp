@@ -135,6 +135,9 @@ const Table<CommunityInfo>& community_table() {
                 "residents in collective living (dormitories, care homes)"),
           field("three_generation_households", &C::three_generation_households, "households",
                 "family households of three or more generations (as they formed)"),
+          field("residents_chronic", &C::residents_chronic, "residents", "residents with hypertension or diabetes"),
+          field("residents_60plus_dependent", &C::residents_60plus_dependent, "residents",
+                "residents aged 60+ partially or fully dependent"),
           field("households_by_type", &C::households_by_type, "households", "households by household type",
                 JsonMode::none, "household_types"),
           field("residents_by_type", &C::residents_by_type, "residents", "residents by household type", JsonMode::none,
@@ -579,6 +582,23 @@ const Table<BookkeepingFacts>& bookkeeping_facts_table() {
                                           {field("command_line", &B::command_line, "", "the command as typed"),
                                            field("ranks", &B::ranks, "1", "MPI ranks (1 without MPI)")},
                                           Storage::attributes);
+  return t;
+}
+
+const Table<TargetCheck>& calibration_target_table() {
+  using T = TargetCheck;
+  static const Table<T> t = make_table<T>(
+      "calibration/targets", {"targets"},
+      "calibration targets held against a run (--summary-json: calibration.targets; JSON fields marked first)",
+      {field("name", &T::name, "", "target name", kFirst),
+       field("measure", &T::measure, "", "the measure computing it from a run (docs/calibration.md)"),
+       field("use", &T::use, "", "fit: calibrated to; check: an input check, never fitted"),
+       field("observed", &T::observed, "target", "the observed figure", kFirst),
+       field("tolerance", &T::tolerance, "target", "how far a run may be from it", kFirst),
+       field("simulated", &T::simulated, "target", "the measure's value, mean over replicates", kFirst),
+       field("within", &T::within, "1", "1 if |simulated - observed| <= tolerance", kFirst),
+       field("source", &T::source, "", "keys of docs/sources.md, or an assumption", kFirst),
+       field("computation", &T::computation, "", "how it is computed from a run")});
   return t;
 }
 

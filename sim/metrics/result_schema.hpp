@@ -43,6 +43,7 @@ const Table<StudySummaryCell>& study_summary_table(); // /study/summary    (metr
 const Table<RunBookkeeping>& run_bookkeeping_table(); // /study/bookkeeping (runs); per-run attributes
 const Table<BookkeepingFacts>& bookkeeping_facts_table();  // attributes of /study/bookkeeping
 const Table<StudyRunGroupFacts>& study_run_group_table();  // attributes of /runs/NNNN
+const Table<TargetCheck>& calibration_target_table();     // calibration/targets (targets)
 
 // The datasets that name the entries of an axis (service_names, ...), written in every run group.
 struct AxisDataset {

@@ -90,6 +90,9 @@ struct CommunityInfo {
   int64_t family_households = 0, family_residents = 0, one_person_households = 0, collective_residents = 0;
   int64_t three_generation_households = 0;  // three or more generations when the household formed
   std::vector<int64_t> households_by_type, residents_by_type;  // per household type
+  // For calibration targets (sim/calibration): residents with hypertension or diabetes, and
+  // residents aged 60+ partially or fully dependent.
+  int64_t residents_chronic = 0, residents_60plus_dependent = 0;
 };
 
 // Per community, per service: run totals.
@@ -263,6 +266,14 @@ struct RunResult {
   std::vector<GroupServiceTotals> district_services;        // [district * services + service]
   std::vector<HouseholdTypeResult> household_types;         // kResultHouseholdTypes
   std::vector<GroupServiceTotals> household_type_services;  // [type * services + service]
+};
+
+// One calibration target held against a run (sim/calibration/targets.hpp): `commsim run --targets`
+// (--summary-json `calibration.targets`) and calibration files.
+struct TargetCheck {
+  std::string name, measure, use, source, computation;  // use: fit | check
+  double observed = 0, tolerance = 0, simulated = 0;   // simulated: mean over replicates
+  bool within = false;                                 // |simulated - observed| <= tolerance
 };
 
 // ---------------------------------------------------------------- files and studies

@@ -241,6 +241,14 @@ struct MpiSession {
   ~MpiSession() { MPI_Finalize(); }
 };
 
+// MPI is initialised at the first study of the process and finalised at its exit: a process may
+// run several studies in turn (commsim calibrate runs one per evaluation), and MPI may be
+// initialised only once.
+MpiSession& mpi_session() {
+  static MpiSession session;
+  return session;
+}
+
 // Result message: [int64 run][double wall_s][uint64 host length][host][serialized RunResult].
 std::vector<uint8_t> pack_result(int run, double wall_s, const std::string& host, const RunResult& result) {
   std::vector<uint8_t> bytes(8 + 8 + 8 + host.size());
@@ -399,6 +407,26 @@ void coordinate(Writer& writer, int ranks) {
 
 }  // namespace
 
+std::vector<double> share_from_writer(std::vector<double> values) {
+#ifdef COMMSIM_WITH_MPI
+  if (!launched_by_mpi()) return values;
+  MpiSession& mpi = mpi_session();
+  if (mpi.size == 1) return values;
+  uint64_t n = values.size();
+  MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  values.resize(n);
+  if (n > 0) MPI_Bcast(values.data(), static_cast<int>(n), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+#endif
+  return values;
+}
+
+bool study_writer() {
+#ifdef COMMSIM_WITH_MPI
+  if (launched_by_mpi()) return mpi_session().rank == 0;
+#endif
+  return true;
+}
+
 StudyOutcome run_study(const StudyPlan& planned, const StudyRunOptions& options) {
   StudyPlan plan = planned;  // an adaptive study adds variants to its own copy, on every rank
   StudyOutcome outcome;
@@ -407,7 +435,7 @@ StudyOutcome run_study(const StudyPlan& planned, const StudyRunOptions& options)
 
 #ifdef COMMSIM_WITH_MPI
   if (launched_by_mpi()) {
-    MpiSession mpi;
+    MpiSession& mpi = mpi_session();
     outcome.ranks = mpi.size;
     if (mpi.size > 1) {
       // Never oversubscribe: the ranks on one node share its cores (rank 0 mostly writes).

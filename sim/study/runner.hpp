@@ -55,6 +55,14 @@ struct StudyOutcome {
 
 StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options);
 
+// For commands that run several studies in one process (commsim calibrate: one per evaluation),
+// every rank following the same path. Under MPI, MPI is initialised at the first call of these or
+// of run_study and finalised at exit. study_writer: whether this process writes (rank 0, or the
+// only process). share_from_writer: rank 0's `values` on every rank (every rank must call it at
+// the same point); without MPI, `values` unchanged.
+bool study_writer();
+std::vector<double> share_from_writer(std::vector<double> values);
+
 // Test hook: with COMMSIM_STUDY_ABORT_AFTER=N in the environment, the writer calls std::_Exit(99)
 // right after the N-th run it computed is flushed to the partial file (simulates a crash).
 inline constexpr const char* kAbortAfterEnv = "COMMSIM_STUDY_ABORT_AFTER";
