@@ -254,6 +254,13 @@ class Run:
         """Table, one row per role (citywide/roles)."""
         return self._flat_group_table("citywide/roles", "citywide_roles")
 
+    def citywide_activities(self):
+        """Table, one row per role and activity (citywide/activities: the WISN workload a year by
+        activity; docs/workforce.md), or None in files written before it existed."""
+        if "citywide/activities" not in self.group:
+            return None
+        return self._flat_group_table("citywide/activities", "citywide_activities")
+
     def communities(self, expand=True):
         """Table, one row per community. With expand, 2-D facts become one column per role / use
         (staff_<role>, places_<use>); the ragged origin list becomes a ';'-joined string."""

@@ -1063,16 +1063,59 @@ class Report:
 
     def roles_table(self):
         cr = self.rep.citywide_roles()
-        cols = ["role", "staff in post (incl. committee)", "utilisation", "overtime share", "overhead share", "travel share",
-                "WISN pressure (1)", "pay over the run (yuan)"]
+        cols = ["role", "staff in post (incl. committee)", "full-time equivalents", "utilisation",
+                "overtime (h per FTE a year)", "available time (h a year)", "overhead share", "travel share",
+                "required staff (WISN)", "WISN pressure (1)", "pay over the run (yuan)"]
         rows = []
+
+        def col(k, i, f):
+            return f(cr[k][i]) if k in cr.columns else "–"
+
         for i, r in enumerate(cr["name"]):
-            rows.append([nice(r), fmt_num(float(cr["staff"][i])), pct(cr["utilisation"][i]),
-                         pct(cr["overtime_share"][i]), pct(cr["overhead_share"][i]), pct(cr["travel_share"][i]),
+            rows.append([nice(r), fmt_num(float(cr["staff"][i])), col("staff_fte", i, lambda v: f"{float(v):,.1f}"),
+                         pct(cr["utilisation"][i]), col("overtime_hours_per_worker", i, lambda v: f"{float(v):.1f}"),
+                         col("available_hours_per_worker", i, lambda v: f"{float(v):,.0f}"),
+                         pct(cr["overhead_share"][i]), pct(cr["travel_share"][i]),
+                         col("required_staff", i, lambda v: f"{float(v):,.1f}"),
                          f"{cr['wisn_pressure'][i]:.2f}", fmt_num(float(cr["pay_yuan"][i]))])
         return (html_table(cols, rows, numeric_from=1) +
-                '<p class="note">Utilisation = busy ÷ (available − overhead − reserved); WISN pressure = staff '
-                'needed for the workload ÷ staff in post (above 1: understaffed).</p>')
+                '<p class="note">Utilisation = busy ÷ (available − overhead − reserved). WHO WISN: available '
+                'time = working days less public holidays, leave, sickness and training, times the hours of a '
+                'day; required staff = the workload a year (every activity, unmet work included) ÷ available '
+                'time; pressure = required ÷ full-time equivalents in post (committee members at their serving '
+                'share; above 1: understaffed). docs/workforce.md.</p>' + self.time_split_table())
+
+    # Surveys of community workers' time: the only figure found is a share of tasks, not of hours
+    # (CALIBRATION-TARGETS.md S39; WORKFORCE.md: no reliable share of time on upper-level work).
+    SURVEY_SUPPORT_SHARE = (0.22, 0.27, "S39: task log of two Hubei communities (2003), “other administrative” "
+                            "22–27 % of ~1,850–1,890 tasks a year — a share of tasks, not of hours")
+
+    def time_split_table(self):
+        act = self.rep.citywide_activities()
+        if act is None or not len(act):
+            return ""
+        role = "community_worker"
+        rows, support = [], 0.0
+        for i in range(len(act)):
+            if str(act["role"][i]) != role:
+                continue
+            share = float(act["share"][i])
+            if str(act["kind"][i]) == "support":
+                support += share
+            rows.append([nice(str(act["activity"][i])), str(act["kind"][i]), f"{float(act['hours_per_year'][i]):,.0f}",
+                         pct(share)])
+        if not rows:
+            return ""
+        lo, hi, what = self.SURVEY_SUPPORT_SHARE
+        gap = support - hi if support > hi else (support - lo if support < lo else 0.0)
+        verdict = ("within the surveyed range" if gap == 0 else
+                   f"{abs(gap) * 100:.1f} points {'above' if gap > 0 else 'below'} the surveyed range")
+        return ('<h3>How community workers spend their time (modelled, WISN activities)</h3>' +
+                html_table(["activity", "kind", "hours a year", "share of the workload"], rows, numeric_from=2) +
+                f'<p class="note">Modelled support work (administration no resident asks for: ledgers, reporting, '
+                f'tasks from above, meetings, community activities) is {pct(support)} of the community workers\' '
+                f'workload; survey: {html.escape(what)}. The model is {verdict}. The support activities\' time '
+                f'standards are assumptions with ranges (docs/workforce.md), not fitted to this figure.</p>')
 
     def compliance_table(self):
         cm = self.rep.communities()
