@@ -117,6 +117,21 @@ class SingleRunReport(ReportCase):
         row = re.search(r"<td>N3.5</td><td>[^<]*</td><td class=\"num\">([0-9,]+)</td>", page)
         self.assertEqual(int(row.group(1).replace(",", "")), ok)
 
+    def test_time_split(self):
+        # The community workers' time split (WISN activities) with its shares from the file and the
+        # survey comparison (docs/workforce.md).
+        page = self.html()
+        self.assertIn("How community workers spend their time", page)
+        with h5py.File(Data.path(self.src), "r") as f:
+            g = f["runs/0000/citywide/activities"]
+            roles = [x.decode() if isinstance(x, bytes) else str(x) for x in g["role"][:]]
+            kinds = [x.decode() if isinstance(x, bytes) else str(x) for x in g["kind"][:]]
+            share = g["share"][:]
+        support = sum(s for r, k, s in zip(roles, kinds, share) if r == "community_worker" and k == "support")
+        self.assertAlmostEqual(sum(s for r, s in zip(roles, share) if r == "community_worker"), 1.0, places=9)
+        self.assertIn(f"is {100 * support:.1f} % of the community workers", page)
+        self.assertIn("22–27 %", page)
+
     @unittest.skipUnless(chromium(), "chromium not installed")
     def test_check_report_script(self):
         r = subprocess.run([os.path.join(ROOT, "scripts", "check-report.sh"), self.dir, "--expect",
