@@ -122,6 +122,15 @@ void summarize_household_types(RunResult& run) {
     run.household_type_services.assign(kResultHouseholdTypes * run.service_names.size(), GroupServiceTotals{});
 }
 
+// Full-time equivalents of role r in a community: staff in post, and committee members at their
+// share of time serving residents when the role is the committee's.
+double role_fte(const Scenario& sc, const CommunityInfo& ci, size_t r) {
+  double fte = ci.staff[r];
+  if (static_cast<int>(r) == sc.role_index(sc.staffing.committee.serves_as_role))
+    fte += ci.committee_total * sc.staffing.committee.service_share;
+  return fte;
+}
+
 // The workload of each role by activity (WHO WISN), hours a year: the requests it served per
 // service, staff reserved for enrolment, its support activities at their time standards (from
 // each community's households, residents and staff), and the work left undone (unmet service
@@ -129,7 +138,6 @@ void summarize_household_types(RunResult& run) {
 void summarize_workload(const Scenario& sc, RunResult& run) {
   const size_t n_comm = run.communities.size(), n_services = run.service_names.size(), n_roles = run.role_names.size();
   const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
-  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
   run.activities.clear();
   for (size_t r = 0; r < n_roles; ++r) {
     const Role& role = sc.staffing.roles[r];
@@ -156,15 +164,10 @@ void summarize_workload(const Scenario& sc, RunResult& run) {
     double reserved = 0;
     for (size_t c = 0; c < n_comm; ++c) reserved += run.role_totals[c * n_roles + r].reserved_min;
     if (reserved > 0) add("enrolment", "enrolment", reserved / 60.0 * per_year);
-    auto workers = [&](const CommunityInfo& ci) {
-      double w = ci.staff[r];
-      if (static_cast<int>(r) == committee_role) w += ci.committee_total * sc.staffing.committee.service_share;
-      return w;
-    };
     for (const RoleActivity& a : role.activities) {
       double hours = 0;
       for (const CommunityInfo& ci : run.communities)
-        hours += a.hours_per_year * activity_units(a.driver, static_cast<double>(ci.households), static_cast<double>(ci.residents), workers(ci));
+        hours += a.hours_per_year * activity_units(a.driver, static_cast<double>(ci.households), static_cast<double>(ci.residents), role_fte(sc, ci, r));
       add(a.name, "support", hours);
     }
     if (role.overhead_hours_per_week > 0) add("overhead", "support", role.overhead_hours_per_week * 52.0 * static_cast<double>(n_comm));
@@ -273,10 +276,7 @@ void summarize(const Scenario& sc, RunResult& run) {
     cr.available_hours_per_worker =
         available_working_time(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days).hours;
     cr.staff_fte = 0;
-    for (size_t c = 0; c < n_comm; ++c) {
-      cr.staff_fte += run.communities[c].staff[r];
-      if (static_cast<int>(r) == committee_role) cr.staff_fte += run.communities[c].committee_total * sc.staffing.committee.service_share;
-    }
+    for (const CommunityInfo& ci : run.communities) cr.staff_fte += role_fte(sc, ci, r);
     const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
     cr.overtime_hours_per_worker = cr.staff_fte > 0 ? sum.overtime_min / 60.0 * per_year / cr.staff_fte : 0.0;
     cr.workload_hours_per_year = 0;
