@@ -202,7 +202,7 @@ TEST_CASE("run.demand_multiplier scales demand: 2 doubles it within noise, 1 cha
     INFO(r0.citywide[s].name << " (" << r0.citywide[s].kind << "): demand " << d0 << " x2 " << d2 << " x0.5 " << dh);
     if (r0.citywide[s].kind == "enrolment") {  // want shares are capped at 1
       CHECK(d2 >= d0);
-      CHECK(d2 <= 2 * d0);
+      CHECK(d2 <= 2 * d0 * 1.1);  // at most doubled, within the draws' noise (10 %, as below)
       CHECK(dh <= d0);
       continue;
     }
