@@ -515,13 +515,14 @@ class Report:
         di = np.array([row.get(str(n), -1) for n in cm["district"]])
         known = di >= 0
         x, y = cm["x_m"] / 1000.0, cm["y_m"] / 1000.0
-        sc = axm.scatter(x[known], y[known], c=dcov[di[known]], s=14, cmap="cividis", vmin=vmin, vmax=vmax,
+        dot = float(np.clip(4000.0 / max(int(known.sum()), 1), 14, 120))  # marker area: smaller for many communities
+        sc = axm.scatter(x[known], y[known], c=dcov[di[known]], s=dot, cmap="cividis", vmin=vmin, vmax=vmax,
                          edgecolors="black", linewidths=0.3)
         for i in range(len(dt)):
             m = di == i
             if m.any():
                 axm.annotate(labels[i], (float(np.median(x[m])), float(np.median(y[m]))), fontsize=7,
-                             ha="center", va="center",
+                             ha="center", va="bottom", textcoords="offset points", xytext=(0, 5),
                              bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
         axm.set_aspect("equal", adjustable="datalim")
         axm.set_xlabel("easting (km)")
@@ -544,7 +545,8 @@ class Report:
         axb.invert_yaxis()
         axb.legend(handles=[Patch(facecolor=COLOURS[k % len(COLOURS)], hatch=HATCHES[k % len(HATCHES)],
                                                      edgecolor="black", label=nice(c) or "district")
-                            for k, c in enumerate(classes)], loc="lower right", frameon=True, framealpha=0.9)
+                            for k, c in enumerate(classes)], loc="upper center", bbox_to_anchor=(0.5, -0.1),
+                   ncol=4, frameon=False)
         spread = float(vals.max() - vals.min())
         cap = (f"Coverage of <i>{html.escape(nice(s))}</i> per district (lowest-coverage service unless --service "
                f"is given). Left: community centres (x_m, y_m) shaded by their district's coverage, labelled by "
