@@ -261,6 +261,19 @@ class Run:
             return None
         return self._flat_group_table("citywide/activities", "citywide_activities")
 
+    @property
+    def has_districts(self):
+        return "districts" in self.group
+
+    def districts(self):
+        """Table, one row per district (districts/: facts such as share_60plus, area_km2), or None
+        for a file without districts. Per-service values are in district_matrix."""
+        return self._flat_group_table("districts", "districts") if self.has_districts else None
+
+    def district_matrix(self, metric):
+        """(districts, services) array from districts/ (coverage, demand, unmet_hours, ...)."""
+        return self.group["districts"][metric][...]
+
     def communities(self, expand=True):
         """Table, one row per community. With expand, 2-D facts become one column per role / use
         (staff_<role>, places_<use>); the ragged origin list becomes a ';'-joined string."""

@@ -14,7 +14,8 @@ static void BM_GenerateHouseholds(benchmark::State& state) {
   size_t residents = 0, bytes = 0, households_made = 0;
   for (auto _ : state) {
     Residents res;
-    generate_households(model, sc.population, sc.run.seed, 0, 0, households, 0.0, 0.0, area_km2, res);
+    generate_households(model, sc.population, sc.run.seed, 0, 0, households, 0.0, 0.0, area_km2, res,
+                        bench::baseline_district_households());
     residents += res.size();
     bytes += res.bytes();
     households_made += res.households();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/demand/demand.hpp"
+#include "sim/engine/census_city.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/service/service.hpp"
@@ -12,15 +13,26 @@
 namespace commsim::bench {
 
 inline const Scenario& baseline() {
-  // One explicit community of the median size, so every benchmark sees the same residents.
+  // The census city at one community per district or county (the fewest it allows); benchmarks build
+  // their own community of the median size from it, so every benchmark sees the same residents.
   static const Scenario sc = load_scenario(std::string(COMMSIM_SOURCE_DIR) + "/scenarios/xian-baseline.yaml",
-                                           {"city.generator.communities=1", "run.daily_output=false"});
+                                           {"city.generator.communities=13", "run.daily_output=false"});
   return sc;
 }
 
 inline const std::vector<CompiledService>& baseline_services() {
   static const std::vector<CompiledService> s = compile_services(baseline());
   return s;
+}
+
+// The household templates of the district of the baseline's first planned community (the first row
+// of the census table, 新城区): a census city draws its families from its district's templates
+// (without them generate_households would use the scenario's household-size marginals, which a
+// census scenario leaves empty).
+inline const DistrictHouseholds* baseline_district_households() {
+  static const CensusCitySetup setup = census_city_setup(baseline());
+  if (setup.households.empty()) return nullptr;
+  return setup.households[setup.plan.communities.at(0).district].get();
 }
 
 // A community of `households` households generated with the baseline's population model and
@@ -33,7 +45,8 @@ inline Community typical_community(int64_t households = 3300) {
   c.info.area_km2 = static_cast<double>(households) / sc.city.density_households_per_km2;
   c.info.facility_indoor_m2 = c.info.facility_outdoor_m2 = -1;
   const PopulationModel model(sc.population);
-  generate_households(model, sc.population, sc.run.seed, 0, 0, households, 0.0, 0.0, c.info.area_km2, c.residents);
+  generate_households(model, sc.population, sc.run.seed, 0, 0, households, 0.0, 0.0, c.info.area_km2, c.residents,
+                      baseline_district_households());
   apply_policies(sc, baseline_services(), c);
   return c;
 }

@@ -18,7 +18,7 @@ import h5py
 from common import ROOT, SCENARIO, TINY, Data, main, tool
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SINGLE_FIGS = ["coverage_distribution", "coverage_map", "waits", "daily_wait", "worker_time", "cost"]
+SINGLE_FIGS = ["coverage_distribution", "coverage_map", "district_coverage", "waits", "daily_wait", "worker_time", "cost"]
 STUDY_FIGS = ["coverage_vs_staffing", "coverage_heatmap", "paired_differences"]
 
 
