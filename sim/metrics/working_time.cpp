@@ -17,24 +17,6 @@ WorkingClock::WorkingClock(const WorkPattern& pattern, int days) : pattern_(patt
     before_[static_cast<size_t>(d) + 1] = before_[static_cast<size_t>(d)] + (working_day(d) ? pattern_.shift_minutes : 0.0);
 }
 
-bool WorkingClock::working_day(int day) const {
-  if (day < 0) return false;
-  return day % 7 < pattern_.days_per_week && !off_[static_cast<size_t>(day % 365)];
-}
-
-double WorkingClock::minutes_until(double t) const {
-  if (!(t > 0)) return 0.0;
-  const int day = static_cast<int>(std::floor(t / 1440.0));
-  const int last = static_cast<int>(before_.size()) - 1;
-  if (day >= last) return before_.back();
-  double minutes = before_[static_cast<size_t>(day)];
-  if (working_day(day)) {
-    const double into = t - day * 1440.0 - pattern_.shift_start_minute;
-    minutes += std::clamp(into, 0.0, pattern_.shift_minutes);
-  }
-  return minutes;
-}
-
 namespace {
 
 // Public holidays that fall on working weekdays, per year (the holidays repeat every 365 days;

@@ -26,10 +26,24 @@ class WorkingClock {
   WorkingClock() = default;
   WorkingClock(const WorkPattern& pattern, int days);
   // Working minutes in [0, t), t in absolute minutes since the run start (t may exceed the run).
-  double minutes_until(double t) const;
+  // Inline: the queue asks it twice for every request it serves.
+  double minutes_until(double t) const {
+    if (!(t > 0)) return 0.0;
+    const int day = static_cast<int>(t / 1440.0);  // t > 0: truncation is floor
+    const int last = static_cast<int>(before_.size()) - 1;
+    if (day >= last) return before_.back();
+    double minutes = before_[static_cast<size_t>(day)];
+    if (working_day(day)) {
+      const double into = t - day * 1440.0 - pattern_.shift_start_minute;
+      minutes += into < 0 ? 0.0 : (into > pattern_.shift_minutes ? pattern_.shift_minutes : into);
+    }
+    return minutes;
+  }
   // Working minutes in [from, to).
   double between(double from, double to) const { return minutes_until(to) - minutes_until(from); }
-  bool working_day(int day) const;
+  bool working_day(int day) const {
+    return day >= 0 && day % 7 < pattern_.days_per_week && !off_[static_cast<size_t>(day % 365)];
+  }
   double minutes_per_working_day() const { return pattern_.shift_minutes; }
 
  private:
