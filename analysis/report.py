@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Figures and a self-contained HTML report from a commsim output file (run, study, response curve
-or headroom file).
+"""Figures and a self-contained HTML report from a commsim output file (run, study, response curve,
+headroom or uncertainty file).
 
     report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json]
 
@@ -9,7 +9,8 @@ DIR/index.html with the PNGs embedded as data URIs (the page needs no other file
 PNG/SVG files, a summary table of citywide metrics per service, the workforce table and the norm
 compliance table; for a sensitivity study (design: morris or sobol, docs/sensitivity.md) the tornado
 charts of Morris mu* with sigma, or the Sobol index bars with their intervals, per outcome, and the
-ranking tables; with the run's --summary-json from `commsim run --targets`, the calibration
+ranking tables; for `commsim run --uncertainty` the band chart (point run, median and 90 % band per
+outcome); with the run's --summary-json from `commsim run --targets`, the calibration
 targets. Figures are readable in black and white (line styles, markers and hatches, not
 colour alone). Figures that need a study file are listed in the report when the input is a single run.
 Exit status 2 with a message for a file that is not a complete commsim output.
@@ -647,6 +648,10 @@ class Report:
         title = "Paired differences to the base variant"
         if self.sens is not None:
             self.skip(title, SENSITIVITY_SKIP)
+            return
+        if "uncertainty" in self.out.file:
+            self.skip(title, "an uncertainty run (commsim run --uncertainty): its variants are parameter samples, "
+                             "summarised by the band chart")
             return
         if not self.out.is_study:
             self.skip(title, "needs a study file with several variants (differences to the base variant, "
