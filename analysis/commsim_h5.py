@@ -726,6 +726,24 @@ class Output:
         out["coverage_half_width"] = g["coverage"]["half_width"][...].reshape(shape)
         return out
 
+    # uncertainty bands (commsim run --uncertainty N, docs/sensitivity.md) -------------------
+    def uncertainty(self):
+        """The /uncertainty group of a `commsim run --uncertainty` file as a dict, or None: its
+        attributes (samples, replicates, parameters, seed, band_low, band_high, sampling),
+        outcomes (a Table: metric, service, unit, point, median, p05, p95; one row per outcome)
+        and parameter_table (a Table: key, unit, distribution, default_value, low, high)."""
+        if "uncertainty" not in self.file:
+            return None
+        g = self.file["uncertainty"]
+        out = {k: _attr(g, k) for k in g.attrs}
+        for name, key in (("outcomes", "outcomes"), ("parameters", "parameter_table")):
+            t = Table(name=f"uncertainty-{name}")
+            for k in _fields(g[name]):
+                t[k] = _read(g[name][k])
+                t.units[k] = _units(g[name][k])
+            out[key] = t
+        return out
+
 
 def open_output(path):
     """Open and validate a commsim output; raises CommsimFileError if it is not a complete one."""

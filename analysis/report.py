@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Figures and a self-contained HTML report from a commsim output file (run, study, response curve
-or headroom file).
+"""Figures and a self-contained HTML report from a commsim output file (run, study, response curve,
+headroom or uncertainty file).
 
     report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json]
 
@@ -9,7 +9,8 @@ DIR/index.html with the PNGs embedded as data URIs (the page needs no other file
 PNG/SVG files, a summary table of citywide metrics per service, the workforce table and the norm
 compliance table; for a sensitivity study (design: morris or sobol, docs/sensitivity.md) the tornado
 charts of Morris mu* with sigma, or the Sobol index bars with their intervals, per outcome, and the
-ranking tables; with the run's --summary-json from `commsim run --targets`, the calibration
+ranking tables; for `commsim run --uncertainty` the band chart (point run, median and 90 % band per
+outcome); with the run's --summary-json from `commsim run --targets`, the calibration
 targets. Figures are readable in black and white (line styles, markers and hatches, not
 colour alone). Figures that need a study file are listed in the report when the input is a single run.
 Exit status 2 with a message for a file that is not a complete commsim output.
@@ -787,6 +788,10 @@ class Report:
         if self.sens is not None:
             self.skip(title, SENSITIVITY_SKIP)
             return
+        if "uncertainty" in self.out.file:
+            self.skip(title, "an uncertainty run (commsim run --uncertainty): its variants are parameter samples, "
+                             "summarised by the band chart")
+            return
         if not self.out.is_study:
             self.skip(title, "needs a study file with several variants (differences to the base variant, "
                              "paired by replicate)")
@@ -1104,7 +1109,72 @@ class Report:
                f"status {html.escape(str(h['status']))}")
         self.save(fig, "headroom", "Headroom", title, self.caption(cap, run=False))
 
+    def fig_uncertainty(self):
+        title = "Uncertainty bands"
+        u = self.out.uncertainty()
+        if u is None:
+            self.skip(title, "needs an uncertainty file (commsim run --uncertainty N -o FILE)")
+            return
+        self.uncertainty = u
+        t = u["outcomes"]
+        metrics = [("coverage", "coverage (%)", 100.0), ("unmet_hours", "unmet service hours (thousand)", 1e-3),
+                   ("mean_wait_working_min", "mean wait (working minutes)", 1.0)]
+        fig, axs = plt.subplots(1, 4, figsize=(13, 0.9 + 0.38 * max(len(self.services), 3)),
+                                gridspec_kw={"width_ratios": [3, 3, 3, 1.2]})
+        lo_q, hi_q = float(u.get("band_low", 0.05)), float(u.get("band_high", 0.95))
+
+        def draw(ax, rows, scale, labels):
+            y = np.arange(len(rows))[::-1]
+            for yy, i in zip(y, rows):
+                lo, med, hi, pt = (float(t[k][i]) * scale for k in ("p05", "median", "p95", "point"))
+                ax.plot([lo, hi], [yy, yy], color="#0072B2", linewidth=5, alpha=0.35, solid_capstyle="butt")
+                ax.plot([med], [yy], marker="|", color="#0072B2", markersize=14, markeredgewidth=2)
+                ax.plot([pt], [yy], marker="D", color="#D55E00", markersize=5, linestyle="none")
+            ax.set_yticks(y)
+            ax.set_yticklabels(labels)
+            ax.grid(axis="x", alpha=0.3)
+
+        for ax, (metric, label, scale) in zip(axs[:3], metrics):
+            rows = [i for i in range(len(t)) if t["metric"][i] == metric]
+            draw(ax, rows, scale, [nice(str(t["service"][i])) for i in rows])
+            ax.set_xlabel(label)
+            ax.set_title(nice(metric))
+            if ax is not axs[0]:
+                ax.set_yticklabels([])
+        cost = [i for i in range(len(t)) if t["metric"][i] == "cost_total_yuan"]
+        draw(axs[3], cost, 1e-6, ["citywide"])
+        axs[3].set_xlabel("cost (million yuan)")
+        axs[3].set_title("Cost")
+        handles = [plt.Line2D([], [], color="#0072B2", linewidth=5, alpha=0.35,
+                              label=f"{100 * (hi_q - lo_q):.0f} % band ({100 * lo_q:.0f}th–{100 * hi_q:.0f}th percentile)"),
+                   plt.Line2D([], [], color="#0072B2", marker="|", markersize=12, linestyle="none", label="median"),
+                   plt.Line2D([], [], color="#D55E00", marker="D", markersize=5, linestyle="none", label="point run")]
+        fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.02))
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        cap = (f"Each headline outcome of the point run (the scenario as given, diamond) against its spread over "
+               f"{int(u.get('samples', 0))} parameter sets drawn from the parameter registry's ranges "
+               f"({int(u.get('parameters', 0))} non-lever parameters, Latin hypercube, seed {u.get('seed')}; every "
+               "sample on the point run's random streams): median (bar) and band from the "
+               f"{100 * lo_q:.0f}th to the {100 * hi_q:.0f}th percentile. Levers (staffing ratios, norms, facilities) "
+               "keep the scenario's values")
+        self.save(fig, "uncertainty_bands", "Uncertainty", title, self.caption(cap, run=False))
+
     # tables ----------------------------------------------------------------------------------
+    def uncertainty_tables(self):
+        u = getattr(self, "uncertainty", None)
+        if u is None:
+            return ""
+        t = u["outcomes"]
+        rows = []
+        for i in range(len(t)):
+            rows.append([nice(str(t["metric"][i])), nice(str(t["service"][i])) if t["service"][i] else "citywide",
+                         str(t["unit"][i])] + [f"{float(t[k][i]):.4g}" for k in ("point", "median", "p05", "p95")])
+        note = (f"{int(u.get('samples', 0))} samples of {int(u.get('parameters', 0))} parameters; the point run is "
+                "variant 0 of the file, the samples variants 1.." + str(int(u.get("samples", 0))) +
+                " (their values in /study/variants).")
+        return (html_table(["outcome", "service", "unit", "point", "median", "5th pct", "95th pct"], rows,
+                           numeric_from=3) + f'<p class="note">{html.escape(note)}</p>')
+
     def curve_tables(self):
         c = getattr(self, "curve", None)
         if c is None:
@@ -1359,6 +1429,7 @@ class Report:
         self.fig_sensitivity()
         self.fig_response_curve()
         self.fig_headroom()
+        self.fig_uncertainty()
         path = os.path.join(self.outdir, "index.html")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(self.html())
@@ -1382,6 +1453,7 @@ class Report:
             ("sensitivity", "Sensitivity", ""),
             ("curve", "Response curve", self.curve_tables()),
             ("headroom", "Headroom", self.headroom_tables()),
+            ("uncertainty", "Uncertainty", self.uncertainty_tables()),
         ]
         fignum = {f["id"]: k + 1 for k, f in enumerate(self.figures)}
         body = []
@@ -1392,7 +1464,7 @@ class Report:
                 continue
             if sid == "sensitivity" and not figs:
                 continue
-            if sid in ("curve", "headroom") and not figs and not extra:
+            if sid in ("curve", "headroom", "uncertainty") and not figs and not extra:
                 continue
             if sid in ("calibration", "districts") and not extra:
                 continue

@@ -31,12 +31,15 @@ STUDY_GRID = [{STAFF_AXIS: 18, SIZE_AXIS: 3000}, {STAFF_AXIS: 10, SIZE_AXIS: 300
               {STAFF_AXIS: 18, SIZE_AXIS: 1500}, {STAFF_AXIS: 10, SIZE_AXIS: 1500}, {STAFF_AXIS: 26, SIZE_AXIS: 1500}]
 STUDY_FAILED = [(5, 1)]      # variant 5, replicate 1 is marked failed (no run group)
 
-FILES = ("single.h5", "replicates.h5", "study.h5", "morris.h5", "sobol.h5", "curve.h5", "headroom.h5")
+FILES = ("single.h5", "replicates.h5", "study.h5", "morris.h5", "sobol.h5", "curve.h5", "headroom.h5",
+         "uncertainty.h5")
 # The tests' sensitivity studies (tests/data/study-morris.yaml, study-sobol.yaml), run by commsim study.
 SENSITIVITY_STUDIES = {"morris.h5": "study-morris.yaml", "sobol.h5": "study-sobol.yaml"}
 # commsim curve (3 points x 2 replicates) and commsim headroom on the tiny city, no daily records.
 CURVE = ["--key", STAFF_AXIS, "--from", "10", "--to", "26", "--step", "8", "--replicates", "2"]
 HEADROOM = ["--target", "0.8", "--tolerance", "0.25"]
+# commsim run --uncertainty: the point run and 6 samples of the registry's parameters.
+UNCERTAINTY = ["--uncertainty", "6"]
 
 
 def run_command(binary, command, args, out):
@@ -51,7 +54,8 @@ def run_command(binary, command, args, out):
 def make_data(binary, data_dir):
     """single.h5 (daily on), replicates.h5 (2 replicates, no daily), study.h5 (6 variants x 2 replicates,
     no daily, one run marked failed), morris.h5 and sobol.h5 (sensitivity studies by commsim study),
-    curve.h5 and headroom.h5 (commsim curve / headroom, no daily)."""
+    curve.h5 and headroom.h5 (commsim curve / headroom, no daily), uncertainty.h5 (commsim run
+    --uncertainty, no daily)."""
     os.makedirs(data_dir, exist_ok=True)
     done = os.path.join(data_dir, "done")
     if os.path.exists(done):
@@ -73,6 +77,7 @@ def make_data(binary, data_dir):
                        env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
     run_command(binary, "curve", CURVE, os.path.join(data_dir, "curve.h5"))
     run_command(binary, "headroom", HEADROOM, os.path.join(data_dir, "headroom.h5"))
+    run_command(binary, "run", UNCERTAINTY, os.path.join(data_dir, "uncertainty.h5"))
     open(done, "w").close()
     return data_dir
 

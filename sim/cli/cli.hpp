@@ -59,6 +59,17 @@ int cmd_serve(const std::vector<std::string>& argv);    // serve_command.cpp (do
 // Calibration (calibrate_command.cpp, issue 16, docs/calibration.md).
 int cmd_params(const std::vector<std::string>& argv);
 int cmd_calibrate(const std::vector<std::string>& argv);
+// `commsim run --uncertainty N` (curve_command.cpp, docs/sensitivity.md "Uncertainty bands"): the point
+// run and N samples of the registry's parameters as one study (-o: its file). On the writing rank
+// `point` holds the point run's replicates read back, `text` the bands table and `json` the
+// "uncertainty" object of --summary-json; `writer` is false on the other MPI ranks.
+struct UncertaintyCommandResult {
+  bool writer = true;
+  std::vector<RunResult> point;
+  std::string text, json, output;  // output: the study file kept ("" when temporary)
+};
+UncertaintyCommandResult run_uncertainty_command(const Args& a, const std::vector<std::string>& argv,
+                                                 const std::vector<std::string>& overrides);
 // The targets table of `commsim run --targets` and `commsim calibrate`.
 void print_targets_table(std::FILE* out, const std::string& file, const std::vector<TargetCheck>& checks);
 

@@ -44,7 +44,7 @@ void check_text_target(const std::string& path) {
 
 const char* kRunHelp =
     "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
-    "                   [--summary-json FILE|-] [--targets FILE] [--quiet]\n"
+    "                   [--summary-json FILE|-] [--targets FILE] [--quiet] [--uncertainty N [--resume]]\n"
     "\n"
     "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
     "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
@@ -56,7 +56,11 @@ const char* kRunHelp =
     "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
     "  --targets FILE        hold the run against observed targets (scenarios/targets/xian.yaml): a table, and\n"
     "                        calibration.targets in --summary-json (docs/calibration.md)\n"
-    "  --quiet               no table\n";
+    "  --quiet               no table\n"
+    "  --uncertainty N       also run N samples of the parameter registry's ranges (non-lever parameters;\n"
+    "                        --set keys held) and report each headline outcome as the point run's value with\n"
+    "                        the median and 90% band over the samples; -o then writes the study file\n"
+    "                        (docs/sensitivity.md); runs under mpirun; --resume continues it (needs -o)\n";
 
 }  // namespace
 
@@ -70,7 +74,8 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "targets"}, {"force", "quiet"}, "run");
+  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "targets", "uncertainty"},
+                            {"force", "quiet", "resume"}, "run");
   if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
   if (a.positional.size() != 1)  // one line, like every error (the usage is under --help)
     throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim run --help)");
@@ -85,6 +90,27 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (a.has("targets")) {  // checked before the run: a bad targets file costs nothing
     targets = load_targets(a.get("targets"));
     check_targets(targets, sc);
+  }
+  if (a.has("resume") && !a.has("uncertainty"))
+    throw InputError(SourcePos{"command line", 0, 0}, "--resume", "continues an uncertainty run: needs --uncertainty N");
+  if (a.has("uncertainty")) {  // the point run and the samples as one study (curve_command.cpp)
+    const UncertaintyCommandResult u = run_uncertainty_command(a, argv, overrides);
+    if (!u.writer) return 0;
+    const std::vector<TargetCheck> checks = a.has("targets") ? check_against(targets, sc, u.point) : std::vector<TargetCheck>{};
+    std::FILE* table = a.get("summary-json") == "-" ? stderr : stdout;
+    if (!a.has("quiet")) {
+      print_summary_table(table, sc, u.point);
+      if (!checks.empty()) print_targets_table(table, a.get("targets"), checks);
+      std::fputs(u.text.c_str(), table);
+      if (!u.output.empty()) std::fprintf(table, "output: %s\n", u.output.c_str());
+    }
+    if (a.has("summary-json")) {
+      std::string json = summary_json(sc, u.point, checks);
+      const size_t end = json.find_last_of('}');
+      json = json.substr(0, end) + ",\n  \"uncertainty\": " + u.json + "\n}\n";
+      write_text(a.get("summary-json"), json);
+    }
+    return 0;
   }
   std::unique_ptr<Hdf5Output> output;
   if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));

@@ -1,5 +1,6 @@
-// `commsim curve` and `commsim headroom` (issue 14, docs/curves.md): the command lines, the
-// runner's hooks that make the /curve and /headroom tables, and the printed tables.
+// `commsim curve` and `commsim headroom` (issue 14, docs/curves.md) and `commsim run --uncertainty`
+// (issue 17, docs/sensitivity.md): the commands that wrap the study runner; their command lines,
+// the runner's hooks that make the /curve, /headroom and /uncertainty tables, and the printed tables.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,10 @@
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/study/curve.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/io/run_group.hpp"
 #include "sim/study/runner.hpp"
+#include "sim/study/uncertainty.hpp"
 
 namespace commsim::cli {
 
@@ -226,6 +230,35 @@ int cmd_curve(const std::vector<std::string>& argv) {
     if (!file.temporary) std::printf("output: %s\n", file.path.c_str());
   }
   return 0;
+}
+
+UncertaintyCommandResult run_uncertainty_command(const Args& a, const std::vector<std::string>& argv,
+                                                 const std::vector<std::string>& overrides) {
+  UncertaintyRequest rq;
+  rq.scenario = a.positional.at(0);
+  rq.overrides = overrides;
+  const long long samples = a.integer("uncertainty", 0);
+  if (samples < 2 || samples > kMaxUncertaintySamples)
+    throw InputError(kCli, "--uncertainty",
+                     "must be a number of parameter samples in 2.." + std::to_string(kMaxUncertaintySamples) + ", got " +
+                         a.get("uncertainty"));
+  rq.samples = static_cast<int>(samples);
+  const OutputFile file(a, "uncertainty");
+  Progress progress("commsim run --uncertainty " + std::to_string(rq.samples));
+  std::string canonical = "commsim run " + rq.scenario + " --uncertainty " + std::to_string(rq.samples);
+  StudyRunOptions options = run_options(a, file, "run", argv, canonical, progress);
+  options.canonical_command = canonical;  // --seed and --set are in `overrides`
+  for (const auto& o : overrides) options.canonical_command += " --set " + o;
+  const UncertaintyRun run = run_uncertainty(rq, options);
+  progress.finish();
+  UncertaintyCommandResult result;
+  result.writer = run.outcome.writer;
+  if (!result.writer) return result;
+  for (int r = 0; r < run.summary.replicates; ++r) result.point.push_back(read_run(file.path, run_group(r), false));
+  result.text = uncertainty_text(run.summary);
+  result.json = uncertainty_json(run.summary);
+  if (!file.temporary) result.output = file.path;
+  return result;
 }
 
 int cmd_headroom(const std::vector<std::string>& argv) {

@@ -42,18 +42,9 @@ void resample_indices(uint64_t seed, DesignStream use, int b, int n, std::vector
 }
 
 // Two-sided percentile interval of the finite values (linear interpolation between order statistics).
-Interval percentile_interval(std::vector<double> values, double confidence) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
-  if (values.empty()) return Interval{kNaN, kNaN};
-  std::sort(values.begin(), values.end());
-  auto at = [&](double q) {
-    const double h = q * static_cast<double>(values.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(h));
-    const size_t hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
-  };
+Interval percentile_interval(const std::vector<double>& values, double confidence) {
   const double alpha = (1.0 - confidence) / 2.0;
-  return Interval{at(alpha), at(1.0 - alpha)};
+  return Interval{sample_quantile(values, alpha), sample_quantile(values, 1.0 - alpha)};
 }
 
 void require(bool ok, const char* what) {
@@ -76,6 +67,16 @@ std::string design_size_problem(long long runs, int parameters) {
 }
 
 }  // namespace
+
+double sample_quantile(std::vector<double> values, double q) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
+  if (values.empty()) return kNaN;
+  std::sort(values.begin(), values.end());
+  const double h = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
 
 // ---------------------------------------------------------------- parameter distributions
 

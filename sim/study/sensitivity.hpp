@@ -37,7 +37,12 @@ enum class DesignStream : uint32_t {
   morris_bootstrap = 2,   // entity = bootstrap resample: trajectories drawn
   sobol_scramble = 3,     // entity = the bits above the scrambled one; replicate = its depth; sub |= dimension << 4
   sobol_bootstrap = 4,    // entity = bootstrap resample: base rows drawn
+  latin_hypercube = 5,    // entity = dimension: order of the strata, place within each (uncertainty.hpp)
 };
+
+// The q-quantile of `values` (linear interpolation between order statistics; non-finite values
+// dropped; NaN when none is left).
+double sample_quantile(std::vector<double> values, double q);
 
 // ---------------------------------------------------------------- parameter distributions
 

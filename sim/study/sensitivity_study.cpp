@@ -25,12 +25,16 @@ const Field<RunResult>* run_field(const std::string& metric) { return run_table(
 }  // namespace
 
 std::vector<SensitivityOutcome> sensitivity_outcomes(const StudyPlan& plan) {
+  return sensitivity_outcomes(plan.study.sensitivity.outcomes, plan.scenarios.front());
+}
+
+std::vector<SensitivityOutcome> sensitivity_outcomes(const std::vector<std::string>& metrics, const Scenario& scenario) {
   std::vector<SensitivityOutcome> out;
-  for (const auto& metric : plan.study.sensitivity.outcomes) {
+  for (const auto& metric : metrics) {
     if (outcome_per_service(metric)) {
       const auto* f = service_field(metric);
       if (!f) throw std::logic_error("sensitivity outcome '" + metric + "' is not a citywide service field");
-      for (const auto& s : plan.scenarios.front().services) out.push_back({metric, s.name, f->unit});
+      for (const auto& s : scenario.services) out.push_back({metric, s.name, f->unit});
     } else {
       const auto* f = run_field(metric);
       if (!f) throw std::logic_error("sensitivity outcome '" + metric + "' is not a run attribute");

@@ -31,6 +31,8 @@ struct SensitivityOutcome {
 // The study's outcomes in the order of the outcomes axis: each outcome name in the study's order,
 // per service in the scenario's service order.
 std::vector<SensitivityOutcome> sensitivity_outcomes(const StudyPlan& plan);
+// The same for outcome names of sensitivity_outcome_names() and a scenario's services.
+std::vector<SensitivityOutcome> sensitivity_outcomes(const std::vector<std::string>& metrics, const Scenario& scenario);
 
 // A run's value of every outcome, in that order.
 std::vector<double> run_outcome_values(const RunResult& run, const std::vector<SensitivityOutcome>& outcomes);

@@ -662,7 +662,8 @@ std::vector<std::string> StudyVariant::overrides() const {
 const std::vector<std::string>& study_metric_names() {
   static const std::vector<std::string> names = {
       "coverage", "mean_wait_min", "coverage_resident_weighted", "p50_wait_min", "p90_wait_min", "max_wait_min",
-      "p_wait", "share_communities_below_target", "gini", "worst_decile_coverage", "unmet_hours"};
+      "p_wait", "share_communities_below_target", "gini", "worst_decile_coverage", "unmet_hours",
+      "mean_wait_working_min"};
   return names;
 }
 

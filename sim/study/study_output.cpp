@@ -10,6 +10,7 @@
 #include "sim/metrics/result_schema.hpp"
 #include "sim/study/sensitivity_study.hpp"
 #include "sim/study/curve.hpp"
+#include "sim/study/uncertainty.hpp"
 
 namespace commsim {
 
@@ -242,7 +243,8 @@ std::vector<DocRow> sensitivity_rows() {
   return rows;
 }
 
-// The tables `commsim curve` and `commsim headroom` add to their study files (sim/study/curve.hpp).
+// The tables `commsim curve`, `commsim headroom` (sim/study/curve.hpp) and `commsim run --uncertainty`
+// (sim/study/uncertainty.hpp) add to their study files.
 template <class Visit>
 void for_each_command_table(Visit&& visit) {
   visit(curve_facts_table(), "`/curve` attributes");
@@ -255,6 +257,9 @@ void for_each_command_table(Visit&& visit) {
   visit(headroom_service_table(), "`/headroom/services/`");
   visit(headroom_evaluation_table(), "`/headroom/evaluations/`");
   visit(headroom_coverage_table(), "`/headroom/coverage/`");
+  visit(uncertainty_facts_table(), "`/uncertainty` attributes");
+  visit(uncertainty_parameter_table(), "`/uncertainty/parameters/`");
+  visit(uncertainty_outcome_table(), "`/uncertainty/outcomes/`");
 }
 
 std::vector<DocRow> command_rows() {
@@ -433,12 +438,14 @@ design's points). Unit `outcome`: the unit of the outcome, in `/sensitivity/outc
     out += table_section("", table, "`/" + table.group + (table.storage == Storage::attributes ? "` attributes" : "/`")) + "\n";
   });
   out += "Axis datasets `/sensitivity/parameter_names` and `/sensitivity/outcome_names` name the entries of its axes.\n\n";
-  out += R"(## Response curves and headroom (`commsim curve`, `commsim headroom`)
+  out += R"(## Response curves, headroom and uncertainty bands (`commsim curve`, `commsim headroom`, `commsim run --uncertainty`)
 
-Both write a study file (as above; `study_yaml` is the study the command ran) with one more group
-(docs/curves.md). A curve's variants are its points, in order; a headroom file's variants are the
-multipliers evaluated, in the order evaluated. `outcome` as a unit: the unit of the outcome named
-by `/curve/outcomes/unit`.
+Each writes a study file (as above; `study_yaml` is the study the command ran) with one more group
+(docs/curves.md, docs/sensitivity.md). A curve's variants are its points, in order; a headroom
+file's variants are the multipliers evaluated, in the order evaluated; an uncertainty file's
+variant 0 is the point run and variants 1..N the parameter samples. `outcome` as a unit: the unit
+of the outcome named by `/curve/outcomes/unit` or `/uncertainty/outcomes/unit`; `parameter`: the
+parameter's own unit (`/uncertainty/parameters/unit`).
 
 )";
   for_each_command_table([&](const auto& table, const char* title) { out += table_section("", table, title) + "\n"; });

@@ -19,6 +19,7 @@
 #include "sim/study/curve.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/study/study_output.hpp"
+#include "sim/study/uncertainty.hpp"
 #include "tests/support.hpp"
 
 namespace fs = std::filesystem;
@@ -137,6 +138,15 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   StudyRunOptions headroom_options;
   headroom_options.output = dir + "/headroom.h5";
   run_headroom(headroom, headroom_options);
+  // An uncertainty file (commsim run --uncertainty: /uncertainty; docs/sensitivity.md), on the
+  // calibration city, whose values lie inside the parameter registry's ranges.
+  UncertaintyRequest uncertainty;
+  uncertainty.scenario = test::source_path("tests/data/calibration-city.yaml");
+  uncertainty.overrides = tiny;
+  uncertainty.samples = 2;
+  StudyRunOptions uncertainty_options;
+  uncertainty_options.output = dir + "/uncertainty.h5";
+  run_uncertainty(uncertainty, uncertainty_options);
 
   std::set<std::string> written = objects_in(run_path);
   // A morris and a sobol study (the /sensitivity group, issue 17).
@@ -146,7 +156,7 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
     run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), sensitivity);
     for (const auto& o : objects_in(sensitivity.output)) written.insert(o);
   }
-  for (const auto& path : {options.output, curve_options.output, headroom_options.output})
+  for (const auto& path : {options.output, curve_options.output, headroom_options.output, uncertainty_options.output})
     for (const auto& o : objects_in(path)) written.insert(o);
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {

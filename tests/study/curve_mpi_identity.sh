@@ -1,5 +1,7 @@
 #!/bin/sh
-# commsim curve and commsim headroom (issue 14, docs/curves.md) under MPI and after a crash: the
+# commsim curve and commsim headroom (issue 14, docs/curves.md) and commsim run --uncertainty
+# (issue 17, docs/sensitivity.md; on the calibration city, inside the registry's ranges) under MPI
+# and after a crash: the
 # serial file, the files of mpirun -np 2 and -np 3, and a file interrupted after two runs and
 # resumed must hold the same datasets and attributes, except /study/bookkeeping. Headroom adds its
 # variants round by round, so this also checks that the workers learn them and that a resumed
@@ -10,8 +12,10 @@ commsim=$1; scenario=$2; work=$3
 rm -rf "$work"; mkdir -p "$work"
 export HDF5_USE_FILE_LOCKING=FALSE OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tiny="--set city.generator.communities=3 --set run.days=14 --set run.daily_output=false --quiet"
-for command in curve headroom; do
-  if [ "$command" = curve ]; then
+for command in curve headroom uncertainty; do
+  if [ "$command" = uncertainty ]; then
+    set -- run "$(dirname "$scenario")/../calibration-city.yaml" --uncertainty 3
+  elif [ "$command" = curve ]; then
     set -- curve "$scenario" --key staffing.rules.community_worker.per_10k --from 6 --to 18 --step 6 --replicates 2
   else
     set -- headroom "$scenario" --target 0.8 --tolerance 0.1

@@ -1,0 +1,272 @@
+// Uncertainty bands (uncertainty.hpp): the Latin hypercube, the study of the point run and the
+// samples, the bands, the /uncertainty tables, the text and JSON.
+#include "sim/study/uncertainty.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "sim/core/random.hpp"
+#include "sim/io/hdf5_output.hpp"
+#include "sim/io/run_group.hpp"
+#include "sim/io/summary_json.hpp"
+#include "sim/scenario/load.hpp"
+#include "sim/study/curve.hpp"
+
+namespace commsim {
+
+namespace {
+
+const SourcePos kCommandLine{"command line", 0, 0};
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string quoted(const std::string& text) {
+  std::string out(1, '"');  // appended, not "\"" + ...: GCC 12 warns falsely (-Wrestrict) on that form
+  out += json_escape(text);
+  out += '"';
+  return out;
+}
+
+// "key=value" -> "value": the value text that reads back as the sampled value.
+std::string value_text(const Parameter& p, double value) {
+  const std::string kv = parameter_override(p, value);
+  return kv.substr(kv.find('=') + 1);
+}
+
+// A JSON number that reads back exactly (the file's value), null when not finite.
+std::string exact_json(double v) { return std::isfinite(v) ? curve_detail::number_text(v) : "null"; }
+
+std::string override_key(const std::string& override_text) { return override_text.substr(0, override_text.find('=')); }
+
+}  // namespace
+
+const std::vector<std::string>& uncertainty_outcome_metrics() {
+  static const std::vector<std::string> names = {"coverage", "unmet_hours", "mean_wait_working_min", "cost_total_yuan"};
+  return names;
+}
+
+std::vector<std::vector<double>> latin_hypercube(int points, int dimensions, uint64_t seed) {
+  std::vector<std::vector<double>> out(static_cast<size_t>(std::max(points, 0)),
+                                       std::vector<double>(static_cast<size_t>(std::max(dimensions, 0))));
+  std::vector<uint32_t> stratum(out.size());
+  for (int d = 0; d < dimensions; ++d) {
+    StreamKey key;
+    key.seed = seed;
+    key.entity = static_cast<uint64_t>(d);
+    key.purpose = static_cast<uint32_t>(Purpose::study_design);
+    key.sub = static_cast<uint32_t>(DesignStream::latin_hypercube);
+    Stream stream(key);
+    for (size_t i = 0; i < stratum.size(); ++i) stratum[i] = static_cast<uint32_t>(i);
+    for (size_t i = stratum.size(); i-- > 1;)  // Fisher-Yates: a uniform order of the strata
+      std::swap(stratum[i], stratum[below(stream.bits32(), static_cast<uint32_t>(i + 1))]);
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i][static_cast<size_t>(d)] = (stratum[i] + stream.uniform()) / static_cast<double>(points);
+  }
+  return out;
+}
+
+std::vector<Parameter> uncertainty_parameters(const Scenario& scenario, const std::vector<std::string>& held) {
+  std::vector<Parameter> out;
+  for (Parameter& p : ParameterRegistry::shipped().parameters(scenario)) {
+    if (!p.sampled() || p.lever) continue;
+    if (std::find(held.begin(), held.end(), p.key) != held.end()) continue;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+UncertaintyPlan plan_uncertainty(const UncertaintyRequest& rq) {
+  if (rq.samples < 2 || rq.samples > kMaxUncertaintySamples)
+    throw InputError(kCommandLine, "--uncertainty",
+                     "must be a number of samples in 2.." + std::to_string(kMaxUncertaintySamples) + ", got " +
+                         std::to_string(rq.samples));
+  const Scenario base = load_scenario(rq.scenario, rq.overrides);
+  std::vector<std::string> held;
+  for (const auto& o : rq.overrides) held.push_back(override_key(o));
+  UncertaintyPlan plan;
+  plan.parameters = uncertainty_parameters(base, held);
+  if (plan.parameters.empty())
+    throw InputError(kCommandLine, "--uncertainty",
+                     "no parameter to sample: every registry parameter of the scenario is fixed, a lever or held by --set");
+  plan.seed = base.run.seed;
+  const std::vector<std::vector<double>> unit = latin_hypercube(rq.samples, static_cast<int>(plan.parameters.size()), plan.seed);
+  std::string text = "# The study `commsim run --uncertainty` ran (docs/sensitivity.md, \"Uncertainty bands\").\n" +
+                     curve_detail::study_head("uncertainty " + base.name, rq.scenario, rq.overrides);
+  text += "design: variants\nreplicates: " + std::to_string(base.run.replicates) + "\nvariants:\n";
+  // The point run names one parameter at the scenario's own value (a variant lists at least its name).
+  const Parameter& first = plan.parameters.front();
+  text += "  - {name: point, " + quoted(first.key) + ": " + value_text(first, first.default_value) + "}\n";
+  for (size_t s = 0; s < unit.size(); ++s) {
+    std::vector<double> values;
+    text += "  - {name: \"sample " + std::to_string(s + 1) + "\"";
+    for (size_t i = 0; i < plan.parameters.size(); ++i) {
+      values.push_back(parameter_quantile(plan.parameters[i], unit[s][i]));
+      text += ", " + quoted(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
+    }
+    text += "}\n";
+    plan.values.push_back(std::move(values));
+  }
+  plan.study = plan_parsed_study(parse_study_text(text, "commsim run --uncertainty"));
+  return plan;
+}
+
+UncertaintySummary summarize_uncertainty(const std::vector<SensitivityOutcome>& outcomes,
+                                         const std::vector<std::vector<double>>& values) {
+  UncertaintySummary s;
+  s.samples = values.empty() ? 0 : static_cast<int>(values.size()) - 1;
+  for (size_t o = 0; o < outcomes.size(); ++o) {
+    UncertaintyBand b{outcomes[o].metric, outcomes[o].service, outcomes[o].unit, kNaN, kNaN, kNaN, kNaN};
+    std::vector<double> sampled;
+    for (size_t v = 1; v < values.size(); ++v) sampled.push_back(values[v].at(o));
+    if (!values.empty()) b.point = values.front().at(o);
+    b.median = sample_quantile(sampled, 0.5);
+    b.p05 = sample_quantile(sampled, kBandLow);
+    b.p95 = sample_quantile(sampled, kBandHigh);
+    s.outcomes.push_back(b);
+  }
+  return s;
+}
+
+UncertaintySummary summarize_uncertainty_file(const Hdf5Output& out, const UncertaintyPlan& plan) {
+  const StudyPlan& study = plan.study;
+  const Scenario& sc = study.scenarios.front();
+  const std::vector<SensitivityOutcome> outcomes = sensitivity_outcomes(uncertainty_outcome_metrics(), sc);
+  std::vector<std::string> services;
+  for (const auto& s : sc.services) services.push_back(s.name);
+  const size_t reps = static_cast<size_t>(study.study.replicates);
+  std::vector<std::vector<double>> means(study.scenarios.size(), std::vector<double>(outcomes.size(), 0.0));
+  for (int run = 0; run < study.runs(); ++run) {
+    const std::vector<double> v = stored_outcome_values(out, run_group(run), outcomes, services);
+    auto& m = means[static_cast<size_t>(study.variant_of(run))];
+    for (size_t o = 0; o < v.size(); ++o) m[o] += v[o] / static_cast<double>(reps);
+  }
+  UncertaintySummary s = summarize_uncertainty(outcomes, means);
+  s.replicates = study.study.replicates;
+  s.seed = plan.seed;
+  s.parameters = plan.parameters;
+  return s;
+}
+
+void write_uncertainty(Hdf5Output& out, const UncertaintySummary& s) {
+  auto length = [&](const std::string& axis) -> size_t {
+    if (axis == "parameters") return s.parameters.size();
+    if (axis == "outcomes") return s.outcomes.size();
+    throw std::logic_error("unknown uncertainty axis '" + axis + "'");
+  };
+  UncertaintyFacts facts;
+  facts.samples = s.samples;
+  facts.replicates = s.replicates;
+  facts.parameters = static_cast<int64_t>(s.parameters.size());
+  facts.seed = s.seed;
+  write_result_table(out, "/uncertainty", uncertainty_facts_table(), &facts, 1, length);
+  std::vector<UncertaintyParameterRow> parameters;
+  for (const Parameter& p : s.parameters)
+    parameters.push_back({p.key, p.unit, distribution_name(p.distribution), p.default_value, p.low, p.high});
+  write_result_table(out, "/uncertainty/parameters", uncertainty_parameter_table(), parameters.data(), parameters.size(), length);
+  std::vector<UncertaintyOutcomeRow> outcomes;
+  for (const UncertaintyBand& b : s.outcomes) outcomes.push_back({b.metric, b.service, b.unit, b.point, b.median, b.p05, b.p95});
+  write_result_table(out, "/uncertainty/outcomes", uncertainty_outcome_table(), outcomes.data(), outcomes.size(), length);
+}
+
+UncertaintyRun run_uncertainty(const UncertaintyRequest& request, StudyRunOptions options) {
+  const UncertaintyPlan plan = plan_uncertainty(request);
+  UncertaintyRun result;
+  options.finish_tables = [&](Hdf5Output& out, const StudyPlan&, const std::vector<std::vector<double>>&) {
+    result.summary = summarize_uncertainty_file(out, plan);
+    write_uncertainty(out, result.summary);
+  };
+  result.outcome = run_study(plan.study, options);
+  return result;
+}
+
+// ---------------------------------------------------------------- text and JSON
+
+std::string uncertainty_text(const UncertaintySummary& s) {
+  auto number = [](double v) {
+    if (!std::isfinite(v)) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return std::string(buf);
+  };
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "\nuncertainty: %d samples of %zu registry parameters (Latin hypercube, seed %llu; levers and --set keys "
+                "held), %d replicate%s each\npoint = the scenario as given; median and 90%% band (5th-95th percentile) "
+                "over the samples\n",
+                s.samples, s.parameters.size(), static_cast<unsigned long long>(s.seed), s.replicates,
+                s.replicates == 1 ? "" : "s");
+  std::string text = line;
+  std::snprintf(line, sizeof line, "%-22s %-24s %-16s %12s %12s %12s %12s\n", "outcome", "service", "unit", "point",
+                "median", "p05", "p95");
+  text += line;
+  for (const UncertaintyBand& b : s.outcomes) {
+    std::snprintf(line, sizeof line, "%-22s %-24s %-16s %12s %12s %12s %12s\n", b.metric.c_str(),
+                  b.service.empty() ? "(citywide)" : b.service.c_str(), b.unit.c_str(), number(b.point).c_str(),
+                  number(b.median).c_str(), number(b.p05).c_str(), number(b.p95).c_str());
+    text += line;
+  }
+  return text;
+}
+
+std::string uncertainty_json(const UncertaintySummary& s) {
+  std::string j = "{\"samples\": " + std::to_string(s.samples) + ", \"seed\": " + std::to_string(s.seed) +
+                  ", \"replicates\": " + std::to_string(s.replicates) + ", \"sampling\": \"latin_hypercube\"" +
+                  ", \"band\": [" + json_number(kBandLow) + ", " + json_number(kBandHigh) + "], \"parameters\": [";
+  for (size_t i = 0; i < s.parameters.size(); ++i) j += (i ? ", " : "") + quoted(s.parameters[i].key);
+  j += "],\n    \"outcomes\": [";
+  for (size_t o = 0; o < s.outcomes.size(); ++o) {
+    const UncertaintyBand& b = s.outcomes[o];
+    j += (o ? ",\n      " : "\n      ");
+    j += "{\"name\": " + quoted(b.metric) + ", \"service\": " + (b.service.empty() ? "null" : quoted(b.service)) +
+         ", \"unit\": " + quoted(b.unit) + ", \"point\": " + exact_json(b.point) + ", \"median\": " +
+         exact_json(b.median) + ", \"p05\": " + exact_json(b.p05) + ", \"p95\": " + exact_json(b.p95) + "}";
+  }
+  j += "]}";
+  return j;
+}
+
+// ---------------------------------------------------------------- tables
+
+const Table<UncertaintyFacts>& uncertainty_facts_table() {
+  using F = UncertaintyFacts;
+  static const Table<F> t = make_table<F>(
+      "uncertainty", {}, "what commsim run --uncertainty sampled (docs/sensitivity.md, Uncertainty bands)",
+      {field("sampling", &F::sampling, "", "how the unit points were drawn (latin_hypercube)"),
+       field("samples", &F::samples, "1", "parameter sets drawn (variants 1..samples; variant 0 is the point run)"),
+       field("replicates", &F::replicates, "1", "replicates per variant (the scenario's run.replicates)"),
+       field("parameters", &F::parameters, "1", "parameters sampled (the registry's non-fixed, non-lever ones)"),
+       field("seed", &F::seed, "1", "seed of the Latin hypercube (the scenario's run.seed)"),
+       field("band_low", &F::band_low, "share", "quantile of the band's low end"),
+       field("band_high", &F::band_high, "share", "quantile of the band's high end")},
+      Storage::attributes);
+  return t;
+}
+
+const Table<UncertaintyParameterRow>& uncertainty_parameter_table() {
+  using P = UncertaintyParameterRow;
+  static const Table<P> t = make_table<P>(
+      "uncertainty/parameters", {"parameters"}, "the parameters sampled, from the parameter registry",
+      {field("key", &P::key, "", "scenario key (as --set writes it)"), field("unit", &P::unit, "", "its unit"),
+       field("distribution", &P::distribution, "", "uniform, loguniform or triangular (mode: the scenario's value)"),
+       field("default_value", &P::default_value, "parameter", "the scenario's value (the point run's)"),
+       field("low", &P::low, "parameter", "low end of the range"),
+       field("high", &P::high, "parameter", "high end of the range")});
+  return t;
+}
+
+const Table<UncertaintyOutcomeRow>& uncertainty_outcome_table() {
+  using O = UncertaintyOutcomeRow;
+  static const Table<O> t = make_table<O>(
+      "uncertainty/outcomes", {"outcomes"}, "each headline outcome: the point run and its band over the samples",
+      {field("metric", &O::metric, "", "coverage, unmet_hours, mean_wait_working_min (per service) or cost_total_yuan"),
+       field("service", &O::service, "", "the service (\"\" for a citywide outcome)"),
+       field("unit", &O::unit, "", "unit of the outcome"),
+       field("point", &O::point, "outcome", "the point run's value (mean over replicates; unit: unit)"),
+       field("median", &O::median, "outcome", "median over the samples"),
+       field("p05", &O::p05, "outcome", "5th percentile over the samples (linear interpolation)"),
+       field("p95", &O::p95, "outcome", "95th percentile over the samples")});
+  return t;
+}
+
+}  // namespace commsim
