@@ -160,9 +160,13 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
       if (t >= shift.end) { workers.retire_top(); continue; }
       ready.arrive_until(t);
     }
-    if (t >= shift.end) { workers.retire_top(); continue; }
     const uint32_t idx = ready.front();
     const Request& q = queue[idx];
+    // A worker that looked ahead to the next arrival and then stopped (its shift or overtime cap)
+    // leaves that request ready for the others: one free earlier starts it at its arrival, never
+    // before it.
+    t = std::max(t, q.arrival_min);
+    if (t >= shift.end) { workers.retire_top(); continue; }
     double travel_min = 0;
     if (home[q.service])
       travel_min = 2.0 * travel.distance_m(hh_x[q.household], hh_y[q.household]) / role.travel_speed_m_per_min;

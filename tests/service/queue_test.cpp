@@ -62,7 +62,12 @@ struct Day {
   }
   // One worker on shift [start, end) with the given overtime cap, then the day's queue.
   void serve(int day, double start, double end, double cap, const std::vector<Request>& arrivals) {
-    pool.shifts = {Shift{day * 1440.0 + start, day * 1440.0 + end, cap, 0}};
+    serve_shifts(day, {Shift{day * 1440.0 + start, day * 1440.0 + end, cap, 0}}, arrivals);
+  }
+  void serve_shifts(int day, const std::vector<Shift>& shifts, const std::vector<Request>& arrivals) {
+    pool.staff = static_cast<int>(shifts.size());
+    pool.free_at.resize(shifts.size(), 0.0);
+    pool.shifts = shifts;
     for (auto& d : sdays) d.reset();
     rday = RoleDay{};
     serve_queue(services, sc.staffing.roles, travel, hh, hh, type, day, arrivals.data(), arrivals.size(), closed, clock, pool,
@@ -230,4 +235,18 @@ TEST_CASE("serve_queue: waits in working minutes skip nights and weekends, expir
   CHECK(e.sdays[1].working_waits[1] == Approx(30));    // served at 08:30
   CHECK(e.sdays[1].working_waits[2] == Approx(480));   // expired: the whole 8-hour working day
   CHECK(e.sdays[1].working_wait_sum == Approx(510));
+}
+
+TEST_CASE("serve_queue: a request is never started before it arrives", "[service][queue]") {
+  // Worker 0 (free first) looks ahead to the 08:15 arrival, cannot finish it before its shift
+  // ends at 08:20 (no overtime) and stops; worker 1, free since 08:10, starts it at 08:15, when it
+  // arrives — not at 08:10.
+  Day d;
+  d.serve_shifts(0, {Shift{480, 500, 0, 0}, Shift{490, 960, 0, 1}}, {request(495, 30, 1, 1)});
+  REQUIRE(d.sdays[1].served == 1);
+  CHECK(d.sdays[1].wait_sum == Approx(0));
+  CHECK(d.sdays[1].wait_max == Approx(0));
+  CHECK(d.sdays[1].working_waits.size() == 1);
+  CHECK(d.sdays[1].working_wait_sum >= 0);
+  CHECK(d.rday.busy_min == Approx(30));
 }
