@@ -460,7 +460,7 @@ const Schema<StudyFile>& study_schema() {
         required(scenario_detail::choice_list("outcomes", &StudyFile::outcomes, sensitivity_outcome_names(),
                                               "morris, sobol: the outcomes indices are computed for (per service; "
                                               "cost_* and access_share citywide)"),
-                 "headline: coverage, unmet_hours, mean_wait_min, cost_total_yuan"),
+                 "headline: coverage, unmet_hours, mean_wait_working_min, cost_total_yuan"),
         scenario_detail::num("confidence", &StudyFile::confidence, scenario_detail::Range{0, 1, true, true}, "",
                              "confidence level of the intervals (Student t)"),
         required(scenario_detail::num("samples", &StudyFile::samples, scenario_detail::between(1, 100000), "variants",
@@ -683,7 +683,7 @@ const std::vector<std::string>& sensitivity_outcome_names() {
 }
 
 const std::vector<std::string>& default_sensitivity_outcomes() {
-  static const std::vector<std::string> names = {"coverage", "unmet_hours", "mean_wait_min", "cost_total_yuan"};
+  static const std::vector<std::string> names = {"coverage", "unmet_hours", "mean_wait_working_min", "cost_total_yuan"};
   return names;
 }
 
