@@ -67,7 +67,7 @@ double support_hours_per_year(const Role& role, double households, double reside
 }
 
 double leave_absence_share(const WorkPattern& p, double annual_leave_days, double sick_days, double training_days) {
-  const double days = p.days_per_week * 52.0 - holidays_on_working_days(p);
+  const double days = working_days_per_year(p);
   if (!(days > 0)) return 0.0;
   return std::clamp((annual_leave_days + sick_days + training_days) / days, 0.0, 1.0);
 }
