@@ -321,10 +321,7 @@ const Node* lookup(const Node& root, const std::string& key) {
   return at;
 }
 
-std::string directory_of(const std::string& file) {
-  const std::filesystem::path parent = std::filesystem::path(file).parent_path();
-  return parent.empty() ? std::string(".") : parent.string();
-}
+using calibration_detail::directory_of;
 
 std::string range_text(double low, double high) {
   return "[" + scenario_detail::format_number(low) + ", " + scenario_detail::format_number(high) + "]";
@@ -362,10 +359,9 @@ ParameterRegistry ParameterRegistry::load(const std::string& path) {
 }
 
 ParameterRegistry ParameterRegistry::parse(const std::string& text, const std::string& file) {
-  const Node root = scenario_detail::parse_yaml(text, file, directory_of(file));
-  if (!root.is_map()) throw InputError(root.pos, "", "a parameter registry is a map with parameters: and excluded:");
   RegistryFile parsed;
-  registry_schema().read(parsed, root, "");
+  const Node root = calibration_detail::read_input_map(text, file, registry_schema(), parsed,
+                                                       "a parameter registry is a map with parameters: and excluded:");
   ParameterRegistry r;
   r.file_ = file;
   r.text_ = text;
@@ -456,6 +452,82 @@ std::string ParameterRegistry::what_to_add(const SchemaLeaf& leaf) {
          "  " + pattern + ": \"<why it is not a model parameter>\"";
 }
 
+namespace {
+
+// The parameter a registry entry makes of a scenario key: its range (absolute, or relative to the
+// scenario's value), checked against the scenario's value.
+Parameter parameter_of(const RegistryEntry& e, const ConcreteLeaf& leaf, const std::string& scenario_name) {
+  Parameter p;
+  p.key = leaf.key;
+  p.entry = e.pattern;
+  p.unit = !e.unit.empty() ? e.unit : leaf.unit.empty() ? "1" : leaf.unit;
+  p.label = leaf.label;
+  p.default_value = scenario_detail::parse_double(leaf.text).value_or(kNaN);
+  p.distribution = e.distribution;
+  p.source = e.source;
+  p.note = e.note;
+  p.integer = leaf.integer;
+  p.lever = e.lever;
+  p.where = e.pos;
+  const double v = p.default_value;
+  if (e.distribution == Distribution::fixed) {
+    p.low = p.high = v;
+  } else if (e.relative) {
+    p.low = std::min(e.low * v, e.high * v);
+    p.high = std::max(e.low * v, e.high * v);
+    if (p.integer) {
+      p.low = std::round(p.low);
+      p.high = std::round(p.high);
+    }
+    if (p.low == p.high) {  // a zero value (a mechanism switched off), or too small to scale
+      p.distribution = Distribution::fixed;
+      p.note = "the scenario's value " + scenario_detail::format_number(v) + " leaves nothing to scale" +
+               (p.note.empty() ? "" : "; " + p.note);
+    } else if (p.distribution == Distribution::loguniform && !(p.low > 0)) {
+      throw InputError(e.pos, "parameters." + e.pattern,
+                       "a loguniform range needs positive values; " + scenario_name + " gives " + leaf.key + " = " + leaf.text);
+    }
+  } else {
+    p.low = e.low;
+    p.high = e.high;
+    const double slack = 1e-12 * std::max(1.0, std::fabs(v));
+    if (!(v >= p.low - slack && v <= p.high + slack))
+      throw InputError(e.pos, "parameters." + e.pattern,
+                       "the range " + range_text(p.low, p.high) + " excludes " + scenario_name + "'s value " + leaf.text +
+                           " of " + leaf.key + "; widen the range (with its source) or give " + leaf.key +
+                           " an entry of its own");
+  }
+  return p;
+}
+
+// The loader must accept the ends of every range (all lows together, all highs together); a
+// refusal is traced to the parameter whose end alone is refused.
+void check_loader_accepts(const Scenario& scenario, const std::vector<Parameter>& out, const std::string& file,
+                          const std::string& scenario_name) {
+  for (const bool high : {false, true}) {
+    std::vector<double> ends;
+    for (const auto& p : out) ends.push_back(high ? p.high : p.low);
+    try {
+      (void)with_parameters(scenario, out, ends);
+    } catch (const InputError& e) {
+      for (size_t i = 0; i < out.size(); ++i) {
+        try {
+          (void)with_parameters(scenario, {out[i]}, {ends[i]});
+        } catch (const InputError& single) {
+          throw InputError(out[i].where, "parameters." + out[i].entry,
+                           "the range " + range_text(out[i].low, out[i].high) + " of " + out[i].key +
+                               " reaches a value the scenario schema refuses: " + single.message());
+        }
+      }
+      throw InputError(SourcePos{file, 0, 0}, "parameters",
+                       std::string("the ") + (high ? "highs" : "lows") + " of the ranges together are refused by " +
+                           scenario_name + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Parameter> ParameterRegistry::parameters(const Scenario& scenario, const std::vector<std::string>& keys,
                                                      bool check_loader) const {
   const Node root = scenario_detail::parse_yaml(scenario.resolved_yaml, scenario.source_file, directory_of(scenario.source_file));
@@ -484,47 +556,7 @@ std::vector<Parameter> ParameterRegistry::parameters(const Scenario& scenario, c
     known.push_back(leaf.key);
     if (!keys.empty() && std::find(keys.begin(), keys.end(), leaf.key) == keys.end()) continue;
 
-    Parameter p;
-    p.key = leaf.key;
-    p.entry = e.pattern;
-    p.unit = !e.unit.empty() ? e.unit : leaf.unit.empty() ? "1" : leaf.unit;
-    p.label = leaf.label;
-    p.default_value = scenario_detail::parse_double(leaf.text).value_or(kNaN);
-    p.distribution = e.distribution;
-    p.source = e.source;
-    p.note = e.note;
-    p.integer = leaf.integer;
-    p.lever = e.lever;
-    p.where = e.pos;
-    const double v = p.default_value;
-    if (e.distribution == Distribution::fixed) {
-      p.low = p.high = v;
-    } else if (e.relative) {
-      p.low = std::min(e.low * v, e.high * v);
-      p.high = std::max(e.low * v, e.high * v);
-      if (p.integer) {
-        p.low = std::round(p.low);
-        p.high = std::round(p.high);
-      }
-      if (p.low == p.high) {  // a zero value (a mechanism switched off), or too small to scale
-        p.distribution = Distribution::fixed;
-        p.note = "the scenario's value " + scenario_detail::format_number(v) + " leaves nothing to scale" +
-                 (p.note.empty() ? "" : "; " + p.note);
-      } else if (p.distribution == Distribution::loguniform && !(p.low > 0)) {
-        throw InputError(e.pos, "parameters." + e.pattern,
-                         "a loguniform range needs positive values; " + scenario_name + " gives " + leaf.key + " = " + leaf.text);
-      }
-    } else {
-      p.low = e.low;
-      p.high = e.high;
-      const double slack = 1e-12 * std::max(1.0, std::fabs(v));
-      if (!(v >= p.low - slack && v <= p.high + slack))
-        throw InputError(e.pos, "parameters." + e.pattern,
-                         "the range " + range_text(p.low, p.high) + " excludes " + scenario_name + "'s value " + leaf.text +
-                             " of " + leaf.key + "; widen the range (with its source) or give " + leaf.key +
-                             " an entry of its own");
-    }
-    out.push_back(std::move(p));
+    out.push_back(parameter_of(e, leaf, scenario_name));
   }
   for (const auto& k : keys)
     if (std::find(known.begin(), known.end(), k) == known.end()) {
@@ -534,30 +566,7 @@ std::vector<Parameter> ParameterRegistry::parameters(const Scenario& scenario, c
                            (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
 
-  if (check_loader) {
-    // The loader must accept the ends of every range (all lows together, all highs together); a
-    // refusal is traced to the parameter whose end alone is refused.
-    for (const bool high : {false, true}) {
-      std::vector<double> ends;
-      for (const auto& p : out) ends.push_back(high ? p.high : p.low);
-      try {
-        (void)with_parameters(scenario, out, ends);
-      } catch (const InputError& e) {
-        for (size_t i = 0; i < out.size(); ++i) {
-          try {
-            (void)with_parameters(scenario, {out[i]}, {ends[i]});
-          } catch (const InputError& single) {
-            throw InputError(out[i].where, "parameters." + out[i].entry,
-                             "the range " + range_text(out[i].low, out[i].high) + " of " + out[i].key +
-                                 " reaches a value the scenario schema refuses: " + single.message());
-          }
-        }
-        throw InputError(SourcePos{file_, 0, 0}, "parameters",
-                         std::string("the ") + (high ? "highs" : "lows") + " of the ranges together are refused by " +
-                             scenario_name + ": " + e.what());
-      }
-    }
-  }
+  if (check_loader) check_loader_accepts(scenario, out, file_, scenario_name);
   return out;
 }
 

@@ -43,11 +43,17 @@ size_t role_of(const RunResult& run, const std::string& name) {
   throw RuntimeFailure("the run has no role '" + name + "'");
 }
 
-double served(const RunResult& run, size_t s) {
+// Service s's counter `field` summed over the communities.
+template <class F>
+double service_sum(const RunResult& run, size_t s, F field) {
   const size_t n = run.service_names.size();
   double total = 0;
-  for (size_t c = 0; c < run.communities.size(); ++c) total += static_cast<double>(run.service_totals[c * n + s].served);
+  for (size_t c = 0; c < run.communities.size(); ++c) total += static_cast<double>(field(run.service_totals[c * n + s]));
   return total;
+}
+
+double served(const RunResult& run, size_t s) {
+  return service_sum(run, s, [](const auto& t) { return t.served; });
 }
 
 template <class F>
@@ -76,107 +82,121 @@ std::string list_text(const std::vector<std::string>& names) {
   return out;
 }
 
+// ---- the measures, one function each (measure_table names and describes them)
+double resident_years(const RunResult& run) { return residents(run) * run.days / 365.0; }
+
+double served_of(const Target& t, const RunResult& run) {
+  double visits = 0;
+  for (const auto& s : t.services) visits += served(run, service_of(run, s));
+  return visits;
+}
+
+double visits_per_resident_year(const Target& t, const Scenario&, const RunResult& run) {
+  return ratio(served_of(t, run), resident_years(run));
+}
+
+double episodes_per_resident_year(const Target& t, const Scenario&, const RunResult& run) {
+  double episodes = 0;
+  for (const auto& name : t.services)
+    episodes += service_sum(run, service_of(run, name), [](const auto& x) { return x.demand + x.elsewhere; });
+  return ratio(episodes, resident_years(run));
+}
+
+double visits_per_worker_day(const Target& t, const Scenario& sc, const RunResult& run) {
+  const size_t r = role_of(run, t.role), roles = run.role_names.size();
+  const Role& role = sc.staffing.roles.at(static_cast<size_t>(sc.role_index(t.role)));
+  double available = 0;
+  for (size_t c = 0; c < run.communities.size(); ++c) available += run.role_totals[c * roles + r].available_min;
+  return ratio(served_of(t, run), available / (role.hours_per_week * 60.0 / role.days_per_week));
+}
+
+double enrolled_per_child_0_2(const Target& t, const Scenario& sc, const RunResult& run) {
+  return ratio(enrolled(sc, run, t.service), over_communities(run, [](const CommunityInfo& c) { return c.residents_0_2; }));
+}
+
+double places_in_use(const Target& t, const Scenario&, const RunResult& run) {
+  const size_t s = service_of(run, t.service);
+  return ratio(served(run, s), service_sum(run, s, [](const auto& x) { return x.place_days; }));
+}
+
+double clients_per_chronic_resident(const Target& t, const Scenario&, const RunResult& run) {
+  const double client_days = service_sum(run, service_of(run, t.service), [](const auto& x) { return x.client_days; });
+  return ratio(client_days / std::max(run.days, 1),
+               over_communities(run, [](const CommunityInfo& c) { return c.residents_chronic; }));
+}
+
+double share_60plus(const Target&, const Scenario&, const RunResult& run) {
+  return ratio(over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus; }), residents(run));
+}
+
+double dependent_share_60plus(const Target&, const Scenario&, const RunResult& run) {
+  return ratio(over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus_dependent; }),
+               over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus; }));
+}
+
+double mean_family_household_size(const Target&, const Scenario&, const RunResult& run) {
+  return ratio(over_communities(run, [](const CommunityInfo& c) { return c.family_residents; }),
+               over_communities(run, [](const CommunityInfo& c) { return c.family_households; }));
+}
+
+double staff_per_10k(const Target& t, const Scenario&, const RunResult& run) {
+  const size_t r = role_of(run, t.role);
+  double staff = 0;
+  for (const auto& c : run.communities) {
+    if (r < c.staff.size()) staff += c.staff[r];
+    if (t.with_committees) staff += c.committee_total;
+  }
+  return ratio(staff * 10000.0, residents(run));
+}
+
+double places_per_1000(const Target& t, const Scenario&, const RunResult& run) {
+  size_t use = 0;
+  while (use < run.facility_use_names.size() && run.facility_use_names[use] != t.facility_use) ++use;
+  double places = 0;
+  for (const auto& c : run.communities)
+    if (use < c.places.size()) places += c.places[use];
+  return ratio(places * 1000.0, residents(run));
+}
+
 const std::vector<Measure>& measure_table() {
   static const std::vector<Measure> table = {
       {{"visits_per_resident_year",
         "served requests of {services}, citywide, ÷ residents at the start of the run ÷ (run days ÷ 365)",
         {"services"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         double visits = 0;
-         for (const auto& s : t.services) visits += served(run, service_of(run, s));
-         return ratio(visits, residents(run) * run.days / 365.0);
-       }},
+       visits_per_resident_year},
       {{"episodes_per_resident_year",
         "episodes of {services}, wherever they are seen (requests here + episodes elsewhere, community_share), ÷ "
         "residents at the start of the run ÷ (run days ÷ 365)",
         {"services"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         const size_t n = run.service_names.size();
-         double episodes = 0;
-         for (const auto& name : t.services) {
-           const size_t s = service_of(run, name);
-           for (size_t c = 0; c < run.communities.size(); ++c)
-             episodes += static_cast<double>(run.service_totals[c * n + s].demand + run.service_totals[c * n + s].elsewhere);
-         }
-         return ratio(episodes, residents(run) * run.days / 365.0);
-       }},
+       episodes_per_resident_year},
       {{"visits_per_worker_day",
         "served requests of {services} ÷ worker-days of {role} (its available minutes on shift ÷ its shift length, "
         "hours_per_week × 60 ÷ days_per_week)",
         {"services", "role"}},
-       [](const Target& t, const Scenario& sc, const RunResult& run) {
-         double visits = 0;
-         for (const auto& s : t.services) visits += served(run, service_of(run, s));
-         const size_t r = role_of(run, t.role), roles = run.role_names.size();
-         const Role& role = sc.staffing.roles.at(static_cast<size_t>(sc.role_index(t.role)));
-         double available = 0;
-         for (size_t c = 0; c < run.communities.size(); ++c) available += run.role_totals[c * roles + r].available_min;
-         return ratio(visits, available / (role.hours_per_week * 60.0 / role.days_per_week));
-       }},
+       visits_per_worker_day},
       {{"enrolled_per_child_0_2",
         "children enrolled in {service} (its attended person-days ÷ its open days) ÷ residents aged 0-2", {"service"}},
-       [](const Target& t, const Scenario& sc, const RunResult& run) {
-         return ratio(enrolled(sc, run, t.service),
-                      over_communities(run, [](const CommunityInfo& c) { return c.residents_0_2; }));
-       }},
+       enrolled_per_child_0_2},
       {{"places_in_use",
         "enrolled person-days of {service} ÷ its place-days (the facility's places summed over its open days), "
         "citywide",
         {"service"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         const size_t s = service_of(run, t.service), n = run.service_names.size();
-         double place_days = 0;
-         for (size_t c = 0; c < run.communities.size(); ++c)
-           place_days += static_cast<double>(run.service_totals[c * n + s].place_days);
-         return ratio(served(run, s), place_days);
-       }},
+       places_in_use},
       {{"clients_per_chronic_resident",
         "residents taking part in {service}'s programme (its client-days ÷ run days) ÷ residents with hypertension "
         "or diabetes",
         {"service"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         const size_t s = service_of(run, t.service), n = run.service_names.size();
-         double client_days = 0;
-         for (size_t c = 0; c < run.communities.size(); ++c)
-           client_days += static_cast<double>(run.service_totals[c * n + s].client_days);
-         return ratio(client_days / std::max(run.days, 1),
-                      over_communities(run, [](const CommunityInfo& c) { return c.residents_chronic; }));
-       }},
-      {{"share_60plus", "residents aged 60+ ÷ residents", {}},
-       [](const Target&, const Scenario&, const RunResult& run) {
-         return ratio(over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus; }), residents(run));
-       }},
+       clients_per_chronic_resident},
+      {{"share_60plus", "residents aged 60+ ÷ residents", {}}, share_60plus},
       {{"dependent_share_60plus", "residents aged 60+ partially or fully dependent ÷ residents aged 60+", {}},
-       [](const Target&, const Scenario&, const RunResult& run) {
-         return ratio(over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus_dependent; }),
-                      over_communities(run, [](const CommunityInfo& c) { return c.residents_60plus; }));
-       }},
-      {{"mean_family_household_size", "members of family households ÷ family households", {}},
-       [](const Target&, const Scenario&, const RunResult& run) {
-         return ratio(over_communities(run, [](const CommunityInfo& c) { return c.family_residents; }),
-                      over_communities(run, [](const CommunityInfo& c) { return c.family_households; }));
-       }},
+       dependent_share_60plus},
+      {{"mean_family_household_size", "members of family households ÷ family households", {}}, mean_family_household_size},
       {{"staff_per_10k",
         "staff of {role} in post (with_committees: plus every committee member, N3.1-N3.4) ÷ residents × 10,000",
         {"role", "with_committees"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         const size_t r = role_of(run, t.role);
-         double staff = 0;
-         for (const auto& c : run.communities) {
-           if (r < c.staff.size()) staff += c.staff[r];
-           if (t.with_committees) staff += c.committee_total;
-         }
-         return ratio(staff * 10000.0, residents(run));
-       }},
+       staff_per_10k},
       {{"places_per_1000", "places of the facility use {facility_use}, citywide, ÷ residents × 1,000", {"facility_use"}},
-       [](const Target& t, const Scenario&, const RunResult& run) {
-         size_t use = 0;
-         while (use < run.facility_use_names.size() && run.facility_use_names[use] != t.facility_use) ++use;
-         double places = 0;
-         for (const auto& c : run.communities)
-           if (use < c.places.size()) places += c.places[use];
-         return ratio(places * 1000.0, residents(run));
-       }},
+       places_per_1000},
   };
   return table;
 }
@@ -269,10 +289,6 @@ const Schema<TargetsFile>& targets_schema() {
   return s;
 }
 
-std::string directory_of(const std::string& file) {
-  const std::filesystem::path parent = std::filesystem::path(file).parent_path();
-  return parent.empty() ? std::string(".") : parent.string();
-}
 
 }  // namespace
 
@@ -286,10 +302,9 @@ const std::vector<MeasureInfo>& measures() {
 }
 
 TargetSet parse_targets(const std::string& text, const std::string& file) {
-  const Node root = scenario_detail::parse_yaml(text, file, directory_of(file));
-  if (!root.is_map()) throw InputError(root.pos, "", "a targets file is a map with name and targets");
   TargetsFile parsed;
-  targets_schema().read(parsed, root, "");
+  const Node root =
+      calibration_detail::read_input_map(text, file, targets_schema(), parsed, "a targets file is a map with name and targets");
   TargetSet set;
   set.file = file;
   set.text = text;

@@ -10,7 +10,7 @@
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/calibrate.hpp"
+#include "sim/calibrate/calibrate.hpp"
 
 namespace commsim::cli {
 

@@ -1,6 +1,7 @@
 // The `commsim` program: argument parsing and printing only. Each command is a function
 // taking its arguments; errors in input are InputError (exit 2), failures RuntimeFailure (exit 1).
 #pragma once
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -83,6 +84,26 @@ class Progress {
  private:
   struct Impl;
   Impl* impl_;
+};
+
+// Progress of a study's runs on stderr (commsim study, curve, headroom, run --uncertainty). On a
+// terminal one line, redrawn: runs done / total, rate, time left. Otherwise (stderr a file or a pipe)
+// a line of its own every few seconds, "LABEL: [12/58 runs, 21 s]", so that a long command is never
+// silent; the interval is kProgressSecondsEnv's value when set (tests), else 5 s. --quiet does not
+// silence it (it only drops the printed tables); 2>/dev/null does.
+inline constexpr const char* kProgressSecondsEnv = "COMMSIM_PROGRESS_SECONDS";
+class RunProgress {
+ public:
+  explicit RunProgress(std::string label);
+  ~RunProgress();
+  void update(int done, int total, int skipped);  // called by the study runner after each run
+  void finish();
+ private:
+  std::string label_;
+  bool tty_;
+  bool drawn_ = false;
+  double interval_s_ = 5, last_line_s_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // Summary of the replicates of a run: table on the terminal and JSON (no wall-clock figures).

@@ -27,7 +27,7 @@ const char* kUsage =
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
     "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
-    "  curve SCENARIO --key K  paired sweep of one key: every outcome with CIs, marginal effects, the bend\n"
+    "  curve SCENARIO --key K  paired sweep of one key: the bend and what each step buys (--full: every outcome)\n"
     "  headroom SCENARIO       the largest demand multiplier at which every service meets its target\n"
     "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
     "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"

@@ -10,8 +10,9 @@
 #include "sim/core/error.hpp"
 #include "sim/engine/thread_cap.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/optimize.hpp"
+#include "sim/optimize/optimize.hpp"
 #include "sim/study/replay.hpp"
+#include "sim/study/json.hpp"
 #include "sim/study/runner.hpp"
 
 namespace commsim::cli {
@@ -19,44 +20,6 @@ namespace commsim::cli {
 namespace {
 
 const SourcePos kCli{"command line", 0, 0};
-
-std::string duration_text(double s) {
-  char buf[32];
-  if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 5400) std::snprintf(buf, sizeof buf, "%.0fm", s / 60);
-  else std::snprintf(buf, sizeof buf, "%.1fh", s / 3600);
-  return buf;
-}
-
-// Runs done / total, rate and time left, on stderr when it is a terminal (one line, redrawn).
-class StudyProgress {
- public:
-  explicit StudyProgress(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO) != 0) {}
-  ~StudyProgress() { finish(); }
-  void update(int done, int total, int skipped) {
-    if (!tty_) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const int fresh = done - skipped;
-    const double rate = elapsed > 0 && fresh > 0 ? fresh / elapsed : 0;
-    std::fprintf(stderr, "\r\033[K%s: %d/%d runs", label_.c_str(), done, total);
-    if (skipped) std::fprintf(stderr, " (%d resumed)", skipped);
-    if (rate > 0)
-      std::fprintf(stderr, ", %.2f runs/s, %s elapsed, ~%s left", rate, duration_text(elapsed).c_str(),
-                   duration_text((total - done) / rate).c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void finish() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
-  }
-
- private:
-  std::string label_;
-  bool tty_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome& o) {
   const StudySummary& s = o.summary;
@@ -101,35 +64,32 @@ void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome
 
 std::string study_json(const StudyPlan& plan, const StudyOutcome& o) {
   const StudySummary& s = o.summary;
-  std::string j = "{\n  \"study\": \"" + json_escape(plan.study.name) + "\",\n";
-  j += "  \"design\": \"" + plan.study.design + "\",\n";
-  j += "  \"variants\": " + std::to_string(plan.scenarios.size()) + ",\n";
-  j += "  \"replicates\": " + std::to_string(plan.study.replicates) + ",\n";
-  j += "  \"paired\": " + std::string(s.paired ? "true" : "false") + ",\n";
-  j += "  \"confidence\": " + json_number(s.confidence) + ",\n";
-  j += "  \"base_variant\": " + std::to_string(s.base_variant) + ",\n";
-  j += "  \"variant_names\": [";
-  for (size_t v = 0; v < s.variant_names.size(); ++v) j += (v ? ", \"" : "\"") + json_escape(s.variant_names[v]) + "\"";
-  j += "],\n  \"services\": {\n";
+  OrderedJson services = OrderedJson::object();
   for (size_t k = 0; k < s.services.size(); ++k) {
-    j += "    \"" + json_escape(s.services[k]) + "\": [\n";
+    OrderedJson rows = OrderedJson::array();
     for (size_t v = 0; v < s.variant_names.size(); ++v) {
-      j += "      {\"variant\": " + std::to_string(v);
-      for (const auto& m : s.metrics) {
-        const MeanCI& x = m.value[v][k];
-        const MeanCI& d = m.diff[v][k];
-        j += ", \"" + m.metric + "\": {\"mean\": " + json_number(x.mean) + ", \"ci\": " + json_number(x.half_width) +
-             ", \"diff\": " + json_number(d.mean) + ", \"diff_ci\": " + json_number(d.half_width) +
-             ", \"diff_unpaired_ci\": " + json_number(m.diff_unpaired_half_width[v][k]) + "}";
-      }
-      j += v + 1 < s.variant_names.size() ? "},\n" : "}\n";
+      OrderedJson row = {{"variant", v}};
+      for (const auto& m : s.metrics)
+        row[m.metric] = {{"mean", json_figure(m.value[v][k].mean)},
+                         {"ci", json_figure(m.value[v][k].half_width)},
+                         {"diff", json_figure(m.diff[v][k].mean)},
+                         {"diff_ci", json_figure(m.diff[v][k].half_width)},
+                         {"diff_unpaired_ci", json_figure(m.diff_unpaired_half_width[v][k])}};
+      rows.push_back(std::move(row));
     }
-    j += k + 1 < s.services.size() ? "    ],\n" : "    ]\n";
+    services[s.services[k]] = std::move(rows);
   }
-  j += "  }";
-  if (o.sensitivity) j += ",\n  \"sensitivity\": " + sensitivity_json(*o.sensitivity);
-  j += "\n}\n";
-  return j;
+  OrderedJson j = {{"study", plan.study.name},
+                   {"design", plan.study.design},
+                   {"variants", plan.scenarios.size()},
+                   {"replicates", plan.study.replicates},
+                   {"paired", s.paired},
+                   {"confidence", json_figure(s.confidence)},
+                   {"base_variant", s.base_variant},
+                   {"variant_names", s.variant_names},
+                   {"services", std::move(services)}};
+  if (o.sensitivity) j["sensitivity"] = sensitivity_json(*o.sensitivity);
+  return json_text(j);
 }
 
 const char* kStudyHelp =
@@ -169,7 +129,7 @@ int cmd_study(const std::vector<std::string>& argv) {
   options.canonical_command = "commsim study " + a.positional[0];
   for (const auto& s : a.sets) options.canonical_command += " --set " + s;
   if (independent) options.canonical_command += " --independent-streams";
-  StudyProgress progress("commsim study " + plan.study.name);
+  RunProgress progress("commsim study " + plan.study.name);
   options.progress = [&progress](int done, int total, int skipped) { progress.update(done, total, skipped); };
 
   const StudyOutcome outcome = run_study(plan, options);

@@ -126,6 +126,50 @@ void Progress::finish() {
   }
 }
 
+namespace {
+
+std::string duration_text(double s) {
+  char buf[32];
+  if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 5400) std::snprintf(buf, sizeof buf, "%.0fm", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.1fh", s / 3600);
+  return buf;
+}
+
+}  // namespace
+
+RunProgress::RunProgress(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO) != 0) {
+  if (const char* env = std::getenv(kProgressSecondsEnv)) interval_s_ = std::max(0.0, std::atof(env));
+}
+
+RunProgress::~RunProgress() { finish(); }
+
+void RunProgress::update(int done, int total, int skipped) {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (!tty_) {  // a sparse line of its own: files and pipes get no carriage returns
+    if (done == 0 || elapsed - last_line_s_ < interval_s_) return;
+    last_line_s_ = elapsed;
+    std::fprintf(stderr, "%s: [%d/%d runs%s, %.0f s]\n", label_.c_str(), done, total,
+                 skipped ? (", " + std::to_string(skipped) + " resumed").c_str() : "", elapsed);
+    std::fflush(stderr);
+    return;
+  }
+  const int fresh = done - skipped;
+  const double rate = elapsed > 0 && fresh > 0 ? fresh / elapsed : 0;
+  std::fprintf(stderr, "\r\033[K%s: %d/%d runs", label_.c_str(), done, total);
+  if (skipped) std::fprintf(stderr, " (%d resumed)", skipped);
+  if (rate > 0)
+    std::fprintf(stderr, ", %.2f runs/s, %s elapsed, ~%s left", rate, duration_text(elapsed).c_str(),
+                 duration_text((total - done) / rate).c_str());
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void RunProgress::finish() {
+  if (drawn_) std::fprintf(stderr, "\r\033[K");
+  drawn_ = false;
+}
+
 // ---------------------------------------------------------------- summary
 namespace {
 

@@ -10,7 +10,6 @@
 
 #include "sim/core/error.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/io/summary_json.hpp"
 
 namespace commsim {
 
@@ -377,8 +376,6 @@ std::vector<std::string> parameter_labels(const std::vector<std::string>& keys) 
   return labels;
 }
 
-std::string interval_json(double lo, double hi) { return "[" + json_number(lo) + ", " + json_number(hi) + "]"; }
-
 // Parameters of outcome o in the order of their influence: mu* (morris) or the total index (sobol),
 // largest first; NaN last; ties in parameter order.
 std::vector<size_t> ranking(const SensitivityResult& r, size_t o) {
@@ -443,42 +440,54 @@ std::string sensitivity_text(const SensitivityResult& r) {
   return out;
 }
 
-std::string sensitivity_json(const SensitivityResult& r) {
-  const bool morris = r.facts.method == "morris";
+namespace {
+
+OrderedJson index_json(const SensitivityResult& r, size_t o, size_t i) {
   const size_t k = r.parameters.size();
-  std::string j = "{\"method\": \"" + r.facts.method + "\", \"replicates\": " + std::to_string(r.facts.replicates) +
-                  ", \"confidence\": " + json_number(r.facts.confidence) + ", \"parameters\": [";
-  for (size_t i = 0; i < k; ++i) j += (i ? ", \"" : "\"") + json_escape(r.parameters[i]) + "\"";
-  j += "],\n    \"outcomes\": [";
+  OrderedJson j = {{"parameter", r.parameters[i]}};
+  if (r.facts.method == "morris") {
+    const MorrisIndexRow& m = r.morris[o * k + i];
+    j["mu_star"] = json_figure(m.mu_star);
+    j["mu_star_ci"] = json_interval(m.mu_star_lo, m.mu_star_hi);
+    j["mu"] = json_figure(m.mu);
+    j["sigma"] = json_figure(m.sigma);
+    j["below_noise"] = m.below_noise;
+    return j;
+  }
+  const SobolIndexRow& s = r.sobol[o * k + i];
+  j["first"] = json_figure(s.first);
+  j["first_ci"] = json_interval(s.first_lo, s.first_hi);
+  j["total"] = json_figure(s.total);
+  j["total_ci"] = json_interval(s.total_lo, s.total_hi);
+  j["first_below_noise"] = s.first_below_noise;
+  j["total_below_noise"] = s.total_below_noise;
+  return j;
+}
+
+}  // namespace
+
+OrderedJson sensitivity_json(const SensitivityResult& r) {
+  const bool morris = r.facts.method == "morris";
+  OrderedJson outcomes = OrderedJson::array();
   for (size_t o = 0; o < r.outcomes.size(); ++o) {
     const SensitivityOutcomeRow& row = r.outcomes[o];
-    j += (o ? ",\n      " : "\n      ");
-    j += "{\"outcome\": \"" + json_escape(r.outcome_names[o]) + "\", \"metric\": \"" + json_escape(row.metric) +
-         "\", \"service\": \"" + json_escape(row.service) + "\", \"unit\": \"" + json_escape(row.unit) +
-         "\", \"mean\": " + json_number(row.mean) + ", \"variance\": " + json_number(row.variance) +
-         ", \"stochastic_share\": " + json_number(row.stochastic_share) + ", \"noise_level\": " +
-         json_number(morris ? row.mu_star_noise_level : row.index_noise_level) + ", \"indices\": [";
-    for (size_t i = 0; i < k; ++i) {
-      j += i ? ", " : "";
-      j += "{\"parameter\": \"" + json_escape(r.parameters[i]) + "\"";
-      if (morris) {
-        const MorrisIndexRow& m = r.morris[o * k + i];
-        j += ", \"mu_star\": " + json_number(m.mu_star) + ", \"mu_star_ci\": " + interval_json(m.mu_star_lo, m.mu_star_hi) +
-             ", \"mu\": " + json_number(m.mu) + ", \"sigma\": " + json_number(m.sigma) +
-             ", \"below_noise\": " + (m.below_noise ? "true" : "false");
-      } else {
-        const SobolIndexRow& s = r.sobol[o * k + i];
-        j += ", \"first\": " + json_number(s.first) + ", \"first_ci\": " + interval_json(s.first_lo, s.first_hi) +
-             ", \"total\": " + json_number(s.total) + ", \"total_ci\": " + interval_json(s.total_lo, s.total_hi) +
-             ", \"first_below_noise\": " + (s.first_below_noise ? "true" : "false") +
-             ", \"total_below_noise\": " + (s.total_below_noise ? "true" : "false");
-      }
-      j += "}";
-    }
-    j += "]}";
+    OrderedJson indices = OrderedJson::array();
+    for (size_t i = 0; i < r.parameters.size(); ++i) indices.push_back(index_json(r, o, i));
+    outcomes.push_back({{"outcome", r.outcome_names[o]},
+                        {"metric", row.metric},
+                        {"service", row.service},
+                        {"unit", row.unit},
+                        {"mean", json_figure(row.mean)},
+                        {"variance", json_figure(row.variance)},
+                        {"stochastic_share", json_figure(row.stochastic_share)},
+                        {"noise_level", json_figure(morris ? row.mu_star_noise_level : row.index_noise_level)},
+                        {"indices", std::move(indices)}});
   }
-  j += "]}";
-  return j;
+  return {{"method", r.facts.method},
+          {"replicates", r.facts.replicates},
+          {"confidence", json_figure(r.facts.confidence)},
+          {"parameters", r.parameters},
+          {"outcomes", std::move(outcomes)}};
 }
 
 }  // namespace commsim

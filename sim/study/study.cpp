@@ -351,6 +351,51 @@ void check_parameter(const AxisSpec& axis, const std::string& type) {
   }
 }
 
+// A morris or sobol design: its parameters (the axes) and its size.
+void check_sensitivity_design(const StudyFile& st, const Node& root, const Node* design, const Node* samples,
+                              const std::string& samples_key) {
+  const bool morris = st.design.type == "morris";
+  for (const AxisSpec& axis : st.axes) check_parameter(axis, st.design.type);
+  const int k = static_cast<int>(st.axes.size());
+  const DesignSpec& d = st.design;
+  const std::optional<DesignProblem> problem =
+      morris ? morris_design_problem(k, d.trajectories, d.levels, d.candidates) : sobol_design_problem(k, d.samples);
+  if (problem) fail_design(*problem, root, design, samples, samples_key);
+  if (const auto p = bootstrap_problem(d.bootstrap, st.confidence)) fail_design(*p, root, design, samples, samples_key);
+  const long long points = morris ? static_cast<long long>(d.trajectories) * (k + 1LL)
+                                  : static_cast<long long>(d.samples) * (k + 2LL);
+  if (points > kMaxSensitivityPoints)
+    fail_design(DesignProblem{morris ? "trajectories" : "samples",
+                              "the design would have " + std::to_string(points) + " points (variants); at most " +
+                                  std::to_string(kMaxSensitivityPoints)},
+                root, design, samples, samples_key);
+}
+
+// A grid axis (a list, or a range {from, to, step}) or a Latin hypercube's ({from, to}).
+void check_axis(const AxisSpec& axis, bool lhs) {
+  const Path where = "axes." + axis.key;
+  const Node& v = axis.value;
+  if (v.is_map())
+    for (const char* key : {"low", "high", "log"})
+      if (v.find(key))
+        throw InputError(v.key_position(key), where + "." + key,
+                         std::string(key) + ": is for morris and sobol parameters (lhs: {from, to}; grid: {from, to, step})");
+  if (lhs) {
+    if (v.is_list()) fail(v, where, "a Latin hypercube axis is an interval {from, to}, not a list");
+    if (v.find("step")) throw InputError(v.key_position("step"), where + ".step", "a Latin hypercube axis is {from, to[, integer]}: no step");
+    if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to}");
+    if (!(axis.range.to > axis.range.from)) fail(*v.find("to"), where + ".to", "must be greater than 'from'");
+    return;
+  }
+  if (v.is_list()) return;
+  if (v.find("integer")) throw InputError(v.key_position("integer"), where + ".integer", "integer: is for lhs, morris and sobol axes");
+  if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to, step}");
+  if (!v.find("step")) fail(v, where, "a range needs a step: {from, to, step}");
+  if (axis.range.to < axis.range.from) fail(*v.find("to"), where + ".to", "must not be less than 'from'");
+  if (std::floor((axis.range.to - axis.range.from) / axis.range.step + 1e-9) + 1 > 100000)
+    fail(*v.find("step"), where + ".step", "the range has more than 100,000 values");
+}
+
 // Design-dependent checks, after every key is read: which keys a design takes, and its axes.
 void check_design(StudyFile& st, const Node& root) {
   const Node* design = root.find("design");
@@ -398,47 +443,9 @@ void check_design(StudyFile& st, const Node& root) {
   }
   if (variants) throw InputError(root.key_position("variants"), "variants", "variants: needs design: variants");
   if (!axes) fail(root, "axes", "expected a map of scenario key path -> values (design: " + type + ")");
-  if (morris || sobol) {
-    for (const AxisSpec& axis : st.axes) check_parameter(axis, type);
-    const int k = static_cast<int>(st.axes.size());
-    const DesignSpec& d = st.design;
-    const std::optional<DesignProblem> problem =
-        morris ? morris_design_problem(k, d.trajectories, d.levels, d.candidates) : sobol_design_problem(k, d.samples);
-    if (problem) fail_design(*problem, root, design, samples, samples_key);
-    if (const auto p = bootstrap_problem(d.bootstrap, st.confidence)) fail_design(*p, root, design, samples, samples_key);
-    const long long points = morris ? static_cast<long long>(d.trajectories) * (k + 1LL)
-                                    : static_cast<long long>(d.samples) * (k + 2LL);
-    if (points > kMaxSensitivityPoints)
-      fail_design(DesignProblem{morris ? "trajectories" : "samples",
-                                "the design would have " + std::to_string(points) + " points (variants); at most " +
-                                    std::to_string(kMaxSensitivityPoints)},
-                  root, design, samples, samples_key);
-    return;
-  }
+  if (morris || sobol) return check_sensitivity_design(st, root, design, samples, samples_key);
   if (st.axes.empty()) fail(*axes, "axes", "expected at least one axis: scenario key path -> values");
-  for (const AxisSpec& axis : st.axes) {
-    const Path where = "axes." + axis.key;
-    const Node& v = axis.value;
-    if (v.is_map())
-      for (const char* key : {"low", "high", "log"})
-        if (v.find(key))
-          throw InputError(v.key_position(key), where + "." + key,
-                           std::string(key) + ": is for morris and sobol parameters (lhs: {from, to}; grid: {from, to, step})");
-    if (lhs) {
-      if (v.is_list()) fail(v, where, "a Latin hypercube axis is an interval {from, to}, not a list");
-      if (v.find("step")) throw InputError(v.key_position("step"), where + ".step", "a Latin hypercube axis is {from, to[, integer]}: no step");
-      if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to}");
-      if (!(axis.range.to > axis.range.from)) fail(*v.find("to"), where + ".to", "must be greater than 'from'");
-      continue;
-    }
-    if (v.is_list()) continue;
-    if (v.find("integer")) throw InputError(v.key_position("integer"), where + ".integer", "integer: is for lhs, morris and sobol axes");
-    if (!v.find("from") || !v.find("to")) fail(v, where, "expected {from, to, step}");
-    if (!v.find("step")) fail(v, where, "a range needs a step: {from, to, step}");
-    if (axis.range.to < axis.range.from) fail(*v.find("to"), where + ".to", "must not be less than 'from'");
-    if (std::floor((axis.range.to - axis.range.from) / axis.range.step + 1e-9) + 1 > 100000)
-      fail(*v.find("step"), where + ".step", "the range has more than 100,000 values");
-  }
+  for (const AxisSpec& axis : st.axes) check_axis(axis, lhs);
 }
 
 const Schema<StudyFile>& study_schema() {

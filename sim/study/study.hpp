@@ -17,7 +17,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/scenario/scenario.hpp"
-#include "sim/study/sensitivity.hpp"
+#include "sim/sensitivity/sensitivity.hpp"
 
 namespace commsim {
 

@@ -1,7 +1,7 @@
 // What a study file stores besides its runs, as result tables (sim/metrics/table.hpp): the study's
 // facts, the variant table, the run table, the paired summary and the bookkeeping of who computed
 // what. Written by the study runner through these tables; docs/output-format.md is generated from
-// them and the run tables (output_format_markdown). No HDF5 object is named after data: axis keys,
+// them and the run tables (sim/reference/output_format.hpp). No HDF5 object is named after data: axis keys,
 // metrics, variants and services are entries of `*_names` datasets.
 #pragma once
 #include <string>
@@ -19,16 +19,5 @@ void write_study_header(Hdf5Output& out, const StudyPlan& plan);  // facts + var
 void write_study_runs(Hdf5Output& out, const StudyPlan& plan);    // run table (at the end)
 void write_study_summary(Hdf5Output& out, const StudySummary& summary);
 void write_study_bookkeeping(Hdf5Output& out, const std::vector<RunBookkeeping>& runs, const BookkeepingFacts& facts);
-
-// docs/output-format.md, generated from the run and study tables (a test checks the committed file).
-std::string output_format_markdown();
-
-// Every object the format documents, as (path pattern, kind) with kind "dataset" or "attribute";
-// patterns use {run} for a run group's name. The output-format test compares these, as listed in
-// docs/output-format.md, with what files really contain.
-struct DocumentedObject {
-  std::string path, kind;
-};
-std::vector<DocumentedObject> documented_objects();
 
 }  // namespace commsim

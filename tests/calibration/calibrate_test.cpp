@@ -11,7 +11,7 @@
 #include "sim/calibration/targets.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/study/calibrate.hpp"
+#include "sim/calibrate/calibrate.hpp"
 #include "tests/reliability/process.hpp"
 #include "tests/calibration/calibration_city.hpp"
 #include "tests/support.hpp"

@@ -21,10 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const Parameter& find(const std::vector<Parameter>& params, const std::string& key) {
-  for (const auto& p : params)
-    if (p.key == key) return p;
-  FAIL("no parameter " << key);
-  throw std::logic_error("unreachable");
+  return test::item_named(params, key, [](const Parameter& p) { return p.key; });
 }
 
 }  // namespace

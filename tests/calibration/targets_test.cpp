@@ -19,10 +19,7 @@ using namespace commsim;
 namespace {
 
 const TargetCheck& check_named(const std::vector<TargetCheck>& checks, const std::string& name) {
-  for (const auto& c : checks)
-    if (c.name == name) return c;
-  FAIL("no target " << name);
-  throw std::logic_error("unreachable");
+  return test::item_named(checks, name, [](const TargetCheck& c) { return c.name; });
 }
 
 }  // namespace

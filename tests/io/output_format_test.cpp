@@ -16,10 +16,10 @@
 
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/study/curve.hpp"
+#include "sim/curve/curve.hpp"
 #include "sim/study/runner.hpp"
-#include "sim/study/study_output.hpp"
-#include "sim/study/uncertainty.hpp"
+#include "sim/reference/output_format.hpp"
+#include "sim/uncertainty/uncertainty.hpp"
 #include "tests/support.hpp"
 
 namespace fs = std::filesystem;
@@ -119,44 +119,35 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
 
   // A curve and a headroom file (their /curve and /headroom groups; docs/curves.md).
   const std::vector<std::string> tiny = {"city.generator.communities=2", "run.days=7", "run.daily_output=false"};
-  CurveRequest curve;
-  curve.scenario = test::source_path("tests/data/good/small-city.yaml");
-  curve.overrides = tiny;
-  curve.key = "staffing.rules.community_worker.per_10k";
-  curve.from = 10;
-  curve.to = 20;
-  curve.step = 10;
-  curve.replicates = 2;
-  StudyRunOptions curve_options;
-  curve_options.output = dir + "/curve.h5";
-  run_curve(curve, curve_options);
+  const auto output_to = [](const std::string& path) {
+    StudyRunOptions options;
+    options.output = path;
+    return options;
+  };
+  const std::string small_city = test::source_path("tests/data/good/small-city.yaml");
+  run_curve(CurveRequest{small_city, tiny, "staffing.rules.community_worker.per_10k", 10, 20, 10, 2},
+            output_to(dir + "/curve.h5"));
   HeadroomRequest headroom;
-  headroom.scenario = curve.scenario;
+  headroom.scenario = small_city;
   headroom.overrides = tiny;
-  headroom.target = 0.5;
-  headroom.tolerance = 0.5;
-  StudyRunOptions headroom_options;
-  headroom_options.output = dir + "/headroom.h5";
-  run_headroom(headroom, headroom_options);
+  headroom.target = headroom.tolerance = 0.5;
+  run_headroom(headroom, output_to(dir + "/headroom.h5"));
   // An uncertainty file (commsim run --uncertainty: /uncertainty; docs/sensitivity.md), on the
   // calibration city, whose values lie inside the parameter registry's ranges.
   UncertaintyRequest uncertainty;
   uncertainty.scenario = test::source_path("tests/data/calibration-city.yaml");
   uncertainty.overrides = tiny;
   uncertainty.samples = 2;
-  StudyRunOptions uncertainty_options;
-  uncertainty_options.output = dir + "/uncertainty.h5";
-  run_uncertainty(uncertainty, uncertainty_options);
+  run_uncertainty(uncertainty, output_to(dir + "/uncertainty.h5"));
 
   std::set<std::string> written = objects_in(run_path);
   // A morris and a sobol study (the /sensitivity group, issue 17).
   for (const std::string design : {"morris", "sobol"}) {
-    StudyRunOptions sensitivity;
-    sensitivity.output = dir + "/" + design + ".h5";
-    run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), sensitivity);
-    for (const auto& o : objects_in(sensitivity.output)) written.insert(o);
+    const std::string path = dir + "/" + design + ".h5";
+    run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), output_to(path));
+    for (const auto& o : objects_in(path)) written.insert(o);
   }
-  for (const auto& path : {options.output, curve_options.output, headroom_options.output, uncertainty_options.output})
+  for (const auto& path : {options.output, dir + "/curve.h5", dir + "/headroom.h5", dir + "/uncertainty.h5"})
     for (const auto& o : objects_in(path)) written.insert(o);
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {

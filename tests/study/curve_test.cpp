@@ -17,7 +17,7 @@
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/curve.hpp"
+#include "sim/curve/curve.hpp"
 #include "sim/study/runner.hpp"
 #include "tests/support.hpp"
 
@@ -341,19 +341,50 @@ TEST_CASE("curve and headroom: bad arguments exit 2 with a clear message and wri
   CHECK(shell("'" + bin + "' curve > /dev/null 2>&1") == 2);
 }
 
-TEST_CASE("commsim curve prints every outcome, the steps and the marginal analysis", "[curve][cli]") {
+// Issue 22 item 12: the answer (the bend, what each step buys, the citywide figures) first and in
+// at most 40 lines; every outcome and the paired steps with --full; a progress line of its own on
+// stderr when stderr is a file.
+TEST_CASE("commsim curve prints the answer first; --full adds every outcome and the steps", "[curve][cli]") {
   TempDir dir;
-  const std::string bin = COMMSIM_BINARY, out = dir.file("c.h5"), text = dir.file("out.txt");
-  REQUIRE(shell("'" + bin + "' curve '" + kBaseline + "' --key staffing.rules.community_worker.per_10k --from 10 --to 20 "
-                "--step 10 --replicates 2 --threads 2 --set city.generator.communities=2 --set run.days=7 "
-                "--set run.daily_output=false -o '" + out + "' > '" + text + "'") == 0);
+  const std::string bin = COMMSIM_BINARY, out = dir.file("c.h5"), text = dir.file("out.txt"), err = dir.file("err.txt");
+  const std::string curve = "'" + bin + "' curve '" + kBaseline + "' --key staffing.rules.community_worker.per_10k --from 10 "
+                            "--to 20 --step 5 --replicates 2 --threads 2 --set city.generator.communities=2 "
+                            "--set run.days=7 --set run.daily_output=false -o '" + out + "' --force";
+  REQUIRE(shell("COMMSIM_PROGRESS_SECONDS=0 " + curve + " > '" + text + "' 2> '" + err + "'") == 0);
   const std::string printed = commsim::test::read_text(text);
-  for (const char* expected : {"services.elderly_check_in.coverage", "roles.community_worker.wisn_pressure",
-                               "cost.annual_yuan", "marginal effect of each step", "10->20", "yuan/cov.pt"}) {
+  std::vector<std::string> lines;
+  for (size_t start = 0, end; start < printed.size(); start = end + 1) {
+    end = printed.find('\n', start);
+    if (end == std::string::npos) end = printed.size();
+    lines.push_back(printed.substr(start, end - start));
+  }
+  INFO(printed);
+  REQUIRE(lines.size() >= 2);
+  CHECK(lines.size() <= 40);
+  CHECK((lines[1].rfind("bend at 10->15", 0) == 0 || lines[1].rfind("bend at 15->20", 0) == 0 ||
+         lines[1].rfind("no bend", 0) == 0));
+  for (const char* expected : {"what each step buys", "10->15", "15->20", "yuan/cov.pt", "citywide.coverage",
+                               "citywide.unmet_hours_per_year", "cost.annual_yuan", "--full"}) {
     INFO(expected);
     CHECK(printed.find(expected) != std::string::npos);
   }
+  CHECK(printed.find("services.elderly_check_in.coverage") == std::string::npos);
+  CHECK(printed.find("marginal effect of each step") == std::string::npos);
+  // stderr a file: progress lines of their own, no carriage returns.
+  const std::string progress = commsim::test::read_text(err);
+  INFO(progress);
+  CHECK(progress.find("runs, ") != std::string::npos);
+  CHECK(progress.find("[6/6 runs") != std::string::npos);
+  CHECK(progress.find('\r') == std::string::npos);
   CHECK(is_complete_output(out));
+
+  REQUIRE(shell(curve + " --full > '" + text + "' 2> /dev/null") == 0);
+  const std::string full = commsim::test::read_text(text);
+  for (const char* expected : {"services.elderly_check_in.coverage", "roles.community_worker.wisn_pressure",
+                               "cost.annual_yuan", "marginal effect of each step", "10->15", "yuan/cov.pt"}) {
+    INFO(expected);
+    CHECK(full.find(expected) != std::string::npos);
+  }
   // Without -o: a temporary file, gone afterwards.
   REQUIRE(shell("'" + bin + "' headroom '" + kBaseline + "' --target 0.5 --tolerance 0.5 --threads 2 "
                 "--set city.generator.communities=2 --set run.days=7 --set run.daily_output=false > '" + text + "'") == 0);

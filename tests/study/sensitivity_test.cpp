@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sim/core/random.hpp"
-#include "sim/study/sensitivity.hpp"
+#include "sim/sensitivity/sensitivity.hpp"
 #include "tests/reliability/process.hpp"
 
 using namespace commsim;

@@ -21,10 +21,10 @@
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/optimize.hpp"
+#include "sim/optimize/optimize.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/metrics/result_schema.hpp"
-#include "sim/study/sensitivity.hpp"
+#include "sim/sensitivity/sensitivity.hpp"
 #include "sim/study/sensitivity_study.hpp"
 #include "sim/study/study.hpp"
 #include "tests/support.hpp"
@@ -248,6 +248,22 @@ TEST_CASE("resume after a crash gives the same datasets as an uninterrupted stud
   CHECK(shell("'" + bin + "' replay '" + crashed + "' 12 > /dev/null 2>&1") == 2);
 }
 
+// Issue 22 item 12: with stderr a file, a study is not silent (--quiet drops the table only): a
+// progress line of its own every COMMSIM_PROGRESS_SECONDS (5 s by default), no carriage returns.
+TEST_CASE("a study with stderr redirected to a file prints progress lines, --quiet included", "[study][cli]") {
+  TempDir dir;
+  const std::string bin = COMMSIM_BINARY, out = dir.file("s.h5"), err = dir.file("err.txt"), text = dir.file("out.txt");
+  REQUIRE(shell("COMMSIM_PROGRESS_SECONDS=0 '" + bin + "' study '" + kSmallStudy + "' -o '" + out +
+                "' --threads 2 --quiet > '" + text + "' 2> '" + err + "'") == 0);
+  const std::string progress = commsim::test::read_text(err);
+  INFO(progress);
+  CHECK(progress.find("commsim study ") != std::string::npos);
+  CHECK(progress.find("[1/") != std::string::npos);
+  CHECK(progress.find(" runs, ") != std::string::npos);
+  CHECK(progress.find('\r') == std::string::npos);
+  CHECK(commsim::test::read_text(text).empty());  // --quiet: no table
+}
+
 TEST_CASE("commsim run marks its output kind=run and replay reproduces a single run", "[study]") {
   TempDir dir;
   const std::string bin = COMMSIM_BINARY, out = dir.file("run.h5");
@@ -426,19 +442,38 @@ TEST_CASE("sobol design: N (k + 2) points, AB_i is A with parameter i from B, a 
   }
 }
 
+namespace {
+
+// A morris or sobol study run into a temporary folder: it must have written its indices under
+// /sensitivity, with the given attributes.
+struct SensitivityStudyRun {
+  StudyPlan plan;
+  std::string file;
+  StudyOutcome outcome;
+};
+
+SensitivityStudyRun run_sensitivity_study(const std::string& study, const TempDir& dir, int threads,
+                                          const std::vector<std::pair<std::string, std::string>>& attributes) {
+  SensitivityStudyRun run{plan_study(study), dir.file(fs::path(study).stem().string() + ".h5"), {}};
+  StudyRunOptions options;
+  options.output = run.file;
+  options.threads = threads;
+  run.outcome = run_study(run.plan, options);
+  REQUIRE(run.outcome.sensitivity);
+  CHECK(read_attribute_text(run.file, "/sensitivity", "method") == run.plan.study.design);
+  for (const auto& [name, value] : attributes) CHECK(read_attribute_text(run.file, "/sensitivity", name) == value);
+  return run;
+}
+
+}  // namespace
+
 TEST_CASE("a morris study writes /sensitivity: the estimators on the stored runs, the noise split, exact zeros",
           "[study][sensitivity]") {
   TempDir dir;
-  const StudyPlan plan = plan_study(kMorrisStudy);
-  StudyRunOptions options;
-  options.output = dir.file("morris.h5");
-  options.threads = 2;
-  const StudyOutcome outcome = run_study(plan, options);
-  REQUIRE(outcome.sensitivity);
-  const std::string& f = options.output;
-  CHECK(read_attribute_text(f, "/sensitivity", "method") == "morris");
-  CHECK(read_attribute_text(f, "/sensitivity", "trajectories") == "3");
-  CHECK(read_attribute_text(f, "/sensitivity", "noise_split") == "1");
+  const SensitivityStudyRun run = run_sensitivity_study(kMorrisStudy, dir, 2, {{"trajectories", "3"}, {"noise_split", "1"}});
+  const StudyPlan& plan = run.plan;
+  const std::string& f = run.file;
+  const StudyOutcome& outcome = run.outcome;
   CHECK(read_string_dataset(f, "/sensitivity/parameter_names") == plan.study.axis_keys);
   CHECK(read_double_dataset(f, "/sensitivity/parameters/high") == std::vector<double>{24, 4});
   CHECK(read_int_dataset(f, "/sensitivity/parameters/log_scale") == std::vector<int64_t>{0, 1});
@@ -490,15 +525,9 @@ TEST_CASE("a morris study writes /sensitivity: the estimators on the stored runs
 TEST_CASE("a sobol study writes /sensitivity: first and total indices of the stored runs, no noise split with one replicate",
           "[study][sensitivity]") {
   TempDir dir;
-  const StudyPlan plan = plan_study(kSobolStudy);
-  StudyRunOptions options;
-  options.output = dir.file("sobol.h5");
-  const StudyOutcome outcome = run_study(plan, options);
-  REQUIRE(outcome.sensitivity);
-  const std::string& f = options.output;
-  CHECK(read_attribute_text(f, "/sensitivity", "method") == "sobol");
-  CHECK(read_attribute_text(f, "/sensitivity", "base_samples") == "4");
-  CHECK(read_attribute_text(f, "/sensitivity", "noise_split") == "0");
+  const SensitivityStudyRun run = run_sensitivity_study(kSobolStudy, dir, 0, {{"base_samples", "4"}, {"noise_split", "0"}});
+  const std::string& f = run.file;
+  const StudyPlan& plan = run.plan;
   const std::vector<SensitivityOutcome> outcomes = sensitivity_outcomes(plan);
   CHECK(outcomes.back().metric == "cost_per_resident_yuan");
   const auto first = read_double_dataset(f, "/sensitivity/sobol/first");

@@ -16,7 +16,7 @@
 #include "sim/core/error.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/uncertainty.hpp"
+#include "sim/uncertainty/uncertainty.hpp"
 #include "tests/support.hpp"
 
 namespace fs = std::filesystem;

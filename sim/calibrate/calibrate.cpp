@@ -1,6 +1,6 @@
 // Calibration (calibrate.hpp): evaluations as studies through the study runner, NLopt on the unit
 // box, identifiability probes, and the calibrated scenario and calibration file.
-#include "sim/study/calibrate.hpp"
+#include "sim/calibrate/calibrate.hpp"
 
 #include <nlopt.hpp>
 
@@ -453,8 +453,9 @@ void write_calibration_file(const Calibration& c, const CalibrationResult& r, co
 
 }  // namespace
 
-CalibrationResult calibrate(const CalibrationRequest& req) {
-  const auto start_time = std::chrono::steady_clock::now();
+namespace {
+
+void check_request(const CalibrationRequest& req) {
   if (req.free_keys.empty()) throw InputError(kCli, "--free", "name at least one free parameter (commsim params lists them)");
   if (req.replicates < 1 || req.replicates > 1000) throw InputError(kCli, "--replicates", "must be in 1..1000");
   if (req.max_evals < 1 || req.max_evals > 100000) throw InputError(kCli, "--max-evals", "must be in 1..100000");
@@ -465,8 +466,11 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
   for (size_t i = 0; i < req.free_keys.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (req.free_keys[i] == req.free_keys[j]) throw InputError(kCli, "--free", "'" + req.free_keys[i] + "' is given twice");
+}
 
-  Calibration c(req);
+// The base scenario with the evaluations' run settings, the targets and the free parameters.
+void load_inputs(Calibration& c, const ParameterRegistry& registry) {
+  const CalibrationRequest& req = c.req;
   // The evaluations' run settings come last: replicates on common random numbers, no daily records.
   c.run_overrides = req.overrides;
   c.run_overrides.push_back("run.replicates=" + std::to_string(req.replicates));
@@ -478,8 +482,6 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
   for (const auto& t : c.targets.targets) fitted += t.fit();
   if (fitted == 0)
     throw InputError(SourcePos{req.targets_file, 0, 0}, "targets", "no target to fit: every target has use: check or holdout");
-  const ParameterRegistry loaded = req.registry_file.empty() ? ParameterRegistry() : ParameterRegistry::load(req.registry_file);
-  const ParameterRegistry& registry = req.registry_file.empty() ? ParameterRegistry::shipped() : loaded;
   const std::vector<Parameter> found = registry.parameters(c.base, req.free_keys, true);
   for (const auto& key : req.free_keys)
     for (const auto& p : found)
@@ -490,9 +492,12 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
                                "): it has no range to fit within");
         c.params.push_back(p);
       }
+}
 
-  // Outputs: refuse to overwrite, or to start over on top of an interrupted calibration. The writer
-  // decides for every rank (another rank would see the folder the writer has just made).
+// Outputs: refuse to overwrite, or to start over on top of an interrupted calibration. The writer
+// decides for every rank (another rank would see the folder the writer has just made).
+void prepare_outputs(Calibration& c) {
+  const CalibrationRequest& req = c.req;
   (void)c.writer_decides([&] {
     if (!req.force && !req.resume)
       for (const auto& path : {c.paths.yaml, c.paths.h5, c.paths.runs})
@@ -507,14 +512,11 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
       throw InputError(kCli, "--output", "cannot create the folder " + c.paths.runs + " for the evaluations' runs");
     return std::vector<double>{};
   });
+}
 
-  CalibrationResult result;
-  result.writer = c.writer;
-  result.yaml_path = c.paths.yaml;
-  result.h5_path = c.paths.h5;
-  result.runs_dir = c.paths.runs;
-
-  // The fit, from the scenario's values.
+// The fit, from the scenario's values: the optimiser's evaluations; returns the best one's index.
+int fit(Calibration& c, CalibrationResult& result) {
+  const CalibrationRequest& req = c.req;
   const size_t k = c.params.size();
   std::vector<double> x(k);
   for (size_t i = 0; i < k; ++i) x[i] = parameter_to_unit(c.params[i], c.params[i].default_value);
@@ -548,15 +550,18 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
   int best = 0;
   for (size_t e = 0; e < c.evaluations.size(); ++e)
     if (c.evaluations[e].distance < c.evaluations[static_cast<size_t>(best)].distance) best = static_cast<int>(e);
-  const CalibrationEvaluation best_eval = c.evaluations[static_cast<size_t>(best)];
-  result.best_evaluation = best;
+  return best;
+}
 
-  // Identifiability: ± probe_step around the best point in each coordinate, one study.
+// Identifiability probes: ± probe_step around the best point in each coordinate, one study,
+// appended to the evaluations (for free parameter i, + then -).
+void run_probes(Calibration& c, const CalibrationEvaluation& best) {
+  const size_t k = c.params.size();
   std::vector<std::vector<double>> probe_units, probe_values;
   for (size_t i = 0; i < k; ++i)
     for (const double sign : {1.0, -1.0}) {
-      std::vector<double> u = best_eval.unit;
-      u[i] = std::clamp(u[i] + sign * req.probe_step, 0.0, 1.0);
+      std::vector<double> u = best.unit;
+      u[i] = std::clamp(u[i] + sign * c.req.probe_step, 0.0, 1.0);
       std::vector<double> v;
       for (size_t j = 0; j < k; ++j) v.push_back(parameter_from_unit(c.params[j], u[j]));
       probe_units.push_back(u);
@@ -576,87 +581,116 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
     e.variant = static_cast<int>(p);
     c.evaluations.push_back(e);
   }
-  const size_t n_targets = c.targets.targets.size();
-  std::vector<std::vector<double>> jacobian;  // fitted targets x parameters
-  for (size_t i = 0; i < k; ++i) {
+}
+
+// Each free parameter's sensitivities from its two probes: is it constrained by the fitted targets?
+void parameter_sensitivities(const Calibration& c, const CalibrationEvaluation& best, CalibrationResult& result) {
+  for (size_t i = 0; i < c.params.size(); ++i) {
     CalibratedParameter cp;
     cp.parameter = c.params[i];
     cp.start = c.params[i].default_value;
-    cp.best = best_eval.values[i];
+    cp.best = best.values[i];
     const CalibrationEvaluation& plus = c.evaluations[static_cast<size_t>(result.fit_evaluations) + 2 * i];
     const CalibrationEvaluation& minus = c.evaluations[static_cast<size_t>(result.fit_evaluations) + 2 * i + 1];
     const double step = plus.unit[i] - minus.unit[i];
-    cp.distance_sensitivity = std::max(std::fabs(plus.distance - best_eval.distance), std::fabs(minus.distance - best_eval.distance));
+    cp.distance_sensitivity = std::max(std::fabs(plus.distance - best.distance), std::fabs(minus.distance - best.distance));
     double largest = 0;
-    for (size_t t = 0; t < n_targets; ++t) {
+    for (size_t t = 0; t < c.targets.targets.size(); ++t) {
       const Target& target = c.targets.targets[t];
       const double d = step > 0 ? (plus.simulated[t] - minus.simulated[t]) / target.tolerance / step : 0.0;
       cp.target_sensitivity.push_back(std::isfinite(d) ? d : 0.0);
       if (target.fit()) largest = std::max(largest, std::fabs(cp.target_sensitivity.back()));
     }
-    cp.constrained = largest * req.probe_step >= 0.1;
+    cp.constrained = largest * c.req.probe_step >= 0.1;
     if (!cp.constrained) result.unconstrained.push_back(cp.parameter.key);
     result.parameters.push_back(std::move(cp));
   }
-  for (size_t t = 0; t < n_targets; ++t)
-    if (c.targets.targets[t].fit()) {
-      std::vector<double> row;
-      for (const auto& cp : result.parameters) row.push_back(cp.target_sensitivity[t]);
-      jacobian.push_back(std::move(row));
-    }
-  // Rank of the fitted targets' sensitivities: directions (unit vectors in the free parameters'
-  // unit coordinates) along which a probe step moves the fitted targets by at least 0.1 tolerance.
+}
+
+// Rank of the fitted targets' sensitivities: directions (unit vectors in the free parameters'
+// unit coordinates) along which a probe step moves the fitted targets by at least 0.1 tolerance;
+// when it is below the number of free parameters, the direction least identified.
+void identifiability(const Calibration& c, CalibrationResult& result) {
+  const size_t k = c.params.size();
   std::vector<std::vector<double>> gram(k, std::vector<double>(k, 0.0));
-  for (const auto& row : jacobian)
+  for (size_t t = 0; t < c.targets.targets.size(); ++t) {
+    if (!c.targets.targets[t].fit()) continue;
     for (size_t a = 0; a < k; ++a)
-      for (size_t b = 0; b < k; ++b) gram[a][b] += row[a] * row[b];
+      for (size_t b = 0; b < k; ++b)
+        gram[a][b] += result.parameters[a].target_sensitivity[t] * result.parameters[b].target_sensitivity[t];
+  }
   std::vector<double> eigenvalues;
   std::vector<std::vector<double>> eigenvectors;
   symmetric_eigen(gram, eigenvalues, eigenvectors);
-  const double threshold = 0.1 / req.probe_step;
+  const double threshold = 0.1 / c.req.probe_step;
   size_t weakest = 0;
   for (size_t a = 0; a < k; ++a) {
     result.jacobian_rank += std::sqrt(std::max(0.0, eigenvalues[a])) >= threshold;
     if (eigenvalues[a] < eigenvalues[weakest]) weakest = a;
   }
-  if (result.jacobian_rank < static_cast<int>(k)) {
-    std::string direction;
-    for (size_t a = 0; a < k; ++a) {
-      const double w = eigenvectors[a][weakest];
-      if (std::fabs(w) < 0.05) continue;
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "%s%.2f × ", direction.empty() ? (w < 0 ? "-" : "") : (w < 0 ? " - " : " + "), std::fabs(w));
-      direction += buf + c.params[a].key;
-    }
-    char tail[96];
-    std::snprintf(tail, sizeof tail, " (unit coordinates; moves the fitted targets by %.3g tolerance per probe step)",
-                  std::sqrt(std::max(0.0, eigenvalues[weakest])) * req.probe_step);
-    result.weakest_direction = direction + tail;
+  if (result.jacobian_rank >= static_cast<int>(k)) return;
+  std::string direction;
+  for (size_t a = 0; a < k; ++a) {
+    const double w = eigenvectors[a][weakest];
+    if (std::fabs(w) < 0.05) continue;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s%.2f × ", direction.empty() ? (w < 0 ? "-" : "") : (w < 0 ? " - " : " + "), std::fabs(w));
+    direction += buf + c.params[a].key;
   }
+  char tail[96];
+  std::snprintf(tail, sizeof tail, " (unit coordinates; moves the fitted targets by %.3g tolerance per probe step)",
+                std::sqrt(std::max(0.0, eigenvalues[weakest])) * c.req.probe_step);
+  result.weakest_direction = direction + tail;
+}
 
-  std::vector<std::vector<double>> start_values{c.evaluations.front().simulated}, best_values{best_eval.simulated};
+// The writer's outputs: the calibrated scenario (checked by loading it again) and OUT.h5.
+void write_outputs(const Calibration& c, const ParameterRegistry& registry, const CalibrationEvaluation& best,
+                   const CalibrationResult& result) {
+  const Scenario best_scenario = with_parameters(c.base, c.params, best.values);
+  const std::string yaml = calibrated_yaml(c, best_scenario, result);
+  // The file must load and give the best scenario's model (run settings aside).
+  const Scenario reloaded = load_scenario_text(yaml, c.paths.yaml, fs::absolute(fs::path(c.paths.yaml)).parent_path().string(),
+                                               c.run_overrides);
+  for (size_t i = 0; i < c.params.size(); ++i) {
+    const auto again = registry.parameters(reloaded, {c.params[i].key}, false);
+    if (again.empty() || std::fabs(again.front().default_value - best.values[i]) > 1e-12 * std::max(1.0, std::fabs(best.values[i])))
+      throw RuntimeFailure("internal error: the calibrated scenario does not give " + c.params[i].key + " its fitted value");
+  }
+  write_calibration_file(c, result, yaml, c.req.registry_file.empty() ? "shipped" : c.req.registry_file);
+  write_text_atomically(c.paths.yaml, yaml, "--output");
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const CalibrationRequest& req) {
+  const auto start_time = std::chrono::steady_clock::now();
+  check_request(req);
+  Calibration c(req);
+  const ParameterRegistry loaded = req.registry_file.empty() ? ParameterRegistry() : ParameterRegistry::load(req.registry_file);
+  const ParameterRegistry& registry = req.registry_file.empty() ? ParameterRegistry::shipped() : loaded;
+  load_inputs(c, registry);
+  prepare_outputs(c);
+
+  CalibrationResult result;
+  result.writer = c.writer;
+  result.yaml_path = c.paths.yaml;
+  result.h5_path = c.paths.h5;
+  result.runs_dir = c.paths.runs;
+  result.best_evaluation = fit(c, result);
+  const CalibrationEvaluation best = c.evaluations[static_cast<size_t>(result.best_evaluation)];
+  run_probes(c, best);
+  parameter_sensitivities(c, best, result);
+  identifiability(c, result);
+
+  std::vector<std::vector<double>> start_values{c.evaluations.front().simulated}, best_values{best.simulated};
   result.start = check_against(c.targets, start_values);
   result.best = check_against(c.targets, best_values);
   result.distance_start = c.evaluations.front().distance;
-  result.distance_best = best_eval.distance;
+  result.distance_best = best.distance;
   result.evaluations = c.evaluations;
   result.runs_computed = c.runs_computed;
   result.runs_resumed = c.runs_resumed;
-
-  if (c.writer) {
-    const Scenario best_scenario = with_parameters(c.base, c.params, best_eval.values);
-    const std::string yaml = calibrated_yaml(c, best_scenario, result);
-    // The file must load and give the best scenario's model (run settings aside).
-    const Scenario reloaded = load_scenario_text(yaml, c.paths.yaml, fs::absolute(fs::path(c.paths.yaml)).parent_path().string(),
-                                                 c.run_overrides);
-    for (size_t i = 0; i < k; ++i) {
-      const auto again = registry.parameters(reloaded, {c.params[i].key}, false);
-      if (again.empty() || std::fabs(again.front().default_value - best_eval.values[i]) > 1e-12 * std::max(1.0, std::fabs(best_eval.values[i])))
-        throw RuntimeFailure("internal error: the calibrated scenario does not give " + c.params[i].key + " its fitted value");
-    }
-    write_calibration_file(c, result, yaml, req.registry_file.empty() ? "shipped" : req.registry_file);
-    write_text_atomically(c.paths.yaml, yaml, "--output");
-  }
+  if (c.writer) write_outputs(c, registry, best, result);
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return result;
 }

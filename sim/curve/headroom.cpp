@@ -7,7 +7,7 @@
 
 #include "sim/io/hdf5_output.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/curve.hpp"
+#include "sim/curve/curve.hpp"
 
 namespace commsim {
 

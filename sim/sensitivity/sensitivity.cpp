@@ -1,5 +1,5 @@
 // Designs and estimators of global sensitivity analysis (sensitivity.hpp; formulas in docs/sensitivity.md).
-#include "sim/study/sensitivity.hpp"
+#include "sim/sensitivity/sensitivity.hpp"
 
 #include <tbb/parallel_for.h>
 

@@ -1,6 +1,6 @@
 // Uncertainty bands (uncertainty.hpp): the Latin hypercube, the study of the point run and the
 // samples, the bands, the /uncertainty tables, the text and JSON.
-#include "sim/study/uncertainty.hpp"
+#include "sim/uncertainty/uncertainty.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +10,9 @@
 #include "sim/core/random.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
-#include "sim/io/summary_json.hpp"
+#include "sim/study/json.hpp"
 #include "sim/scenario/load.hpp"
-#include "sim/study/curve.hpp"
+#include "sim/curve/curve.hpp"
 
 namespace commsim {
 
@@ -21,11 +21,9 @@ namespace {
 const SourcePos kCommandLine{"command line", 0, 0};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string quoted(const std::string& text) {
-  std::string out(1, '"');  // appended, not "\"" + ...: GCC 12 warns falsely (-Wrestrict) on that form
-  out += json_escape(text);
-  out += '"';
-  return out;
+// A key as a double-quoted YAML scalar (JSON's string syntax is YAML's).
+std::string yaml_quoted(const std::string& text) {
+  return OrderedJson(text).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
 // "key=value" -> "value": the value text that reads back as the sampled value.
@@ -35,7 +33,7 @@ std::string value_text(const Parameter& p, double value) {
 }
 
 // A JSON number that reads back exactly (the file's value), null when not finite.
-std::string exact_json(double v) { return std::isfinite(v) ? curve_detail::number_text(v) : "null"; }
+OrderedJson exact_json(double v) { return std::isfinite(v) ? OrderedJson(v) : OrderedJson(nullptr); }
 
 std::string override_key(const std::string& override_text) { return override_text.substr(0, override_text.find('=')); }
 
@@ -96,13 +94,13 @@ UncertaintyPlan plan_uncertainty(const UncertaintyRequest& rq) {
   text += "design: variants\nreplicates: " + std::to_string(base.run.replicates) + "\nvariants:\n";
   // The point run names one parameter at the scenario's own value (a variant lists at least its name).
   const Parameter& first = plan.parameters.front();
-  text += "  - {name: point, " + quoted(first.key) + ": " + value_text(first, first.default_value) + "}\n";
+  text += "  - {name: point, " + yaml_quoted(first.key) + ": " + value_text(first, first.default_value) + "}\n";
   for (size_t s = 0; s < unit.size(); ++s) {
     std::vector<double> values;
     text += "  - {name: \"sample " + std::to_string(s + 1) + "\"";
     for (size_t i = 0; i < plan.parameters.size(); ++i) {
       values.push_back(parameter_quantile(plan.parameters[i], unit[s][i]));
-      text += ", " + quoted(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
+      text += ", " + yaml_quoted(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
     }
     text += "}\n";
     plan.values.push_back(std::move(values));
@@ -210,20 +208,24 @@ std::string uncertainty_text(const UncertaintySummary& s) {
 }
 
 std::string uncertainty_json(const UncertaintySummary& s) {
-  std::string j = "{\"samples\": " + std::to_string(s.samples) + ", \"seed\": " + std::to_string(s.seed) +
-                  ", \"replicates\": " + std::to_string(s.replicates) + ", \"sampling\": \"latin_hypercube\"" +
-                  ", \"band\": [" + json_number(kBandLow) + ", " + json_number(kBandHigh) + "], \"parameters\": [";
-  for (size_t i = 0; i < s.parameters.size(); ++i) j += (i ? ", " : "") + quoted(s.parameters[i].key);
-  j += "],\n    \"outcomes\": [";
-  for (size_t o = 0; o < s.outcomes.size(); ++o) {
-    const UncertaintyBand& b = s.outcomes[o];
-    j += (o ? ",\n      " : "\n      ");
-    j += "{\"name\": " + quoted(b.metric) + ", \"service\": " + (b.service.empty() ? "null" : quoted(b.service)) +
-         ", \"unit\": " + quoted(b.unit) + ", \"point\": " + exact_json(b.point) + ", \"median\": " +
-         exact_json(b.median) + ", \"p05\": " + exact_json(b.p05) + ", \"p95\": " + exact_json(b.p95) + "}";
-  }
-  j += "]}";
-  return j;
+  OrderedJson parameters = OrderedJson::array(), outcomes = OrderedJson::array();
+  for (const auto& p : s.parameters) parameters.push_back(p.key);
+  for (const UncertaintyBand& b : s.outcomes)
+    outcomes.push_back({{"name", b.metric},
+                        {"service", b.service.empty() ? OrderedJson(nullptr) : OrderedJson(b.service)},
+                        {"unit", b.unit},
+                        {"point", exact_json(b.point)},
+                        {"median", exact_json(b.median)},
+                        {"p05", exact_json(b.p05)},
+                        {"p95", exact_json(b.p95)}});
+  const OrderedJson j = {{"samples", s.samples},
+                         {"seed", s.seed},
+                         {"replicates", s.replicates},
+                         {"sampling", "latin_hypercube"},
+                         {"band", json_interval(kBandLow, kBandHigh)},
+                         {"parameters", std::move(parameters)},
+                         {"outcomes", std::move(outcomes)}};
+  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
 // ---------------------------------------------------------------- tables

@@ -1,6 +1,6 @@
 // Response curves (curve.hpp): the curve's study, its outcomes read from the results schema, the
 // paired summary and marginal analysis, and the /curve tables.
-#include "sim/study/curve.hpp"
+#include "sim/curve/curve.hpp"
 
 #include <algorithm>
 #include <cmath>
