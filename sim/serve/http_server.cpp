@@ -291,6 +291,10 @@ HttpServer::HttpServer(Workbench& workbench) : impl_(std::make_unique<Impl>(work
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw RuntimeFailure("cannot listen on " + where + ": " + ec.message());
   workbench.set_port(port());
+  // Taken over before the address is printed: a SIGTERM right after it then stops the server cleanly
+  // (asio keeps a signal that arrives before run() waits for it).
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
 }
 
 HttpServer::~HttpServer() = default;
@@ -298,8 +302,6 @@ HttpServer::~HttpServer() = default;
 int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void HttpServer::run() {
-  impl_->signals.add(SIGINT);
-  impl_->signals.add(SIGTERM);
   impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
   impl_->accept();
   std::vector<std::thread> threads;
