@@ -109,6 +109,11 @@ class RunProgress {
 // Summary of the replicates of a run: table on the terminal and JSON (no wall-clock figures).
 void print_summary_table(std::FILE* out, const Scenario& scenario, const std::vector<RunResult>& runs);
 
+// Terminal columns of UTF-8 text (East Asian wide characters count 2), and the text padded with
+// spaces to a number of columns (tables with Chinese names; commands.cpp).
+size_t display_width(const std::string& text);
+std::string padded(const std::string& text, size_t columns);
+
 // Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
 void write_text(const std::string& path, const std::string& text);
 

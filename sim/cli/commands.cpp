@@ -1,6 +1,8 @@
 // The commands of `commsim`: run, validate, norms, validate-queue.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -62,6 +64,68 @@ const char* kRunHelp =
     "                        the median and 90% band over the samples; -o then writes the study file\n"
     "                        (docs/sensitivity.md); runs under mpirun; --resume continues it (needs -o)\n";
 
+// An output path that names a file the scenario reads (the scenario, an `extends` base, a data
+// file, the targets file) would destroy that input: refused before anything is opened. Compared by
+// filesystem identity, so "./s.yaml", "dir/../s.yaml" and a link all count.
+void check_not_an_input(const std::string& option, const std::string& path, const std::vector<std::string>& inputs) {
+  if (path.empty() || path == "-") return;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (std::filesystem::equivalent(path, input, ec) && !ec)
+      throw InputError(SourcePos{"command line", 0, 0}, option,
+                       path + " is an input of this run (" + input +
+                           "): writing there would replace it; name another output file");
+  }
+}
+
+// SIGINT / SIGTERM during `run`: the handler only records the signal; the run checks the record after
+// every community-year (the progress callback) and stops by exception, which removes OUT.h5.partial.
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void record_stop_signal(int signal) { g_stop_signal.store(signal); }
+
+struct Stopped {
+  int signal = 0;
+};
+
+void throw_if_stopped() {
+  if (const int signal = g_stop_signal.load(std::memory_order_relaxed)) throw Stopped{signal};
+}
+
+// Installs the handlers for its lifetime (the previous ones are restored).
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal.store(0);
+    struct sigaction action {};
+    action.sa_handler = record_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// The line `run` prints when a signal stopped it, and its exit status (128 + the signal).
+int report_stopped(int signal, const std::string& output) {
+  std::string line = std::string("commsim: stopped by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                     " before the run finished; nothing was written";
+  std::error_code ec;
+  if (!output.empty())
+    line += std::filesystem::exists(output, ec) ? " (the previous " + output + " is intact)"
+                                                : " (" + output + " was not created)";
+  std::fprintf(stderr, "%s\n", line.c_str());
+  return 128 + signal;
+}
+
 }  // namespace
 
 // Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
@@ -72,6 +136,11 @@ void write_text(const std::string& path, const std::string& text) {
   }
   write_text_atomically(path, text, "--summary-json");
 }
+
+namespace {
+int run_and_report(const Args& a, const std::vector<std::string>& argv, const Scenario& sc, int threads,
+                   const TargetSet& targets);
+}  // namespace
 
 int cmd_run(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "targets", "uncertainty"},
@@ -85,6 +154,10 @@ int cmd_run(const std::vector<std::string>& argv) {
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(SourcePos{"command line", 0, 0}, "--threads", "must be in 0..1024");
   check_fits_in_memory(sc);
+  std::vector<std::string> inputs = sc.input_files;
+  if (a.has("targets")) inputs.push_back(a.get("targets"));
+  check_not_an_input("--output", a.get("output"), inputs);
+  check_not_an_input("--summary-json", a.get("summary-json"), inputs);
   if (a.has("summary-json")) check_text_target(a.get("summary-json"));
   TargetSet targets;
   if (a.has("targets")) {  // checked before the run: a bad targets file costs nothing
@@ -112,17 +185,34 @@ int cmd_run(const std::vector<std::string>& argv) {
     }
     return 0;
   }
-  std::unique_ptr<Hdf5Output> output;
-  if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
+  return run_and_report(a, argv, sc, static_cast<int>(threads), targets);
+}
 
-  Progress progress("commsim run " + sc.name);
-  RunOptions options;
-  options.threads = static_cast<int>(threads);
-  options.progress = [&progress](double f) { progress.update(f); };
+namespace {
+
+int run_and_report(const Args& a, const std::vector<std::string>& argv, const Scenario& sc, int threads,
+                   const TargetSet& targets) {
+  const StopSignals stop_signals;
+  std::unique_ptr<Hdf5Output> output;
   std::vector<std::string> changes;
-  options.changes = &changes;
-  const std::vector<RunResult> runs = run_scenario(sc, options);
-  progress.finish();
+  std::vector<RunResult> runs;
+  try {
+    if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
+    Progress progress("commsim run " + sc.name);
+    RunOptions options;
+    options.threads = threads;
+    options.progress = [&progress](double f) {
+      throw_if_stopped();
+      progress.update(f);
+    };
+    options.changes = &changes;
+    runs = run_scenario(sc, options);
+    progress.finish();
+    throw_if_stopped();
+  } catch (const Stopped& stopped) {
+    output.reset();  // removes OUT.h5.partial
+    return report_stopped(stopped.signal, a.get("output"));
+  }
 
   if (output) write_run_output(*output, sc, runs, command_line_text("run", argv));
   const std::vector<TargetCheck> checks = a.has("targets") ? check_against(targets, sc, runs) : std::vector<TargetCheck>{};
@@ -141,6 +231,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs, checks));
   return 0;
 }
+
+}  // namespace
 
 int cmd_validate(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"set"}, {"all"}, "validate");
@@ -177,8 +269,8 @@ int cmd_validate(const std::vector<std::string>& argv) {
   std::printf("  N2.4 activity share >= %.0f%%               %zu/%zu\n", 100 * sc.facility.activity_share_min, activity_ok, n);
   std::printf("  N3.4 committees within %d people          %zu/%zu\n", sc.staffing.committee.cap_total, committee_ok, n);
   std::printf("  N3.5 community workers at the norm        %zu/%zu\n", workers_ok, n);
-  std::printf("\n%-14s %-12s %9s %9s %5s %5s %8s %10s %s\n", "community", "district", "households", "residents", "RC",
-              "party", "workers", "indoor m2", "issues");
+  std::printf("\n%s %s %10s %9s %5s %5s %8s %10s %s\n", padded("community", 14).c_str(), padded("district", 12).c_str(),
+              "households", "residents", "RC", "party", "workers", "indoor m2", "issues");
   size_t listed = 0;
   for (const auto& c : city) {
     std::string issues;
@@ -191,13 +283,39 @@ int cmd_validate(const std::vector<std::string>& argv) {
     if (!a.has("all") && listed == 20) { std::printf("... (--all lists every community)\n"); break; }
     ++listed;
     const int cw = sc.role_index("community_worker");
-    std::printf("%-14s %-12s %9lld %9lld %5d %5d %8d %10.0f %s\n", c.info.name.c_str(), c.info.district.c_str(),
+    std::printf("%s %s %10lld %9lld %5d %5d %8d %10.0f %s\n", padded(c.info.name, 14).c_str(), padded(c.info.district, 12).c_str(),
                 static_cast<long long>(c.info.households), static_cast<long long>(c.info.residents),
                 c.info.committee_residents, c.info.committee_party, cw >= 0 ? c.info.staff[static_cast<size_t>(cw)] : 0,
                 c.info.facility_indoor_m2, issues.empty() ? "ok" : issues.c_str());
   }
   for (const auto& ch : changes) std::printf("sizing: %s\n", ch.c_str());
   return 0;
+}
+
+// Columns a text takes in a terminal: UTF-8 code points, East Asian wide and fullwidth ones
+// (Chinese, Japanese, Korean, fullwidth forms) two columns, combining marks none.
+size_t display_width(const std::string& text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+    for (size_t k = 1; k < n && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += n;
+    if (cp >= 0x300 && cp < 0x370) continue;  // combining diacritical marks
+    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
+                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                      (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    width += wide ? 2 : 1;
+  }
+  return width;
+}
+
+// `text` followed by spaces to `columns` display columns (never cut): printf's %-14s counts bytes,
+// which misaligns UTF-8 names (a Chinese character is 3 bytes and 2 columns).
+std::string padded(const std::string& text, size_t columns) {
+  const size_t width = display_width(text);
+  return width >= columns ? text : text + std::string(columns - width, ' ');
 }
 
 const char* const kNormsUsage =

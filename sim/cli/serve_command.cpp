@@ -83,6 +83,7 @@ int cmd_serve(const std::vector<std::string>& argv) {
   o.io_threads = static_cast<int>(bounded(a, "io-threads", o.io_threads, 1, 64));
   o.max_connections = static_cast<int>(bounded(a, "max-connections", o.max_connections, 1, 100000));
 
+  serve::check_bind_address(o);   // before the data directory is created
   std::signal(SIGPIPE, SIG_IGN);  // a client that went away is an error code on its socket, not a signal
   serve::Workbench workbench(o);
   for (const auto& note : workbench.store().startup_notes()) std::fprintf(stderr, "commsim serve: %s\n", note.c_str());

@@ -230,10 +230,11 @@ CensusCitySetup census_city_setup(const Scenario& sc) {
   p.new_share = sc.city.generator.new_share;
   p.seed = sc.run.seed;
   if (p.communities > 0 && p.communities < static_cast<int>(setup.districts.size()))
-    throw InputError(cc.position, "city.generator.communities",
-                     std::to_string(p.communities) + " communities cannot cover the census city's " +
-                         std::to_string(setup.districts.size()) + " districts and counties: give at least " +
-                         std::to_string(setup.districts.size()) + " (one each), or 0 for the whole city");
+    throw InputError(sc.city.generator.position, "city.generator.communities",
+                     "must be 0 (the whole city) or in [" + std::to_string(setup.districts.size()) +
+                         ", 1000000] (at least one community per census unit: this city has " +
+                         std::to_string(setup.districts.size()) + " districts and counties), got " +
+                         std::to_string(p.communities));
   setup.plan = plan_city(setup.districts, p);
   return setup;
 }

@@ -41,7 +41,7 @@ std::string identity(const std::string& path) {
 // Parses one file's text and, when it has `extends`, merges it over its base (recursively).
 // `chain` holds the identities of the files being loaded, to refuse cycles.
 Node load_tree(const std::string& text, const std::string& file, const std::string& dir,
-               std::vector<std::string>& chain, std::vector<std::string>& chain_names) {
+               std::vector<std::string>& chain, std::vector<std::string>& chain_names, std::vector<std::string>& files) {
   Node node = scenario_detail::parse_yaml(text, file, dir);
   if (!node.is_map())
     throw InputError(node.pos, "", "a scenario must be a map of sections (name, run, city, population, services, ...)");
@@ -62,7 +62,8 @@ Node load_tree(const std::string& text, const std::string& file, const std::stri
     throw InputError(extends->pos, "extends", "cannot read base scenario file '" + base_file + "'");
   chain.push_back(base_id);
   chain_names.push_back(base_file);
-  Node merged = load_tree(base_text, base_file, directory_of(base_file), chain, chain_names);
+  files.push_back(base_file);
+  Node merged = load_tree(base_text, base_file, directory_of(base_file), chain, chain_names, files);
   chain.pop_back();
   chain_names.pop_back();
   Node own = node;
@@ -74,6 +75,13 @@ Node load_tree(const std::string& text, const std::string& file, const std::stri
     }
   scenario_detail::merge_into(merged, own);
   return merged;
+}
+
+void place_at(Node& node, const SourcePos& pos) {
+  node.pos = pos;
+  for (auto& p : node.key_pos) p = pos;
+  for (auto& item : node.items) place_at(item, pos);
+  for (auto& [key, value] : node.entries) place_at(value, pos);
 }
 
 // "a.b.0.c=value": walks maps by key (creating missing keys) and lists by index, then merges value.
@@ -94,6 +102,7 @@ void apply_override(Node& root, const std::string& spec, const std::string& base
   for (const auto& part : parts)
     if (part.empty()) throw InputError(pos, key_path, "expected key.path=value with non-empty keys separated by '.'");
   Node value = scenario_detail::parse_yaml(spec.substr(eq + 1), label, base_dir, false);
+  place_at(value, pos);  // errors in the value name the --set, not a line of a one-line document
 
   Node* node = &root;
   std::string walked;
@@ -231,6 +240,7 @@ Node read_communities_csv(const std::string& file, const SourcePos& referenced_a
 
 Scenario build(Node root, const std::string& source_file) {
   Scenario s = scenario_detail::scenario_from_tree(root);
+  s.city.generator.position = scenario_detail::position_of(root, "city.generator.communities");
 
   Node* city = root.find("city");
   if (!s.city.communities_file.empty()) {
@@ -281,11 +291,17 @@ Scenario build(Node root, const std::string& source_file) {
 
 Scenario load(const std::string& text, const std::string& file, const std::string& dir,
               std::vector<std::string> chain, const std::vector<std::string>& overrides) {
-  std::vector<std::string> chain_names;
+  std::vector<std::string> chain_names, files;
   for (size_t i = 0; i < chain.size(); ++i) chain_names.push_back(file);
-  Node root = load_tree(text, file, dir, chain, chain_names);
+  if (!chain.empty()) files.push_back(file);  // a file on disk (not load_scenario_text's)
+  Node root = load_tree(text, file, dir, chain, chain_names, files);
   for (const auto& spec : overrides) apply_override(root, spec, dir);
-  return build(std::move(root), file);
+  Scenario s = build(std::move(root), file);
+  for (const std::string* data : {&s.city.communities_file, &s.population.households_file, &s.city.census.file,
+                                  &s.city.census.districts_file})
+    if (!data->empty()) files.push_back(*data);
+  s.input_files = std::move(files);
+  return s;
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ struct CityGenerator {
   // city at these sizes; N: a sample of N of its communities).
   double households_mean = 3300;
   ClassSizeFactors size_factor;
+  SourcePos position;  // of `communities` in the scenario, or the --set that gave it (for errors found later)
 };
 
 // A city built from the 2020 census county table (issue 15, docs/population-data.md): its districts
@@ -361,6 +362,7 @@ inline constexpr int kMaxRoles = 5745;
 struct Scenario {
   std::string name;
   std::string source_file;        // the file it was loaded from
+  std::vector<std::string> input_files;  // every file it reads: itself, its extends chain, its data files
   std::string resolved_yaml;      // the fully resolved scenario as YAML text (provenance)
   RunSettings run;
   City city;

@@ -234,13 +234,73 @@ void write_block(const Node& n, int indent, std::string& out) {
   }
 }
 
+// The length of the UTF-8 sequence starting at text[i], 0 when it is not well-formed (overlong
+// forms, surrogates and code points above U+10FFFF included).
+size_t utf8_sequence(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  const unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) { n = 3; lo = c == 0xE0 ? 0xA0 : 0x80; hi = c == 0xED ? 0x9F : 0xBF; }
+  else if (c >= 0xF0 && c <= 0xF4) { n = 4; lo = c == 0xF0 ? 0x90 : 0x80; hi = c == 0xF4 ? 0x8F : 0xBF; }
+  else return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return n;
+}
+
+// A scenario is UTF-8 text (names reach HTML and JSON reports): the first other byte is refused
+// at its line and column (columns count characters).
+void check_utf8(const std::string& text, const std::string& file) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[i])));
+      throw InputError(SourcePos{file, line, column}, "",
+                       std::string("not UTF-8 text: byte ") + hex +
+                           " is not part of a UTF-8 character (save the file as UTF-8)");
+    }
+    if (text[i] == '\n') { ++line; column = 1; }
+    else ++column;
+    i += n;
+  }
+}
+
+// The last tab that indents a line up to the line of a parse error, or any tab on that line (line 0
+// when there is none). Tabs inside values of earlier lines are legal and not named.
+SourcePos last_tab_before(const std::string& text, const std::string& file, const YAML::Mark& mark) {
+  SourcePos found{file, 0, 0};
+  int line = 1, column = 1;
+  bool indent = true;
+  const int stop_line = mark.is_null() ? 1 << 30 : mark.line + 1;
+  for (char c : text) {
+    if (line > stop_line) break;
+    if (c == '\t' && (indent || line == stop_line)) found = SourcePos{file, line, column};
+    indent = indent && (c == ' ' || c == '\t');
+    if (c == '\n') { ++line; column = 1; indent = true; }
+    else ++column;
+  }
+  return found;
+}
+
 }  // namespace
 
 Node parse_yaml(const std::string& text, const std::string& file, const std::string& dir, bool empty_is_map) {
+  check_utf8(text, file);
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
+    // yaml-cpp names what it expected ("illegal map value"), not the tab that broke the
+    // indentation: name the tab when one stands at or before the error.
+    if (const SourcePos tab = last_tab_before(text, file, e.mark); tab.line > 0)
+      throw InputError(tab, "", "malformed YAML: a tab character (YAML indents with spaces only, never tabs; " +
+                                    e.msg + " at line " + std::to_string(e.mark.line + 1) + ")");
     throw InputError(position(e.mark, file), "", "malformed YAML: " + e.msg);
   }
   Budget budget;

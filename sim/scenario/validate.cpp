@@ -72,9 +72,17 @@ SourcePos position_of(const Node& root, const std::string& path) {
   return best;
 }
 
-void validate_scenario(const Scenario& s, const Node& root) {
-  // Required content of a minimal scenario (a census city takes household sizes and ages from the
-  // census; given shares must still sum to 1).
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& name) {
+  for (const auto& x : list)
+    if (x == name) return true;
+  return false;
+}
+
+// Required content of a minimal scenario (a census city takes household sizes and ages from the
+// census; given shares must still sum to 1).
+void check_required(const Scenario& s, const Node& root) {
   const bool census = s.city.census.enabled();
   if (s.population.household_size_shares.empty() && !census)
     throw InputError(position_of(root, "population.household_size_shares"), "population.household_size_shares",
@@ -94,17 +102,11 @@ void validate_scenario(const Scenario& s, const Node& root) {
     throw InputError(position_of(root, "staffing.roles"), "staffing.roles", "required: at least one role (a map name: {...})");
   if (s.services.empty())
     throw InputError(position_of(root, "services"), "services", "required: at least one service (a map name: {...})");
+}
 
-  // Districts and communities.
-  std::vector<std::string> districts;
-  for (size_t i = 0; i < s.city.districts.size(); ++i) {
-    const auto& d = s.city.districts[i];
-    for (const auto& seen : districts)
-      if (seen == d.name)
-        throw InputError(position_of(root, "city.districts." + std::to_string(i) + ".name"),
-                         "city.districts." + std::to_string(i) + ".name", "duplicate district name '" + d.name + "'");
-    districts.push_back(d.name);
-  }
+// Where the communities come from: a census, explicit ones, or the generator (exactly one).
+void check_city_source(const Scenario& s, const Node& root) {
+  const bool census = s.city.census.enabled();
   const bool explicit_communities = !s.city.communities.empty();
   if (census && explicit_communities)
     throw InputError(position_of(root, "city.census.file"), "city.census.file",
@@ -129,6 +131,23 @@ void validate_scenario(const Scenario& s, const Node& root) {
   if (!explicit_communities && !census && s.city.generator.communities == 0)
     throw InputError(position_of(root, "city.communities"), "city.communities",
                      "no communities: give city.communities, city.communities_file or city.generator.communities > 0");
+}
+
+// Unique district names.
+std::vector<std::string> check_districts(const Scenario& s, const Node& root) {
+  std::vector<std::string> districts;
+  for (size_t i = 0; i < s.city.districts.size(); ++i) {
+    const auto& d = s.city.districts[i];
+    if (contains(districts, d.name))
+      throw InputError(position_of(root, "city.districts." + std::to_string(i) + ".name"),
+                       "city.districts." + std::to_string(i) + ".name", "duplicate district name '" + d.name + "'");
+    districts.push_back(d.name);
+  }
+  return districts;
+}
+
+// Unique community names, each in a district. Returns the names.
+std::set<std::string> check_communities(const Scenario& s, const Node& root, const std::vector<std::string>& districts) {
   std::set<std::string> community_names;
   for (size_t i = 0; i < s.city.communities.size(); ++i) {
     const auto& c = s.city.communities[i];
@@ -136,12 +155,14 @@ void validate_scenario(const Scenario& s, const Node& root) {
     if (!community_names.insert(c.name).second)
       throw InputError(position_of(root, path + ".name"), path + ".name",
                        "duplicate community name '" + c.name + "' (names must be unique)");
-    bool known = false;
-    for (const auto& d : districts) known = known || d == c.district;
-    if (!known) missing_reference(root, path + ".district", c.district, "district in city.districts", districts);
+    if (!contains(districts, c.district))
+      missing_reference(root, path + ".district", c.district, "district in city.districts", districts);
   }
+  return community_names;
+}
 
-  // Limits of the engine's state (scenario.hpp).
+// Limits of the engine's state (scenario.hpp).
+void check_engine_limits(const Scenario& s, const Node& root) {
   if (s.staffing.roles.size() > static_cast<size_t>(kMaxRoles))
     throw InputError(position_of(root, "staffing.roles"), "staffing.roles",
                      "at most " + std::to_string(kMaxRoles) + " roles (a year's requests are keyed by day and role in 21 "
@@ -152,22 +173,19 @@ void validate_scenario(const Scenario& s, const Node& root) {
                        "an enrolment service must be among the first " + std::to_string(kMaxEnrolmentServiceIndex + 1) +
                            " services (residents keep one enrolment bit per service); this is service " +
                            std::to_string(i + 1) + ": list it earlier");
+}
 
-  // Services -> roles and facility uses.
+struct Names {
   std::vector<std::string> roles, services, uses;
-  for (const auto& r : s.staffing.roles) roles.push_back(r.name);
-  for (const auto& v : s.services) services.push_back(v.name);
-  for (const auto& u : s.facility.uses) uses.push_back(u.name);
-  auto contains = [](const std::vector<std::string>& list, const std::string& name) {
-    for (const auto& x : list)
-      if (x == name) return true;
-    return false;
-  };
+};
+
+// Services -> roles and facility uses.
+void check_service_references(const Scenario& s, const Node& root, const Names& n) {
   for (const auto& v : s.services) {
     const std::string path = "services." + v.name;
-    if (!contains(roles, v.role)) missing_reference(root, path + ".role", v.role, "role in staffing.roles", roles);
-    if (!v.shared_with.role.empty() && !contains(roles, v.shared_with.role))
-      missing_reference(root, path + ".shared_with.role", v.shared_with.role, "role in staffing.roles", roles);
+    if (!contains(n.roles, v.role)) missing_reference(root, path + ".role", v.role, "role in staffing.roles", n.roles);
+    if (!v.shared_with.role.empty() && !contains(n.roles, v.shared_with.role))
+      missing_reference(root, path + ".shared_with.role", v.shared_with.role, "role in staffing.roles", n.roles);
     if (!v.shared_with.role.empty() && v.kind == ServiceKind::enrolment)
       throw InputError(position_of(root, path + ".shared_with"), path + ".shared_with",
                        "an enrolment service is served by its own role's places and staff ratio; shared_with is for "
@@ -175,37 +193,39 @@ void validate_scenario(const Scenario& s, const Node& root) {
     if (!v.shared_with.role.empty() && v.shared_with.role == v.role)
       throw InputError(position_of(root, path + ".shared_with.role"), path + ".shared_with.role",
                        "names the service's own role '" + v.role + "'; name another role (e.g. social_organisation)");
-    if (!v.facility_use.empty() && !contains(uses, v.facility_use))
-      missing_reference(root, path + ".facility_use", v.facility_use, "facility use in facility.uses", uses);
+    if (!v.facility_use.empty() && !contains(n.uses, v.facility_use))
+      missing_reference(root, path + ".facility_use", v.facility_use, "facility use in facility.uses", n.uses);
   }
+}
 
-  // Staffing rules -> roles and services.
+// Staffing rules -> roles, services and facility uses; the committee's role; facility use shares.
+void check_staffing_references(const Scenario& s, const Node& root, const Names& n) {
   for (const auto& r : s.staffing.rules) {
     const std::string path = "staffing.rules." + r.role;
-    if (!contains(roles, r.role)) missing_reference(root, path, r.role, "role in staffing.roles", roles);
-    if (r.rule == StaffingRuleKind::per_client && !contains(services, r.client_service))
-      missing_reference(root, path + ".client_service", r.client_service, "service in services", services);
-    if (r.rule == StaffingRuleKind::per_place && !contains(uses, r.facility_use))
-      missing_reference(root, path + ".facility_use", r.facility_use, "facility use in facility.uses", uses);
+    if (!contains(n.roles, r.role)) missing_reference(root, path, r.role, "role in staffing.roles", n.roles);
+    if (r.rule == StaffingRuleKind::per_client && !contains(n.services, r.client_service))
+      missing_reference(root, path + ".client_service", r.client_service, "service in services", n.services);
+    if (r.rule == StaffingRuleKind::per_place && !contains(n.uses, r.facility_use))
+      missing_reference(root, path + ".facility_use", r.facility_use, "facility use in facility.uses", n.uses);
   }
   const auto& committee_role = s.staffing.committee.serves_as_role;
-  if (!committee_role.empty() && !contains(roles, committee_role))
+  if (!committee_role.empty() && !contains(n.roles, committee_role))
     missing_reference(root, "staffing.committee.serves_as_role", committee_role,
-                      "role in staffing.roles (or \"\" for no committee capacity)", roles);
-
-  // Facility uses.
+                      "role in staffing.roles (or \"\" for no committee capacity)", n.roles);
   if (!s.facility.uses.empty()) {
     double total = 0;
     for (const auto& u : s.facility.uses) total += u.share;
     check_sum(root, "facility.uses", total, "facility use shares");
   }
+}
 
-  // Shocks -> services, roles, communities.
+// Shocks -> services, roles, communities (explicit communities only).
+void check_shocks(const Scenario& s, const Node& root, const Names& n, const std::set<std::string>& community_names) {
   for (size_t i = 0; i < s.shocks.size(); ++i) {
     const auto& k = s.shocks[i];
     const std::string path = "shocks." + std::to_string(i);
-    if (!k.service.empty() && !contains(services, k.service))
-      missing_reference(root, path + ".service", k.service, "service in services", services);
+    if (!k.service.empty() && !contains(n.services, k.service))
+      missing_reference(root, path + ".service", k.service, "service in services", n.services);
     if (k.kind == ShockKind::demand_surge) {
       const ServiceKind kind = s.services[static_cast<size_t>(s.service_index(k.service))].kind;
       if (kind != ServiceKind::episodic)
@@ -213,15 +233,32 @@ void validate_scenario(const Scenario& s, const Node& root) {
                          "a demand_surge applies to episodic services; '" + k.service + "' is kind: " +
                              kServiceKindNames[static_cast<size_t>(kind)]);
     }
-    if (!k.role.empty() && !contains(roles, k.role))
-      missing_reference(root, path + ".role", k.role, "role in staffing.roles", roles);
-    if (explicit_communities)
+    if (!k.role.empty() && !contains(n.roles, k.role))
+      missing_reference(root, path + ".role", k.role, "role in staffing.roles", n.roles);
+    if (!s.city.communities.empty())
       for (size_t j = 0; j < k.communities.size(); ++j)
         if (!community_names.count(k.communities[j]))
           missing_reference(root, path + ".communities." + std::to_string(j), k.communities[j],
                             "community in city.communities",
                             std::vector<std::string>(community_names.begin(), community_names.end()));
   }
+}
+
+}  // namespace
+
+void validate_scenario(const Scenario& s, const Node& root) {
+  check_required(s, root);
+  const std::vector<std::string> districts = check_districts(s, root);
+  check_city_source(s, root);
+  const std::set<std::string> community_names = check_communities(s, root, districts);
+  check_engine_limits(s, root);
+  Names names;
+  for (const auto& r : s.staffing.roles) names.roles.push_back(r.name);
+  for (const auto& v : s.services) names.services.push_back(v.name);
+  for (const auto& u : s.facility.uses) names.uses.push_back(u.name);
+  check_service_references(s, root, names);
+  check_staffing_references(s, root, names);
+  check_shocks(s, root, names, community_names);
 }
 
 }  // namespace commsim::scenario_detail

@@ -115,6 +115,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return reply_error(400, "malformed HTTP request: " + ec.message());
 
     const auto& req = parser_->get();
+    // CONNECT's "host:port" and absolute URLs ask for a proxy, which this is not: the request breaks
+    // this server's HTTP, so the 400 closes the connection like every transport error.
+    if (req.target().empty() || req.target().front() != '/')
+      return reply_error(400, "the request target must be a path starting with '/' (this server is not a proxy)");
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -255,11 +259,11 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(Workbench& workbench) : impl_(std::make_unique<Impl>(workbench)) {
-  const ServeOptions& o = workbench.options();
+namespace {
+
+net::ip::address bind_address(const ServeOptions& o) {
   beast::error_code ec;
-  const std::string bind = o.bind == "localhost" ? "127.0.0.1" : o.bind;
-  const net::ip::address address = net::ip::make_address(bind, ec);
+  const net::ip::address address = net::ip::make_address(o.bind == "localhost" ? "127.0.0.1" : o.bind, ec);
   if (ec)
     throw InputError(SourcePos{"command line", 0, 0}, "--bind", "'" + o.bind + "' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)");
   if (!address.is_loopback() && o.token.size() < 16)
@@ -267,6 +271,17 @@ HttpServer::HttpServer(Workbench& workbench) : impl_(std::make_unique<Impl>(work
                      "serving " + o.bind + " lets other machines in: give a token of at least 16 characters "
                      "(environment variable COMMSIM_SERVE_TOKEN, or --token), which clients send as "
                      "'Authorization: Bearer TOKEN'");
+  return address;
+}
+
+}  // namespace
+
+void check_bind_address(const ServeOptions& options) { bind_address(options); }
+
+HttpServer::HttpServer(Workbench& workbench) : impl_(std::make_unique<Impl>(workbench)) {
+  const ServeOptions& o = workbench.options();
+  beast::error_code ec;
+  const net::ip::address address = bind_address(o);
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
   auto& acceptor = impl_->acceptor;
   const std::string where = o.bind + ":" + std::to_string(o.port);
@@ -276,6 +291,10 @@ HttpServer::HttpServer(Workbench& workbench) : impl_(std::make_unique<Impl>(work
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw RuntimeFailure("cannot listen on " + where + ": " + ec.message());
   workbench.set_port(port());
+  // Taken over before the address is printed: a SIGTERM right after it then stops the server cleanly
+  // (asio keeps a signal that arrives before run() waits for it).
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
 }
 
 HttpServer::~HttpServer() = default;
@@ -283,8 +302,6 @@ HttpServer::~HttpServer() = default;
 int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void HttpServer::run() {
-  impl_->signals.add(SIGINT);
-  impl_->signals.add(SIGTERM);
   impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
   impl_->accept();
   std::vector<std::thread> threads;

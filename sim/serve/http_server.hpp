@@ -11,6 +11,11 @@
 namespace commsim::serve {
 
 class Workbench;
+struct ServeOptions;
+
+// Checks --bind before anything is created (the data directory included): an IP address, and a
+// token of at least 16 characters for one beyond loopback. Throws InputError.
+void check_bind_address(const ServeOptions& options);
 
 class HttpServer {
  public:

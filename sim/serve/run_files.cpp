@@ -18,7 +18,8 @@ namespace {
 const char* const kServiceFigures[] = {"demand", "served", "served_in_time", "unmet", "backlog_end", "coverage",
                                        "coverage_resident_weighted", "share_communities_below_target",
                                        "worst_decile_coverage", "gini", "mean_wait_min", "p50_wait_min",
-                                       "p90_wait_min", "max_wait_min"};
+                                       "p90_wait_min", "max_wait_min", "unmet_hours", "mean_wait_working_min",
+                                       "p90_wait_working_min"};
 const char* const kRoleFigures[] = {"staff", "utilisation", "overtime_share", "overhead_share", "travel_share",
                                     "wisn_pressure", "pay_yuan"};
 const char* const kRunFigures[] = {"residents", "households", "requests", "cost_total_yuan", "cost_city_yuan",
@@ -116,12 +117,18 @@ void write_derived_files(const std::string& h5, const std::string& dir, int repl
   for (const char* column : {"x_m", "y_m", "households", "residents", "oversized", "micro", "access_share"})
     map[column] = read_double_dataset(h5, group + "/communities/" + column);
   const size_t communities = map["name"].size(), n_services = services.size();
-  for (const char* figure : {"coverage", "demand", "unmet"}) {
-    const std::vector<double> flat = read_double_dataset(h5, group + "/totals/" + figure);  // (C, S)
+  // Per service, one column of communities; unmet service hours as the CLI reports them (the request
+  // count `unmet` misses the requests still waiting at the end).
+  const std::pair<const char*, const char*> figures[] = {
+      {"coverage", "coverage"}, {"demand", "demand"}, {"unmet", "unmet"}, {"unmet_hours", "unmet_minutes"}};
+  for (const auto& [figure, dataset] : figures) {
+    const std::vector<double> flat = read_double_dataset(h5, group + "/totals/" + dataset);  // (C, S)
+    const double scale = std::string(dataset) == "unmet_minutes" ? 1.0 / 60.0 : 1.0;
     nlohmann::json per_service = nlohmann::json::object();
     for (size_t s = 0; s < n_services; ++s) {
       std::vector<double> column(communities);
-      for (size_t c = 0; c < communities && c * n_services + s < flat.size(); ++c) column[c] = flat[c * n_services + s];
+      for (size_t c = 0; c < communities && c * n_services + s < flat.size(); ++c)
+        column[c] = flat[c * n_services + s] * scale;
       per_service[services[s]] = column;
     }
     map[figure] = per_service;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sim/core/error.hpp"
+#include "sim/engine/census_city.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
@@ -203,6 +204,15 @@ json typed_value(const ScenarioKey& k) {
   return k.value;
 }
 
+// An integer bound of the schema (a double) as exact decimal text; 2^64 stands for the largest
+// unsigned 64-bit value, which a double cannot hold.
+std::string integer_text(double bound) {
+  if (bound >= 18446744073709551615.0) return "18446744073709551615";
+  char text[40];
+  std::snprintf(text, sizeof text, "%.0f", bound);
+  return text;
+}
+
 json row_json(const SchemaRow& row) {
   json j{{"path", row.path}, {"type", row.type},       {"unit", row.unit},
          {"default", row.default_value}, {"allowed", row.allowed}, {"meaning", row.meaning}};
@@ -211,9 +221,35 @@ json row_json(const SchemaRow& row) {
     j["high"] = std::isfinite(row.high) ? json(row.high) : json(nullptr);
     j["low_open"] = row.low_open;
     j["high_open"] = row.high_open;
+    if (row.type == "integer") {  // exact bounds as text: a double shows 2^64-1 as 18446744073709552000
+      j["low_text"] = std::isfinite(row.low) ? json(integer_text(row.low)) : json(nullptr);
+      j["high_text"] = std::isfinite(row.high) ? json(integer_text(row.high)) : json(nullptr);
+    }
   }
   if (!row.choices.empty()) j["choices"] = row.choices;
   return j;
+}
+
+// The levers of a scenario: its single-valued keys with their schema rows. A census city's
+// generator.communities is 0 (the whole city) or at least one community per census unit: the
+// schema's [0, 1000000] would let the page send values the loader refuses.
+json levers_json(const Scenario& sc) {
+  json levers = json::array();
+  for (const ScenarioKey& k : scenario_scalar_keys(sc)) {
+    if (k.key == "run.threads") continue;  // the server decides (--threads); results do not depend on it
+    json lever = row_json(k.row);
+    lever.erase("path");
+    lever["schema_path"] = k.row.path;
+    lever["key"] = k.key;
+    lever["value"] = typed_value(k);
+    if (k.key == "city.generator.communities" && sc.city.census.enabled() && sc.city.communities.empty()) {
+      const size_t units = census_city_setup(sc).districts.size();
+      lever["nonzero_low"] = units;
+      lever["allowed"] = "0 (the whole city) or " + std::to_string(units) + " to 1000000 (one per census unit at least)";
+    }
+    levers.push_back(std::move(lever));
+  }
+  return levers;
 }
 
 // The comment block a shipped scenario opens with: the question it answers.
@@ -278,16 +314,7 @@ Workbench::Workbench(ServeOptions options) : options_(std::move(options)), store
     s.replicates = sc.run.replicates;
     s.seed = sc.run.seed;
     s.residents_estimate = estimate_residents(sc);
-    json levers = json::array();
-    for (const ScenarioKey& k : scenario_scalar_keys(sc)) {
-      if (k.key == "run.threads") continue;  // the server decides (--threads); results do not depend on it
-      json lever = row_json(k.row);
-      lever.erase("path");
-      lever["schema_path"] = k.row.path;
-      lever["key"] = k.key;
-      lever["value"] = typed_value(k);
-      levers.push_back(std::move(lever));
-    }
+    const json levers = levers_json(sc);
     json main = json::array();
     for (const auto& key : kMainLevers)
       for (const auto& lever : levers)
@@ -355,7 +382,14 @@ bool Workbench::host_allowed(const std::string& host) const {
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   // (No Host at all comes from a program, not a browser: browsers always send it.)
   if (name.empty()) return true;
-  return name == "127.0.0.1" || name == "localhost" || name == "[::1]";
+  return name == "127.0.0.1" || name == "localhost" || name == "[::1]" || name == bound_host();
+}
+
+// The address the server listens on as a URL writes it (an IPv6 address in brackets).
+std::string Workbench::bound_host() const {
+  std::string host = options_.bind.find(':') != std::string::npos ? "[" + options_.bind + "]" : options_.bind;
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  return host;
 }
 
 HttpResponse Workbench::handle(const HttpRequest& request) {
@@ -367,8 +401,8 @@ HttpResponse Workbench::handle(const HttpRequest& request) {
     if (path.empty() || path[0] != '/') {
       response = error_response(400, "the request target must be a path starting with '/'");
     } else if (!host_allowed(request.host)) {
-      response = error_response(403, "Host '" + request.host + "' is not this server: open http://127.0.0.1:" +
-                                         std::to_string(bound_port_) + "/ (or give --token to serve other names)");
+      response = error_response(403, "Host '" + request.host + "' is not this server: open http://" + bound_host() +
+                                         ":" + std::to_string(bound_port_) + "/ (or give --token to serve other names)");
     } else if (path == "/api" || path.rfind("/api/", 0) == 0) {
       if (!options_.token.empty() && !same_secret(request.authorization, "Bearer " + options_.token)) {
         response = error_response(401, "this server needs 'Authorization: Bearer TOKEN' (the token given to "

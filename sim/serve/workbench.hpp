@@ -81,6 +81,7 @@ class Workbench {
   std::vector<std::string> scenario_names() const;
   // The HTTP port the server is bound to, for messages (set by the server once bound).
   void set_port(int port) { bound_port_ = port; }
+  std::string bound_host() const;  // --bind as a URL's host ("[::1]" for ::1)
 
  private:
   struct Shipped {

@@ -12,36 +12,14 @@
 namespace fs = std::filesystem;
 using namespace commsim::test;
 
-namespace {
-
-std::vector<std::string> split_tabs(const std::string& s) {
-  std::vector<std::string> out(1);
-  for (char c : s) {
-    if (c == '\t') out.emplace_back();
-    else out.back() += c;
-  }
-  return out;
-}
-
-std::string substitute(std::string s, const std::map<std::string, std::string>& vars) {
-  for (const auto& [k, v] : vars)
-    for (size_t at = s.find(k); at != std::string::npos; at = s.find(k, at + v.size())) s.replace(at, k.size(), v);
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("bad registries, targets and calibrate arguments: file:line, exit 2, nothing written",
           "[calibration][reliability]") {
   const std::string dir = source_dir() + "/tests/data/bad-calibration";
-  std::istringstream in(read_text(dir + "/EXPECTED.tsv"));
-  std::string line;
-  int n = 0, cases = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    const auto f = split_tabs(line);
-    INFO("EXPECTED.tsv:" << n << ": " << line);
+  int cases = 0;
+  for (const TsvRow& row : read_tsv(dir + "/EXPECTED.tsv")) {
+    const auto& f = row.fields;
+    INFO("EXPECTED.tsv:" << row.line);
     REQUIRE(f.size() >= 3);
     TempDir scratch("bad-calibration");
     const fs::path work = scratch.path() / "work";

@@ -23,41 +23,19 @@ struct Case {
   int line = 0;          // in CASES.tsv
 };
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) { out.push_back(cur); cur.clear(); }
-    else cur += c;
-  }
-  out.push_back(cur);
-  return out;
-}
-
-std::string substitute(std::string s, const std::map<std::string, std::string>& vars) {
-  for (const auto& [k, v] : vars)
-    for (size_t at = s.find(k); at != std::string::npos; at = s.find(k, at + v.size())) s.replace(at, k.size(), v);
-  return s;
-}
-
 std::vector<Case> read_cases() {
   const std::string path = source_dir() + "/tests/data/cli-bad/CASES.tsv";
-  std::istringstream in(read_text(path));
   std::vector<Case> cases;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    const auto f = split(line, '\t');
-    INFO(path << ":" << n);
+  for (const TsvRow& row : read_tsv(path)) {
+    const auto& f = row.fields;
+    INFO(path << ":" << row.line);
     REQUIRE(f.size() >= 4);
     Case c;
     c.name = f[0];
     c.command = f[1];
     c.exit_code = std::stoi(f[2]);
     c.expected.assign(f.begin() + 3, f.end());
-    c.line = n;
+    c.line = row.line;
     cases.push_back(c);
   }
   return cases;
@@ -109,20 +87,15 @@ TEST_CASE("commsim exits 2 with one line on every bad input of tests/data/cli-ba
 
 TEST_CASE("commsim run -o exits 2 with one line on every scenario of the bad corpus", "[reliability][cli]") {
   const std::string dir = source_dir() + "/tests/data/bad";
-  std::istringstream in(read_text(dir + "/EXPECTED.tsv"));
-  std::string line;
-  int n = 0, cases = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    const auto f = split(line, '\t');
-    REQUIRE(f.size() == 2);
+  int cases = 0;
+  for (const TsvRow& row : read_tsv(dir + "/EXPECTED.tsv")) {
+    REQUIRE(row.fields.size() == 2);
     Case c;
-    c.name = f[0];
-    c.command = "run {bad}/" + f[0] + " -o {out}/result.h5";
+    c.name = row.fields[0];
+    c.command = "run {bad}/" + row.fields[0] + " -o {out}/result.h5";
     c.exit_code = 2;
-    c.expected = {f[1]};
-    c.line = n;
+    c.expected = {row.fields[1]};
+    c.line = row.line;
     ++cases;
     DYNAMIC_SECTION(c.name) { check_case(c); }
   }

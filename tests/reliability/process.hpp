@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,6 +61,35 @@ inline Outcome run_shell(const std::string& shell_line, const std::filesystem::p
 
 inline std::string commsim_binary() { return COMMSIM_BINARY; }
 inline std::string source_dir() { return COMMSIM_SOURCE_DIR; }
+
+// The rows of a tab-separated case file (blank lines and '#' comments skipped), with their line numbers.
+struct TsvRow {
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+inline std::vector<TsvRow> read_tsv(const std::string& path) {
+  std::istringstream in(read_text(path));
+  std::vector<TsvRow> rows;
+  std::string text;
+  for (int n = 1; std::getline(in, text); ++n) {
+    if (text.empty() || text[0] == '#') continue;
+    TsvRow row{n, {std::string()}};
+    for (char c : text) {
+      if (c == '\t') row.fields.emplace_back();
+      else row.fields.back() += c;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Replaces every {placeholder} of `vars` in s.
+inline std::string substitute(std::string s, const std::map<std::string, std::string>& vars) {
+  for (const auto& [k, v] : vars)
+    for (size_t at = s.find(k); at != std::string::npos; at = s.find(k, at + v.size())) s.replace(at, k.size(), v);
+  return s;
+}
 
 inline size_t count_lines(const std::string& s) {
   size_t n = 0;

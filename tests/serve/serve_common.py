@@ -90,15 +90,15 @@ class Server:
             raise AssertionError("%s %s: expected %d, got %d: %s" % (method, path, expect, status, data[:500]))
         return json.loads(data)
 
-    def raw(self, data, read_timeout=30, shutdown=True):
-        """Sends raw bytes on a new connection and returns the status code of the reply (None if none)."""
+    def exchange(self, data, read_timeout=30, shutdown=True):
+        """Sends raw bytes on a new connection and returns all the server sent until it closed."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout)
+        reply = b""
         try:
             if data:
                 s.sendall(data)
             if shutdown:
                 s.shutdown(socket.SHUT_WR)
-            reply = b""
             while True:
                 chunk = s.recv(65536)
                 if not chunk:
@@ -108,7 +108,11 @@ class Server:
             pass
         finally:
             s.close()
-        m = re.match(rb"HTTP/1\.[01] (\d{3})", reply)
+        return reply
+
+    def raw(self, data, read_timeout=30, shutdown=True):
+        """Sends raw bytes on a new connection and returns the status code of the reply (None if none)."""
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", self.exchange(data, read_timeout, shutdown))
         return int(m.group(1)) if m else None
 
     def post_run(self, scenario="xian-baseline", expect=202, **sets):

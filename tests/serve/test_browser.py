@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
+from decimal import ROUND_HALF_UP, Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import Server, args, baseline_service_count, check  # noqa: E402
@@ -77,6 +78,52 @@ def wait_for_results(driver, server, runs_expected):
     return driver.find_elements(By.CSS_SELECTOR, "#services-table tbody tr")
 
 
+def js_number(x, digits):
+    """The page's fmt(): en-locale thousands separators, at most `digits` decimals (half away from zero)."""
+    text = format(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP), ",f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check_figures(driver, summary):
+    """Issue 22 (items 1 and 8): the page shows the CLI's figures, exact bounds, human labels, and its
+    tables fit a 1,400 px window."""
+    header = [th.text.replace("\n", " ") for th in driver.find_elements(By.CSS_SELECTOR, "#services-table thead th")]
+    check(header[5] == "unmet (hours)" and "work min" in header[6] and "work min" in header[7],
+          "unmet hours and working-minute waits, as the CLI prints them: %s" % header)
+    unmet_total = 0
+    for row in driver.find_elements(By.CSS_SELECTOR, "#services-table tbody tr"):
+        cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        x = summary["services"][cells[0]]
+        check(cells[5] == js_number(x["unmet_hours"], 0),
+              "%s: unmet %r = the summary's unmet_hours %s" % (cells[0], cells[5], x["unmet_hours"]))
+        if x["kind"] != "enrolment":
+            check(cells[6] == js_number(x["mean_wait_working_min"], 1),
+                  "%s: mean wait %r = mean_wait_working_min %s" % (cells[0], cells[6], x["mean_wait_working_min"]))
+        unmet_total += x["unmet_hours"]
+    check(unmet_total > 0, "the small run leaves some service hours unmet (%s)" % unmet_total)
+    chart_unmet = driver.execute_script("return Chart.getChart('unmet-chart').data.datasets[0].data")
+    check(abs(sum(chart_unmet) - unmet_total) < 1e-6 * max(1, unmet_total), "the unmet chart plots unmet hours")
+    # The table is not cut at 1,400 px: nothing to scroll sideways.
+    overflow = driver.execute_script(
+        "return [...document.querySelectorAll('#run-results .table-wrap')].map(w => w.scrollWidth - w.clientWidth)")
+    check(max(overflow) <= 0, "the result tables fit the 1,400 px window (overflow %s px)" % overflow)
+    # The seed's bound is exact and the field takes it (a double would show 18446744073709552000).
+    meaning = driver.find_element(By.CSS_SELECTOR, '.field[data-key="run.seed"] .meaning').text
+    check("18446744073709551615" in meaning and "18446744073709552000" not in meaning, "seed range: %r" % meaning)
+    body = driver.execute_script(
+        "const f = state.fields.get('run.seed'); f.input.value = '18446744073709551615';"
+        "const r = fieldValue(f); const text = r.error || jsonText({set: {'run.seed': r.value}});"
+        "f.input.value = String(f.lever.value); return text;")
+    check(body == '{"set":{"run.seed":18446744073709551615}}', "the seed maximum is sent exactly: %r" % body)
+    # Human labels from the schema's descriptions, the key beneath.
+    label = driver.find_element(By.CSS_SELECTOR, '.field[data-key="run.days"] label .label-text').text
+    check(label and label != "run.days" and "days" in label.lower(), "run.days has a human label: %r" % label)
+    # The map shows a service that varies between communities, with a legend and district names.
+    shown = Select(driver.find_element(By.ID, "map-service")).first_selected_option.text
+    check(shown != "medical", "the map opens on a service that varies, not %r" % shown)
+    check(shown in driver.find_element(By.ID, "legend-what").text, "the legend names the service")
+
+
 def main():
     binary, source, work = args()
     screenshot = os.path.join(work, "workbench.png")
@@ -114,6 +161,7 @@ def main():
             cells = rows[0].find_elements(By.TAG_NAME, "td")
             check(cells[2].text == format(round(summary["services"]["elderly_home_care"]["demand"]), ","),
                   "demand cell %r matches the summary" % cells[2].text)
+            check_figures(driver, summary)
             # The charts: Chart.js instances with one bar per service, drawn on their canvases.
             bars = driver.execute_script(
                 "const c = Chart.getChart('coverage-chart'); return c ? c.data.datasets[0].data.length : -1;")

@@ -32,6 +32,39 @@ def run_set_key(key, value):
     return post({"scenario": "xian-baseline", "set": {key: value}})
 
 
+# Requests without a body or extra headers, one a line: "name | expected status | METHOD target".
+PLAIN = """
+traversal at the root | 404 | GET /../../etc/passwd
+traversal under runs | 404 | GET /api/runs/../../../etc/passwd
+encoded traversal | 404 | GET /api/runs/%2e%2e%2f%2e%2e%2fetc%2fpasswd/summary
+traversal from a run | 404 | GET /api/runs/000001/../../meta.json
+traversal from an asset | 404 | GET /app.js/../../etc/passwd
+schema traversal | 404 | GET /api/schema?scenario=../xian-baseline
+unknown run | 404 | GET /api/runs/999999
+non-numeric run id | 404 | GET /api/runs/abc
+run id with a suffix | 404 | GET /api/runs/000001x/summary
+negative run id | 404 | GET /api/runs/-1
+unknown run resource | 404 | GET /api/runs/000001/secret
+compare unknown runs | 404 | GET /api/compare?base=999999&variant=999998
+compare with an extra parameter | 400 | GET /api/compare?base=1&variant=2&x=3
+bad %-escape | 400 | GET /api/schema?scenario=%zz
+unknown API path | 404 | GET /api/admin
+unknown page | 404 | GET /index.php
+query on a page file | 400 | GET /app.js?v=1
+DELETE on runs | 405 | DELETE /api/runs
+PUT on a run | 405 | PUT /api/runs/000001
+"""
+
+
+def plain_cases(table):
+    cases = []
+    for line in table.strip().splitlines():
+        name, status, request = (part.strip() for part in line.split("|"))
+        method, target = request.split(" ", 1)
+        cases.append((name, int(status), (method, target, None, {})))
+    return cases
+
+
 # (name, expected status or None for "any 4xx", request): request = (method, path, body, headers) or raw bytes.
 CASES = [
     # -- malformed JSON
@@ -75,29 +108,10 @@ CASES = [
     ("a city too large", 422, run_set_key("city.generator.communities", 1000000)),
     ("ten years of the whole city", 422, run_set_key("run.days", 3650)),
     # -- path traversal and names
-    ("traversal at the root", 404, ("GET", "/../../etc/passwd", None, {})),
-    ("traversal under runs", 404, ("GET", "/api/runs/../../../etc/passwd", None, {})),
-    ("encoded traversal", 404, ("GET", "/api/runs/%2e%2e%2f%2e%2e%2fetc%2fpasswd/summary", None, {})),
-    ("traversal from a run", 404, ("GET", "/api/runs/000001/../../meta.json", None, {})),
-    ("traversal from an asset", 404, ("GET", "/app.js/../../etc/passwd", None, {})),
     ("scenario path", 400, post({"scenario": "../../../etc/passwd"})),
     ("scenario in a subfolder", 400, post({"scenario": "validation/mmc"})),
-    ("schema traversal", 404, ("GET", "/api/schema?scenario=../xian-baseline", None, {})),
     ("absolute-form target", 400, b"GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
     # -- unknown run ids and resources
-    ("unknown run", 404, ("GET", "/api/runs/999999", None, {})),
-    ("non-numeric run id", 404, ("GET", "/api/runs/abc", None, {})),
-    ("run id with a suffix", 404, ("GET", "/api/runs/000001x/summary", None, {})),
-    ("negative run id", 404, ("GET", "/api/runs/-1", None, {})),
-    ("unknown run resource", 404, ("GET", "/api/runs/000001/secret", None, {})),
-    ("compare unknown runs", 404, ("GET", "/api/compare?base=999999&variant=999998", None, {})),
-    ("compare with an extra parameter", 400, ("GET", "/api/compare?base=1&variant=2&x=3", None, {})),
-    ("bad %-escape", 400, ("GET", "/api/schema?scenario=%zz", None, {})),
-    ("unknown API path", 404, ("GET", "/api/admin", None, {})),
-    ("unknown page", 404, ("GET", "/index.php", None, {})),
-    ("query on a page file", 400, ("GET", "/app.js?v=1", None, {})),
-    ("DELETE on runs", 405, ("DELETE", "/api/runs", None, {})),
-    ("PUT on a run", 405, ("PUT", "/api/runs/000001", None, {})),
     ("POST on the page", 405, ("POST", "/", "x", {"Content-Type": "application/json"})),
     ("foreign Host (DNS rebinding)", 403, ("GET", "/api/runs", None, {"Host": "attacker.example"})),
     # -- malformed HTTP
@@ -156,7 +170,7 @@ def main():
             t = threading.Thread(target=go)
             t.start()
             threads.append(t)
-        for name, expected, req in CASES + oversized_cases(s.port):
+        for name, expected, req in CASES + plain_cases(PLAIN) + oversized_cases(s.port):
             if isinstance(req, bytes):
                 status = s.raw(req)
                 record(name, expected, status)

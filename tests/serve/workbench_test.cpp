@@ -259,3 +259,27 @@ TEST_CASE("compare pairs replicates and says when seeds or populations differ", 
   CHECK(d.diff.mean == Approx(3));
   CHECK(d.diff.n == 3);
 }
+
+TEST_CASE("the schema gives exact integer bounds and a census city's real range of communities", "[serve]") {
+  test::TempDir dir("serve-schema");
+  Workbench w(options_for(dir.file("data")));
+  const json schema = body_of(call(w, "GET", "/api/schema?scenario=xian-baseline"));
+  json seed, communities;
+  for (const json& lever : schema["levers"]) {
+    if (lever["key"] == "run.seed") seed = lever;
+    if (lever["key"] == "city.generator.communities") communities = lever;
+  }
+  REQUIRE(seed.is_object());
+  REQUIRE(communities.is_object());
+  // A double prints 2^64 - 1 as 18446744073709552000, which the loader refuses.
+  CHECK(seed["high_text"] == "18446744073709551615");
+  CHECK(seed["low_text"] == "0");
+  // 0 (the whole city) or one community per census unit at least: 11 districts and 2 counties.
+  CHECK(communities["nonzero_low"] == 13);
+  CHECK(communities["allowed"].get<std::string>().find("census unit") != std::string::npos);
+  // The server agrees: 12 is refused at the key with the feasible range, 13 is accepted.
+  const HttpResponse r = call(w, "POST", "/api/runs", R"({"scenario": "xian-baseline", "set": {"city.generator.communities": 12}})");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "city.generator.communities");
+  CHECK(body_of(r)["message"].get<std::string>().find("must be 0 (the whole city) or in [13, 1000000]") != std::string::npos);
+}

@@ -76,6 +76,13 @@ function setTable(table, header, rows) {
   table.append(thead, tbody);
 }
 
+// A name that may wrap at its underscores only (never inside a word): "household_<wbr>visits".
+function wrappable(name) {
+  const span = el("span");
+  name.split("_").forEach((part, i) => { if (i) span.append("_", el("wbr")); span.append(part); });
+  return span;
+}
+
 function leversText(set) {
   const keys = Object.keys(set || {});
   if (!keys.length) return "as shipped";
@@ -109,17 +116,33 @@ async function loadSchema(name) {
 
 function rangeText(lever) {
   if (lever.low === undefined) return "";
-  const lo = lever.low === null ? null : lever.low, hi = lever.high === null ? null : lever.high;
+  if (lever.nonzero_low !== undefined) return lever.allowed;
+  // Integer bounds come as exact text too: a double prints 2^64 - 1 as 18446744073709552000.
+  const lo = lever.low === null ? null : (lever.low_text || lever.low), hi = lever.high === null ? null : (lever.high_text || lever.high);
   if (lo !== null && hi !== null) return (lever.low_open ? "(" : "[") + lo + ", " + hi + (lever.high_open ? ")" : "]");
   if (lo !== null) return (lever.low_open ? "> " : "≥ ") + lo;
   if (hi !== null) return (lever.high_open ? "< " : "≤ ") + hi;
   return "";
 }
 
+// A field's human label, from the schema's description ("master seed of every random stream" ->
+// "Master seed of every random stream"), the key beneath it; the key's last part when there is none.
+function humanLabel(lever) {
+  let text = (lever.meaning || "").split(/;| \(|\. /)[0].trim();
+  const parts = lever.key.split(".");
+  if (!text || /^\d/.test(text)) text = parts[parts.length - 1];
+  else if (/^N\d[\d.]*$/.test(text)) text = parts[parts.length - 1] + " (" + text + ")";  // a norm's number alone
+  text = text.replace(/_/g, " ");
+  if (text.length > 70) text = text.slice(0, 68).replace(/\s+\S*$/, "") + " …";
+  // A key of a named entry (a service, a role) names it: "gp: mean service time".
+  const owner = parts.length >= 3 && /^(services|staffing|roles|rules|facility)$/.test(parts[parts.length - 3]) ? parts[parts.length - 2] : "";
+  return (owner ? owner.replace(/_/g, " ") + ": " : "") + text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function makeField(lever) {
   const id = "lever-" + lever.key.replace(/[^A-Za-z0-9_-]/g, "_");
   const box = el("div", { class: "field", "data-key": lever.key });
-  const label = el("label", { for: id, text: lever.key });
+  const label = el("label", { for: id }, el("span", { class: "label-text", text: humanLabel(lever) }), el("code", { class: "key", text: lever.key }));
   let input;
   if (lever.type === "boolean") {
     input = el("input", { type: "checkbox", id, "data-key": lever.key });
@@ -135,7 +158,7 @@ function makeField(lever) {
   }
   const unit = lever.unit ? " [" + lever.unit + "]" : "";
   const range = rangeText(lever);
-  const meaning = el("div", { class: "meaning", text: (lever.meaning || "") + unit + (range ? " — allowed " + range : lever.allowed ? " — " + lever.allowed : "") });
+  const meaning = el("div", { class: "meaning", text: (lever.meaning || "") + unit + (range ? " — allowed: " + range : lever.allowed ? " — " + lever.allowed : "") });
   const error = el("div", { class: "field-error", role: "alert" });
   box.append(label, input, meaning, error);
   const field = { lever, input, box, error };
@@ -150,6 +173,7 @@ function fieldValue(field) {
   if (lever.type === "boolean") return { value: input.checked };
   if (lever.type === "choice") return { value: input.value };
   const text = input.value.trim();
+  if (lever.type === "integer" && /^[-+]?\d+$/.test(text)) return integerValue(lever, text);
   if (lever.type === "integer" || lever.type === "number") {
     if (text === "" || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return { error: "expected a number" + (rangeText(lever) ? " in " + rangeText(lever) : "") };
     const v = Number(text);
@@ -161,9 +185,28 @@ function fieldValue(field) {
   return { value: input.value };
 }
 
+// An integer field's value, checked against the exact bounds (low_text, high_text) with BigInt;
+// kept as a BigInt when a double cannot hold it (seeds up to 2^64 - 1).
+function integerValue(lever, text) {
+  const v = BigInt(text);
+  const bad = { error: "must be " + rangeText(lever) + ", got " + text };
+  if (lever.low_text !== undefined && lever.low_text !== null && (lever.low_open ? v <= BigInt(lever.low_text) : v < BigInt(lever.low_text))) return bad;
+  if (lever.high_text !== undefined && lever.high_text !== null && (lever.high_open ? v >= BigInt(lever.high_text) : v > BigInt(lever.high_text))) return bad;
+  if (lever.nonzero_low !== undefined && v !== 0n && v < BigInt(lever.nonzero_low)) return bad;
+  return { value: Number.isSafeInteger(Number(v)) ? Number(v) : v };
+}
+
+function sameValue(a, b) { return String(a) === String(b); }
+
 function isChanged(field) {
   const r = fieldValue(field);
-  return r.error !== undefined || r.value !== field.lever.value;
+  return r.error !== undefined || !sameValue(r.value, field.lever.value);
+}
+
+// JSON with BigInt values written as exact integers.
+function jsonText(body) {
+  return JSON.stringify(body, (k, v) => (typeof v === "bigint" ? "\u0000big:" + v.toString() : v))
+    .replace(/"\\u0000big:(-?\d+)"/g, "$1");
 }
 
 function checkField(field) {
@@ -250,7 +293,7 @@ async function submitRun(event) {
   for (const [key, f] of state.fields) {
     const r = checkField(f);
     if (r.error) { firstBad = firstBad || f; continue; }
-    if (r.value !== f.lever.value) set[key] = r.value;
+    if (!sameValue(r.value, f.lever.value)) set[key] = r.value;
   }
   if (firstBad) {
     if (firstBad.box.parentElement.id === "advanced-levers") document.getElementById("advanced").open = true;
@@ -262,7 +305,7 @@ async function submitRun(event) {
   button.disabled = true;
   try {
     const r = await api("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ scenario: document.getElementById("scenario").value, set }) });
+      body: jsonText({ scenario: document.getElementById("scenario").value, set }) });
     if (r.status === 202) {
       await refreshRuns();
       openRun(r.body.id);
@@ -384,14 +427,16 @@ async function showResults(run) {
   downloadLink(document.getElementById("download-json"), base + "/summary", "commsim-" + run.scenario + "-" + run.id + "-summary.json");
 
   const names = Object.keys(s.services);
+  // The CLI's columns: unmet service hours, waits in the serving role's working minutes.
   setTable(document.getElementById("services-table"),
-    ["service", "kind", "demand", "served", "unmet", "coverage", "mean wait (min)", "p90 wait (min)", "<target", "gini"],
+    ["service", "kind", "demand", "served", "coverage", "unmet (hours)", "mean wait (work min)", "p90 wait (work min)", "<target", "gini"],
     names.map((n) => {
       const x = s.services[n];
       const enrol = x.kind === "enrolment";
-      return [n, x.kind, fmt(x.demand, 0), fmt(x.served, 0), fmt(x.unmet, 0),
-        pct(x.coverage) + (s.replicates > 1 ? " ± " + (100 * x.coverage_ci95).toFixed(1) : ""),
-        enrol ? "–" : fmt(x.mean_wait_min), enrol ? "–" : fmt(x.p90_wait_min), pct(x.share_communities_below_target), fmt(x.gini, 3)];
+      return [wrappable(n), x.kind, fmt(x.demand, 0), fmt(x.served, 0),
+        (100 * x.coverage).toFixed(1) + (s.replicates > 1 ? "±" + (100 * x.coverage_ci95).toFixed(1) : "") + " %",
+        fmt(x.unmet_hours, 0), enrol ? "–" : fmt(x.mean_wait_working_min), enrol ? "–" : fmt(x.p90_wait_working_min),
+        pct(x.share_communities_below_target), fmt(x.gini, 3)];
     }));
   const roles = Object.keys(s.roles);
   setTable(document.getElementById("roles-table"),
@@ -458,8 +503,8 @@ function drawServiceCharts(s) {
   });
   chart("unmet-chart", {
     type: "bar",
-    data: { labels: names, datasets: [{ label: "unmet", data: names.map((n) => s.services[n].unmet), backgroundColor: "#b42318" }] },
-    options: { maintainAspectRatio: false, animation: false, plugins: { title: { display: true, text: "Unmet demand per service (requests; enrolment: person-days)" }, legend: { display: false } },
+    data: { labels: names, datasets: [{ label: "unmet hours", data: names.map((n) => s.services[n].unmet_hours), backgroundColor: "#b42318" }] },
+    options: { maintainAspectRatio: false, animation: false, plugins: { title: { display: true, text: "Unmet service hours per service" }, legend: { display: false } },
       scales: { y: { beginAtZero: true } } },
   });
 }
@@ -474,14 +519,62 @@ function rampColour(x) {
   return "rgb(" + c.join(",") + ")";
 }
 
+// How much a service's coverage varies between communities (households-weighted standard deviation).
+function coverageSpread(data, service) {
+  const c = data.coverage[service], w = data.households;
+  let sw = 0, m = 0;
+  for (let i = 0; i < c.length; i++) { sw += w[i]; m += w[i] * c[i]; }
+  if (!sw) return 0;
+  m /= sw;
+  let v = 0;
+  for (let i = 0; i < c.length; i++) v += w[i] * (c[i] - m) * (c[i] - m);
+  return Math.sqrt(v / sw);
+}
+
 function setupMap(data) {
   state.map = { data, points: [] };
   const select = document.getElementById("map-service");
   const keep = select.value;
   select.replaceChildren();
   for (const s of data.services) select.append(el("option", { value: s, text: s }));
-  select.value = data.services.includes(keep) ? keep : (data.services.includes("medical") ? "medical" : data.services[0]);
+  // First shown: the service whose coverage varies most between communities (household visits in
+  // the baseline), not one served ~99 % everywhere.
+  const varied = data.services.slice().sort((a, b) => coverageSpread(data, b) - coverageSpread(data, a))[0];
+  select.value = data.services.includes(keep) ? keep : varied;
   drawMap();
+}
+
+// The colour scale of the map: the shown service's coverage range (a flat 0-100 % scale would paint
+// 90-100 % all one colour), widened to at least 10 percentage points.
+function mapScale(values) {
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (!Number.isFinite(lo)) return { lo: 0, hi: 1 };
+  if (hi - lo < 0.1) { const mid = (lo + hi) / 2; lo = Math.max(0, mid - 0.05); hi = Math.min(1, lo + 0.1); lo = hi - 0.1; }
+  return { lo, hi };
+}
+
+// District names at the households-weighted centre of their communities.
+function drawDistrictLabels(ctx, m) {
+  const d = m.data, centres = new Map();
+  for (const p of m.points) {
+    const k = d.district[p.i], w = d.households[p.i] || 1;
+    const c = centres.get(k) || { x: 0, y: 0, w: 0 };
+    c.x += w * p.x; c.y += w * p.y; c.w += w;
+    centres.set(k, c);
+  }
+  ctx.save();
+  ctx.font = "600 13px system-ui, 'Noto Sans CJK SC', sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.lineJoin = "round";
+  for (const [name, c] of centres) {
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.strokeText(name, c.x / c.w, c.y / c.w);
+    ctx.fillStyle = "#1f2933";
+    ctx.fillText(name, c.x / c.w, c.y / c.w);
+  }
+  ctx.restore();
 }
 
 function drawMap() {
@@ -500,6 +593,10 @@ function drawMap() {
   const maxR = Math.max(3, Math.min(22, 0.5 * Math.sqrt((canvas.width * canvas.height) / n)));
   m.points = [];
   const coverage = d.coverage[service];
+  const range = mapScale(coverage);
+  document.getElementById("legend-low").textContent = pct(range.lo, 0);
+  document.getElementById("legend-high").textContent = pct(range.hi, 0);
+  document.getElementById("legend-what").textContent = service + " coverage, community by community";
   // Centred in the canvas, north up, the same scale on both axes.
   const offX = (canvas.width - (maxX - minX) * scale) / 2, offY = (canvas.height - (maxY - minY) * scale) / 2;
   for (let i = 0; i < n; i++) {
@@ -507,13 +604,14 @@ function drawMap() {
     const r = Math.max(2, maxR * Math.sqrt(d.households[i] / maxH));
     ctx.beginPath();
     ctx.arc(x, y, r, 0, 2 * Math.PI);
-    ctx.fillStyle = rampColour(coverage[i]);
+    ctx.fillStyle = rampColour((coverage[i] - range.lo) / (range.hi - range.lo));
     ctx.fill();
     ctx.strokeStyle = d.oversized[i] ? "#1f2933" : "rgba(31,41,51,0.35)";
     ctx.lineWidth = d.oversized[i] ? 2 : 0.7;
     ctx.stroke();
     m.points.push({ x, y, r, i });
   }
+  drawDistrictLabels(ctx, m);
   drawDistricts(service);
 }
 
@@ -530,7 +628,7 @@ function mapHover(event) {
   if (!best) { tip.hidden = true; return; }
   const d = m.data, i = best.p.i, service = document.getElementById("map-service").value;
   tip.textContent = d.name[i] + " (" + d.district[i] + "): " + fmt(d.households[i], 0) + " households, " + service + " coverage " +
-    pct(d.coverage[service][i]) + ", unmet " + fmt(d.unmet[service][i], 0);
+    pct(d.coverage[service][i]) + ", unmet " + fmt(d.unmet_hours[service][i], 0) + " hours";
   tip.hidden = false;
   tip.style.left = (event.clientX - rect.left + 12) + "px";
   tip.style.top = (event.clientY - rect.top + 12) + "px";
@@ -547,10 +645,10 @@ function drawDistricts(service) {
     r.residents += d.residents[i];
     r.demand += d.demand[service][i];
     r.covered += d.demand[service][i] * d.coverage[service][i];
-    r.unmet += d.unmet[service][i];
+    r.unmet += d.unmet_hours[service][i];
   }
   setTable(document.getElementById("districts-table"),
-    ["district", "communities", "households", "residents", service + " coverage", service + " unmet"],
+    ["district", "communities", "households", "residents", service + " coverage", service + " unmet (hours)"],
     [...rows.entries()].map(([k, r]) => [k, fmt(r.communities, 0), fmt(r.households, 0), fmt(r.residents, 0),
       r.demand > 0 ? pct(r.covered / r.demand) : "–", fmt(r.unmet, 0)]));
 }
@@ -586,11 +684,11 @@ async function compare() {
     return span;
   };
   setTable(document.getElementById("compare-table"),
-    ["service", "coverage base", "coverage variant", "Δ coverage (pp)", "Δ mean wait (min)", "Δ p90 wait (min)", "Δ unmet"],
+    ["service", "coverage base", "coverage variant", "Δ coverage (pp)", "Δ mean wait (work min)", "Δ p90 wait (work min)", "Δ unmet (hours)"],
     names.map((n) => {
       const x = c.services[n];
-      return [n, pct(x.coverage.base), pct(x.coverage.variant), diffCell(x.coverage, 100, 2, "", true),
-        diffCell(x.mean_wait_min, 1, 1, "", false), diffCell(x.p90_wait_min, 1, 1, "", false), diffCell(x.unmet, 1, 0, "", false)];
+      return [wrappable(n), pct(x.coverage.base), pct(x.coverage.variant), diffCell(x.coverage, 100, 2, "", true),
+        diffCell(x.mean_wait_working_min, 1, 1, "", false), diffCell(x.p90_wait_working_min, 1, 1, "", false), diffCell(x.unmet_hours, 1, 0, "", false)];
     }));
   const rows = [];
   for (const [role, x] of Object.entries(c.roles))
