@@ -15,13 +15,8 @@ using namespace commsim;
 namespace {
 
 Request request(double arrival_min, float duration_min, uint16_t service, uint8_t level, int32_t deadline_day = 0) {
-  Request q;
-  q.arrival_min = arrival_min;
-  q.duration_min = duration_min;
-  q.service = service;
-  q.priority_level = level;
-  q.deadline_day = deadline_day;
-  return q;
+  return Request{.arrival_min = arrival_min, .duration_min = duration_min, .deadline_day = deadline_day,
+                 .service = service, .priority_level = level};
 }
 
 // One role, one worker, two facility services: "urgent" (priority 1) and "routine" (priority 0).
