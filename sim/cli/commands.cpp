@@ -17,6 +17,8 @@
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
+#include "sim/io/json.hpp"
+#include "sim/io/summary_json.hpp"
 #include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/load.hpp"
@@ -178,10 +180,9 @@ int cmd_run(const std::vector<std::string>& argv) {
       if (!u.output.empty()) std::fprintf(table, "output: %s\n", u.output.c_str());
     }
     if (a.has("summary-json")) {
-      std::string json = summary_json(sc, u.point, checks);
-      const size_t end = json.find_last_of('}');
-      json = json.substr(0, end) + ",\n  \"uncertainty\": " + u.json + "\n}\n";
-      write_text(a.get("summary-json"), json);
+      Json json = Json::parse(summary_json(sc, u.point, checks));
+      json["uncertainty"] = Json::parse(u.json);
+      write_text(a.get("summary-json"), json_text(json));
     }
     return 0;
   }
@@ -344,15 +345,21 @@ int cmd_norms(const std::vector<std::string>& argv) {
   const NormRequirement req = norm_requirement(households, residents, a.has("new"),
                                                county ? DistrictKind::county : DistrictKind::urban, sc);
   if (a.has("json")) {
-    std::printf("{\"households\": %lld, \"residents\": %lld, \"size_band\": \"%s\", \"residents_committee\": %d, "
-                "\"party_committee\": %d, \"cross_appointed\": %d, \"committee_people\": %d, \"community_workers\": %d, "
-                "\"facility_area_m2\": %s, \"outdoor_area_m2\": %s, \"activity_area_m2\": %s, "
-                "\"operating_funds_city_yuan\": %s, \"operating_funds_district_yuan\": %s}\n",
-                static_cast<long long>(req.households), static_cast<long long>(req.residents), size_band_name(req.band),
-                req.committees.residents, req.committees.party, req.committees.cross_appointed,
-                req.committees.total_people, req.community_workers, json_number(req.facility_area_m2).c_str(),
-                json_number(req.outdoor_area_m2).c_str(), json_number(req.activity_area_m2).c_str(),
-                json_number(req.funds.city_yuan).c_str(), json_number(req.funds.district_yuan).c_str());
+    Json j;
+    j["households"] = req.households;
+    j["residents"] = req.residents;
+    j["size_band"] = size_band_name(req.band);
+    j["residents_committee"] = req.committees.residents;
+    j["party_committee"] = req.committees.party;
+    j["cross_appointed"] = req.committees.cross_appointed;
+    j["committee_people"] = req.committees.total_people;
+    j["community_workers"] = req.community_workers;
+    j["facility_area_m2"] = json_value(req.facility_area_m2);
+    j["outdoor_area_m2"] = json_value(req.outdoor_area_m2);
+    j["activity_area_m2"] = json_value(req.activity_area_m2);
+    j["operating_funds_city_yuan"] = json_value(req.funds.city_yuan);
+    j["operating_funds_district_yuan"] = json_value(req.funds.district_yuan);
+    std::fputs(json_text(j, -1).c_str(), stdout);
     return 0;
   }
   std::printf("A community of %lld households and %lld residents (%s%s):\n", static_cast<long long>(req.households),
@@ -408,19 +415,29 @@ int cmd_validate_queue(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "commsim: note: utilisation %.3f >= 1: the queue is unstable, Erlang C has no steady state\n",
                  q.exact.utilisation);
   if (a.has("json")) {
-    std::printf("{\"arrivals_per_hour\": %s, \"service_minutes\": %s, \"servers\": %d, \"days\": %d, \"replicates\": %d, "
-                "\"seed\": %llu,\n \"mean_wait_min\": %s, \"mean_wait_min_ci95\": %s, \"p_wait\": %s, \"p_wait_ci95\": %s, "
-                "\"utilisation\": %s, \"utilisation_ci95\": %s,\n \"erlang_c_mean_wait_min\": %s, \"erlang_c_p_wait\": %s, "
-                "\"erlang_c_utilisation\": %s, \"littles_law_L\": %s, \"littles_law_lambda_W\": %s,\n"
-                " \"threads\": %lld, \"wall_seconds\": %s, \"cpu_seconds\": %s}\n",
-                json_number(q.arrivals_per_hour).c_str(), json_number(q.service_minutes).c_str(), q.servers, q.days,
-                q.replicates, static_cast<unsigned long long>(sc.run.seed), json_number(q.mean_wait_min.mean).c_str(),
-                json_number(q.mean_wait_min.half_width).c_str(), json_number(q.p_wait.mean).c_str(),
-                json_number(q.p_wait.half_width).c_str(), json_number(q.utilisation.mean).c_str(),
-                json_number(q.utilisation.half_width).c_str(), json_number(q.exact.mean_wait_min).c_str(),
-                json_number(q.exact.p_wait).c_str(), json_number(q.exact.utilisation).c_str(),
-                json_number(q.littles_l).c_str(), json_number(q.littles_lambda_w).c_str(), threads,
-                json_number(wall_s).c_str(), json_number(cpu_s).c_str());
+    Json j;
+    j["arrivals_per_hour"] = json_value(q.arrivals_per_hour);
+    j["service_minutes"] = json_value(q.service_minutes);
+    j["servers"] = q.servers;
+    j["days"] = q.days;
+    j["replicates"] = q.replicates;
+    j["seed"] = sc.run.seed;
+    auto with_ci = [&j](const char* key, const MeanCI& m) {
+      j[key] = json_value(m.mean);
+      j[std::string(key) + "_ci95"] = json_value(m.half_width);
+    };
+    with_ci("mean_wait_min", q.mean_wait_min);
+    with_ci("p_wait", q.p_wait);
+    with_ci("utilisation", q.utilisation);
+    j["erlang_c_mean_wait_min"] = json_value(q.exact.mean_wait_min);
+    j["erlang_c_p_wait"] = json_value(q.exact.p_wait);
+    j["erlang_c_utilisation"] = json_value(q.exact.utilisation);
+    j["littles_law_L"] = json_value(q.littles_l);
+    j["littles_law_lambda_W"] = json_value(q.littles_lambda_w);
+    j["threads"] = threads;
+    j["wall_seconds"] = json_value(wall_s);
+    j["cpu_seconds"] = json_value(cpu_s);
+    std::fputs(json_text(j, -1).c_str(), stdout);
     return 0;
   }
   std::printf("M/M/%d queue: lambda = %g per hour, mean service %g min, %d days x %d replicates\n\n", q.servers,

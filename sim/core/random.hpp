@@ -55,6 +55,13 @@ struct StreamKey {
   uint32_t sub = 0;      // e.g. the year, or a shock index
 };
 
+// The normal draw of the model, the Box-Muller transform (cosine branch) of u1 in (0, 1] and
+// u2 in [0, 1): sqrt(-2 ln u1) cos(2 pi u2). Written out for cross-library determinism; every
+// normal draw goes through it (pinned by a known-answer test).
+inline double normal_from_uniforms(double u1, double u2) {
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
 // A stream: the key plus an event counter. Each call to next() consumes one Philox block
 // (four 32-bit words); uniform() hands them out one at a time, two per double.
 class Stream {
@@ -89,6 +96,12 @@ class Stream {
 
   // Exponential with the given mean.
   double exponential(double mean) { return -mean * std::log(uniform_pos()); }
+
+  // Standard normal (normal_from_uniforms below): uniform_pos(), then uniform().
+  double normal() {
+    const double u1 = uniform_pos();
+    return normal_from_uniforms(u1, uniform());
+  }
 
   bool bernoulli(double p) { return uniform() < p; }
 

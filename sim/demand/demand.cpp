@@ -239,7 +239,7 @@ bool wants(const CompiledService& s, const Residents& res, size_t r, double dist
   Stream st(StreamKey{s.seed, s.replicate, res.hh_gid[h], static_cast<uint32_t>(Purpose::want) ^ (s.key << 4), kFeeDraw});
   const double u1 = st.uniform_pos(), u2 = st.uniform(), u_distance = st.uniform();
   if (t.fee_yuan_per_month > 0) {
-    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const double z = normal_from_uniforms(u1, u2);
     const double willing = res.hh_income_month[h] * t.wtp_income_share * std::exp(t.wtp_sigma * z);
     if (!(willing >= t.fee_yuan_per_month)) return false;
   }
@@ -445,87 +445,85 @@ void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t
   }
 }
 
-}  // namespace
-
-void generate_requests(const std::vector<CompiledService>& services, const Residents& res,
-                       const DemandContext& ctx, Calendar& out, DemandScratch& scratch) {
-  scratch.generated.clear();
-  scratch.bucket.clear();
-  scratch.elsewhere.assign(services.size(), 0);
-  scratch.in_scope.resize(services.size(), 0);
-  scratch.clients.resize(services.size(), 0);
-  int roles = 1;
+// Phase 1: the calendar's (day, role) groups of the context's days.
+size_t calendar_groups(const std::vector<CompiledService>& services, const DemandContext& ctx, int& roles) {
+  roles = 1;
   for (const auto& s : services) roles = std::max({roles, s.role + 1, s.shared_role + 1});
   const size_t ndays = static_cast<size_t>(ctx.last_day - ctx.first_day);
   const size_t ngroups = ndays * static_cast<size_t>(roles);
   static_assert(365 * kMaxRoles < (1 << 21), "a year's (day, role) groups fit in the calendar's 21 bits");
   if (ngroups >= (size_t{1} << 21)) internal_error("a year of " + std::to_string(roles) + " roles exceeds the calendar's 2^21 (day, role) groups");
-  Sink sink{scratch.generated, scratch.bucket, ctx.first_day, roles};
-  auto& days = scratch.days;
-  auto& period_days = scratch.period_days;
-  auto& period_offset = scratch.period_offset;
-  for (const auto& s : services) {
-    const Service& spec = *s.spec;
-    if (s.kind == ServiceKind::enrolment) continue;  // counted by the engine's enrolment lists
-    uint32_t& in_scope_count = scratch.in_scope[static_cast<size_t>(s.index)];
-    uint32_t& client_count = scratch.clients[static_cast<size_t>(s.index)];
-    in_scope_count = client_count = 0;
-    int first_period = 0;
-    if (s.kind == ServiceKind::episodic) {
-      open_days(s, ctx.first_day, ctx.last_day, days);
-    } else {
-      // Open days of every period touching the context's days.
-      const int P = spec.period_days;
-      first_period = ctx.first_day / P;
-      const int last_period = (ctx.last_day - 1) / P;
-      period_days.clear();
-      period_offset.assign(1, 0);
-      for (int p = first_period; p <= last_period; ++p) {
-        for (int d = p * P; d < p * P + P; ++d)
-          if (s.open[static_cast<size_t>(weekday(d))]) period_days.push_back(d);
-        period_offset.push_back(static_cast<uint32_t>(period_days.size()));
-      }
+  return ngroups;
+}
+
+// Phase 2, per service: its open days in the context (episodic) or the open days of every period
+// touching the context's days (recurring). Returns the first period.
+int plan_open_days(const CompiledService& s, const DemandContext& ctx, DemandScratch& scratch) {
+  if (s.kind == ServiceKind::episodic) {
+    open_days(s, ctx.first_day, ctx.last_day, scratch.days);
+    return 0;
+  }
+  const int P = s.spec->period_days;
+  const int first_period = ctx.first_day / P;
+  const int last_period = (ctx.last_day - 1) / P;
+  scratch.period_days.clear();
+  scratch.period_offset.assign(1, 0);
+  for (int p = first_period; p <= last_period; ++p) {
+    for (int d = p * P; d < p * P + P; ++d)
+      if (s.open[static_cast<size_t>(weekday(d))]) scratch.period_days.push_back(d);
+    scratch.period_offset.push_back(static_cast<uint32_t>(scratch.period_days.size()));
+  }
+  return first_period;
+}
+
+// Phase 3, per service: the requests of every unit (household or resident) in its scope; counts
+// the units in scope and the clients.
+void generate_service(const CompiledService& s, const Residents& res, const DemandContext& ctx, int first_period,
+                      DemandScratch& scratch, Sink& sink) {
+  const Service& spec = *s.spec;
+  const auto si = static_cast<size_t>(s.index);
+  uint32_t in_scope_count = 0, client_count = 0;
+  const bool episodic = s.kind == ServiceKind::episodic;
+  if (spec.unit == ServiceUnit::household) {
+    for (size_t h = 0; h < res.households(); ++h) {
+      const int level = household_level(s, res, h);
+      if (level < 0) continue;
+      ++in_scope_count;
+      ++client_count;
+      if (episodic)
+        episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), scratch.days, sink,
+                      scratch.surge_days, scratch.elsewhere[si]);
+      else
+        recurring_unit(s, ctx, res.hh_gid[h], spec.visits_per_period[static_cast<size_t>(level)],
+                       static_cast<uint32_t>(h), scratch.period_days, scratch.period_offset, first_period, sink);
     }
-    if (spec.unit == ServiceUnit::household) {
-      for (size_t h = 0; h < res.households(); ++h) {
-        const int level = household_level(s, res, h);
-        if (level < 0) continue;
-        ++in_scope_count;
-        ++client_count;
-        if (s.kind == ServiceKind::episodic)
-          episodic_unit(s, ctx, res.hh_gid[h], spec.rate_per_year, static_cast<uint32_t>(h), days, sink, scratch.surge_days,
-                        scratch.elsewhere[static_cast<size_t>(s.index)]);
-        else
-          recurring_unit(s, ctx, res.hh_gid[h], spec.visits_per_period[static_cast<size_t>(level)],
-                         static_cast<uint32_t>(h), period_days, period_offset, first_period, sink);
-      }
-    } else {
-      for (size_t r = 0; r < res.size(); ++r) {
-        if (!in_scope(s, res, r)) continue;
-        ++in_scope_count;
-        if (!takes_part(s, res, r)) continue;
-        ++client_count;
-        if (s.kind == ServiceKind::episodic) {
-          double rate = s.rate_per_year[res.age[r]];
-          if (res.traits[r] & trait::chronic) rate += spec.chronic_extra_per_year;
-          episodic_unit(s, ctx, res.gid(r), rate, res.household[r], days, sink, scratch.surge_days,
-                        scratch.elsewhere[static_cast<size_t>(s.index)]);
-        } else {
-          recurring_unit(s, ctx, res.gid(r), spec.visits_per_period[static_cast<size_t>(res.dependency(r))],
-                         res.household[r], period_days, period_offset, first_period, sink);
-        }
+  } else {
+    for (size_t r = 0; r < res.size(); ++r) {
+      if (!in_scope(s, res, r)) continue;
+      ++in_scope_count;
+      if (!takes_part(s, res, r)) continue;
+      ++client_count;
+      if (episodic) {
+        double rate = s.rate_per_year[res.age[r]];
+        if (res.traits[r] & trait::chronic) rate += spec.chronic_extra_per_year;
+        episodic_unit(s, ctx, res.gid(r), rate, res.household[r], scratch.days, sink, scratch.surge_days,
+                      scratch.elsewhere[si]);
+      } else {
+        recurring_unit(s, ctx, res.gid(r), spec.visits_per_period[static_cast<size_t>(res.dependency(r))],
+                       res.household[r], scratch.period_days, scratch.period_offset, first_period, sink);
       }
     }
   }
-  // Counting sort into time buckets, then order each bucket by arrival time. The requests of a
-  // day served by a role (a group) have B buckets, B = 2^k from 32 to 2048, about one request a
-  // bucket on average: bucket = time key >> (11 - k) = group x B + slot / 2^(11-k). Within a
-  // group the bucket is a nondecreasing function of the arrival time, so sorting within buckets
-  // sorts each group by (arrival, service, household); a bucket holds about one request, so
-  // insertion sort is nearly free (std::sort for crowded buckets).
-  out.first_day = ctx.first_day;
-  out.last_day = ctx.last_day;
-  out.roles = roles;
+  scratch.in_scope[si] = in_scope_count;
+  scratch.clients[si] = client_count;
+}
+
+// Phase 4: counting sort of the generated requests into time buckets. The requests of a day
+// served by a role (a group) have B buckets, B = 2^k from 32 to 2048, about one request a bucket
+// on average: bucket = time key >> (11 - k) = group x B + slot / 2^(11-k). Within a group the
+// bucket is a nondecreasing function of the arrival time. Returns B; scratch.bucket_offset holds
+// the buckets' starts.
+size_t bucket_requests(DemandScratch& scratch, size_t ngroups, Calendar& out) {
   const size_t n_req = scratch.generated.size();
   uint32_t shift = 6;  // B = 2048 >> shift
   while (shift > 0 && (size_t{2048} >> shift) * ngroups < n_req) --shift;
@@ -537,39 +535,61 @@ void generate_requests(const std::vector<CompiledService>& services, const Resid
   for (size_t b = 0; b < nbuckets; ++b) offset[b + 1] += offset[b];
   if (n_req > out.requests.capacity()) out.requests.reserve(n_req + n_req / 8);  // as Sink::expect
   out.requests.resize(n_req);
-  {
-    Request* dst = out.requests.data();
-    const Request* src = scratch.generated.data();
-    // offset[b] serves as the cursor of bucket b (restored below from the next bucket's start).
-    for (size_t i = 0; i < n_req; ++i) dst[offset[key[i] >> shift]++] = src[i];
-    for (size_t b = nbuckets; b-- > 0;) offset[b + 1] = offset[b];
-    offset[0] = 0;
-  }
-  auto before = [](const Request& a, const Request& b) {
-    if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
-    if (a.service != b.service) return a.service < b.service;
-    return a.household < b.household;
-  };
-  Request* q = out.requests.data();
+  Request* dst = out.requests.data();
+  const Request* src = scratch.generated.data();
+  // offset[b] serves as the cursor of bucket b (restored below from the next bucket's start).
+  for (size_t i = 0; i < n_req; ++i) dst[offset[key[i] >> shift]++] = src[i];
+  for (size_t b = nbuckets; b-- > 0;) offset[b + 1] = offset[b];
+  offset[0] = 0;
+  return per_group;
+}
+
+// Phase 5: each bucket in request order, so each group is. A bucket holds about one request, so
+// insertion sort is nearly free (std::sort for crowded buckets).
+void sort_buckets(const std::vector<uint32_t>& offset, size_t nbuckets, Request* q) {
   for (size_t b = 0; b < nbuckets; ++b) {
     const uint32_t first = offset[b], last = offset[b + 1];
     if (last - first > 32) {
-      std::sort(q + first, q + last, before);
+      std::sort(q + first, q + last, request_before);
       continue;
     }
     for (uint32_t i = first + 1; i < last; ++i) {
-      if (!before(q[i], q[i - 1])) continue;
+      if (!request_before(q[i], q[i - 1])) continue;
       const Request x = q[i];
       uint32_t j = i;
       do {
         q[j] = q[j - 1];
         --j;
-      } while (j > first && before(x, q[j - 1]));
+      } while (j > first && request_before(x, q[j - 1]));
       q[j] = x;
     }
   }
+}
+
+}  // namespace
+
+void generate_requests(const std::vector<CompiledService>& services, const Residents& res,
+                       const DemandContext& ctx, Calendar& out, DemandScratch& scratch) {
+  scratch.generated.clear();
+  scratch.bucket.clear();
+  scratch.elsewhere.assign(services.size(), 0);
+  scratch.in_scope.resize(services.size(), 0);
+  scratch.clients.resize(services.size(), 0);
+  int roles = 1;
+  const size_t ngroups = calendar_groups(services, ctx, roles);
+  Sink sink{scratch.generated, scratch.bucket, ctx.first_day, roles};
+  for (const auto& s : services) {
+    if (s.kind == ServiceKind::enrolment) continue;  // counted by the engine's enrolment lists
+    const int first_period = plan_open_days(s, ctx, scratch);
+    generate_service(s, res, ctx, first_period, scratch, sink);
+  }
+  out.first_day = ctx.first_day;
+  out.last_day = ctx.last_day;
+  out.roles = roles;
+  const size_t per_group = bucket_requests(scratch, ngroups, out);
+  sort_buckets(scratch.bucket_offset, ngroups * per_group, out.requests.data());
   out.group_offset.resize(ngroups + 1);
-  for (size_t g = 0; g <= ngroups; ++g) out.group_offset[g] = offset[g * per_group];
+  for (size_t g = 0; g <= ngroups; ++g) out.group_offset[g] = scratch.bucket_offset[g * per_group];
 }
 
 }  // namespace commsim

@@ -81,12 +81,21 @@ struct Request {
 };
 static_assert(sizeof(Request) <= 24, "a request fits in 24 bytes");
 
+// The order of requests, defined once: by arrival minute, then service index, then household.
+// generate_requests sorts each (day, role) group of a Calendar in it and serve_queue merges a
+// pool's backlog with a day's arrivals in it; the merge is right because both use this order.
+inline bool request_before(const Request& a, const Request& b) {
+  if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
+  if (a.service != b.service) return a.service < b.service;
+  return a.household < b.household;
+}
+
 // Requests of one community for days [first_day, last_day), bucketed by day and by the role
 // that serves them.
 struct Calendar {
   int first_day = 0, last_day = 0;
   int roles = 0;                         // 1 + the largest role index of a service
-  std::vector<Request> requests;         // sorted by (day, role, arrival, service, unit)
+  std::vector<Request> requests;         // by (day, role), then request_before
   std::vector<uint32_t> group_offset;    // day d, role r: group g = (d - first_day) x roles + r
   const Request* begin(int day, int role) const { return requests.data() + group_offset[group(day, role)]; }
   size_t size(int day, int role) const { return group_offset[group(day, role) + 1] - group_offset[group(day, role)]; }

@@ -124,7 +124,7 @@ CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanPar
       if (u_class < p.micro_share) size[i] = 300 + u_size * 699;
       else if (u_class < p.micro_share + p.oversized_share) size[i] = 5001 + u_size * 3999;
       else {
-        const double z = std::sqrt(-2.0 * std::log(u_z)) * std::cos(6.283185307179586 * u_z2);
+        const double z = normal_from_uniforms(u_z, u_z2);
         size[i] = std::clamp(3300.0 * std::exp(p.households_sigma * z), 1000.0, 5000.0);
       }
     }

@@ -39,7 +39,7 @@ std::vector<CommunitySpec> as_given_communities(const Scenario& sc) {
     } else if (u_class < g.micro_share + g.oversized_share) {
       hh = 5001 + static_cast<int64_t>(u_size * 4000);         // 5001..9000
     } else {
-      const double z = std::sqrt(-2.0 * std::log(u_z)) * std::cos(6.283185307179586 * u_z2);
+      const double z = normal_from_uniforms(u_z, u_z2);
       hh = std::clamp<int64_t>(std::llround(g.households_median * std::exp(g.households_sigma * z)), 1000, 5000);
     }
     CommunitySpec c;

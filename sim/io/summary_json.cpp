@@ -5,16 +5,14 @@
 
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
+#include "sim/io/json.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/statistics.hpp"
 
 namespace commsim {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // A number as JSON: an integer when the field is integral and the value whole, else a double
 // (null when not finite).
@@ -136,8 +134,15 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs,
       list.push_back(std::move(item));
     }
   }
-  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return json_text(j);
 }
+
+Json json_value(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return v;
+}
+
+std::string json_text(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace) + "\n"; }
 
 std::string json_escape(const std::string& s) {
   const std::string quoted = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);

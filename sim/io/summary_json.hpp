@@ -2,6 +2,7 @@
 // scenario, seed, replicates, days, communities, households, residents, requests; `services` and
 // `roles` as objects keyed by name; cost, access_share, residents_by_year, demand_by_year; with
 // calibration targets, `calibration`.
+// Built with nlohmann-json (sim/io/json.hpp).
 #pragma once
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace commsim {
 std::string summary_json(const Scenario& scenario, const std::vector<RunResult>& runs,
                          const std::vector<TargetCheck>& targets = {});
 
+// For text that is not built as a JSON value (study reports still assembled as text).
 std::string json_escape(const std::string& s);
 std::string json_number(double v);  // "null" for non-finite values
 

@@ -23,13 +23,6 @@ StreamKey key(uint64_t seed, uint32_t replicate, uint64_t entity, Purpose purpos
   return StreamKey{seed, replicate, entity, static_cast<uint32_t>(purpose), sub};
 }
 
-// A standard normal from two uniforms (Box-Muller), written out for cross-library determinism.
-double normal(Stream& s) {
-  const double u1 = s.uniform_pos();
-  const double u2 = s.uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
-
 }  // namespace
 
 AgeTable age_table(const std::vector<AgeBand>& bands, double outside) {
@@ -81,7 +74,7 @@ PopulationModel::PopulationModel(const Population& p) {
 
 float household_income_month(const PopulationModel& model, uint64_t seed, uint32_t replicate, uint64_t gid, int size) {
   Stream s(key(seed, replicate, gid, Purpose::population, 2));
-  return static_cast<float>(model.income_median_month * std::exp(model.income_sigma * normal(s)) * std::max(1, size));
+  return static_cast<float>(model.income_median_month * std::exp(model.income_sigma * s.normal()) * std::max(1, size));
 }
 
 void Residents::clear() {
@@ -262,8 +255,8 @@ void generate_households(const PopulationModel& model, const Population& populat
     double x, y;
     if (clustered) {
       const auto b = static_cast<size_t>(ps.bits32() % static_cast<uint32_t>(blocks));
-      x = block_x[b] + normal(ps) * population.block_radius_m;
-      y = block_y[b] + normal(ps) * population.block_radius_m;
+      x = block_x[b] + ps.normal() * population.block_radius_m;
+      y = block_y[b] + ps.normal() * population.block_radius_m;
       // Keep households inside the community's footprint.
       x = std::clamp(x, cx_m - side_m / 2, cx_m + side_m / 2);
       y = std::clamp(y, cy_m - side_m / 2, cy_m + side_m / 2);

@@ -217,12 +217,13 @@ const Schema<CommunitySpec>& community_schema() {
 
 const Schema<ClassSizeFactors>& size_factor_schema() {
   using F = ClassSizeFactors;
-  static const Schema<F> s{{
-      num("old_core", &F::old_core, between(0.05, 20), "", "old core districts"),
-      num("inner", &F::inner, between(0.05, 20), "", "inner districts"),
-      num("new_district", &F::new_district, between(0.05, 20), "", "new districts"),
-      num("county", &F::county, between(0.05, 20), "", "counties"),
-  }, {}};
+  auto factor = [](const char* district_class, double F::*member, const char* what) {
+    return num(district_class, member, between(0.05, 20), "", what);
+  };
+  static const Schema<F> s{{factor("old_core", &F::old_core, "old core districts"),
+                            factor("inner", &F::inner, "inner districts"),
+                            factor("new_district", &F::new_district, "new districts"), factor("county", &F::county, "counties")},
+                           {}};
   return s;
 }
 
@@ -533,14 +534,15 @@ const Schema<StaffingRule>& rule_schema() {
 
 const Schema<CommitteePolicy>& committee_schema() {
   using C = CommitteePolicy;
+  auto members = [](const char* key, int C::*member, const char* norm) {
+    return num(key, member, between(0, 1000), "members", norm);
+  };
   static const Schema<C> s{{
       num("small_households_below", &C::small_households_below, between(0, 1000000), "households", "N3.2 small band"),
       num("large_households_above", &C::large_households_above, between(0, 1000000), "households", "N3.2 large band"),
-      num("small", &C::small, between(0, 1000), "members", "N3.2 members, small community"),
-      num("medium", &C::medium, between(0, 1000), "members", "N3.2 members, medium community"),
-      num("large", &C::large, between(0, 1000), "members", "N3.2 members, large community"),
-      num("party_small", &C::party_small, between(0, 1000), "members", "N3.1 party branch"),
-      num("party_large", &C::party_large, between(0, 1000), "members", "N3.1 general branch / committee"),
+      members("small", &C::small, "N3.2 members, small community"), members("medium", &C::medium, "N3.2 members, medium community"),
+      members("large", &C::large, "N3.2 members, large community"), members("party_small", &C::party_small, "N3.1 party branch"),
+      members("party_large", &C::party_large, "N3.1 general branch / committee"),
       num("party_large_from_households", &C::party_large_from_households, between(0, 1000000), "households",
           "N3.1 size from which the large party organisation applies"),
       num("cross_appointment_share", &C::cross_appointment_share, kShare, "share", "N3.3 serving on both"),

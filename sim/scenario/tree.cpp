@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "sim/scenario/yaml_quote.hpp"
+
 namespace commsim::scenario_detail {
 
 const Node* Node::find(const std::string& key) const {
@@ -130,7 +132,9 @@ bool plain_key(const std::string& key) {
   return true;
 }
 
-std::string quote(const std::string& text) {
+}  // namespace
+
+std::string yaml_quote(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
@@ -152,11 +156,13 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
-std::string key_text(const std::string& key) { return plain_key(key) ? key : quote(key); }
+namespace {
+
+std::string key_text(const std::string& key) { return plain_key(key) ? key : yaml_quote(key); }
 
 std::string scalar_text(const Node& n) {
   if (n.is_null()) return "null";
-  return n.quoted ? quote(n.text) : n.text;
+  return n.quoted ? yaml_quote(n.text) : n.text;
 }
 
 bool flowable(const Node& n, int depth) {

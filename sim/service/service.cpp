@@ -61,57 +61,57 @@ void reserve_workers(WorkerPool& pool, int count, RoleDay& stats) {
   }
 }
 
-void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
-                 const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
-                 const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
-                 const WorkingClock& clock, WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday,
-                 QueueScratch& sc) {
-  const double day_start = day * 1440.0, day_end = day_start + 1440.0;
-  const Role& role = roles[static_cast<size_t>(pool.role)];
-  const size_t n_services = services.size();
+namespace {
 
-  // Per-service facts of today: blocked by a facility closure, served at home (travel).
+// The facts of today's pool that serve_queue needs before its loop.
+struct PoolDay {
+  size_t levels = 1;         // priority levels of the pool's services
+  size_t role_services = 0;  // services the pool serves (own or shared role)
+  bool any_blocked = false;  // some service closed today
+  const Request* queue = nullptr;  // backlog merged with today's arrivals (or the arrivals alone)
+  size_t n = 0;
+};
+
+// Phase 1: per service, blocked by a facility closure today and served at home (travel); the
+// priority levels of the pool's services.
+inline void plan_services(const std::vector<CompiledService>& services, const std::vector<uint8_t>& closed, int role,
+                          QueueScratch& sc, PoolDay& pd) {
+  const size_t n_services = services.size();
   sc.blocked.resize(n_services);
   sc.home.resize(n_services);
-  bool any_blocked = false;
-  size_t levels = 1, role_services = 0;
   for (size_t s = 0; s < n_services; ++s) {
     const Place where = services[s].spec->where;
     sc.blocked[s] = closed[s] && where == Place::facility;
-    any_blocked = any_blocked || sc.blocked[s];
+    pd.any_blocked = pd.any_blocked || sc.blocked[s];
     sc.home[s] = where == Place::home;
-    if (services[s].role == pool.role || services[s].shared_role == pool.role) {
-      levels = std::max<size_t>(levels, static_cast<size_t>(services[s].priority_level) + 1);
-      ++role_services;
+    if (services[s].role == role || services[s].shared_role == role) {
+      pd.levels = std::max<size_t>(pd.levels, static_cast<size_t>(services[s].priority_level) + 1);
+      ++pd.role_services;
     }
   }
-  const uint8_t* blocked = sc.blocked.data();
-  const uint8_t* home = sc.home.data();
+}
 
-  // The queue: the backlog (sorted by arrival) merged with today's arrivals (sorted by arrival);
-  // with no backlog, today's arrivals themselves.
-  auto by_arrival = [](const Request& a, const Request& b) {
-    if (a.arrival_min != b.arrival_min) return a.arrival_min < b.arrival_min;
-    if (a.service != b.service) return a.service < b.service;
-    return a.household < b.household;
-  };
-  const Request* queue = arrivals;
-  size_t n = n_arrivals;
+// Phase 2: the queue, the backlog (in request order) merged with today's arrivals (in request
+// order); with no backlog, today's arrivals themselves.
+inline void merge_queue(const WorkerPool& pool, const Request* arrivals, size_t n_arrivals, QueueScratch& sc, PoolDay& pd) {
+  pd.queue = arrivals;
+  pd.n = n_arrivals;
   if (!pool.backlog.empty()) {
-    n = pool.backlog.size() + n_arrivals;
-    sc.queue.resize(n);
-    std::merge(pool.backlog.begin(), pool.backlog.end(), arrivals, arrivals + n_arrivals, sc.queue.begin(), by_arrival);
-    queue = sc.queue.data();
+    pd.n = pool.backlog.size() + n_arrivals;
+    sc.queue.resize(pd.n);
+    std::merge(pool.backlog.begin(), pool.backlog.end(), arrivals, arrivals + n_arrivals, sc.queue.begin(), request_before);
+    pd.queue = sc.queue.data();
   }
-  sc.done.assign(n, 0);
-  uint8_t* done = sc.done.data();
+  sc.done.assign(pd.n, 0);
+}
 
-  // Queue-length integral: those waiting at the day start count all day, each arrival from its
-  // arrival to the day end; each start (below) takes off the rest of the day after it.
-  sc.area.assign(n_services, 0.0);
-  double* area = sc.area.data();
+// Phase 3: demand and the queue-length integral. Those waiting at the day start count all day,
+// each arrival from its arrival to the day end; each start (phase 4) takes off the rest of the
+// day after it.
+inline void count_arrivals(const uint8_t* hh_type, double day_end, const Request* arrivals, size_t n_arrivals,
+                           const WorkerPool& pool, const PoolDay& pd, std::vector<ServiceDay>& sdays, double* area) {
   for (const auto& q : pool.backlog) area[q.service] += 1440.0;
-  if (role_services == 1 && n_arrivals > 0) {
+  if (pd.role_services == 1 && n_arrivals > 0) {
     // One service: sums in registers (the same additions in the same order as below).
     const uint16_t sv = arrivals[0].service;
     ServiceDay& sd = sdays[sv];
@@ -122,31 +122,72 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     }
     area[sv] = a;
     sd.demand += static_cast<uint32_t>(n_arrivals);
-  } else {
-    for (size_t i = 0; i < n_arrivals; ++i) {
-      const Request& q = arrivals[i];
-      ServiceDay& sd = sdays[q.service];
-      ++sd.demand;
-      ++sd.by_type[hh_type[q.household]].demand;
-      area[q.service] += day_end - q.arrival_min;
-    }
+    return;
   }
+  for (size_t i = 0; i < n_arrivals; ++i) {
+    const Request& q = arrivals[i];
+    ServiceDay& sd = sdays[q.service];
+    ++sd.demand;
+    ++sd.by_type[hh_type[q.household]].demand;
+    area[q.service] += day_end - q.arrival_min;
+  }
+}
 
-  // Ready requests (queue.hpp): highest priority level first, FIFO within a level.
+// The counts of one request started at `t` taking `work` minutes (phase 4).
+inline void record_start(const Request& q, double t, double work, int day, bool shared, uint8_t type,
+                         const WorkingClock& clock, double day_start, double day_end, ServiceDay& sd, double* area) {
+  const double wait = t - q.arrival_min;
+  GroupServiceTotals& by_type = sd.by_type[type];
+  ++sd.served;
+  ++by_type.served;
+  if (day <= q.deadline_day) {
+    ++sd.served_in_time;
+    ++by_type.served_in_time;
+  }
+  sd.wait_sum += wait;
+  if (wait > 0) ++sd.waited;
+  sd.wait_max = std::max(sd.wait_max, wait);
+  sd.waits.push_back(static_cast<float>(wait));
+  const double working_wait = clock.between(q.arrival_min, t);
+  sd.working_wait_sum += working_wait;
+  sd.working_waits.push_back(static_cast<float>(working_wait));
+  sd.work_min += work;
+  if (shared) sd.shared_work_min += work;
+  sd.wait_in_window += std::min(t, day_end) - std::max(q.arrival_min, day_start);
+  area[q.service] -= std::max(0.0, day_end - t);
+}
+
+// Everything phase 4 reads of the day.
+struct ServeInputs {
+  const std::vector<CompiledService>& services;
+  const Role& role;
+  const TravelModel& travel;
+  const float* hh_x;
+  const float* hh_y;
+  const uint8_t* hh_type;
+  int day;
+  const WorkingClock& clock;
+};
+
+// Phase 4: the day's events. Workers on shift are free at the later of their shift start (after
+// overhead) and the end of the work they carried over from yesterday; the one free earliest takes
+// the front ready request, or waits for the next arrival, or stops (shift end, overtime cap).
+inline void serve_day(const ServeInputs& in, const PoolDay& pd, WorkerPool& pool, std::vector<ServiceDay>& sdays,
+                      RoleDay& rday, QueueScratch& sc) {
+  const double day_start = in.day * 1440.0, day_end = day_start + 1440.0;
+  const Request* queue = pd.queue;
+  uint8_t* done = sc.done.data();
+  double* area = sc.area.data();
+  const uint8_t* home = sc.home.data();
   ReadyQueue& ready = sc.ready;
-  ready.reset(queue, n, levels, blocked, any_blocked);
-
-  // Workers on shift, free at the later of their shift start (after overhead) and the end of the
-  // work they carried over from yesterday; the one free earliest acts next.
+  ready.reset(queue, pd.n, pd.levels, sc.blocked.data(), pd.any_blocked);
   auto& shifts = pool.shifts;
   const size_t nw = shifts.size();
-  std::vector<double>& free_at = pool.free_at;
   auto& free = sc.free;
   free.resize(nw);
-  for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, free_at[shifts[w].worker]);
+  for (size_t w = 0; w < nw; ++w) free[w] = std::max(shifts[w].start, pool.free_at[shifts[w].worker]);
   WorkerHeap& workers = sc.workers;
   workers.reset(free);
-
   double busy = 0, travel_total = 0;
   while (!workers.empty()) {
     const size_t w = workers.top();
@@ -169,32 +210,14 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     if (t >= shift.end) { workers.retire_top(); continue; }
     double travel_min = 0;
     if (home[q.service])
-      travel_min = 2.0 * travel.distance_m(hh_x[q.household], hh_y[q.household]) / role.travel_speed_m_per_min;
+      travel_min = 2.0 * in.travel.distance_m(in.hh_x[q.household], in.hh_y[q.household]) / in.role.travel_speed_m_per_min;
     const double work = q.duration_min + travel_min;
     // A service may end at most the overtime cap after the shift; otherwise this worker stops.
     if (t + work > shift.end + shift.overtime_cap) { workers.retire_top(); continue; }
     ready.pop(idx);
     done[idx] = 1;
-    const double wait = t - q.arrival_min;
-    ServiceDay& sd = sdays[q.service];
-    GroupServiceTotals& by_type = sd.by_type[hh_type[q.household]];
-    ++sd.served;
-    ++by_type.served;
-    if (day <= q.deadline_day) {
-      ++sd.served_in_time;
-      ++by_type.served_in_time;
-    }
-    sd.wait_sum += wait;
-    if (wait > 0) ++sd.waited;
-    sd.wait_max = std::max(sd.wait_max, wait);
-    sd.waits.push_back(static_cast<float>(wait));
-    const double working_wait = clock.between(q.arrival_min, t);
-    sd.working_wait_sum += working_wait;
-    sd.working_waits.push_back(static_cast<float>(working_wait));
-    sd.work_min += work;
-    if (services[q.service].role != pool.role) sd.shared_work_min += work;
-    sd.wait_in_window += std::min(t, day_end) - std::max(q.arrival_min, day_start);
-    area[q.service] -= std::max(0.0, day_end - t);
+    record_start(q, t, work, in.day, in.services[q.service].role != pool.role, in.hh_type[q.household], in.clock,
+                 day_start, day_end, sdays[q.service], area);
     busy += work;
     travel_total += travel_min;
     free[w] = t + work;
@@ -203,17 +226,22 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
   rday.busy_min += busy;
   rday.travel_min += travel_total;
   for (size_t w = 0; w < nw; ++w) {
-    free_at[shifts[w].worker] = free[w];
+    pool.free_at[shifts[w].worker] = free[w];
     rday.overtime_min += std::max(0.0, free[w] - shifts[w].end);
   }
-  for (size_t sv = 0; sv < n_services; ++sv) sdays[sv].queue_area += area[sv];
+}
 
-  // End of day: deadlines. A request whose last day was today is unmet; expired ones leave.
-  // (`queue` is today's arrivals or the scratch merge, never the backlog itself.)
+// Phase 5, the end of the day: deadlines. A request whose last day was today is unmet; expired
+// ones leave, the rest stay in the backlog (in request order). (`pd.queue` is today's arrivals or
+// the scratch merge, never the backlog itself.)
+inline void close_day(const std::vector<CompiledService>& services, const uint8_t* hh_type, int day,
+                      const WorkingClock& clock, const PoolDay& pd, const uint8_t* done, WorkerPool& pool,
+                      std::vector<ServiceDay>& sdays) {
+  const double day_start = day * 1440.0, day_end = day_start + 1440.0;
   pool.backlog.clear();
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < pd.n; ++i) {
     if (done[i]) continue;
-    Request q = queue[i];
+    Request q = pd.queue[i];
     ServiceDay& sd = sdays[q.service];
     sd.wait_in_window += day_end - std::max(q.arrival_min, day_start);
     if (q.deadline_day <= day && !(q.flags & 1)) {
@@ -234,6 +262,25 @@ void serve_queue(const std::vector<CompiledService>& services, const std::vector
     ++sd.backlog;
     pool.backlog.push_back(q);
   }
+}
+
+}  // namespace
+
+void serve_queue(const std::vector<CompiledService>& services, const std::vector<Role>& roles,
+                 const TravelModel& travel, const float* hh_x, const float* hh_y, const uint8_t* hh_type, int day,
+                 const Request* arrivals, size_t n_arrivals, const std::vector<uint8_t>& closed,
+                 const WorkingClock& clock, WorkerPool& pool, std::vector<ServiceDay>& sdays, RoleDay& rday,
+                 QueueScratch& sc) {
+  const size_t n_services = services.size();
+  PoolDay pd;
+  plan_services(services, closed, pool.role, sc, pd);
+  merge_queue(pool, arrivals, n_arrivals, sc, pd);
+  sc.area.assign(n_services, 0.0);
+  count_arrivals(hh_type, day * 1440.0 + 1440.0, arrivals, n_arrivals, pool, pd, sdays, sc.area.data());
+  const ServeInputs in{services, roles[static_cast<size_t>(pool.role)], travel, hh_x, hh_y, hh_type, day, clock};
+  serve_day(in, pd, pool, sdays, rday, sc);
+  for (size_t sv = 0; sv < n_services; ++sv) sdays[sv].queue_area += sc.area[sv];
+  close_day(services, hh_type, day, clock, pd, sc.done.data(), pool, sdays);
 }
 
 }  // namespace commsim

@@ -29,7 +29,7 @@ struct WorkerPool {
   int part_time = 0;             // committee members serving part time in this role
   double part_time_share = 0;    // their share of time serving residents
   std::vector<double> free_at;   // per worker: next free minute (carries across midnight)
-  std::vector<Request> backlog;  // waiting requests, sorted by arrival
+  std::vector<Request> backlog;  // waiting requests, in request order (request_before)
   // today
   std::vector<Shift> shifts;     // present workers not reserved for enrolment
   double available_min = 0, overhead_min = 0, reserved_min = 0;
@@ -64,7 +64,7 @@ void plan_shifts(const Role& role, const ShiftContext& ctx, WorkerPool& pool, Ro
 void reserve_workers(WorkerPool& pool, int count, RoleDay& stats);
 
 // Serves the pool's queue on `day`: backlog plus `arrivals` (today's requests of the pool's
-// services, sorted by arrival). Unserved requests past their deadline are counted unmet (and
+// services, in request order: request_before). Unserved requests past their deadline are counted unmet (and
 // dropped when their service expires them); the rest stay in the backlog. `closed[s]` blocks
 // facility services (facility closure shock). The queue-length integral of each service over the
 // day (for the Little's-law check) comes from the event times: N0 x 1440 + sum over today's

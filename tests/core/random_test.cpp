@@ -86,3 +86,35 @@ TEST_CASE("block streams give a stream's blocks by index", "[random]") {
   CHECK(below(0xFFFFFFFFu, 365) == 364);
   CHECK(below(0x80000000u, 10) == 5);
 }
+
+TEST_CASE("the one normal draw (Box-Muller) has known answers", "[random][normal]") {
+  // The transform itself: sqrt(-2 ln u1) cos(2 pi u2).
+  CHECK(normal_from_uniforms(1.0, 0.0) == 0.0);
+  CHECK(normal_from_uniforms(std::exp(-0.5), 0.0) == Approx(1.0).epsilon(1e-15));
+  CHECK(normal_from_uniforms(std::exp(-2.0), 0.5) == Approx(-2.0).epsilon(1e-15));
+  CHECK(normal_from_uniforms(std::exp(-4.5), 0.25) == Approx(0.0).margin(1e-15));
+  // The copies it replaced wrote the same expression: equal to the last bit on any uniforms.
+  Stream st(StreamKey{20231219, 0, 7, 1, 0});
+  for (int i = 0; i < 1000; ++i) {
+    const double u1 = st.uniform_pos(), u2 = st.uniform();
+    REQUIRE(normal_from_uniforms(u1, u2) == std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
+  }
+  // Stream::normal draws uniform_pos then uniform: a pinned value (any change changes results).
+  Stream s(StreamKey{20231219, 0, 1, 1, 0});
+  Stream t(StreamKey{20231219, 0, 1, 1, 0});
+  const double u1 = t.uniform_pos(), u2 = t.uniform();
+  const double z = s.normal();
+  CHECK(z == normal_from_uniforms(u1, u2));
+  CHECK(z == -0x1.715bc45cc3c3ap+0);  // -1.4428065039135292
+  // Moments of 200,000 draws.
+  double s1 = 0, s2 = 0;
+  const int n = 200000;
+  Stream m(StreamKey{9, 0, 3, 2, 0});
+  for (int i = 0; i < n; ++i) {
+    const double x = m.normal();
+    s1 += x;
+    s2 += x * x;
+  }
+  CHECK(std::fabs(s1 / n) < 4.0 / std::sqrt(n));
+  CHECK(s2 / n == Approx(1.0).epsilon(0.01));
+}

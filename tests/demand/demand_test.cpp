@@ -125,3 +125,33 @@ TEST_CASE("a resident's requests do not depend on staffing or on its community (
   // Another replicate draws other requests.
   CHECK(requests(test::small_city({"run.seed=8"})) != base);
 }
+
+TEST_CASE("generated requests come out in the one request order within each day and role", "[demand][order]") {
+  const auto y = one_year(13);
+  const Calendar& cal = y->cal;
+  REQUIRE(cal.requests.size() > 1000);
+  for (int day = cal.first_day; day < cal.last_day; ++day)
+    for (int role = 0; role < cal.roles; ++role) {
+      const Request* q = cal.begin(day, role);
+      const size_t n = cal.size(day, role);
+      for (size_t i = 0; i < n; ++i) REQUIRE(static_cast<int>(q[i].arrival_min / 1440.0) == day);
+      for (size_t i = 1; i < n; ++i) {
+        INFO("day " << day << " role " << role << " request " << i);
+        REQUIRE_FALSE(request_before(q[i], q[i - 1]));
+      }
+    }
+  // The order itself: arrival, then service, then household; a strict weak order.
+  Request a, b;
+  a.arrival_min = b.arrival_min = 600;
+  a.service = 1;
+  b.service = 2;
+  CHECK(request_before(a, b));
+  CHECK_FALSE(request_before(b, a));
+  b.service = 1;
+  a.household = 5;
+  b.household = 4;
+  CHECK(request_before(b, a));
+  CHECK_FALSE(request_before(a, a));
+  b.arrival_min = 601;
+  CHECK(request_before(a, b));
+}

@@ -12,6 +12,8 @@
 
 #include "sim/core/error.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/tree.hpp"
+#include "sim/scenario/yaml_quote.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
@@ -423,4 +425,21 @@ TEST_CASE("docs/scenario-reference.md is generated from the schema", "[loader]")
   for (const char* key : {"`run.days`", "`city.communities[].households`", "`services.<name>.rate_per_hour`",
                           "`staffing.rules.<name>.per_10k`", "`facility.uses.<name>.share`", "`shocks[].kind`"})
     CHECK(generated.find(key) != std::string::npos);
+}
+
+TEST_CASE("the one YAML quoter reads back as the text it quoted", "[scenario][yaml]") {
+  using scenario_detail::parse_yaml;
+  using scenario_detail::yaml_quote;
+  CHECK(yaml_quote("plain") == "\"plain\"");
+  CHECK(yaml_quote("say \"hi\" \\ bye") == "\"say \\\"hi\\\" \\\\ bye\"");
+  for (const std::string& text : {std::string("plain"), std::string("a: b # not a comment"), std::string("quote \" and \\"),
+                                 std::string("line\nbreak\ttab\rreturn"), std::string("bell \x01 esc \x1b"),
+                                 std::string("\xe8\xa5\xbf\xe5\xae\x89 Xi'an"), std::string("- [x, {y: z}]"), std::string("")}) {
+    const scenario_detail::Node root = parse_yaml("key: " + yaml_quote(text) + "\n", "quoted.yaml", ".");
+    const scenario_detail::Node* value = root.find("key");
+    REQUIRE(value);
+    INFO("quoted as " << yaml_quote(text));
+    CHECK(value->text == text);
+    CHECK(value->quoted);
+  }
 }

@@ -15,13 +15,8 @@ using namespace commsim;
 namespace {
 
 Request request(double arrival_min, float duration_min, uint16_t service, uint8_t level, int32_t deadline_day = 0) {
-  Request q;
-  q.arrival_min = arrival_min;
-  q.duration_min = duration_min;
-  q.service = service;
-  q.priority_level = level;
-  q.deadline_day = deadline_day;
-  return q;
+  return Request{.arrival_min = arrival_min, .duration_min = duration_min, .deadline_day = deadline_day,
+                 .service = service, .priority_level = level};
 }
 
 // One role, one worker, two facility services: "urgent" (priority 1) and "routine" (priority 0).
@@ -249,4 +244,20 @@ TEST_CASE("serve_queue: a request is never started before it arrives", "[service
   CHECK(d.sdays[1].working_waits.size() == 1);
   CHECK(d.sdays[1].working_wait_sum >= 0);
   CHECK(d.rday.busy_min == Approx(30));
+}
+
+TEST_CASE("the backlog carried over stays in the one request order when merged with a day's arrivals", "[service][queue][order]") {
+  Day d(false);
+  // Nobody serves (a shift of no length): everything waits; deadlines far ahead.
+  d.serve(0, 600, 600, 0, {request(100, 5, 0, 1, 9), request(100, 5, 1, 0, 9), request(700, 5, 0, 1, 9)});
+  REQUIRE(d.pool.backlog.size() == 3);
+  // Today's arrivals as a calendar hands them: in request order.
+  d.serve(1, 600, 600, 0, {request(1440 + 50, 5, 1, 0, 9), request(1440 + 100, 5, 0, 1, 9), request(1440 + 100, 5, 1, 0, 9)});
+  const std::vector<Request>& b = d.pool.backlog;
+  REQUIRE(b.size() == 6);
+  for (size_t i = 1; i < b.size(); ++i) CHECK_FALSE(request_before(b[i], b[i - 1]));
+  CHECK(b[0].arrival_min == 100);
+  CHECK(b[0].service == 0);
+  CHECK(b[1].service == 1);
+  CHECK(b[3].arrival_min == 1440 + 50);
 }

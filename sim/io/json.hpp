@@ -1,0 +1,18 @@
+// The one JSON writer: every JSON document commsim writes is built as a nlohmann-json value
+// (ordered_json: keys in insertion order) and turned into text here. (Study reports still
+// assembled as text use json_escape and json_number of summary_json.hpp.)
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace commsim {
+
+using Json = nlohmann::ordered_json;
+
+// A double as JSON: the number, or null when it is not finite.
+Json json_value(double v);
+
+// JSON as text: `indent` spaces a level (-1: one line), invalid UTF-8 replaced, a newline at the end.
+std::string json_text(const Json& j, int indent = 2);
+
+}  // namespace commsim
