@@ -118,26 +118,29 @@ std::vector<DocRow> sensitivity_rows() {
 
 // The tables `commsim curve`, `commsim headroom` (sim/curve/curve.hpp) and `commsim run --uncertainty`
 // (sim/uncertainty/uncertainty.hpp) add to their study files.
+template <class Visit, class... Tables>
+void visit_tables(Visit& visit, const Tables&... tables) {
+  (visit(tables), ...);
+}
+
 template <class Visit>
 void for_each_command_table(Visit&& visit) {
-  visit(curve_facts_table(), "`/curve` attributes");
-  visit(curve_outcome_table(), "`/curve/outcomes/`");
-  visit(curve_point_table(), "`/curve/points/`");
-  visit(curve_value_table(), "`/curve/values/`");
-  visit(curve_step_table(), "`/curve/steps/`");
-  visit(curve_marginal_table(), "`/curve/marginal/`");
-  visit(headroom_facts_table(), "`/headroom` attributes");
-  visit(headroom_service_table(), "`/headroom/services/`");
-  visit(headroom_evaluation_table(), "`/headroom/evaluations/`");
-  visit(headroom_coverage_table(), "`/headroom/coverage/`");
-  visit(uncertainty_facts_table(), "`/uncertainty` attributes");
-  visit(uncertainty_parameter_table(), "`/uncertainty/parameters/`");
-  visit(uncertainty_outcome_table(), "`/uncertainty/outcomes/`");
+  visit_tables(visit, curve_facts_table(), curve_outcome_table(), curve_point_table(), curve_value_table(),
+               curve_step_table(), curve_marginal_table());
+  visit_tables(visit, headroom_facts_table(), headroom_service_table(), headroom_evaluation_table(),
+               headroom_coverage_table());
+  visit_tables(visit, uncertainty_facts_table(), uncertainty_parameter_table(), uncertainty_outcome_table());
+}
+
+// A table's section title: "`/group` attributes" or "`/group/`".
+template <class Row>
+std::string group_title(const Table<Row>& t) {
+  return "`/" + t.group + (t.storage == Storage::attributes ? "` attributes" : "/`");
 }
 
 std::vector<DocRow> command_rows() {
   std::vector<DocRow> rows;
-  for_each_command_table([&](const auto& table, const char*) { table_rows("", table, rows); });
+  for_each_command_table([&](const auto& table) { table_rows("", table, rows); });
   return rows;
 }
 
@@ -309,7 +312,7 @@ design's points). Unit `outcome`: the unit of the outcome, in `/sensitivity/outc
 
 )";
   for_each_sensitivity_table([&](const auto& table) {
-    out += table_section("", table, "`/" + table.group + (table.storage == Storage::attributes ? "` attributes" : "/`")) + "\n";
+    out += table_section("", table, group_title(table)) + "\n";
   });
   out += "Axis datasets `/sensitivity/parameter_names` and `/sensitivity/outcome_names` name the entries of its axes.\n\n";
   out += R"(## Response curves, headroom and uncertainty bands (`commsim curve`, `commsim headroom`, `commsim run --uncertainty`)
@@ -322,7 +325,7 @@ of the outcome named by `/curve/outcomes/unit` or `/uncertainty/outcomes/unit`; 
 parameter's own unit (`/uncertainty/parameters/unit`).
 
 )";
-  for_each_command_table([&](const auto& table, const char* title) { out += table_section("", table, title) + "\n"; });
+  for_each_command_table([&](const auto& table) { out += table_section("", table, group_title(table)) + "\n"; });
   return out;
 }
 
