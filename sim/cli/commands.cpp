@@ -17,7 +17,7 @@
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
-#include "sim/io/json.hpp"
+#include "sim/core/json.hpp"
 #include "sim/io/summary_json.hpp"
 #include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"

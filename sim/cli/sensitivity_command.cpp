@@ -12,7 +12,7 @@
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/sensitivity/sensitivity.hpp"
-#include "sim/study/json.hpp"
+#include "sim/core/json.hpp"
 
 namespace commsim::cli {
 
@@ -140,7 +140,7 @@ SensitivityRun run_design(const SensitivityOptions& o) {
 
 // --json: no timing, the document is a pure function of the options.
 std::string sensitivity_document(const SensitivityOptions& o, const SensitivityRun& r) {
-  OrderedJson j = {{"function", o.function_name}, {"design", o.design}, {"samples", o.samples}, {"seed", o.seed},
+  Json j = {{"function", o.function_name}, {"design", o.design}, {"samples", o.samples}, {"seed", o.seed},
                    {"bootstrap", o.resamples},    {"confidence", 0.95}};
   if (o.morris) {
     j["levels"] = o.levels;
@@ -148,7 +148,7 @@ std::string sensitivity_document(const SensitivityOptions& o, const SensitivityR
     j["delta"] = json_figure(r.delta);
   }
   j["runs"] = r.runs;
-  OrderedJson indices = OrderedJson::array(), analytic = OrderedJson::array();
+  Json indices = Json::array(), analytic = Json::array();
   for (size_t i = 0; i < static_cast<size_t>(r.k); ++i) {
     const std::string name = "x" + std::to_string(i + 1);
     if (o.morris) {

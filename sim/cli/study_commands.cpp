@@ -12,7 +12,7 @@
 #include "sim/scenario/load.hpp"
 #include "sim/optimize/optimize.hpp"
 #include "sim/study/replay.hpp"
-#include "sim/study/json.hpp"
+#include "sim/core/json.hpp"
 #include "sim/study/runner.hpp"
 
 namespace commsim::cli {
@@ -64,11 +64,11 @@ void print_study_table(std::FILE* out, const StudyPlan& plan, const StudyOutcome
 
 std::string study_json(const StudyPlan& plan, const StudyOutcome& o) {
   const StudySummary& s = o.summary;
-  OrderedJson services = OrderedJson::object();
+  Json services = Json::object();
   for (size_t k = 0; k < s.services.size(); ++k) {
-    OrderedJson rows = OrderedJson::array();
+    Json rows = Json::array();
     for (size_t v = 0; v < s.variant_names.size(); ++v) {
-      OrderedJson row = {{"variant", v}};
+      Json row = {{"variant", v}};
       for (const auto& m : s.metrics)
         row[m.metric] = {{"mean", json_figure(m.value[v][k].mean)},
                          {"ci", json_figure(m.value[v][k].half_width)},
@@ -79,7 +79,7 @@ std::string study_json(const StudyPlan& plan, const StudyOutcome& o) {
     }
     services[s.services[k]] = std::move(rows);
   }
-  OrderedJson j = {{"study", plan.study.name},
+  Json j = {{"study", plan.study.name},
                    {"design", plan.study.design},
                    {"variants", plan.scenarios.size()},
                    {"replicates", plan.study.replicates},

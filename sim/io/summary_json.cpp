@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "sim/io/json.hpp"
+#include "sim/core/json.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/statistics.hpp"
 
@@ -136,13 +136,6 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs,
   }
   return json_text(j);
 }
-
-Json json_value(double v) {
-  if (!std::isfinite(v)) return nullptr;
-  return v;
-}
-
-std::string json_text(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace) + "\n"; }
 
 std::string json_escape(const std::string& s) {
   const std::string quoted = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -2,7 +2,7 @@
 // scenario, seed, replicates, days, communities, households, residents, requests; `services` and
 // `roles` as objects keyed by name; cost, access_share, residents_by_year, demand_by_year; with
 // calibration targets, `calibration`.
-// Built with nlohmann-json (sim/io/json.hpp).
+// Built with nlohmann-json (sim/core/json.hpp).
 #pragma once
 #include <string>
 #include <vector>

@@ -442,9 +442,9 @@ std::string sensitivity_text(const SensitivityResult& r) {
 
 namespace {
 
-OrderedJson index_json(const SensitivityResult& r, size_t o, size_t i) {
+Json index_json(const SensitivityResult& r, size_t o, size_t i) {
   const size_t k = r.parameters.size();
-  OrderedJson j = {{"parameter", r.parameters[i]}};
+  Json j = {{"parameter", r.parameters[i]}};
   if (r.facts.method == "morris") {
     const MorrisIndexRow& m = r.morris[o * k + i];
     j["mu_star"] = json_figure(m.mu_star);
@@ -466,12 +466,12 @@ OrderedJson index_json(const SensitivityResult& r, size_t o, size_t i) {
 
 }  // namespace
 
-OrderedJson sensitivity_json(const SensitivityResult& r) {
+Json sensitivity_json(const SensitivityResult& r) {
   const bool morris = r.facts.method == "morris";
-  OrderedJson outcomes = OrderedJson::array();
+  Json outcomes = Json::array();
   for (size_t o = 0; o < r.outcomes.size(); ++o) {
     const SensitivityOutcomeRow& row = r.outcomes[o];
-    OrderedJson indices = OrderedJson::array();
+    Json indices = Json::array();
     for (size_t i = 0; i < r.parameters.size(); ++i) indices.push_back(index_json(r, o, i));
     outcomes.push_back({{"outcome", r.outcome_names[o]},
                         {"metric", row.metric},

@@ -14,7 +14,7 @@
 
 #include "sim/metrics/result_schema.hpp"
 #include "sim/sensitivity/sensitivity.hpp"
-#include "sim/study/json.hpp"
+#include "sim/core/json.hpp"
 #include "sim/study/study.hpp"
 
 namespace commsim {
@@ -129,6 +129,6 @@ void write_sensitivity(Hdf5Output& out, const SensitivityResult& result);
 
 // The indices as text (commsim study's table) and as a JSON object (--summary-json's "sensitivity").
 std::string sensitivity_text(const SensitivityResult& result);
-OrderedJson sensitivity_json(const SensitivityResult& result);  // the `sensitivity` block of --summary-json
+Json sensitivity_json(const SensitivityResult& result);  // the `sensitivity` block of --summary-json
 
 }  // namespace commsim

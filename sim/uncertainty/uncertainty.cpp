@@ -10,7 +10,7 @@
 #include "sim/core/random.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
-#include "sim/study/json.hpp"
+#include "sim/core/json.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/curve/curve.hpp"
 
@@ -23,7 +23,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A key as a double-quoted YAML scalar (JSON's string syntax is YAML's).
 std::string yaml_quoted(const std::string& text) {
-  return OrderedJson(text).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // "key=value" -> "value": the value text that reads back as the sampled value.
@@ -33,7 +33,7 @@ std::string value_text(const Parameter& p, double value) {
 }
 
 // A JSON number that reads back exactly (the file's value), null when not finite.
-OrderedJson exact_json(double v) { return std::isfinite(v) ? OrderedJson(v) : OrderedJson(nullptr); }
+Json exact_json(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 std::string override_key(const std::string& override_text) { return override_text.substr(0, override_text.find('=')); }
 
@@ -208,24 +208,24 @@ std::string uncertainty_text(const UncertaintySummary& s) {
 }
 
 std::string uncertainty_json(const UncertaintySummary& s) {
-  OrderedJson parameters = OrderedJson::array(), outcomes = OrderedJson::array();
+  Json parameters = Json::array(), outcomes = Json::array();
   for (const auto& p : s.parameters) parameters.push_back(p.key);
   for (const UncertaintyBand& b : s.outcomes)
     outcomes.push_back({{"name", b.metric},
-                        {"service", b.service.empty() ? OrderedJson(nullptr) : OrderedJson(b.service)},
+                        {"service", b.service.empty() ? Json(nullptr) : Json(b.service)},
                         {"unit", b.unit},
                         {"point", exact_json(b.point)},
                         {"median", exact_json(b.median)},
                         {"p05", exact_json(b.p05)},
                         {"p95", exact_json(b.p95)}});
-  const OrderedJson j = {{"samples", s.samples},
+  const Json j = {{"samples", s.samples},
                          {"seed", s.seed},
                          {"replicates", s.replicates},
                          {"sampling", "latin_hypercube"},
                          {"band", json_interval(kBandLow, kBandHigh)},
                          {"parameters", std::move(parameters)},
                          {"outcomes", std::move(outcomes)}};
-  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // ---------------------------------------------------------------- tables

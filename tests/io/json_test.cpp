@@ -1,4 +1,4 @@
-// The one JSON writer (sim/io/json.hpp): numbers, null for non-finite values, invalid UTF-8
+// The one JSON writer (sim/core/json.hpp): numbers, null for non-finite values, invalid UTF-8
 // replaced, one line or indented; and the JSON of `commsim norms --json` and `commsim
 // validate-queue --json`, built with it: one document, the documented keys in their order.
 #include <catch2/catch.hpp>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/io/json.hpp"
+#include "sim/core/json.hpp"
 #include "tests/reliability/process.hpp"
 #include "tests/support.hpp"
 
