@@ -15,7 +15,7 @@ class SummarySection:
         cols = ["service", "kind", "demand (requests)", "served in time (requests)", "coverage",
                 "coverage, resident-weighted", "communities below target", "worst-decile coverage",
                 "Gini of coverage", "unmet (hours)", "mean wait (working min)", "p90 wait (working min)",
-                "mean wait (clock, served)", "p90 wait (clock, served)", "backlog at end (requests)"]
+                "clock wait of served, mean / p90", "backlog at end (requests)"]
         if nrep > 1:
             cols.insert(5, f"coverage, mean ± 95 % CI over {nrep} replicates")
         rows = []
@@ -34,8 +34,8 @@ class SummarySection:
                  pct(cw["share_communities_below_target"][i], 0), pct(cw["worst_decile_coverage"][i]),
                  f"{cw['gini'][i]:.3f}", unmet_hours(cw, i),
                  "–" if enr else fmt_num(mean_w, 1) + mark, "–" if enr else fmt_num(p90_w, 1),
-                 "–" if enr else fmt_minutes(cw["mean_wait_min"][i]),
-                 "–" if enr else fmt_minutes(cw["p90_wait_min"][i]), fmt_num(float(cw["backlog_end"][i]))]
+                 "–" if enr else f"{fmt_minutes(cw['mean_wait_min'][i])} / {fmt_minutes(cw['p90_wait_min'][i])}",
+                 fmt_num(float(cw["backlog_end"][i]))]
             if nrep > 1:
                 mu, hw, _ = mean_ci(self.cov[bmask, j])
                 r.insert(5, f"{100 * mu:.1f} ± {100 * hw:.1f} %")
@@ -48,10 +48,10 @@ class SummarySection:
                 "service), expired (to the deadline) and still waiting at the end of the run (to the end); the "
                 "clock waits count served requests only, in minutes (min), hours (h) or days (d).")
         if tail:
-            note += (f" † Mean above the 90th percentile ({html.escape(', '.join(tail))}): fewer than one request "
-                     "in ten waits long, but those are the expired and still-waiting requests, whose censored waits "
-                     "run to the deadline or the end of the run; that heavy tail lifts the mean above the 90th "
-                     "percentile.")
+            note += (f" † Mean above the 90th percentile ({html.escape(', '.join(tail))}): a heavy tail. Fewer "
+                     "than one request in ten waits longer than the 90th percentile, but those few wait long enough "
+                     "to lift the mean above it; the longest are the censored waits of requests that expired or "
+                     "were still waiting at the end, counted to the deadline or to the end of the run.")
         return html_table(cols, rows, numeric_from=2) + f'<p class="note">{note}</p>'
 
     def facts_table(self):

@@ -175,8 +175,8 @@ void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<R
   std::fprintf(out, "  (enrolment services count person-days: demand = wanting, served = enrolled; clock-minute waits\n"
                     "   of served requests are in --summary-json and the output file)\n");
   if (heavy_tail)
-    std::fprintf(out, "  (a mean wait above its p90: under 1 request in 10 waits long, but those are expired or still\n"
-                      "   waiting, their waits counted to the deadline or the run's end; that heavy tail lifts the mean)\n");
+    std::fprintf(out, "  (a mean wait above its p90: a heavy tail; under 1 request in 10 waits that long, the longest the\n"
+                      "   censored waits of expired and still-waiting requests, counted to the deadline or the run's end)\n");
   std::fprintf(out, "\n%-20s %8s %9s %12s %10s %10s %10s %8s %8s\n", "role", "staff", "FTE", "utilisation", "overtime",
                "available", "overhead", "travel", "WISN");
   std::fprintf(out, "%-20s %8s %9s %12s %10s %10s %10s %8s %8s\n", "", "", "", "", "(h/FTE/yr)", "(h/yr)", "", "", "");
