@@ -197,17 +197,19 @@ class Run:
     def attr(self, key, default=None):
         return _attr(self.group, key, default)
 
+    def _names(self, path):
+        """The string dataset at path (service_names, ...) as a list, read once."""
+        if path not in self._cache:
+            self._cache[path] = list(_read(self.group[path]))
+        return self._cache[path]
+
     @property
     def services(self):
-        if "services" not in self._cache:
-            self._cache["services"] = list(_read(self.group["service_names"]))
-        return self._cache["services"]
+        return self._names("service_names")
 
     @property
     def roles(self):
-        if "roles" not in self._cache:
-            self._cache["roles"] = list(_read(self.group["role_names"]))
-        return self._cache["roles"]
+        return self._names("role_names")
 
     @property
     def facility_uses(self):
@@ -217,9 +219,7 @@ class Run:
 
     @property
     def community_names(self):
-        if "cnames" not in self._cache:
-            self._cache["cnames"] = list(_read(self.group["communities/name"]))
-        return self._cache["cnames"]
+        return self._names("communities/name")
 
     @property
     def days(self):
@@ -427,6 +427,11 @@ def _order_metrics(metrics, group):
 # Files
 
 
+def _root_attr(key):
+    """A read-only property: the file's root attribute key, '?' when it is missing."""
+    return property(lambda self: _attr(self.file, key, "?"), doc=f"root attribute {key} ('?' when missing)")
+
+
 class Output:
     """An open commsim output file (run or study). Use open_output()."""
 
@@ -474,21 +479,10 @@ class Output:
     def provenance(self):
         return {k: _attr(self.file, k) for k in self.file.attrs}
 
-    @property
-    def scenario_name(self):
-        return _attr(self.file, "scenario_name", "?")
-
-    @property
-    def seed(self):
-        return _attr(self.file, "seed", "?")
-
-    @property
-    def version(self):
-        return _attr(self.file, "version", "?")
-
-    @property
-    def git_commit(self):
-        return _attr(self.file, "git_commit", "?")
+    scenario_name = _root_attr("scenario_name")
+    seed = _root_attr("seed")
+    version = _root_attr("version")
+    git_commit = _root_attr("git_commit")
 
     @property
     def kind(self):

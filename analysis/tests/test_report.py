@@ -5,6 +5,7 @@ files fail cleanly. Also scripts/check-report.sh when Chromium is installed. The
 tested by test_report_study.py. Usage: test_report.py COMMSIM_BINARY [DATA_DIR]"""
 
 import base64
+import html
 import json
 import os
 import re
@@ -12,8 +13,10 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import warnings
 
 import h5py
+import numpy as np
 
 from common import ROOT, SCENARIO, TINY, Data, main, tool
 
@@ -24,6 +27,27 @@ STUDY_FIGS = ["coverage_vs_staffing", "coverage_heatmap", "paired_differences"]
 
 def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def cjk_font_installed():
+    """Whether fontconfig knows a Noto Sans CJK font (Debian fonts-noto-cjk)."""
+    try:
+        r = subprocess.run(["fc-list", ":family"], capture_output=True, text=True, timeout=60)
+    except OSError:
+        return False
+    return "Noto Sans CJK" in r.stdout
+
+
+def section_table(page, section_id, index=0):
+    """(header cells, rows of cell texts) of the index-th table of a page section."""
+    start = page.index(f'<section id="{section_id}">')
+    section = page[start:page.index("</section>", start)]
+    table = re.findall(r"<table[^>]*>(.*?)</table>", section, re.S)[index]
+    head = [html.unescape(c) for c in re.findall(r"<th>(.*?)</th>", table)]
+    body = table[table.index("<tbody>"):]
+    rows = [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return head, rows, section
 
 
 class ReportCase(unittest.TestCase):
@@ -96,12 +120,16 @@ class ReportCase(unittest.TestCase):
         return page
 
 
-class SingleRunReport(ReportCase):
-    src = "single.h5"
-    expected = SINGLE_FIGS
+class WritesFigures:
+    """Mixed into a ReportCase: every expected figure is written (PNG + SVG)."""
 
     def test_figures(self):
         self.check_figures()
+
+
+class SingleRunReport(WritesFigures, ReportCase):
+    src = "single.h5"
+    expected = SINGLE_FIGS
 
     def test_html(self):
         page = self.check_html()
@@ -131,6 +159,52 @@ class SingleRunReport(ReportCase):
         self.assertAlmostEqual(sum(s for r, s in zip(roles, share) if r == "community_worker"), 1.0, places=9)
         self.assertIn(f"is {100 * support:.1f} % of the community workers", page)
         self.assertIn("22–27 %", page)
+
+    def test_service_table(self):
+        """Unmet service hours and working-minute waits as in the file (and the command line), clock
+        waits beside them; a mean above its p90 is marked and explained (issue 22, items 1 and 10)."""
+        head, rows, section = section_table(self.html(), "summary", 1)
+        for col in ("unmet (hours)", "mean wait (working min)", "p90 wait (working min)", "clock wait of served, mean / p90"):
+            self.assertIn(col, head)
+        self.assertNotIn("unmet (requests)", head)
+        at = {c: head.index(c) for c in head}
+        with h5py.File(Data.path(self.src), "r") as f:
+            cw = f["runs/0000/citywide/services"]
+            names = list(cw["name"].asstr()[:])
+            kinds = list(cw["kind"].asstr()[:])
+            unmet, mean_w, p90_w = cw["unmet_hours"][:], cw["mean_wait_working_min"][:], cw["p90_wait_working_min"][:]
+        self.assertEqual([r[0] for r in rows], [n.replace("_", " ") for n in names])
+        self.assertGreater(float(np.sum(unmet)), 0, "the test city leaves no hour unmet: nothing checked")
+        tail = []
+        for r, kind, u, m, p in zip(rows, kinds, unmet, mean_w, p90_w):
+            self.assertEqual(r[at["unmet (hours)"]], f"{u:,.0f}", r[0])
+            if kind == "enrolment":
+                self.assertEqual(r[at["mean wait (working min)"]], "–")
+                continue
+            mark = " †" if m > p else ""
+            if mark:
+                tail.append(r[0])
+            self.assertEqual(r[at["mean wait (working min)"]], f"{m:,.1f}{mark}", r[0])
+            self.assertEqual(r[at["p90 wait (working min)"]], f"{p:,.1f}", r[0])
+        self.assertIn("Waits in working minutes", section)
+        if tail:
+            self.assertIn("† Mean above the 90th percentile", section)
+            self.assertIn("heavy tail", section)
+        else:
+            self.assertNotIn("† Mean above", section)
+
+    def test_district_names_drawn(self):
+        """With a CJK font installed the district figure names the districts (in Chinese) instead of
+        drawing boxes (issue 22, item 10); the SVG keeps text as text."""
+        if not cjk_font_installed():
+            self.skipTest("fonts-noto-cjk not installed")
+        with h5py.File(Data.path(self.src), "r") as f:
+            names = list(f["runs/0000/districts/name"].asstr()[:])
+        self.assertTrue(any(not n.isascii() for n in names), names)
+        with open(os.path.join(self.dir, "district_coverage.svg"), encoding="utf-8") as f:
+            svg = html.unescape(f.read())
+        for n in names:
+            self.assertIn(n, svg)
 
     @unittest.skipUnless(chromium(), "chromium not installed")
     def test_check_report_script(self):
@@ -198,6 +272,119 @@ class CalibrationTargets(unittest.TestCase):
                 self.assertNotIn('id="calibration"', f.read())
         finally:
             shutil.rmtree(tmp)
+
+
+class PageWrite(unittest.TestCase):
+    """index.html is written whole or not at all, in UTF-8 (issue 22, item 2)."""
+
+    def test_failed_render_keeps_previous_page(self):
+        import report
+        from commsim_h5 import open_output
+        tmp = tempfile.mkdtemp()
+        try:
+            with open_output(Data.path("single.h5")) as out:
+                report.Report(out, tmp).build()
+                path = os.path.join(tmp, "index.html")
+                with open(path, "rb") as f:
+                    before = f.read()
+                self.assertGreater(len(before), 10000)
+                rep = report.Report(out, tmp)
+
+                def broken():
+                    raise UnicodeEncodeError("utf-8", "caf\udce9", 3, 4, "surrogates not allowed")
+                rep.html = broken
+                with self.assertRaises(UnicodeEncodeError):
+                    rep.build()
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), before)
+            self.assertEqual([n for n in os.listdir(tmp) if n.startswith(".")], [], "temporary file left")
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_scenario_name_not_utf8(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            src = os.path.join(tmp, "odd.h5")
+            shutil.copyfile(Data.path("single.h5"), src)
+            with h5py.File(src, "r+") as f:
+                f.attrs.create("scenario_name", b"caf\xe9 \xff", dtype=h5py.string_dtype("utf-8"))
+            r = tool("report.py", src, "-o", os.path.join(tmp, "rep"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(tmp, "rep", "index.html"), "rb") as f:
+                page = f.read().decode("utf-8")      # strict: the page is valid UTF-8
+            self.assertIn("caf\ufffd \ufffd", page)
+            self.assertIn("</html>", page)
+        finally:
+            shutil.rmtree(tmp)
+
+
+class Fonts(unittest.TestCase):
+    """Figures fall back to a CJK font when one is installed (issue 22, item 10)."""
+
+    def test_choice(self):
+        from commsim_report import fonts
+        self.assertEqual(fonts.find_cjk_family({"DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK SC"}),
+                         "Noto Sans CJK SC")
+        self.assertIsNone(fonts.find_cjk_family({"DejaVu Sans", "Liberation Sans"}))
+        from matplotlib import rcParams
+        saved = rcParams["font.family"]
+        try:
+            self.assertIsNone(fonts.configure_fonts({"DejaVu Sans"}))
+            self.assertEqual(rcParams["font.family"], ["sans-serif"])
+            self.assertEqual(fonts.configure_fonts({"DejaVu Sans", "Noto Sans CJK JP"}), "Noto Sans CJK JP")
+            self.assertEqual(rcParams["font.family"], ["sans-serif", "Noto Sans CJK JP"])
+        finally:
+            rcParams["font.family"] = saved
+
+    def test_installed_font_is_used(self):
+        if not cjk_font_installed():
+            self.skipTest("fonts-noto-cjk not installed (scripts/install-deps.sh installs it)")
+        from commsim_report import base
+        import matplotlib.pyplot as plt
+        self.assertIsNotNone(base.CJK_FONT)
+        fig = plt.figure()
+        fig.text(0.1, 0.5, "雁塔区 碑林区")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+        plt.close(fig)
+        self.assertEqual([str(w.message) for w in caught if "missing from" in str(w.message)], [])
+
+
+class CliWaitFootnote(unittest.TestCase):
+    """The command line's summary table explains a mean wait above its p90 (issue 22, item 10): on 40
+    communities over 14 days chronic follow-ups wait 9.7 working minutes on average against a p90 of
+    3.7; on the 13-community test city over 28 days no service does, and no footnote is printed."""
+
+    def table(self, settings):
+        tmp = tempfile.mkdtemp()
+        try:
+            summary = os.path.join(tmp, "summary.json")
+            cmd = [Data.binary, "run", SCENARIO, "--summary-json", summary]
+            for k, v in settings.items():
+                cmd += ["--set", f"{k}={v}"]
+            r = subprocess.run(cmd, capture_output=True, text=True,
+                               env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(summary, encoding="utf-8") as f:
+                services = json.load(f)["services"]
+        finally:
+            shutil.rmtree(tmp)
+        tail = [s for s, v in services.items()
+                if v.get("kind") != "enrolment" and v["mean_wait_working_min"] > v["p90_wait_working_min"]]
+        return r.stdout + r.stderr, tail
+
+    def test_footnote_when_a_mean_is_above_its_p90(self):
+        text, tail = self.table({"city.generator.communities": 40, "run.days": 14, "run.daily_output": "false"})
+        self.assertIn("chronic_followup", tail)
+        self.assertIn("(a mean wait above its p90:", text)
+        self.assertIn("a heavy tail", text)
+
+    def test_no_footnote_otherwise(self):
+        text, tail = self.table(dict(TINY, **{"run.days": 28}))
+        self.assertEqual(tail, [])
+        self.assertIn("mean wait", text)
+        self.assertNotIn("a mean wait above its p90", text)
 
 
 class BadInput(unittest.TestCase):

@@ -4,24 +4,20 @@ and headroom figures are written and embedded, and the marginal-analysis and hea
 what the files hold. Usage: test_report_curve.py COMMSIM_BINARY [DATA_DIR]"""
 
 import re
-import unittest
 
 import h5py
 import numpy as np
 
 from common import STAFF_AXIS, Data, main
-from test_report import SINGLE_FIGS, ReportCase  # noqa: E402
+from test_report import SINGLE_FIGS, ReportCase, WritesFigures  # noqa: E402
 
 NO_DAILY = [f for f in SINGLE_FIGS if f != "daily_wait"]
 
 
-class CurveReport(ReportCase):
+class CurveReport(WritesFigures, ReportCase):
     src = "curve.h5"
     # A curve of a staffing key is also a study with a staffing axis and several variants.
     expected = NO_DAILY + ["coverage_vs_staffing", "paired_differences", "response_curve"]
-
-    def test_figures(self):
-        self.check_figures()
 
     def test_marginal_table(self):
         page = self.check_html()
@@ -40,12 +36,9 @@ class CurveReport(ReportCase):
         self.assertTrue("bend" in section)
 
 
-class HeadroomReport(ReportCase):
+class HeadroomReport(WritesFigures, ReportCase):
     src = "headroom.h5"
     expected = NO_DAILY + ["paired_differences", "headroom"]
-
-    def test_figures(self):
-        self.check_figures()
 
     def test_headroom_text(self):
         page = self.check_html()

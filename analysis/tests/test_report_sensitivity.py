@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 from common import Data, main
-from test_report import SINGLE_FIGS, ReportCase
+from test_report import SINGLE_FIGS, ReportCase, WritesFigures
 
 BASE_FIGS = [f for f in SINGLE_FIGS if f != "daily_wait"]  # the studies keep no daily records
 
@@ -25,8 +25,20 @@ def table_rows(page, heading):
             for row in re.findall(r"<tr>(.*?)</tr>", table) if "<td" in row]
 
 
-class SensitivityReport(ReportCase):
+class SensitivityChecks(WritesFigures):
+    """Mixed into a ReportCase of a sensitivity study: figures, page and ranking tables."""
     key, flag = None, None  # the ranking column and its below-the-noise flag
+    heading = None          # a heading the page must show
+
+    def test_html(self):
+        page = self.check_html()
+        self.assertIn(self.heading, page)
+        if self.method == "morris":
+            self.assertIn("stochastic share of one run", page)
+        self.check_not_shown()
+
+    def test_tables(self):
+        self.check_tables()
 
     def check_tables(self):
         """Each metric's table: per parameter and outcome, 'rank: value[ *]' as in the file."""
@@ -65,37 +77,16 @@ class SensitivityReport(ReportCase):
         self.assertNotIn("Sensitivity indices</b>", notshown)
 
 
-class MorrisReport(SensitivityReport):
+class MorrisReport(SensitivityChecks, ReportCase):
     src, method, key, flag = "morris.h5", "morris", "mu_star", "below_noise"
+    heading = "Morris μ* and σ of unmet hours"
     expected = BASE_FIGS + ["sensitivity_coverage", "sensitivity_unmet_hours", "sensitivity_cost_total_yuan"]
 
-    def test_figures(self):
-        self.check_figures()
 
-    def test_html(self):
-        page = self.check_html()
-        self.assertIn("Morris μ* and σ of unmet hours", page)
-        self.assertIn("stochastic share of one run", page)
-        self.check_not_shown()
-
-    def test_tables(self):
-        self.check_tables()
-
-
-class SobolReport(SensitivityReport):
+class SobolReport(SensitivityChecks, ReportCase):
     src, method, key, flag = "sobol.h5", "sobol", "total", "total_below_noise"
+    heading = "Sobol indices of coverage"
     expected = BASE_FIGS + ["sensitivity_coverage", "sensitivity_mean_wait_min", "sensitivity_cost_per_resident_yuan"]
-
-    def test_figures(self):
-        self.check_figures()
-
-    def test_html(self):
-        page = self.check_html()
-        self.assertIn("Sobol indices of coverage", page)
-        self.check_not_shown()
-
-    def test_tables(self):
-        self.check_tables()
 
 
 if __name__ == "__main__":

@@ -4,22 +4,18 @@ staffing with CIs, size x staffing heat map, paired differences) are written and
 tables are right, failed runs are reported. Usage: test_report_study.py COMMSIM_BINARY [DATA_DIR]"""
 
 import re
-import unittest
 
 import h5py
 import numpy as np
 
 from common import STAFF_AXIS, Data, main
-from test_report import SINGLE_FIGS, STUDY_FIGS, ReportCase  # noqa: E402
+from test_report import SINGLE_FIGS, STUDY_FIGS, ReportCase, WritesFigures  # noqa: E402
 
 
-class StudyReport(ReportCase):
+class StudyReport(WritesFigures, ReportCase):
     src = "study.h5"
     # The study is made without daily records, so the daily figure is listed as not shown.
     expected = [f for f in SINGLE_FIGS if f != "daily_wait"] + STUDY_FIGS
-
-    def test_figures(self):
-        self.check_figures()
 
     def test_html(self):
         page = self.check_html()

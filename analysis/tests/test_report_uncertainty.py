@@ -10,19 +10,16 @@ import numpy as np
 
 from common import UNCERTAINTY, Data, main
 from commsim_h5 import open_output
-from test_report import SINGLE_FIGS, ReportCase  # noqa: E402
+from test_report import SINGLE_FIGS, ReportCase, WritesFigures  # noqa: E402
 
 NO_DAILY = [f for f in SINGLE_FIGS if f != "daily_wait"]
 
 
-class UncertaintyReport(ReportCase):
+class UncertaintyReport(WritesFigures, ReportCase):
     src = "uncertainty.h5"
     # The file is a study of variants (the point run and the samples), but the paired differences to
     # the point run are not drawn: the band chart summarises the samples.
     expected = NO_DAILY + ["uncertainty_bands"]
-
-    def test_figures(self):
-        self.check_figures()
 
     def test_reader(self):
         with open_output(Data.path(self.src)) as o:

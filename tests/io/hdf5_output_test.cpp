@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "sim/io/hdf5_output.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/results.hpp"
+#include "tests/skip.hpp"
 #include "tests/support.hpp"
 
 namespace fs = std::filesystem;
@@ -706,15 +708,16 @@ TEST_CASE("HDF5 output: writing daily records is fast", "[hdf5][perf]") {
   CHECK(seconds < 10.0);
 }
 
-TEST_CASE("HDF5 output: a full file system becomes RuntimeFailure naming the file", "[hdf5][.enospc]") {
-  // Hidden: needs a small file system, e.g. as root
-  //   mount -t tmpfs -o size=64k tmpfs /tmp/tinyfs && COMMSIM_SMALL_FS_DIR=/tmp/tinyfs commsim_tests "[.enospc]"
-  const char* small_fs = std::getenv("COMMSIM_SMALL_FS_DIR");
-  if (!small_fs) {
-    WARN("COMMSIM_SMALL_FS_DIR not set; skipped");
-    return;
-  }
-  const std::string path = (fs::path(small_fs) / "full.h5").string();
+TEST_CASE("HDF5 output: a full file system becomes RuntimeFailure naming the file", "[hdf5][enospc]") {
+  // Needs a small file system: COMMSIM_SMALL_FS_DIR names one (e.g. mount -t tmpfs -o size=64k tmpfs
+  // /tmp/tinyfs), else the test mounts a 64 KB tmpfs itself (root); without either, ctest shows it skipped.
+  TempDir dir("enospc");
+  const char* given = std::getenv("COMMSIM_SMALL_FS_DIR");
+  std::optional<test::SmallFs> tiny;
+  if (!given) tiny.emplace(dir.path().string(), "64k");
+  if (!given && !tiny->mounted())
+    COMMSIM_SKIP("no small file system: set COMMSIM_SMALL_FS_DIR or run as root (tmpfs mount)");
+  const std::string path = ((given ? fs::path(given) : dir.path()) / "full.h5").string();
   const RunResult run = incompressible_run();
   std::string message;
   try {

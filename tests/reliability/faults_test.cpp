@@ -13,6 +13,7 @@
 
 #include "sim/io/hdf5_output.hpp"
 #include "tests/reliability/process.hpp"
+#include "tests/skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace commsim::test;
@@ -136,14 +137,9 @@ TEST_CASE("a run onto a full file system reports 'No space left' naming the file
   TempDir scratch("enospc");
   const fs::path out_dir = scratch.path() / "tiny";
   fs::create_directory(out_dir);
-  if (::mount("commsim-test", out_dir.c_str(), "tmpfs", 0, "size=512k") != 0) {
-    WARN("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): skipped; the ulimit -f test covers EFBIG");
-    return;
-  }
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{out_dir.string()};
+  const commsim::test::SmallFs tiny(out_dir.string(), "512k");
+  if (!tiny.mounted())
+    COMMSIM_SKIP("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the ulimit -f test covers EFBIG");
   const std::string target = (out_dir / "result.h5").string();
   const std::string before = make_result(target, scratch);
   const Outcome o = run_shell(cli("run " + kBig + " --quiet --force -o '" + target + "'"),
