@@ -1,6 +1,7 @@
 // Response curves (curve.hpp): the curve's study, its outcomes read from the results schema, the
 // paired summary and marginal analysis, and the /curve tables.
 #include "sim/curve/curve.hpp"
+#include "sim/scenario/yaml_quote.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,14 +22,7 @@ namespace {
 const SourcePos kCommandLine{"command line", 0, 0};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+using scenario_detail::yaml_quote;
 
 // The outcomes of the results schema: the numeric fields --summary-json shows of the run, each
 // citywide service and each citywide role, named as there. `visit(name, unit, description,
@@ -93,10 +87,10 @@ std::string number_text(double v) {
 }
 
 std::string study_head(const std::string& name, const std::string& scenario, const std::vector<std::string>& overrides) {
-  std::string text = "name: " + quoted(name) + "\nbase: " + quoted(scenario) + "\n";
+  std::string text = "name: " + yaml_quote(name) + "\nbase: " + yaml_quote(scenario) + "\n";
   if (!overrides.empty()) {
     text += "set:\n";
-    for (const auto& o : overrides) text += "  - " + quoted(o) + "\n";
+    for (const auto& o : overrides) text += "  - " + yaml_quote(o) + "\n";
   }
   return text;
 }
@@ -142,7 +136,7 @@ StudyPlan plan_curve(const CurveRequest& rq) {
   }
   std::string text = "# The study `commsim curve` ran (docs/curves.md).\n" +
                      curve_detail::study_head("curve " + rq.key, rq.scenario, rq.overrides);
-  text += "axes:\n  " + quoted(rq.key) + ": {from: " + number_text(rq.from) + ", to: " + number_text(rq.to) +
+  text += "axes:\n  " + yaml_quote(rq.key) + ": {from: " + number_text(rq.from) + ", to: " + number_text(rq.to) +
           ", step: " + number_text(rq.step) + "}\n";
   text += "replicates: " + std::to_string(rq.replicates) + "\nconfidence: " + number_text(rq.confidence) + "\n";
   return plan_parsed_study(parse_study_text(text, "commsim curve"));

@@ -258,7 +258,8 @@ const Schema<CensusCity>& census_schema() {
 
 const Schema<CityGenerator>& generator_schema() {
   static const Schema<CityGenerator> s{{
-      num("communities", &CityGenerator::communities, between(0, 1000000), "communities", "0 = generator off"),
+      num("communities", &CityGenerator::communities, between(0, 1000000), "communities",
+          "0 = with city.census the whole census city (each unit's family households / households_mean); without a census, none (give city.communities or communities_file)"),
       num("households_median", &CityGenerator::households_median, between(1, 1000000), "households",
           "lognormal median of households per community"),
       num("households_sigma", &CityGenerator::households_sigma, between(0, 5), "", "lognormal sigma"),

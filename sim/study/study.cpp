@@ -17,6 +17,7 @@
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/schema_machinery.hpp"
 #include "sim/scenario/tree.hpp"
+#include "sim/scenario/yaml_quote.hpp"
 
 namespace commsim {
 
@@ -34,13 +35,7 @@ uint64_t splitmix64(uint64_t& state) {
 
 std::string value_text(const Node& node) {
   if (node.is_scalar()) {
-    if (!node.quoted) return node.text;
-    std::string out = "\"";
-    for (char c : node.text) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
+    return node.quoted ? scenario_detail::yaml_quote(node.text) : node.text;
   }
   return scenario_detail::to_flow_text(node);
 }

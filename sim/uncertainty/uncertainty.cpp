@@ -1,6 +1,7 @@
 // Uncertainty bands (uncertainty.hpp): the Latin hypercube, the study of the point run and the
 // samples, the bands, the /uncertainty tables, the text and JSON.
 #include "sim/uncertainty/uncertainty.hpp"
+#include "sim/scenario/yaml_quote.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,10 +22,7 @@ namespace {
 const SourcePos kCommandLine{"command line", 0, 0};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// A key as a double-quoted YAML scalar (JSON's string syntax is YAML's).
-std::string yaml_quoted(const std::string& text) {
-  return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+using scenario_detail::yaml_quote;
 
 // "key=value" -> "value": the value text that reads back as the sampled value.
 std::string value_text(const Parameter& p, double value) {
@@ -94,13 +92,13 @@ UncertaintyPlan plan_uncertainty(const UncertaintyRequest& rq) {
   text += "design: variants\nreplicates: " + std::to_string(base.run.replicates) + "\nvariants:\n";
   // The point run names one parameter at the scenario's own value (a variant lists at least its name).
   const Parameter& first = plan.parameters.front();
-  text += "  - {name: point, " + yaml_quoted(first.key) + ": " + value_text(first, first.default_value) + "}\n";
+  text += "  - {name: point, " + yaml_quote(first.key) + ": " + value_text(first, first.default_value) + "}\n";
   for (size_t s = 0; s < unit.size(); ++s) {
     std::vector<double> values;
     text += "  - {name: \"sample " + std::to_string(s + 1) + "\"";
     for (size_t i = 0; i < plan.parameters.size(); ++i) {
       values.push_back(parameter_quantile(plan.parameters[i], unit[s][i]));
-      text += ", " + yaml_quoted(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
+      text += ", " + yaml_quote(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
     }
     text += "}\n";
     plan.values.push_back(std::move(values));
