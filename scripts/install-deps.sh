@@ -9,6 +9,7 @@ PACKAGES=(
   python3 python3-h5py python3-numpy python3-matplotlib python3-simpy
   libnlopt-cxx-dev nlohmann-json3-dev libjs-chart.js
   chromium chromium-driver python3-selenium
+  strace
 )
 # --fuzz: also the clang toolchain with libFuzzer for scripts/fuzz.sh (not needed by CI; the
 # sanitizer runtimes of GCC that scripts/sanitize.sh uses come with build-essential).
