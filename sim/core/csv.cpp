@@ -151,7 +151,7 @@ double Row::number(std::string_view column, double lo, double hi) const {
   const double v = std::strtod(t.c_str(), &end);
   if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v) || v < lo || v > hi) {
     std::ostringstream msg;
-    msg << "'" << t << "' is not a number in [" << lo << ", " << hi << "]";
+    msg << "column '" << column << "': '" << t << "' is not a number in [" << lo << ", " << hi << "]";
     fail(column, msg.str());
   }
   return v;

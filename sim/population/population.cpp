@@ -430,13 +430,15 @@ void add_member(Residents& res, const MemberRow& m, uint32_t local, bool fresh) 
 }  // namespace
 
 std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
-  const csv::Table table =
-      csv::Table::read(path, "household file", kHouseholdColumns, "population.households_file", "households_file.");
+  const std::string key = "population.households_file";
+  std::vector<csv::Record> records = csv::parse(path, csv::read_file(path, "household file", key), key);
+  if (records.empty())
+    throw InputError(SourcePos{path, 1, 1}, key, std::string("empty file: expected a header row (") + kHouseholdColumns + ")");
   std::string header;
-  for (const csv::Cell& c : table.header().cells) header += (header.empty() ? "" : ",") + c.text;
+  for (const csv::Cell& c : records.front().cells) header += (header.empty() ? "" : ",") + c.text;
   if (header != kHouseholdColumns)
-    throw InputError(SourcePos{path, table.header().line, 1}, "population.households_file",
-                     std::string("header must be exactly: ") + kHouseholdColumns);
+    throw InputError(SourcePos{path, records.front().line, 1}, key, std::string("header must be exactly: ") + kHouseholdColumns);
+  const csv::Table table(path, std::move(records), key, "households_file.");
   std::vector<LoadedCommunity> out;
   std::map<std::string, size_t> index;
   std::map<std::pair<size_t, uint64_t>, uint32_t> household_of;  // (community, household id) -> local
