@@ -35,6 +35,15 @@ StaffingRule fixed_rule(double fixed, Rounding rounding = Rounding::nearest) {
                       .rounding = rounding};
 }
 
+// Staff in post of a fixed rule with bounds and vacancies (no residents, clients or committee).
+int fixed_staff(double fixed, int min, int max, double vacancy_share) {
+  StaffingRule r = fixed_rule(fixed);
+  r.min = min;
+  r.max = max;
+  r.vacancy_share = vacancy_share;
+  return staff_count(r, 0, 0, false, Committees{});
+}
+
 StaffingRule per_client_rule(double clients_per_staff, Rounding rounding = Rounding::nearest) {
   return StaffingRule{.role = "care_worker",
                       .rule = StaffingRuleKind::per_client,
@@ -389,11 +398,8 @@ TEST_CASE("min/max clamps after rounding", "[norms]") {
       {5, 5, 5, 5},
       {5, 8, 6, 6},  // inconsistent bounds: max wins
   }));
-  StaffingRule r = fixed_rule(fixed);
-  r.min = min;
-  r.max = max;
   CAPTURE(fixed, min, max);
-  CHECK(staff_count(r, 0, 0, false, kNoCommittees) == expected);
+  CHECK(fixed_staff(fixed, min, max, 0.0) == expected);
 }
 
 TEST_CASE("vacancies: posts left unfilled, rounded down, after clamps", "[norms]") {
@@ -411,11 +417,8 @@ TEST_CASE("vacancies: posts left unfilled, rounded down, after clamps", "[norms]
       {18, 0, -0.5, 18},  // nonsense share: no vacancies
       {18, 0, 2.0, 0},    // nonsense share: all vacant, never negative
   }));
-  StaffingRule r = fixed_rule(fixed);
-  r.min = min;
-  r.vacancy_share = vacancy;
   CAPTURE(fixed, min, vacancy);
-  CHECK(staff_count(r, 0, 0, false, kNoCommittees) == expected);
+  CHECK(fixed_staff(fixed, min, StaffingRule{}.max, vacancy) == expected);
 }
 
 // ---------------------------------------------------------------- N2 facility
