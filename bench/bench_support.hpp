@@ -59,8 +59,8 @@ inline std::vector<WorkerPool> pools_of(const Community& c) {
   for (size_t r = 0; r < pools.size(); ++r) {
     WorkerPool& p = pools[r];
     p.role = static_cast<int>(r);
-    p.staff = c.info.staff[r];
-    p.part_time = static_cast<int>(r) == committee_role ? c.part_time_committee : 0;
+    p.staff = c.policy.staff[r];
+    p.part_time = static_cast<int>(r) == committee_role ? c.policy.part_time_committee : 0;
     p.part_time_share = sc.staffing.committee.service_share;
     p.free_at.assign(static_cast<size_t>(p.staff + p.part_time), 0.0);
   }

@@ -10,6 +10,7 @@ PACKAGES=(
   libnlopt-cxx-dev nlohmann-json3-dev libjs-chart.js
   chromium chromium-driver python3-selenium
   fonts-noto-cjk   # CJK glyphs for district names in the report's figures (analysis/commsim_report/fonts.py)
+  strace           # tests: inputs are opened once (tests/engine/read_once.sh)
 )
 # --fuzz: also the clang toolchain with libFuzzer for scripts/fuzz.sh (not needed by CI; the
 # sanitizer runtimes of GCC that scripts/sanitize.sh uses come with build-essential).

@@ -65,91 +65,100 @@ std::vector<DistrictRect> treemap(const std::vector<double>& areas) {
   return out;
 }
 
-CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p) {
-  CityPlan plan;
+namespace {
+
+// Communities per district: each district's households at its mean community size (the full
+// counts), or a sample of `p.communities` spread in proportion to them (largest remainder, at
+// least one community a district). `mean` receives each district's mean community size.
+std::vector<int> community_counts(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p,
+                                  std::vector<double>& mean, int& full_total) {
   const size_t nd = districts.size();
-  if (nd == 0) return plan;
-  // Full counts: each district's households at its mean community size.
-  std::vector<int> full(nd), count(nd);
-  std::vector<double> mean(nd);
+  std::vector<int> full(nd);
+  mean.assign(nd, 0.0);
+  full_total = 0;
   for (size_t d = 0; d < nd; ++d) {
     mean[d] = p.households_mean * districts[d].size_factor;
     full[d] = std::max(1, static_cast<int>(std::lround(districts[d].family_households / mean[d])));
     mean[d] = districts[d].family_households / full[d];
-    plan.full_communities += full[d];
+    full_total += full[d];
   }
-  const bool sample = p.communities > 0;
-  if (!sample) {
-    count = full;
-  } else {
-    if (p.communities < static_cast<int>(nd))
-      throw std::invalid_argument("city.generator.communities: " + std::to_string(p.communities) +
-                                  " communities cannot cover " + std::to_string(nd) + " districts (at least one each)");
-    // Largest remainder over the full counts, at least one community a district.
-    std::vector<double> exact(nd);
-    int given = 0;
-    for (size_t d = 0; d < nd; ++d) {
-      exact[d] = static_cast<double>(p.communities) * full[d] / plan.full_communities;
-      count[d] = std::max(1, static_cast<int>(std::floor(exact[d])));
-      given += count[d];
-    }
-    std::vector<size_t> order(nd);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return exact[a] - std::floor(exact[a]) > exact[b] - std::floor(exact[b]);
-    });
-    for (size_t k = 0; given < p.communities; k = (k + 1) % nd) {
-      ++count[order[k]];
-      ++given;
-    }
-    while (given > p.communities) {  // the minimum of one each pushed it over: trim the largest
-      const size_t d = static_cast<size_t>(std::max_element(count.begin(), count.end()) - count.begin());
-      --count[d];
-      --given;
-    }
-  }
-  // Sizes: micro / oversized / normal (lognormal, clipped to the normal band) as in N1.3, relative
-  // to 3,300 households, then scaled to the district's households (whole city) or its mean size.
-  size_t global = 0;
-  std::vector<double> rect_area(nd, 0.0);
-  std::vector<std::vector<size_t>> members(nd);
+  if (p.communities <= 0) return full;
+  if (p.communities < static_cast<int>(nd))
+    throw std::invalid_argument("city.generator.communities: " + std::to_string(p.communities) +
+                                " communities cannot cover " + std::to_string(nd) + " districts (at least one each)");
+  std::vector<int> count(nd);
+  std::vector<double> exact(nd);
+  int given = 0;
   for (size_t d = 0; d < nd; ++d) {
-    const DistrictPlan& dist = districts[d];
-    std::vector<double> size(static_cast<size_t>(count[d]));
-    std::vector<bool> is_new(size.size());
-    for (size_t i = 0; i < size.size(); ++i, ++global) {
-      Stream s(StreamKey{p.seed, 0, (static_cast<uint64_t>(d) << 32) | i, static_cast<uint32_t>(Purpose::city), 1});
-      const double u_class = s.uniform(), u_size = s.uniform(), u_z = s.uniform_pos(), u_z2 = s.uniform();
-      is_new[i] = s.uniform() < p.new_share;
-      if (u_class < p.micro_share) size[i] = 300 + u_size * 699;
-      else if (u_class < p.micro_share + p.oversized_share) size[i] = 5001 + u_size * 3999;
-      else {
-        const double z = normal_from_uniforms(u_z, u_z2);
-        size[i] = std::clamp(3300.0 * std::exp(p.households_sigma * z), 1000.0, 5000.0);
-      }
-    }
-    const double sum = std::accumulate(size.begin(), size.end(), 0.0);
-    const double target = sample ? mean[d] * static_cast<double>(size.size()) : dist.family_households;
-    // Whole households; the rounding remainder goes to the largest community (exact total).
-    int64_t assigned = 0;
-    std::vector<int64_t> whole(size.size());
-    for (size_t i = 0; i < size.size(); ++i) assigned += whole[i] = std::max<int64_t>(1, std::llround(size[i] * target / sum));
-    const size_t biggest = static_cast<size_t>(std::max_element(whole.begin(), whole.end()) - whole.begin());
-    whole[biggest] = std::max<int64_t>(1, whole[biggest] + std::llround(target) - assigned);
-    const double density = dist.family_households > 0 ? dist.family_households / std::max(dist.built_up_km2, 1e-9) : 1.0;
-    for (size_t i = 0; i < size.size(); ++i) {
-      PlannedCommunity c;
-      c.district = d;
-      c.households = whole[i];
-      c.collective_residents = dist.family_households > 0 ? dist.collective_residents * whole[i] / dist.family_households : 0;
-      c.area_km2 = static_cast<double>(whole[i]) / density;
-      c.is_new = is_new[i];
-      rect_area[d] += c.area_km2;
-      members[d].push_back(plan.communities.size());
-      plan.communities.push_back(c);
+    exact[d] = static_cast<double>(p.communities) * full[d] / full_total;
+    count[d] = std::max(1, static_cast<int>(std::floor(exact[d])));
+    given += count[d];
+  }
+  std::vector<size_t> order(nd);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return exact[a] - std::floor(exact[a]) > exact[b] - std::floor(exact[b]);
+  });
+  for (size_t k = 0; given < p.communities; k = (k + 1) % nd) {
+    ++count[order[k]];
+    ++given;
+  }
+  while (given > p.communities) {  // the minimum of one each pushed it over: trim the largest
+    const size_t d = static_cast<size_t>(std::max_element(count.begin(), count.end()) - count.begin());
+    --count[d];
+    --given;
+  }
+  return count;
+}
+
+// Relative sizes of a district's communities: micro / oversized / normal (lognormal, clipped to
+// the normal band) as in N1.3, relative to 3,300 households; and which are new.
+std::vector<double> relative_sizes(const CityPlanParameters& p, size_t d, int count, std::vector<bool>& is_new) {
+  std::vector<double> size(static_cast<size_t>(count));
+  is_new.assign(size.size(), false);
+  for (size_t i = 0; i < size.size(); ++i) {
+    Stream s(StreamKey{p.seed, 0, (static_cast<uint64_t>(d) << 32) | i, static_cast<uint32_t>(Purpose::city), 1});
+    const double u_class = s.uniform(), u_size = s.uniform(), u_z = s.uniform_pos(), u_z2 = s.uniform();
+    is_new[i] = s.uniform() < p.new_share;
+    if (u_class < p.micro_share) size[i] = 300 + u_size * 699;
+    else if (u_class < p.micro_share + p.oversized_share) size[i] = 5001 + u_size * 3999;
+    else {
+      const double z = normal_from_uniforms(u_z, u_z2);
+      size[i] = std::clamp(3300.0 * std::exp(p.households_sigma * z), 1000.0, 5000.0);
     }
   }
-  // Districts in class order (old core, inner, new districts, counties), then the treemap.
+  return size;
+}
+
+// A district's communities, sized to its households (whole city) or its mean size (a sample):
+// whole households, the rounding remainder to the largest community (exact total).
+void size_district(const DistrictPlan& dist, size_t d, const std::vector<double>& size, const std::vector<bool>& is_new,
+                   double target, CityPlan& plan, std::vector<size_t>& members, double& rect_area) {
+  const double sum = std::accumulate(size.begin(), size.end(), 0.0);
+  int64_t assigned = 0;
+  std::vector<int64_t> whole(size.size());
+  for (size_t i = 0; i < size.size(); ++i) assigned += whole[i] = std::max<int64_t>(1, std::llround(size[i] * target / sum));
+  const size_t biggest = static_cast<size_t>(std::max_element(whole.begin(), whole.end()) - whole.begin());
+  whole[biggest] = std::max<int64_t>(1, whole[biggest] + std::llround(target) - assigned);
+  const double density = dist.family_households > 0 ? dist.family_households / std::max(dist.built_up_km2, 1e-9) : 1.0;
+  for (size_t i = 0; i < size.size(); ++i) {
+    PlannedCommunity c;
+    c.district = d;
+    c.households = whole[i];
+    c.collective_residents = dist.family_households > 0 ? dist.collective_residents * whole[i] / dist.family_households : 0;
+    c.area_km2 = static_cast<double>(whole[i]) / density;
+    c.is_new = is_new[i];
+    rect_area += c.area_km2;
+    members.push_back(plan.communities.size());
+    plan.communities.push_back(c);
+  }
+}
+
+// Districts in class order (old core, inner, new districts, counties) as a treemap, then each
+// district's community centres on a grid inside its rectangle.
+void lay_out(const std::vector<DistrictPlan>& districts, const std::vector<double>& rect_area,
+             const std::vector<std::vector<size_t>>& members, CityPlan& plan) {
+  const size_t nd = districts.size();
   auto rank = [&](size_t d) {
     const std::string& k = districts[d].district_class;
     return k == "old_core" ? 0 : k == "inner" ? 1 : k == "new_district" ? 2 : 3;
@@ -162,7 +171,6 @@ CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanPar
   const std::vector<DistrictRect> rects = treemap(areas);
   plan.rects.resize(nd);
   for (size_t k = 0; k < nd; ++k) plan.rects[order[k]] = rects[k];
-  // Community centres on a grid inside their district's rectangle.
   for (size_t d = 0; d < nd; ++d) {
     const DistrictRect& r = plan.rects[d];
     const double w = r.x1 - r.x0, h = r.y1 - r.y0;
@@ -175,51 +183,92 @@ CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanPar
       c.y_m = r.y0 + h * (static_cast<double>(i / cols) + 0.5) / static_cast<double>(rows);
     }
   }
+}
+
+}  // namespace
+
+CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p) {
+  CityPlan plan;
+  const size_t nd = districts.size();
+  if (nd == 0) return plan;
+  std::vector<double> mean;
+  const std::vector<int> count = community_counts(districts, p, mean, plan.full_communities);
+  std::vector<double> rect_area(nd, 0.0);
+  std::vector<std::vector<size_t>> members(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    std::vector<bool> is_new;
+    const std::vector<double> size = relative_sizes(p, d, count[d], is_new);
+    const double target = p.communities > 0 ? mean[d] * static_cast<double>(size.size()) : districts[d].family_households;
+    size_district(districts[d], d, size, is_new, target, plan, members[d], rect_area[d]);
+  }
+  lay_out(districts, rect_area, members, plan);
   return plan;
 }
 
-CensusCitySetup census_city_setup(const Scenario& sc) {
-  const CensusCity& cc = sc.city.census;
+bool CensusInputs::read_for(const CensusCity& cc) const {
+  return source.file == cc.file && source.districts_file == cc.districts_file && source.city_code == cc.city_code &&
+         source.units == cc.units;
+}
+
+std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   const CensusTable table = CensusTable::load(cc.file);
   const DistrictExtrasTable extras = DistrictExtrasTable::load(cc.districts_file);
-  std::vector<const CountyCensus*> units;
+  auto inputs = std::make_shared<CensusInputs>();
+  inputs->source = cc;
   if (!cc.city_code.empty()) {
-    units = table.units_of_city(cc.city_code);
-    if (units.empty())
+    for (const CountyCensus* u : table.units_of_city(cc.city_code)) inputs->units.push_back(*u);
+    if (inputs->units.empty())
       throw InputError(cc.position, "city.census.city_code",
                        "no district or county of city " + cc.city_code + " in the census table " + cc.file);
   } else {
     for (size_t i = 0; i < cc.units.size(); ++i)
-      units.push_back(&table.county(cc.units[i], cc.position, "city.census.units." + std::to_string(i)));
+      inputs->units.push_back(table.county(cc.units[i], cc.position, "city.census.units." + std::to_string(i)));
   }
-  const ClassSizeFactors& f = sc.city.generator.size_factor;
-  CensusCitySetup setup;
-  for (const CountyCensus* u : units) {
-    const DistrictExtras* extra = extras.find(u->code);
+  for (const CountyCensus& u : inputs->units) {
+    const DistrictExtras* extra = extras.find(u.code);
     if (!extra)
       throw InputError(SourcePos{cc.districts_file, 0, 0}, "code",
-                       "no row for unit " + u->code + " (" + u->county + ") in the districts file; every unit of the "
+                       "no row for unit " + u.code + " (" + u.county + ") in the districts file; every unit of the "
                        "census city needs its class and built-up area");
-    DistrictPlan d;
-    d.name = u->county;
-    d.code = u->code;
-    d.district_class = extra->district_class;
-    d.county = extra->district_class == "county";
-    d.size_factor = d.district_class == "old_core" ? f.old_core : d.district_class == "inner" ? f.inner
-                    : d.district_class == "new_district" ? f.new_district : f.county;
-    d.built_up_km2 = extra->built_up_km2;
-    // The modelled residents (urban, or all) are a share of the unit's residents with the unit's
-    // make-up (the county volume has no urban-only tables: docs/population-data.md): the same share
-    // of its residents outside family households (dormitories, care homes), the rest in family
-    // households of the unit's mean size.
-    const double population = static_cast<double>(u->population);
-    const double family = static_cast<double>(u->family_household_population);
-    const double collective = std::max(0.0, population - family);
-    const double residents = cc.residents == "urban" ? static_cast<double>(u->urban) : population;
-    d.collective_residents = population > 0 ? collective * residents / population : 0.0;
-    d.family_households = (residents - d.collective_residents) / u->computed_mean_household_size();
-    setup.districts.push_back(d);
-    setup.households.push_back(std::make_shared<const DistrictHouseholds>(fit_district_households(district_profile(*u))));
+    inputs->extras.push_back(*extra);
+    inputs->households.push_back(std::make_shared<const DistrictHouseholds>(fit_district_households(district_profile(u))));
+  }
+  return inputs;
+}
+
+namespace {
+
+// One unit of the census city as the generator sees it. The modelled residents (urban, or all) are
+// a share of the unit's residents with the unit's make-up (the county volume has no urban-only
+// tables: docs/population-data.md): the same share of its residents outside family households
+// (dormitories, care homes), the rest in family households of the unit's mean size.
+DistrictPlan district_plan(const CountyCensus& u, const DistrictExtras& extra, const CensusCity& cc,
+                           const ClassSizeFactors& f) {
+  DistrictPlan d;
+  d.name = u.county;
+  d.code = u.code;
+  d.district_class = extra.district_class;
+  d.county = extra.district_class == "county";
+  d.size_factor = d.district_class == "old_core" ? f.old_core : d.district_class == "inner" ? f.inner
+                  : d.district_class == "new_district" ? f.new_district : f.county;
+  d.built_up_km2 = extra.built_up_km2;
+  const double population = static_cast<double>(u.population);
+  const double family = static_cast<double>(u.family_household_population);
+  const double collective = std::max(0.0, population - family);
+  const double residents = cc.residents == "urban" ? static_cast<double>(u.urban) : population;
+  d.collective_residents = population > 0 ? collective * residents / population : 0.0;
+  d.family_households = (residents - d.collective_residents) / u.computed_mean_household_size();
+  return d;
+}
+
+}  // namespace
+
+CensusCitySetup census_city_setup(const Scenario& sc, const CensusInputs& inputs) {
+  const CensusCity& cc = sc.city.census;
+  CensusCitySetup setup;
+  for (size_t i = 0; i < inputs.units.size(); ++i) {
+    setup.districts.push_back(district_plan(inputs.units[i], inputs.extras[i], cc, sc.city.generator.size_factor));
+    setup.households.push_back(inputs.households[i]);
   }
   CityPlanParameters p;
   p.communities = sc.city.generator.communities;
@@ -237,6 +286,10 @@ CensusCitySetup census_city_setup(const Scenario& sc) {
                          std::to_string(p.communities));
   setup.plan = plan_city(setup.districts, p);
   return setup;
+}
+
+CensusCitySetup census_city_setup(const Scenario& sc) {
+  return census_city_setup(sc, *read_census_inputs(sc.city.census));
 }
 
 std::vector<CommunitySpec> census_community_specs(const CensusCitySetup& setup) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/population/census.hpp"
 #include "sim/population/households.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -63,15 +64,30 @@ struct CityPlanParameters {
 // sampled share so that densities stay the same.
 CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanParameters& p);
 
+// The census city's input files, read, checked and fitted once (engine/prepared.hpp shares them
+// between replicates and between study variants that name the same files and units): the census
+// rows of the city's units and the household templates fitted to each. The files' row errors are
+// InputErrors at their lines; an unknown unit code one at the scenario's city.census key.
+struct CensusInputs {
+  CensusCity source;                    // the scenario's city.census these were read for
+  std::vector<CountyCensus> units;      // the city's districts and counties, in file order
+  std::vector<DistrictExtras> extras;   // per unit: class and built-up area
+  std::vector<std::shared_ptr<const DistrictHouseholds>> households;  // per unit: fitted templates
+  // Whether these were read for `census` (same files, same units): then they can be shared.
+  bool read_for(const CensusCity& census) const;
+};
+std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& census);
+
 // Everything a run needs of a census city (scenario `city.census`): its districts (from the census
 // table and the districts file), their fitted household templates and the plan of communities.
-// The files' row errors are InputErrors at their lines; an unknown unit code one at the scenario's
-// city.census key.
 struct CensusCitySetup {
   std::vector<DistrictPlan> districts;
   std::vector<std::shared_ptr<const DistrictHouseholds>> households;  // per district
   CityPlan plan;
 };
+// From inputs already read (the plan depends on the scenario's generator and seed).
+CensusCitySetup census_city_setup(const Scenario& scenario, const CensusInputs& inputs);
+// Reads the inputs, then as above.
 CensusCitySetup census_city_setup(const Scenario& scenario);
 
 // The plan's communities as community specs (names "<district>-<n>").

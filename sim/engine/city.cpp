@@ -232,12 +232,12 @@ void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vecto
 
 }  // namespace
 
-void apply_policies(const Scenario& sc, const std::vector<CompiledService>& services, Community& c) {
-  CommunityInfo& info = c.info;
-  const Residents& res = c.residents;
+namespace {
+
+// Who lives there: ages, family households, collective living, household types.
+void count_residents(const Residents& res, CommunityInfo& info) {
   info.households = static_cast<int64_t>(res.households());
   info.residents = static_cast<int64_t>(res.size());
-  // Who lives there: ages, family households, collective living, household types.
   info.residents_60plus = info.residents_80plus = info.residents_0_2 = 0;
   info.residents_chronic = info.residents_60plus_dependent = 0;
   for (size_t r = 0; r < res.size(); ++r) {
@@ -265,30 +265,31 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   // Households in the norms' sense (N1-N3) are family households: residents in collective living
   // count as residents (N3.5 staffing per 10,000 residents), not as households.
   info.households = info.family_households;
-  const SizeBand band = size_band(info.households, sc.sizing);
-  info.oversized = band == SizeBand::oversized;
-  info.micro = band == SizeBand::micro;
-  const Committees com = committees(info.households, sc.staffing.committee);
-  info.committee_residents = com.residents;
-  info.committee_party = com.party;
-  info.committee_total = com.total_people;
-  c.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
-  const NormRequirement req = norm_requirement(info.households, info.residents, info.is_new,
-                                               info.county ? DistrictKind::county : DistrictKind::urban, sc);
-  info.required_community_workers = req.community_workers;
-  info.required_indoor_m2 = facility_indoor_m2(info.households, info.is_new, sc.facility);
-  info.required_outdoor_m2 = facility_outdoor_m2(sc.facility);
-  if (info.facility_indoor_m2 < 0) info.facility_indoor_m2 = info.required_indoor_m2;
-  if (info.facility_outdoor_m2 < 0) info.facility_outdoor_m2 = info.required_outdoor_m2;
-  double activity_share = 0;
-  info.places.assign(sc.facility.uses.size(), 0);
-  for (size_t u = 0; u < sc.facility.uses.size(); ++u) {
-    const FacilityUse& use = sc.facility.uses[u];
-    if (use.activity) activity_share += use.share;
+}
+
+// Family households of a community (residents in collective living are not households).
+int64_t family_households(const Residents& res) {
+  int64_t collective = 0;
+  for (size_t h = 0; h < res.households(); ++h) collective += res.hh_type[h] == static_cast<uint8_t>(HouseholdType::collective);
+  return static_cast<int64_t>(res.households()) - collective;
+}
+
+// Facility places per use and the share of the indoor area in activity uses.
+void facility_places(const FacilityPolicy& facility, CommunityPolicy& p) {
+  p.activity_share = 0;
+  p.places.assign(facility.uses.size(), 0);
+  for (size_t u = 0; u < facility.uses.size(); ++u) {
+    const FacilityUse& use = facility.uses[u];
+    if (use.activity) p.activity_share += use.share;
     if (use.m2_per_place > 0)
-      info.places[u] = static_cast<int>(std::floor(info.facility_indoor_m2 * use.share / use.m2_per_place + 1e-9));
+      p.places[u] = static_cast<int>(std::floor(p.indoor_m2 * use.share / use.m2_per_place + 1e-9));
   }
-  info.staff.assign(sc.staffing.roles.size(), 0);
+}
+
+// Staff in post per role by the staffing rules.
+void staff_by_rules(const Scenario& sc, const std::vector<CompiledService>& services, const Residents& res,
+                    const Committees& com, CommunityPolicy& p) {
+  p.staff.assign(sc.staffing.roles.size(), 0);
   for (const auto& rule : sc.staffing.rules) {
     const int r = sc.role_index(rule.role);
     if (r < 0) continue;
@@ -298,16 +299,19 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
       if (s >= 0) clients = static_cast<double>(count_clients(services[static_cast<size_t>(s)], res));
     } else if (rule.rule == StaffingRuleKind::per_place) {
       for (size_t u = 0; u < sc.facility.uses.size(); ++u)
-        if (sc.facility.uses[u].name == rule.facility_use) clients = info.places[u];
+        if (sc.facility.uses[u].name == rule.facility_use) clients = p.places[u];
     }
-    int staff = staff_count(rule, static_cast<double>(info.residents), clients, info.oversized, com);
+    int staff = staff_count(rule, static_cast<double>(p.residents), clients, p.oversized, com);
     // The norm's headcount includes the committee members (S30): full-time workers fill the rest.
     if (sc.staffing.committee.counts_in_norm && r == sc.role_index(sc.staffing.committee.serves_as_role))
-      staff = std::max(0, staff - c.part_time_committee);
-    info.staff[static_cast<size_t>(r)] = staff;
+      staff = std::max(0, staff - p.part_time_committee);
+    p.staff[static_cast<size_t>(r)] = staff;
   }
-  info.facility_activity_m2 = info.facility_indoor_m2 * activity_share;
-  // Access (N1.5): households within the access time of the facility at walking speed.
+}
+
+// Households within the access time of the facility at walking speed (N1.5), as a share.
+double access_share(const Scenario& sc, const Community& c) {
+  const Residents& res = c.residents;
   const double reach_m = sc.travel.access_minutes * sc.travel.access_speed_m_per_min;
   size_t within = 0;
   for (size_t h = 0; h < res.households(); ++h) {
@@ -315,56 +319,73 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
     const double straight = sc.travel.manhattan ? std::fabs(dx) + std::fabs(dy) : std::sqrt(dx * dx + dy * dy);
     if (straight * sc.travel.detour_factor <= reach_m) ++within;
   }
-  info.access_share = res.households() ? static_cast<double>(within) / static_cast<double>(res.households()) : 1.0;
-  const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
-  const double years = sc.run.days / 365.0;
-  info.operating_funds_city_yuan = funds.city_yuan * years;
-  info.operating_funds_district_yuan = funds.district_yuan * years;
-  double pay = 0;
-  for (size_t r = 0; r < sc.staffing.roles.size(); ++r)
-    pay += info.staff[r] * sc.staffing.roles[r].pay_per_month_yuan * 12.0 * years;
-  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
-  if (committee_role >= 0)
-    pay += c.part_time_committee * sc.staffing.roles[static_cast<size_t>(committee_role)].pay_per_month_yuan * 12.0 * years;
-  info.pay_city_yuan = pay * sc.funding.pay_city_share;
-  info.pay_district_yuan = pay - info.pay_city_yuan;
-  // Compliance with the norms in force (N1, N2, N3).
-  info.size_ok = band == SizeBand::normal;
-  info.facility_ok = info.facility_indoor_m2 + 1e-9 >= info.required_indoor_m2 &&
-                     info.facility_outdoor_m2 + 1e-9 >= info.required_outdoor_m2;
-  info.activity_ok = activity_share + 1e-9 >= sc.facility.activity_share_min;
-  info.committee_ok = com.total_people <= sc.staffing.committee.cap_total;
-  const int cw = sc.role_index("community_worker");
-  const int counted_committee =
-      sc.staffing.committee.counts_in_norm && cw == sc.role_index(sc.staffing.committee.serves_as_role) ? c.part_time_committee : 0;
-  info.workers_ok = cw < 0 || info.staff[static_cast<size_t>(cw)] + counted_committee >= info.required_community_workers;
+  return res.households() ? static_cast<double>(within) / static_cast<double>(res.households()) : 1.0;
 }
 
-std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const std::vector<CompiledService>& services,
-                                  std::vector<std::string>* changes) {
-  std::optional<CensusCitySetup> census;
-  if (sc.city.census.enabled()) census = census_city_setup(sc);
-  const std::vector<CommunitySpec> specs = census ? census_community_specs(*census) : as_given_communities(sc);
-  std::vector<Community> city(specs.size());
+}  // namespace
+
+void apply_policies(const Scenario& sc, const std::vector<CompiledService>& services, Community& c) {
+  CommunityPolicy& p = c.policy;
+  const CommunityInfo& info = c.info;
+  p.households = family_households(c.residents);
+  p.residents = static_cast<int64_t>(c.residents.size());
+  const SizeBand band = size_band(p.households, sc.sizing);
+  p.oversized = band == SizeBand::oversized;
+  p.micro = band == SizeBand::micro;
+  const Committees com = committees(p.households, sc.staffing.committee);
+  p.committee_residents = com.residents;
+  p.committee_party = com.party;
+  p.committee_total = com.total_people;
+  p.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
+  p.indoor_m2 = info.facility_indoor_m2 >= 0 ? info.facility_indoor_m2 : facility_indoor_m2(p.households, info.is_new, sc.facility);
+  p.outdoor_m2 = info.facility_outdoor_m2 >= 0 ? info.facility_outdoor_m2 : facility_outdoor_m2(sc.facility);
+  facility_places(sc.facility, p);
+  staff_by_rules(sc, services, c.residents, com, p);
+  const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
+  p.funds_city_yuan_per_year = funds.city_yuan;
+  p.funds_district_yuan_per_year = funds.district_yuan;
+}
+
+void describe_community(const Scenario& sc, Community& c) {
+  CommunityInfo& info = c.info;
+  const CommunityPolicy& p = c.policy;
+  count_residents(c.residents, info);
+  info.oversized = p.oversized;
+  info.micro = p.micro;
+  info.staff = p.staff;
+  info.places = p.places;
+  info.committee_residents = p.committee_residents;
+  info.committee_party = p.committee_party;
+  info.committee_total = p.committee_total;
+  info.facility_indoor_m2 = p.indoor_m2;
+  info.facility_outdoor_m2 = p.outdoor_m2;
+  info.facility_activity_m2 = p.indoor_m2 * p.activity_share;
+  info.access_share = access_share(sc, c);
+  // Compliance with the norms' own figures (NORMS.md), whatever the scenario's policies are.
+  const int cw = sc.role_index("community_worker");
+  const int committee_in_cw = cw >= 0 && cw == sc.role_index(sc.staffing.committee.serves_as_role) ? p.part_time_committee : 0;
+  const int workers = cw >= 0 ? p.staff[static_cast<size_t>(cw)] + committee_in_cw : -1;
+  const NormFacts facts{info.households, info.residents, info.is_new, p.indoor_m2, p.outdoor_m2, p.activity_share,
+                        p.committee_total, workers};
+  const NormCompliance n = norm_compliance(facts);
+  info.required_community_workers = n.required_community_workers;
+  info.required_indoor_m2 = n.required_indoor_m2;
+  info.required_outdoor_m2 = n.required_outdoor_m2;
+  info.size_ok = n.size_ok;
+  info.facility_ok = n.facility_ok;
+  info.activity_ok = n.activity_ok;
+  info.committee_ok = n.committee_ok;
+  info.workers_ok = n.workers_ok;
+}
+
+namespace {
+
+// Each as-given community's residents: drawn (synthetic or census city), or copied from the
+// households file read by prepare_inputs.
+void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, std::vector<Community>& city) {
+  const std::vector<CommunitySpec>& specs = in.specs;
+  const CensusCitySetup* census = in.census.get();
   const PopulationModel model(sc.population);
-  std::vector<LoadedCommunity> loaded;
-  if (!sc.population.households_file.empty()) {
-    loaded = load_households_csv(sc.population.households_file);
-    std::map<std::string, size_t> by_name;
-    for (size_t i = 0; i < loaded.size(); ++i) by_name[loaded[i].community] = i;
-    for (size_t i = 0; i < specs.size(); ++i)
-      if (!by_name.count(specs[i].name))
-        throw InputError(SourcePos{sc.population.households_file, 0, 0}, "population.households_file",
-                         "community '" + specs[i].name + "' of the city has no households in the file");
-    for (const auto& l : loaded) {
-      bool found = false;
-      for (const auto& s : specs) found = found || s.name == l.community;
-      if (!found)
-        throw InputError(SourcePos{sc.population.households_file, 0, 0}, "population.households_file",
-                         "community '" + l.community + "' in the file is not a community of the city");
-    }
-    for (size_t i = 0; i < specs.size(); ++i) city[i].residents = std::move(loaded[by_name[specs[i].name]].residents);
-  }
   // Residents in collective living of each community (census city).
   std::vector<int64_t> collective(specs.size(), 0);
   if (census)
@@ -373,7 +394,6 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
   std::vector<uint64_t> gid_base(specs.size() + 1, 0);
   for (size_t i = 0; i < specs.size(); ++i)
     gid_base[i + 1] = gid_base[i] + static_cast<uint64_t>(specs[i].households + collective[i]);
-  const bool synthesise = sc.population.households_file.empty();
   tbb::parallel_for(size_t(0), specs.size(), [&](size_t i) {
     const CommunitySpec& s = specs[i];
     Community& c = city[i];
@@ -393,38 +413,54 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
     c.info.y_m = c.facility_y_m = s.y_m;
     c.info.is_new = s.is_new;
     c.info.origin = {s.name};
-    if (synthesise)
+    if (!in.household_file) {
       generate_households(model, sc.population, sc.run.seed, replicate, gid_base[i], s.households, s.x_m, s.y_m,
                           c.info.area_km2, c.residents, c.district_households.get(), collective[i]);
-    else  // a household file gives no incomes: drawn from the income model, keyed by the household
-      for (size_t h = 0; h < c.residents.households(); ++h)
-        c.residents.hh_income_month[h] =
-            household_income_month(model, sc.run.seed, replicate, c.residents.hh_gid[h], c.residents.hh_size[h]);
+      return;
+    }
+    c.residents = (*in.household_file)[in.households_of_spec[i]].residents;
+    // A household file gives no incomes: drawn from the income model, keyed by the household.
+    for (size_t h = 0; h < c.residents.households(); ++h)
+      c.residents.hh_income_month[h] =
+          household_income_month(model, sc.run.seed, replicate, c.residents.hh_gid[h], c.residents.hh_size[h]);
   });
+}
+
+}  // namespace
+
+std::vector<Community> build_city(const Scenario& sc, const PreparedInputs& in, uint32_t replicate,
+                                  const std::vector<CompiledService>& services, std::vector<std::string>* changes) {
+  std::vector<Community> city(in.specs.size());
+  populate(sc, in, replicate, city);
   if (sc.sizing.mode == SizingMode::restructure) restructure(sc, city, changes);
   else if (sc.sizing.mode == SizingMode::uniform) resize_uniform(sc, city, changes);
   const bool as_given = sc.sizing.mode == SizingMode::as_given;
   tbb::parallel_for(size_t(0), city.size(), [&](size_t i) {
     Community& c = city[i];
-    c.info.facility_indoor_m2 = as_given ? specs[i].facility_indoor_m2 : -1.0;
-    c.info.facility_outdoor_m2 = as_given ? specs[i].facility_outdoor_m2 : -1.0;
+    c.info.facility_indoor_m2 = as_given ? in.specs[i].facility_indoor_m2 : -1.0;
+    c.info.facility_outdoor_m2 = as_given ? in.specs[i].facility_outdoor_m2 : -1.0;
     apply_policies(sc, services, c);
+    describe_community(sc, c);
   });
   return city;
 }
 
-double estimate_residents(const Scenario& sc) {
-  if (sc.city.census.enabled() && sc.city.communities.empty()) {
+std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const std::vector<CompiledService>& services,
+                                  std::vector<std::string>* changes) {
+  return build_city(sc, *prepare_inputs(sc), replicate, services, changes);
+}
+
+double estimate_residents(const Scenario& sc, const PreparedInputs& in) {
+  if (in.census && sc.city.communities.empty()) {
     // Census city: each community's households at its district's expected size, plus its
     // residents in collective living.
-    const CensusCitySetup setup = census_city_setup(sc);
     double residents = 0;
-    for (const PlannedCommunity& c : setup.plan.communities)
-      residents += static_cast<double>(c.households) * setup.households[c.district]->expected_size + c.collective_residents;
+    for (const PlannedCommunity& c : in.census->plan.communities)
+      residents += static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents;
     return residents;
   }
   double households = 0;
-  for (const auto& s : as_given_communities(sc)) households += static_cast<double>(s.households);
+  for (const auto& s : in.specs) households += static_cast<double>(s.households);
   double mean_size = 0, total = 0;
   for (size_t i = 0; i < sc.population.household_size_shares.size(); ++i) {
     mean_size += sc.population.household_size_shares[i] * static_cast<double>(i + 1);
@@ -434,22 +470,27 @@ double estimate_residents(const Scenario& sc) {
   return households * mean_size;
 }
 
-double estimate_memory_bytes(const Scenario& sc) {
-  const std::vector<CommunitySpec> specs = as_given_communities(sc);
+double estimate_residents(const Scenario& sc) { return estimate_residents(sc, *prepare_inputs(sc)); }
+
+double estimate_memory_bytes(const Scenario& sc, const PreparedInputs& in) {
   double households = 0;
-  for (const auto& s : specs) households += static_cast<double>(s.households);
-  const double residents = estimate_residents(sc);
+  for (const auto& s : in.specs) households += static_cast<double>(s.households);
+  const double residents = estimate_residents(sc, in);
   const double per_resident = 16, per_household = 24;  // Residents arrays (population.hpp)
   double bytes = residents * per_resident + households * per_household;
   if (sc.run.daily_output) {
-    const double communities = static_cast<double>(std::max<size_t>(1, specs.size()));
+    const double communities = static_cast<double>(std::max<size_t>(1, in.specs.size()));
     bytes += communities * sc.run.days * (sc.services.size() * 9.0 + sc.staffing.roles.size() * 5.0) * 4.0;
   }
   return bytes;
 }
 
-void check_fits_in_memory(const Scenario& sc) {
-  const double need = estimate_memory_bytes(sc);
+double estimate_memory_bytes(const Scenario& sc) { return estimate_memory_bytes(sc, *prepare_inputs(sc)); }
+
+void check_fits_in_memory(const Scenario& sc) { check_fits_in_memory(sc, *prepare_inputs(sc)); }
+
+void check_fits_in_memory(const Scenario& sc, const PreparedInputs& in) {
+  const double need = estimate_memory_bytes(sc, in);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return;
   const double have = static_cast<double>(pages) * static_cast<double>(page);

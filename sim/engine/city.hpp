@@ -8,17 +8,33 @@
 #include <vector>
 
 #include "sim/demand/demand.hpp"
+#include "sim/engine/prepared.hpp"
 #include "sim/metrics/results.hpp"
 #include "sim/population/population.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace commsim {
 
+// What the staffing, committee, facility and funding policies give one community (apply_policies):
+// the engine's inputs. Recomputed each simulated year from that year's residents; the report's
+// copy (CommunityInfo) describes the start of the run.
+struct CommunityPolicy {
+  int64_t households = 0, residents = 0;  // what the rules were applied to (family households)
+  bool oversized = false, micro = false;  // the scenario's size bands (N1.3, N1.4 extras)
+  std::vector<int> staff;                 // per role, in post (after vacancies)
+  int part_time_committee = 0;            // committee members serving in committee.serves_as_role
+  int committee_residents = 0, committee_party = 0, committee_total = 0;
+  std::vector<int> places;                // per facility use
+  double indoor_m2 = 0, outdoor_m2 = 0;   // the facility's areas (given, or by the facility policy)
+  double activity_share = 0;              // share of the indoor area in activity uses
+  double funds_city_yuan_per_year = 0, funds_district_yuan_per_year = 0;
+};
+
 struct Community {
-  CommunityInfo info;
+  CommunityInfo info;       // the report's facts (start of the run)
+  CommunityPolicy policy;   // the engine's inputs (this simulated year)
   Residents residents;
   double facility_x_m = 0, facility_y_m = 0;
-  int part_time_committee = 0;  // committee members serving in committee.serves_as_role
   // Census city: the district's household templates (newcomer households are drawn from them).
   std::shared_ptr<const DistrictHouseholds> district_households;
 };
@@ -26,25 +42,37 @@ struct Community {
 // The communities as given by the scenario (explicit list, CSV already loaded, or the generator).
 std::vector<CommunitySpec> as_given_communities(const Scenario& scenario);
 
-// Builds the city for one replicate: populations, sizing policy, staffing and facility policies.
-// `changes` receives one line per community created by restructuring or resizing.
+// Builds the city for one replicate from the prepared inputs: populations, sizing policy, staffing
+// and facility policies. `changes` receives one line per community created by restructuring or
+// resizing. The overload without inputs prepares them first (reads the scenario's files).
+std::vector<Community> build_city(const Scenario& scenario, const PreparedInputs& inputs, uint32_t replicate,
+                                  const std::vector<CompiledService>& services,
+                                  std::vector<std::string>* changes = nullptr);
 std::vector<Community> build_city(const Scenario& scenario, uint32_t replicate,
                                   const std::vector<CompiledService>& services,
                                   std::vector<std::string>* changes = nullptr);
 
-// Applies the staffing, committee, facility and funding policies to a community whose
-// households/residents are set (also used after yearly population changes for client counts).
+// Applies the staffing, committee, facility and funding policies to a community whose residents
+// are set (also after each year's population change: staff follow client counts): sets
+// community.policy. The facility areas stay as given (community.info's, when not negative).
 void apply_policies(const Scenario& scenario, const std::vector<CompiledService>& services,
                     Community& community);
 
+// The report's facts of a community at the start of the run (community.info): who lives there,
+// the policy record, access (N1.5) and compliance with the norms' own figures (norms.hpp).
+void describe_community(const Scenario& scenario, Community& community);
+
 // Residents of the as-given city (households x the mean household size), before any run.
+double estimate_residents(const Scenario& scenario, const PreparedInputs& inputs);
 double estimate_residents(const Scenario& scenario);
 
 // Estimated bytes of engine state for a scenario (refuse runs that cannot fit in memory).
+double estimate_memory_bytes(const Scenario& scenario, const PreparedInputs& inputs);
 double estimate_memory_bytes(const Scenario& scenario);
 
 // Refuses up front (InputError, key "city") a scenario whose state would need more than 80 % of
 // this machine's memory.
+void check_fits_in_memory(const Scenario& scenario, const PreparedInputs& inputs);
 void check_fits_in_memory(const Scenario& scenario);
 
 }  // namespace commsim

@@ -177,7 +177,7 @@ void record_year_counts(const std::vector<CompiledService>& services, const Comm
     year.in_scope_days[sv] = open * cr.enrolment[sv].in_scope;
     year.client_days[sv] = open * cr.enrolment[sv].wanting;
     if (s.use >= 0)
-      year.place_days[sv] = open * static_cast<uint64_t>(std::max(0, cm.info.places[static_cast<size_t>(s.use)]));
+      year.place_days[sv] = open * static_cast<uint64_t>(std::max(0, cm.policy.places[static_cast<size_t>(s.use)]));
   }
   recorder.record_year(c, year);
 }
@@ -231,7 +231,7 @@ void admit_enrolments(const RunContext& ctx, Community& community, CommunityRun&
     ServiceDay& sd = s.sdays[static_cast<size_t>(sv.index)];
     const uint8_t bit = static_cast<uint8_t>(1u << sv.index);
     const double present = static_cast<double>(pool.shifts.size());
-    const int64_t places = sv.use >= 0 ? community.info.places[static_cast<size_t>(sv.use)] : INT64_MAX;
+    const int64_t places = sv.use >= 0 ? community.policy.places[static_cast<size_t>(sv.use)] : INT64_MAX;
     Residents& res = community.residents;
     if (!closed_today) {
       while (e.head < e.waiting.size() && static_cast<int64_t>(e.enrolled) < places) {
@@ -281,7 +281,7 @@ void serve_queues(const RunContext& ctx, Community& community, CommunityRun& cr,
       if (sv.role != static_cast<int>(r) || sv.kind == ServiceKind::enrolment || sv.use < 0 ||
           sv.spec->where != Place::facility)
         continue;
-      const size_t rooms = static_cast<size_t>(community.info.places[static_cast<size_t>(sv.use)]);
+      const size_t rooms = static_cast<size_t>(community.policy.places[static_cast<size_t>(sv.use)]);
       if (pool.shifts.size() > rooms) pool.shifts.resize(rooms);
     }
     const RoleRequests today = todays_requests(s.ws->calendar, day, r);
@@ -311,18 +311,150 @@ void staff_pools(const Scenario& sc, const Community& community, CommunityRun& c
     const Role& role = sc.staffing.roles[r];
     WorkerPool& p = cr.pools[r];
     p.role = static_cast<int>(r);
-    p.staff = community.info.staff[r];
-    p.part_time = static_cast<int>(r) == committee_role ? community.part_time_committee : 0;
+    p.staff = community.policy.staff[r];
+    p.part_time = static_cast<int>(r) == committee_role ? community.policy.part_time_committee : 0;
     p.part_time_share = sc.staffing.committee.service_share;
     p.free_at.resize(static_cast<size_t>(p.staff + p.part_time), free_from_min);
     const WorkPattern pattern = work_pattern(role, sc.staffing);
     p.leave_absence = leave_absence_share(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days);
     const double days = working_days_per_year(pattern);
-    const double hours = support_hours_per_year(role, static_cast<double>(community.info.households),
+    const double hours = support_hours_per_year(role, static_cast<double>(community.policy.households),
                                                 static_cast<double>(community.residents.size()),
                                                 p.staff + p.part_time * p.part_time_share);
     p.support_min_per_day = days > 0 ? hours * 60.0 / days : 0.0;
   }
+}
+
+// One simulated year of a community's pay (each role at this year's staff, committee members in
+// their role) and operating funds, added to its facts: pay_yuan is the one pay formula.
+void accrue_year_cost(const Scenario& sc, const CommunityPolicy& p, int days, CommunityInfo& info) {
+  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
+  info.pay_yuan_by_role.resize(sc.staffing.roles.size(), 0.0);
+  for (size_t r = 0; r < sc.staffing.roles.size(); ++r) {
+    const int people = p.staff[r] + (static_cast<int>(r) == committee_role ? p.part_time_committee : 0);
+    info.pay_yuan_by_role[r] += pay_yuan(sc.staffing.roles[r], people, days);
+  }
+  info.operating_funds_city_yuan += p.funds_city_yuan_per_year * (days / 365.0);
+  info.operating_funds_district_yuan += p.funds_district_yuan_per_year * (days / 365.0);
+}
+
+// A run's result before its days: names, per-community totals, daily records, years.
+RunResult empty_result(const Scenario& sc, int replicate, size_t n_comm, int years) {
+  const size_t n_services = sc.services.size(), n_roles = sc.staffing.roles.size();
+  RunResult out;
+  out.replicate = replicate;
+  out.seed = sc.run.seed;
+  out.days = sc.run.days;
+  for (const auto& s : sc.services) out.service_names.push_back(s.name);
+  for (const auto& r : sc.staffing.roles) out.role_names.push_back(r.name);
+  for (const auto& u : sc.facility.uses) out.facility_use_names.push_back(u.name);
+  out.service_totals.assign(n_comm * n_services, ServiceTotals{});
+  out.role_totals.assign(n_comm * n_roles, RoleTotals{});
+  out.daily.resize(sc.run.days, static_cast<int>(n_comm), static_cast<int>(n_services), static_cast<int>(n_roles),
+                   sc.run.daily_output);
+  out.years.assign(static_cast<size_t>(years), YearRecord{0.0, std::vector<uint64_t>(n_services, 0)});
+  return out;
+}
+
+// Everything a replicate's years share: the scenario, services, city, per-community state, recorder.
+struct Replicate {
+  const Scenario& sc;
+  const std::vector<CompiledService>& services;
+  uint32_t rep;
+  std::vector<Community>& city;
+  std::vector<CommunityRun>& runs;
+  const std::vector<WorkingClock>& clocks;
+  Recorder& recorder;
+  tbb::enumerable_thread_specific<Scratch>& scratch;
+  RunResult& out;
+};
+
+// The state each community carries from the first day: pools, enrolment, travel, shocks.
+std::vector<CommunityRun> start_communities(const Scenario& sc, const std::vector<Community>& city) {
+  std::vector<CommunityRun> runs(city.size());
+  for (size_t c = 0; c < city.size(); ++c) {
+    CommunityRun& cr = runs[c];
+    cr.pools.resize(sc.staffing.roles.size());
+    staff_pools(sc, city[c], cr, 0.0);
+    cr.enrolment.resize(sc.services.size());
+    cr.travel = TravelModel{city[c].facility_x_m, city[c].facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
+    cr.shocks = resolve_shocks(sc, city[c].info);
+  }
+  return runs;
+}
+
+// Year y's population change (from the second year, with dynamics): residents age, move, are born
+// and die; the policies follow them (staff by this year's clients) and the pools this year's staff.
+void change_population(const Replicate& r, const PopulationModel& model, int y, int first_day) {
+  if (y == 0 || !r.sc.population.dynamics.enabled) return;
+  tbb::parallel_for(size_t(0), r.city.size(), [&](size_t c) {
+    Community& cm = r.city[c];
+    step_year(model, r.sc.population, r.sc.run.seed, r.rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2,
+              cm.residents, thread_workspace().dynamics, cm.district_households.get());
+    apply_policies(r.sc, r.services, cm);
+    staff_pools(r.sc, cm, r.runs[c], static_cast<double>(first_day) * 1440.0);
+  });
+}
+
+// The days of year y of every community (one task a community), then the year's demand.
+void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<size_t>& done, size_t total_units) {
+  const int first_day = y * 365, last_day = std::min(r.sc.run.days, first_day + 365);
+  const size_t n_services = r.services.size();
+  double residents = 0;
+  for (auto& cm : r.city) {
+    residents += static_cast<double>(cm.residents.size());
+    accrue_year_cost(r.sc, cm.policy, last_day - first_day, cm.info);
+  }
+  YearRecord& year = r.out.years[static_cast<size_t>(y)];
+  year.residents = residents;
+  const std::vector<ServiceTotals> year_start = r.out.service_totals;
+  tbb::parallel_for(size_t(0), r.city.size(), [&](size_t c) {
+    Scratch& s = r.scratch.local();
+    s.ws = &thread_workspace();
+    Community& cm = r.city[c];
+    CommunityRun& cr = r.runs[c];
+    rebuild_enrolment(r.services, r.sc.run.seed, r.rep, cm.residents, cr, s);
+    DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges};
+    generate_requests(r.services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
+    record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, c, s.ws->demand, s.year_counts);
+    const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks};
+    for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
+    const size_t finished = done.fetch_add(1) + 1;
+    if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
+  });
+  for (size_t c = 0; c < r.city.size(); ++c)
+    for (size_t sv = 0; sv < n_services; ++sv)
+      year.demand[sv] += r.out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+}
+
+// Final state: requests still waiting at the end (queues and waiting lists), community
+// percentiles; citywide histograms merged from the threads.
+void finish_communities(const Replicate& r) {
+  const size_t n_services = r.services.size();
+  const double window = r.sc.run.days * 1440.0;
+  std::vector<uint64_t> backlog(n_services);
+  std::vector<double> backlog_minutes(n_services), backlog_minutes_by_type(kResultHouseholdTypes * n_services);
+  for (size_t c = 0; c < r.city.size(); ++c) {
+    std::fill(backlog.begin(), backlog.end(), 0);
+    std::fill(backlog_minutes.begin(), backlog_minutes.end(), 0.0);
+    std::fill(backlog_minutes_by_type.begin(), backlog_minutes_by_type.end(), 0.0);
+    const uint8_t* hh_type = r.city[c].residents.hh_type.data();
+    for (size_t role = 0; role < r.runs[c].pools.size(); ++role)
+      for (const auto& q : r.runs[c].pools[role].backlog) {
+        ++backlog[q.service];
+        r.recorder.record_censored(c, q.service, r.clocks[role].between(q.arrival_min, window));
+        if (q.flags & 1) continue;  // already counted unmet at its deadline
+        backlog_minutes[q.service] += q.duration_min;
+        backlog_minutes_by_type[hh_type[q.household] * n_services + q.service] += q.duration_min;
+      }
+    for (size_t sv = 0; sv < n_services; ++sv)
+      if (r.services[sv].kind == ServiceKind::enrolment)
+        backlog[sv] = r.runs[c].enrolment[sv].waiting.size() - r.runs[c].enrolment[sv].head;
+    r.recorder.end_community(c, backlog, backlog_minutes, backlog_minutes_by_type, window);
+  }
+  std::vector<const Recorder::ThreadState*> threads;
+  for (const Scratch& s : r.scratch) threads.push_back(&s.recorded);
+  r.recorder.finish(threads);
 }
 
 }  // namespace
@@ -333,119 +465,40 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
   for (const auto& s : services)
     if (s.kind == ServiceKind::enrolment && s.index > kMaxEnrolmentServiceIndex)
       internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");
-  const uint64_t seed = sc.run.seed;
   const auto rep = static_cast<uint32_t>(replicate);
-  std::vector<Community> city = build_city(sc, rep, services, options.changes);
-  const size_t n_comm = city.size(), n_services = services.size(), n_roles = sc.staffing.roles.size();
+  const std::shared_ptr<const PreparedInputs> prepared = options.prepared ? options.prepared : prepare_inputs(sc);
+  std::vector<Community> city = build_city(sc, *prepared, rep, services, options.changes);
+  const size_t n_comm = city.size();
   assert(n_comm > 0);  // validate.cpp: explicit communities or generator.communities > 0
-
-  RunResult out;
-  out.replicate = replicate;
-  out.seed = seed;
-  out.days = sc.run.days;
-  for (const auto& s : sc.services) out.service_names.push_back(s.name);
-  for (const auto& r : sc.staffing.roles) out.role_names.push_back(r.name);
-  for (const auto& u : sc.facility.uses) out.facility_use_names.push_back(u.name);
-  out.service_totals.assign(n_comm * n_services, ServiceTotals{});
-  out.role_totals.assign(n_comm * n_roles, RoleTotals{});
-  out.daily.resize(sc.run.days, static_cast<int>(n_comm), static_cast<int>(n_services), static_cast<int>(n_roles),
-                   sc.run.daily_output);
+  const int years = (sc.run.days + 364) / 365;
+  RunResult out = empty_result(sc, replicate, n_comm, years);
 
   std::vector<WorkingClock> clocks;
   for (const Role& role : sc.staffing.roles) clocks.emplace_back(work_pattern(role, sc.staffing), sc.run.days);
-  std::vector<CommunityRun> runs(n_comm);
-  for (size_t c = 0; c < n_comm; ++c) {
-    CommunityRun& cr = runs[c];
-    cr.pools.resize(n_roles);
-    staff_pools(sc, city[c], cr, 0.0);
-    cr.enrolment.resize(n_services);
-    cr.travel = TravelModel{city[c].facility_x_m, city[c].facility_y_m, sc.travel.detour_factor, sc.travel.manhattan};
-    cr.shocks = resolve_shocks(sc, city[c].info);
-  }
-
-  std::vector<uint8_t> queue_service(n_services);
-  for (size_t sv = 0; sv < n_services; ++sv) queue_service[sv] = services[sv].kind != ServiceKind::enrolment;
+  std::vector<CommunityRun> runs = start_communities(sc, city);
+  std::vector<uint8_t> queue_service(services.size());
+  for (size_t sv = 0; sv < services.size(); ++sv) queue_service[sv] = services[sv].kind != ServiceKind::enrolment;
   Recorder recorder(out, n_comm, std::move(queue_service));
   tbb::enumerable_thread_specific<Scratch> scratch([&] {
     Scratch s;
-    s.sdays.resize(n_services);
-    s.rdays.resize(n_roles);
-    s.closed.resize(n_services);
+    s.sdays.resize(services.size());
+    s.rdays.resize(sc.staffing.roles.size());
+    s.closed.resize(services.size());
     s.recorded = recorder.thread_state();
     return s;
   });
+  const Replicate r{sc, services, rep, city, runs, clocks, recorder, scratch, out};
   const PopulationModel model(sc.population);
-  const int years = (sc.run.days + 364) / 365;
-  out.years.assign(static_cast<size_t>(years), YearRecord{0.0, std::vector<uint64_t>(n_services, 0)});
-  std::vector<ServiceTotals> year_start(n_comm * n_services);
   std::atomic<size_t> done{0};
-  const size_t total_units = n_comm * static_cast<size_t>(years);
-
   for (int y = 0; y < years; ++y) {
-    const int first_day = y * 365, last_day = std::min(sc.run.days, first_day + 365);
-    if (y > 0 && sc.population.dynamics.enabled) {
-      tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
-        Community& cm = city[c];
-        step_year(model, sc.population, seed, rep, y, cm.facility_x_m, cm.facility_y_m, cm.info.area_km2, cm.residents,
-                  thread_workspace().dynamics, cm.district_households.get());
-        apply_policies(sc, services, cm);
-        // Staffing rules follow the population; pools keep their carried state where they can.
-        staff_pools(sc, cm, runs[c], static_cast<double>(first_day) * 1440.0);
-      });
-    }
-    double residents = 0;
-    for (const auto& cm : city) residents += static_cast<double>(cm.residents.size());
-    out.years[static_cast<size_t>(y)].residents = residents;
-    for (size_t i = 0; i < year_start.size(); ++i) year_start[i] = out.service_totals[i];
-
-    tbb::parallel_for(size_t(0), n_comm, [&](size_t c) {
-      Scratch& s = scratch.local();
-      s.ws = &thread_workspace();
-      Community& cm = city[c];
-      CommunityRun& cr = runs[c];
-      rebuild_enrolment(services, seed, rep, cm.residents, cr, s);
-      DemandContext dctx{seed, rep, y, first_day, last_day, cr.shocks.surges};
-      generate_requests(services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
-      record_year_counts(services, cm, cr, first_day, last_day, recorder, c, s.ws->demand, s.year_counts);
-      const RunContext ctx{sc, services, seed, rep, recorder, clocks};
-      for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
-      const size_t finished = done.fetch_add(1) + 1;
-      if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
-    });
-    for (size_t c = 0; c < n_comm; ++c)
-      for (size_t sv = 0; sv < n_services; ++sv)
-        out.years[static_cast<size_t>(y)].demand[sv] += out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+    change_population(r, model, y, y * 365);
+    run_year(r, y, options, done, n_comm * static_cast<size_t>(years));
   }
-
-  // Final state: requests still waiting at the end (queues and waiting lists), community
-  // percentiles; citywide histograms merged from the threads.
-  const double window = sc.run.days * 1440.0;
-  std::vector<uint64_t> backlog(n_services);
-  std::vector<double> backlog_minutes(n_services), backlog_minutes_by_type(kResultHouseholdTypes * n_services);
-  for (size_t c = 0; c < n_comm; ++c) {
-    std::fill(backlog.begin(), backlog.end(), 0);
-    std::fill(backlog_minutes.begin(), backlog_minutes.end(), 0.0);
-    std::fill(backlog_minutes_by_type.begin(), backlog_minutes_by_type.end(), 0.0);
-    const uint8_t* hh_type = city[c].residents.hh_type.data();
-    for (size_t r = 0; r < n_roles; ++r)
-      for (const auto& q : runs[c].pools[r].backlog) {
-        ++backlog[q.service];
-        recorder.record_censored(c, q.service, clocks[r].between(q.arrival_min, window));
-        if (q.flags & 1) continue;  // already counted unmet at its deadline
-        backlog_minutes[q.service] += q.duration_min;
-        backlog_minutes_by_type[hh_type[q.household] * n_services + q.service] += q.duration_min;
-      }
-    for (size_t sv = 0; sv < n_services; ++sv)
-      if (services[sv].kind == ServiceKind::enrolment)
-        backlog[sv] = runs[c].enrolment[sv].waiting.size() - runs[c].enrolment[sv].head;
-    recorder.end_community(c, backlog, backlog_minutes, backlog_minutes_by_type, window);
-  }
-  std::vector<const Recorder::ThreadState*> threads;
-  for (const Scratch& s : scratch) threads.push_back(&s.recorded);
-  recorder.finish(threads);
+  finish_communities(r);
+  // The community facts describe the start of the run (describe_community), pay and funds every year.
   out.communities.reserve(n_comm);
   for (auto& cm : city) {
-    out.residents += static_cast<int64_t>(cm.residents.size());
+    out.residents += cm.info.residents;
     out.households += cm.info.households;
     out.communities.push_back(std::move(cm.info));
   }
@@ -455,9 +508,11 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
 
 std::vector<RunResult> run_scenario(const Scenario& sc, const RunOptions& options) {
   const ThreadCap cap(options.threads, sc.run.threads);
+  RunOptions shared = options;
+  if (!shared.prepared) shared.prepared = prepare_inputs(sc);  // read once: every replicate shares them
   std::vector<RunResult> out;
   for (int r = 0; r < sc.run.replicates; ++r) {
-    RunOptions o = options;
+    RunOptions o = shared;
     if (options.progress) {
       o.progress = [&, r](double f) { options.progress((r + f) / sc.run.replicates); };
     }

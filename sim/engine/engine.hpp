@@ -6,9 +6,11 @@
 // merged in community order, so every sum has a fixed order: bit-identical for any thread count.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "sim/engine/prepared.hpp"
 #include "sim/metrics/results.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -19,6 +21,9 @@ struct RunOptions {
   // Called with the fraction done (0..1) from worker threads; must be thread-safe and cheap.
   std::function<void(double)> progress;
   std::vector<std::string>* changes = nullptr;  // restructuring report (first replicate)
+  // The scenario's input files, read once (prepared.hpp); null: run_replicate reads them itself,
+  // run_scenario once for all its replicates.
+  std::shared_ptr<const PreparedInputs> prepared;
 };
 
 RunResult run_replicate(const Scenario& scenario, int replicate, const RunOptions& options = {});

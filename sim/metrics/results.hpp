@@ -79,10 +79,13 @@ struct CommunityInfo {
   std::vector<int> places;          // per facility use
   double access_share = 0;          // households within the access minutes (N1.5)
   double operating_funds_city_yuan = 0, operating_funds_district_yuan = 0;
-  double pay_city_yuan = 0, pay_district_yuan = 0;  // staff pay over the run
+  double pay_city_yuan = 0, pay_district_yuan = 0;  // staff pay over the run (summarize: by payer)
+  std::vector<double> pay_yuan_by_role;  // staff pay over the run per role, each year at its staff (engine)
   // norm compliance (N1, N2, N3)
   bool size_ok = true, facility_ok = true, activity_ok = true, committee_ok = true, workers_ok = true;
   std::vector<std::string> origin;  // as-given communities this one was made from (restructuring)
+  // Sizes, staff, committees, areas and compliance describe the start of the run (the first
+  // simulated year); pay and operating funds sum every year at that year's staff.
   // Who lives there (at the start of the run): residents aged 60+ and 80+, family households and
   // their members, one-person households, residents in collective living; households and
   // residents by household type.
@@ -94,6 +97,13 @@ struct CommunityInfo {
   // residents aged 60+ partially or fully dependent.
   int64_t residents_chronic = 0, residents_60plus_dependent = 0;
 };
+
+// Member-wise sum of the listed members (the operator+= of the totals below).
+template <auto... Members, class T>
+T& add_members(T& into, const T& from) {
+  ((into.*Members += from.*Members), ...);
+  return into;
+}
 
 // Per community, per service: run totals.
 struct ServiceTotals {
@@ -130,12 +140,8 @@ struct GroupServiceTotals {
   uint64_t demand = 0, served = 0, served_in_time = 0, unmet = 0;
   double unmet_minutes = 0;
   GroupServiceTotals& operator+=(const GroupServiceTotals& o) {
-    demand += o.demand;
-    served += o.served;
-    served_in_time += o.served_in_time;
-    unmet += o.unmet;
-    unmet_minutes += o.unmet_minutes;
-    return *this;
+    return add_members<&GroupServiceTotals::demand, &GroupServiceTotals::served, &GroupServiceTotals::served_in_time,
+                       &GroupServiceTotals::unmet, &GroupServiceTotals::unmet_minutes>(*this, o);
   }
   double coverage() const { return demand ? static_cast<double>(served_in_time) / demand : 1.0; }
 };
@@ -164,13 +170,8 @@ struct RoleTotals {
   double overtime_min = 0;
   double reserved_min = 0;   // reserved for enrolment services (staff ratio)
   RoleTotals& operator+=(const RoleTotals& o) {
-    available_min += o.available_min;
-    busy_min += o.busy_min;
-    travel_min += o.travel_min;
-    overhead_min += o.overhead_min;
-    overtime_min += o.overtime_min;
-    reserved_min += o.reserved_min;
-    return *this;
+    return add_members<&RoleTotals::available_min, &RoleTotals::busy_min, &RoleTotals::travel_min,
+                       &RoleTotals::overhead_min, &RoleTotals::overtime_min, &RoleTotals::reserved_min>(*this, o);
   }
 };
 

@@ -179,140 +179,147 @@ void summarize_workload(const Scenario& sc, RunResult& run) {
   }
 }
 
-}  // namespace
+// One service citywide: totals, coverage and its spread over communities, waits, take-up.
+void summarize_service(const Scenario& sc, const RunResult& run, size_t sv, CitywideService& cs) {
+  const size_t n_comm = run.communities.size(), n_services = run.service_names.size();
+  cs.name = run.service_names[sv];
+  cs.kind = kServiceKindNames[static_cast<size_t>(sc.services[sv].kind)];
+  double wait_sum = 0, weighted = 0, weights = 0, working_wait_sum = 0;
+  uint64_t waited = 0, in_scope_days = 0, client_days = 0, place_days = 0, working_waits = 0;
+  std::vector<double> coverage;
+  size_t below = 0;
+  for (size_t c = 0; c < n_comm; ++c) {
+    const ServiceTotals& t = run.service_totals[c * n_services + sv];
+    // Counts of requests, then of unit-days, then of waits.
+    cs.demand += t.demand, cs.served += t.served, cs.served_in_time += t.served_in_time, cs.unmet += t.unmet;
+    cs.backlog_end += t.backlog_end, cs.unmet_hours += t.unmet_minutes / 60.0, cs.elsewhere += t.elsewhere;
+    in_scope_days += t.in_scope_days, client_days += t.client_days, place_days += t.place_days;
+    wait_sum += t.wait_sum_min, waited += t.waited;
+    working_wait_sum += t.wait_working_sum_min, working_waits += t.wait_working_count;
+    cs.max_wait_min = std::max(cs.max_wait_min, t.wait_max_min);
+    if (t.demand == 0) continue;
+    const double cov = t.coverage();
+    coverage.push_back(cov);
+    const double w = static_cast<double>(run.communities[c].residents);
+    weighted += w * cov;
+    weights += w;
+    if (cov < sc.run.coverage_target) ++below;
+  }
+  cs.coverage = cs.demand ? static_cast<double>(cs.served_in_time) / static_cast<double>(cs.demand) : 1.0;
+  cs.coverage_resident_weighted = weights > 0 ? weighted / weights : 1.0;
+  cs.share_communities_below_target = coverage.empty() ? 0.0 : static_cast<double>(below) / static_cast<double>(coverage.size());
+  cs.gini = gini(coverage);
+  if (!coverage.empty()) {
+    std::sort(coverage.begin(), coverage.end());
+    const size_t k = std::max<size_t>(1, (coverage.size() + 9) / 10);
+    double s = 0;
+    for (size_t i = 0; i < k; ++i) s += coverage[i];
+    cs.worst_decile_coverage = s / static_cast<double>(k);
+  }
+  const bool enrolment = sc.services[sv].kind == ServiceKind::enrolment;
+  const double counted_days = enrolment ? static_cast<double>(open_days(sc.services[sv], run.days)) : run.days;
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  cs.in_scope = ratio(static_cast<double>(in_scope_days), counted_days);
+  cs.clients = ratio(static_cast<double>(client_days), counted_days);
+  cs.take_part_share = ratio(static_cast<double>(client_days), static_cast<double>(in_scope_days));
+  if (enrolment) {
+    cs.enrolled_share = ratio(static_cast<double>(cs.served), static_cast<double>(in_scope_days));
+    cs.places_in_use = ratio(static_cast<double>(cs.served), static_cast<double>(place_days));
+  }
+  cs.p_wait = cs.served ? static_cast<double>(waited) / static_cast<double>(cs.served) : 0.0;
+  cs.mean_wait_min = cs.served ? wait_sum / static_cast<double>(cs.served) : 0.0;
+  if (sv < run.wait_hist.size()) {
+    cs.p50_wait_min = run.wait_hist[sv].quantile(0.5);
+    cs.p90_wait_min = run.wait_hist[sv].quantile(0.9);
+  }
+  cs.mean_wait_working_min = working_waits ? working_wait_sum / static_cast<double>(working_waits) : 0.0;
+  if (sv < run.working_wait_hist.size()) cs.p90_wait_working_min = run.working_wait_hist[sv].quantile(0.9);
+  if (sc.services[sv].overflow_elsewhere && cs.demand > 0)
+    cs.overflow_share = static_cast<double>(cs.unmet) / static_cast<double>(cs.demand);
+}
 
-void summarize(const Scenario& sc, RunResult& run) {
-  const size_t n_comm = run.communities.size(), n_services = run.service_names.size(), n_roles = run.role_names.size();
-  run.citywide.assign(n_services, CitywideService{});
-  uint64_t served_requests = 0;
-  for (size_t sv = 0; sv < n_services; ++sv) {
-    CitywideService& cs = run.citywide[sv];
-    cs.name = run.service_names[sv];
-    cs.kind = kServiceKindNames[static_cast<size_t>(sc.services[sv].kind)];
-    double wait_sum = 0, weighted = 0, weights = 0, working_wait_sum = 0;
-    uint64_t waited = 0, in_scope_days = 0, client_days = 0, place_days = 0, working_waits = 0;
-    std::vector<double> coverage;
-    size_t below = 0;
-    for (size_t c = 0; c < n_comm; ++c) {
-      const ServiceTotals& t = run.service_totals[c * n_services + sv];
-      cs.demand += t.demand;
-      cs.served += t.served;
-      cs.served_in_time += t.served_in_time;
-      cs.unmet += t.unmet;
-      cs.backlog_end += t.backlog_end;
-      cs.unmet_hours += t.unmet_minutes / 60.0;
-      cs.elsewhere += t.elsewhere;
-      in_scope_days += t.in_scope_days;
-      client_days += t.client_days;
-      place_days += t.place_days;
-      wait_sum += t.wait_sum_min;
-      waited += t.waited;
-      working_wait_sum += t.wait_working_sum_min;
-      working_waits += t.wait_working_count;
-      cs.max_wait_min = std::max(cs.max_wait_min, t.wait_max_min);
-      if (t.demand == 0) continue;
-      const double cov = t.coverage();
-      coverage.push_back(cov);
-      const double w = static_cast<double>(run.communities[c].residents);
-      weighted += w * cov;
-      weights += w;
-      if (cov < sc.run.coverage_target) ++below;
-    }
-    if (sc.services[sv].kind != ServiceKind::enrolment) served_requests += cs.served;
-    cs.coverage = cs.demand ? static_cast<double>(cs.served_in_time) / static_cast<double>(cs.demand) : 1.0;
-    cs.coverage_resident_weighted = weights > 0 ? weighted / weights : 1.0;
-    cs.share_communities_below_target = coverage.empty() ? 0.0 : static_cast<double>(below) / static_cast<double>(coverage.size());
-    cs.gini = gini(coverage);
-    if (!coverage.empty()) {
-      std::sort(coverage.begin(), coverage.end());
-      const size_t k = std::max<size_t>(1, (coverage.size() + 9) / 10);
-      double s = 0;
-      for (size_t i = 0; i < k; ++i) s += coverage[i];
-      cs.worst_decile_coverage = s / static_cast<double>(k);
-    }
-    const bool enrolment = sc.services[sv].kind == ServiceKind::enrolment;
-    const double counted_days = enrolment ? static_cast<double>(open_days(sc.services[sv], run.days)) : run.days;
-    auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-    cs.in_scope = ratio(static_cast<double>(in_scope_days), counted_days);
-    cs.clients = ratio(static_cast<double>(client_days), counted_days);
-    cs.take_part_share = ratio(static_cast<double>(client_days), static_cast<double>(in_scope_days));
-    if (enrolment) {
-      cs.enrolled_share = ratio(static_cast<double>(cs.served), static_cast<double>(in_scope_days));
-      cs.places_in_use = ratio(static_cast<double>(cs.served), static_cast<double>(place_days));
-    }
-    cs.p_wait = cs.served ? static_cast<double>(waited) / static_cast<double>(cs.served) : 0.0;
-    cs.mean_wait_min = cs.served ? wait_sum / static_cast<double>(cs.served) : 0.0;
-    if (sv < run.wait_hist.size()) {
-      cs.p50_wait_min = run.wait_hist[sv].quantile(0.5);
-      cs.p90_wait_min = run.wait_hist[sv].quantile(0.9);
-    }
-    cs.mean_wait_working_min = working_waits ? working_wait_sum / static_cast<double>(working_waits) : 0.0;
-    if (sv < run.working_wait_hist.size()) cs.p90_wait_working_min = run.working_wait_hist[sv].quantile(0.9);
-    if (sc.services[sv].overflow_elsewhere && cs.demand > 0)
-      cs.overflow_share = static_cast<double>(cs.unmet) / static_cast<double>(cs.demand);
-  }
-  summarize_workload(sc, run);
-  // Roles: utilisation, overtime, overhead, travel, and WISN workload pressure.
-  run.citywide_roles.assign(n_roles, CitywideRole{});
+// One role citywide: staff, utilisation, overtime, overhead, travel, WISN pressure and pay.
+void summarize_role(const Scenario& sc, const RunResult& run, size_t r, CitywideRole& cr) {
+  const size_t n_comm = run.communities.size(), n_roles = run.role_names.size();
   const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
-  for (size_t r = 0; r < n_roles; ++r) {
-    CitywideRole& cr = run.citywide_roles[r];
-    cr.name = run.role_names[r];
-    RoleTotals sum;
-    for (size_t c = 0; c < n_comm; ++c) {
-      sum += run.role_totals[c * n_roles + r];
-      cr.staff += run.communities[c].staff[r];
-      if (static_cast<int>(r) == committee_role) cr.staff += run.communities[c].committee_total;
-    }
-    const double serving = sum.available_min - sum.overhead_min - sum.reserved_min;
-    cr.utilisation = serving > 0 ? std::min(sum.busy_min, serving + sum.overtime_min) / serving : 0.0;
-    cr.overtime_share = sum.available_min > 0 ? sum.overtime_min / sum.available_min : 0.0;
-    cr.overhead_share = sum.available_min > 0 ? sum.overhead_min / sum.available_min : 0.0;
-    cr.travel_share = sum.busy_min > 0 ? sum.travel_min / sum.busy_min : 0.0;
-    // WISN (summarize_workload): staff the workload needs at the available working time, over
-    // the staff in post (committee members at their share of time serving residents).
-    const WorkPattern pattern = work_pattern(sc.staffing.roles[r], sc.staffing);
-    const Role& role = sc.staffing.roles[r];
-    cr.available_hours_per_worker =
-        available_working_time(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days).hours;
-    cr.staff_fte = 0;
-    for (const CommunityInfo& ci : run.communities) cr.staff_fte += role_fte(sc, ci, r);
-    const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
-    cr.overtime_hours_per_worker = cr.staff_fte > 0 ? sum.overtime_min / 60.0 * per_year / cr.staff_fte : 0.0;
-    cr.workload_hours_per_year = 0;
-    for (const auto& a : run.activities)
-      if (a.role == cr.name) cr.workload_hours_per_year += a.hours_per_year;
-    cr.required_staff = cr.available_hours_per_worker > 0 ? cr.workload_hours_per_year / cr.available_hours_per_worker : 0.0;
-    cr.wisn_pressure = cr.staff_fte > 0 ? cr.required_staff / cr.staff_fte : 0.0;
-    for (size_t c = 0; c < n_comm; ++c) {
-      const CommunityInfo& ci = run.communities[c];
-      cr.pay_yuan += ci.staff[r] * sc.staffing.roles[r].pay_per_month_yuan * 12.0 * sc.run.days / 365.0;
-      if (static_cast<int>(r) == committee_role)
-        cr.pay_yuan += ci.committee_total * sc.staffing.roles[r].pay_per_month_yuan * 12.0 * sc.run.days / 365.0;
-    }
+  cr.name = run.role_names[r];
+  RoleTotals sum;
+  for (size_t c = 0; c < n_comm; ++c) {
+    sum += run.role_totals[c * n_roles + r];
+    cr.staff += run.communities[c].staff[r];
+    if (static_cast<int>(r) == committee_role) cr.staff += run.communities[c].committee_total;
   }
-  // Cost (N5): operating funds and pay, by payer.
+  const double serving = sum.available_min - sum.overhead_min - sum.reserved_min;
+  cr.utilisation = serving > 0 ? std::min(sum.busy_min, serving + sum.overtime_min) / serving : 0.0;
+  cr.overtime_share = sum.available_min > 0 ? sum.overtime_min / sum.available_min : 0.0;
+  cr.overhead_share = sum.available_min > 0 ? sum.overhead_min / sum.available_min : 0.0;
+  cr.travel_share = sum.busy_min > 0 ? sum.travel_min / sum.busy_min : 0.0;
+  // WISN (summarize_workload): staff the workload needs at the available working time, over
+  // the staff in post (committee members at their share of time serving residents).
+  const WorkPattern pattern = work_pattern(sc.staffing.roles[r], sc.staffing);
+  const Role& role = sc.staffing.roles[r];
+  cr.available_hours_per_worker =
+      available_working_time(pattern, role.annual_leave_days, role.sick_leave_days, role.training_days).hours;
+  cr.staff_fte = 0;
+  for (const CommunityInfo& ci : run.communities) cr.staff_fte += role_fte(sc, ci, r);
+  const double per_year = run.days > 0 ? 365.0 / run.days : 0.0;
+  cr.overtime_hours_per_worker = cr.staff_fte > 0 ? sum.overtime_min / 60.0 * per_year / cr.staff_fte : 0.0;
+  cr.workload_hours_per_year = 0;
+  for (const auto& a : run.activities)
+    if (a.role == cr.name) cr.workload_hours_per_year += a.hours_per_year;
+  cr.required_staff = cr.available_hours_per_worker > 0 ? cr.workload_hours_per_year / cr.available_hours_per_worker : 0.0;
+  cr.wisn_pressure = cr.staff_fte > 0 ? cr.required_staff / cr.staff_fte : 0.0;
+  cr.pay_yuan = 0;
+  for (const CommunityInfo& ci : run.communities)
+    if (r < ci.pay_yuan_by_role.size()) cr.pay_yuan += ci.pay_yuan_by_role[r];
+}
+
+// Cost (N5): operating funds and pay by payer, the facility's capital cost; access (N1.5).
+void summarize_cost(const Scenario& sc, RunResult& run, uint64_t served_requests) {
   run.cost_city_yuan = run.cost_district_yuan = 0;
-  double access = 0;
+  double access = 0, indoor_m2 = 0;
   int64_t households = 0;
-  for (const auto& ci : run.communities) {
+  for (auto& ci : run.communities) {
+    double pay = 0;
+    for (double p : ci.pay_yuan_by_role) pay += p;
+    ci.pay_city_yuan = pay * sc.funding.pay_city_share;
+    ci.pay_district_yuan = pay - ci.pay_city_yuan;
     run.cost_city_yuan += ci.operating_funds_city_yuan + ci.pay_city_yuan;
     run.cost_district_yuan += ci.operating_funds_district_yuan + ci.pay_district_yuan;
     access += ci.access_share * static_cast<double>(ci.households);
     households += ci.households;
+    indoor_m2 += ci.facility_indoor_m2;
   }
   run.cost_total_yuan = run.cost_city_yuan + run.cost_district_yuan;
   // N5.1: construction of the indoor facility, annualised straight-line over its life.
-  double indoor_m2 = 0;
-  for (const auto& ci : run.communities) indoor_m2 += ci.facility_indoor_m2;
   run.cost_facility_capital_yuan = indoor_m2 * sc.facility.capital_cost_yuan_per_m2 / sc.facility.capital_life_years *
                                    sc.run.days / 365.0;
   run.cost_per_resident_yuan = run.residents > 0 ? run.cost_total_yuan / static_cast<double>(run.residents) : 0.0;
   run.cost_per_served_yuan = served_requests > 0 ? run.cost_total_yuan / static_cast<double>(served_requests) : 0.0;
   run.access_share = households > 0 ? access / static_cast<double>(households) : 0.0;
+}
+
+}  // namespace
+
+double pay_yuan(const Role& role, double people, double days) {
+  return people * role.pay_per_month_yuan * 12.0 * (days / 365.0);
+}
+
+void summarize(const Scenario& sc, RunResult& run) {
+  const size_t n_services = run.service_names.size(), n_roles = run.role_names.size();
+  run.citywide.assign(n_services, CitywideService{});
+  uint64_t served_requests = 0;
   run.requests = 0;
-  for (size_t sv = 0; sv < n_services; ++sv)
-    if (sc.services[sv].kind != ServiceKind::enrolment) run.requests += run.citywide[sv].demand;
+  for (size_t sv = 0; sv < n_services; ++sv) {
+    summarize_service(sc, run, sv, run.citywide[sv]);
+    if (sc.services[sv].kind == ServiceKind::enrolment) continue;
+    served_requests += run.citywide[sv].served;
+    run.requests += run.citywide[sv].demand;
+  }
+  summarize_workload(sc, run);
+  run.citywide_roles.assign(n_roles, CitywideRole{});
+  for (size_t r = 0; r < n_roles; ++r) summarize_role(sc, run, r, run.citywide_roles[r]);
+  summarize_cost(sc, run, served_requests);
   summarize_districts(run);
   summarize_household_types(run);
 }

@@ -9,6 +9,11 @@ namespace commsim {
 
 // Fills run.citywide, run.citywide_roles and the cost and access figures from the per-community
 // totals already in `run`.
+// Community pay (CommunityInfo::pay_yuan_by_role, each simulated year at that year's staff) is
+// split by payer here (funding.pay_city_share).
 void summarize(const Scenario& scenario, RunResult& run);
+
+// The one pay formula: `people` in `role` paid for `days` days (monthly pay x 12 x days / 365).
+double pay_yuan(const Role& role, double people, double days);
 
 }  // namespace commsim

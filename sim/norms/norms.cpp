@@ -228,4 +228,25 @@ NormRequirement norm_requirement(int64_t households, int64_t residents, bool is_
   return r;
 }
 
+// ---------------------------------------------------------------- compliance
+
+NormCompliance norm_compliance(const NormFacts& f) {
+  static const Sizing kSizing;              // N1.1: 1,000-5,000 households
+  static const FacilityPolicy kFacility;    // N2.1-N2.4
+  static const CommitteePolicy kCommittee;  // N3.4: at most 11 people
+  StaffingRule n35;                         // N3.5: 18 per 10,000 residents (N1.4 gives no figure)
+  n35.rule = StaffingRuleKind::per_10k_residents;
+  n35.per_10k = 18.0;
+  NormCompliance c;
+  c.required_community_workers = staff_count(n35, static_cast<double>(f.residents), 0.0, false, Committees{});
+  c.required_indoor_m2 = facility_indoor_m2(f.households, f.is_new, kFacility);
+  c.required_outdoor_m2 = facility_outdoor_m2(kFacility);
+  c.size_ok = size_band(f.households, kSizing) == SizeBand::normal;
+  c.facility_ok = f.indoor_m2 + 1e-9 >= c.required_indoor_m2 && f.outdoor_m2 + 1e-9 >= c.required_outdoor_m2;
+  c.activity_ok = f.activity_share + 1e-9 >= kFacility.activity_share_min;
+  c.committee_ok = f.committee_people <= kCommittee.cap_total;
+  c.workers_ok = f.community_workers < 0 || f.community_workers >= c.required_community_workers;
+  return c;
+}
+
 }  // namespace commsim

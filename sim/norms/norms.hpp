@@ -55,4 +55,24 @@ struct NormRequirement {
 NormRequirement norm_requirement(int64_t households, int64_t residents, bool is_new,
                                  DistrictKind kind, const Scenario& scenario);
 
+// ---------------------------------------------------------------- compliance
+// Compliance is measured against the norms' own figures (NORMS.md: the defaults of the policy
+// structs, the Xi'an 2023 values), never against the policy a scenario applies: a scenario that
+// staffs 14 community workers per 10,000 residents is out of N3.5 wherever its committee alone
+// does not reach 18 per 10,000.
+struct NormFacts {
+  int64_t households = 0, residents = 0;  // family households; all residents
+  bool is_new = false;
+  double indoor_m2 = 0, outdoor_m2 = 0;   // the facility's areas
+  double activity_share = 0;              // share of the indoor area in activity uses
+  int committee_people = 0;               // both committees, distinct people
+  int community_workers = -1;             // in post, committee members serving as workers included; -1: no such role
+};
+struct NormCompliance {
+  int required_community_workers = 0;     // N3.5: 18 per 10,000 residents, rounded to the nearest
+  double required_indoor_m2 = 0, required_outdoor_m2 = 0;  // N2.1/N2.3, N2.2
+  bool size_ok = true, facility_ok = true, activity_ok = true, committee_ok = true, workers_ok = true;
+};
+NormCompliance norm_compliance(const NormFacts& facts);
+
 }  // namespace commsim

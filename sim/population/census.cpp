@@ -1,5 +1,7 @@
 #include "sim/population/census.hpp"
 
+#include "sim/core/csv.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -56,13 +58,6 @@ const std::string& marital_column(int status, int sex_or_total) {
   return names[static_cast<size_t>(status * 3 + sex_or_total)];
 }
 
-// Header: column name -> cell index, looked up by string_view without building strings.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using Header = std::unordered_map<std::string, size_t, NameHash, std::equal_to<>>;
-
 // The columns every row must have; everything else is optional (read when the header has it).
 std::vector<std::string> required_columns() {
   std::vector<std::string> columns = {"区划代码", "省", "市", "区县", "人口数_合计", "人口数_男", "人口数_女",
@@ -84,103 +79,14 @@ std::string with_thousands(int64_t v) {
   return v < 0 ? "-" + out : out;
 }
 
-// ---------------------------------------------------------------- CSV records
-struct Cell {
-  std::string text;
-  int line = 0, column = 0;  // where the cell starts; column counts UTF-8 code points from 1
-};
-struct Record {
-  int line = 0;
-  std::vector<Cell> cells;
-};
-
-// RFC 4180 records: quoted fields (with "" for a quote, and line breaks inside quotes), LF or CRLF
-// line ends, a UTF-8 byte-order mark ignored. Blank lines are skipped. Cells are trimmed of
-// spaces and tabs outside quotes.
-std::vector<Record> parse_csv(const std::string& path, std::string text) {
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  std::vector<Record> records;
-  int line = 1, column = 1;
-  Record record{1, {}};
-  Cell cell{"", 1, 1};
-  bool quoted = false, was_quoted = false;
-  auto finish_cell = [&] {
-    if (!was_quoted) {  // trim unquoted cells (in place: most cells have nothing to trim)
-      const size_t last = cell.text.find_last_not_of(" \t");
-      if (last == std::string::npos) {
-        cell.text.clear();
-      } else {
-        cell.text.erase(last + 1);
-        cell.text.erase(0, cell.text.find_first_not_of(" \t"));
-      }
-    }
-    record.cells.push_back(std::move(cell));
-    was_quoted = false;
-  };
-  auto finish_record = [&] {
-    finish_cell();
-    const bool blank = record.cells.size() == 1 && record.cells[0].text.empty();
-    const size_t width = record.cells.size();
-    if (!blank) records.push_back(std::move(record));
-    record = Record{line, {}};
-    record.cells.reserve(width);
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool continuation = (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') { cell.text += '"'; ++i; ++column; }
-      else if (c == '"') quoted = false;
-      else cell.text += c;
-      if (c == '\n') { ++line; column = 1; }
-      else if (!continuation) ++column;
-      continue;
-    }
-    if (c == '"') {
-      quoted = was_quoted = true;
-      cell.text.clear();  // spaces before the opening quote are not part of the value
-      ++column;
-    } else if (c == ',') {
-      finish_cell();
-      ++column;
-      cell = Cell{"", line, column};
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      ++line;
-      column = 1;
-      finish_record();
-      cell = Cell{"", line, 1};
-    } else {  // a run of ordinary characters, appended at once
-      size_t end = i;
-      while (end < text.size() && text[end] != ',' && text[end] != '\n' && text[end] != '\r' && text[end] != '"') {
-        if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80) ++column;
-        ++end;
-      }
-      cell.text.append(text, i, end - i);
-      i = end - 1;
-    }
-  }
-  if (quoted)
-    throw InputError(SourcePos{path, cell.line, cell.column}, "", "unclosed quote: the file ends inside a quoted cell");
-  finish_record();
-  return records;
-}
-
 // ---------------------------------------------------------------- one row
 class RowReader {
  public:
-  RowReader(const std::string& path, const Record& record, const Header& header)
-      : path_(path), record_(record), header_(header) {}
+  explicit RowReader(const csv::Row& row) : row_(row) {}
 
-  bool has(std::string_view column) const { return header_.find(column) != header_.end(); }
-  const Cell& cell(std::string_view column) const { return record_.cells[header_.find(column)->second]; }
-  SourcePos pos(std::string_view column) const {
-    const Cell& c = cell(column);
-    return SourcePos{path_, c.line, c.column};
-  }
-  [[noreturn]] void fail(std::string_view column, const std::string& message) const {
-    throw InputError(pos(column), std::string(column), message);
-  }
+  bool has(std::string_view column) const { return row_.has(column); }
+  const csv::Cell& cell(std::string_view column) const { return row_.cell(column); }
+  [[noreturn]] void fail(std::string_view column, const std::string& message) const { row_.fail(column, message); }
   std::string text(std::string_view column) const {
     const std::string& t = cell(column).text;
     if (t.empty() || t == "NA") fail(column, "empty; expected a name");
@@ -206,17 +112,7 @@ class RowReader {
     if (t == "NA" || t.empty()) return std::nullopt;
     return parse_count(column, t);
   }
-  double real(std::string_view column, double lo, double hi) const {
-    const std::string& t = cell(column).text;
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v) || v < lo || v > hi) {
-      std::ostringstream msg;
-      msg << "'" << t << "' is not a number in [" << lo << ", " << hi << "]";
-      fail(column, msg.str());
-    }
-    return v;
-  }
+  double real(std::string_view column, double lo, double hi) const { return row_.number(column, lo, hi); }
   std::optional<double> optional_real(std::string_view column, double lo, double hi) const {
     if (!has(column)) return std::nullopt;
     const std::string& t = cell(column).text;
@@ -237,9 +133,7 @@ class RowReader {
     return v;
   }
 
-  const std::string& path_;
-  const Record& record_;
-  const Header& header_;
+  const csv::Row& row_;
 };
 
 // `sum_of` parts must equal `whole`: an InputError at the whole's cell otherwise.
@@ -267,8 +161,15 @@ void require_rounded(const RowReader& row, std::string_view column, double publi
   row.fail(column, msg.str());
 }
 
-CountyCensus read_row(const RowReader& row) {
-  CountyCensus c;
+// Optional groups: read when every column of the group is in the header and none is NA.
+bool all_present(const RowReader& row, std::initializer_list<std::string_view> columns) {
+  for (const auto& column : columns)
+    if (!row.has(column) || row.cell(column).text == "NA" || row.cell(column).text.empty()) return false;
+  return true;
+}
+
+// The unit, its residents by sex, urban and rural, and by age band.
+void read_population(const RowReader& row, CountyCensus& c) {
   c.line = row.cell("区划代码").line;
   c.code = row.cell("区划代码").text;
   bool six_digits = c.code.size() == 6;
@@ -298,6 +199,10 @@ CountyCensus read_row(const RowReader& row) {
     require_sum(row, kTotal[sex], c.population_by_sex[sex], sum, kParts[sex]);
   }
 
+}
+
+// Family households: size, generations, one-person households, households with elders.
+void read_households(const RowReader& row, CountyCensus& c) {
   c.family_households = row.total("家庭户数");
   c.family_household_population = row.total("家庭户人口数");
   require_at_most(row, "家庭户人口数", c.family_household_population, "人口数_合计", c.population);
@@ -318,13 +223,11 @@ CountyCensus read_row(const RowReader& row) {
               "有一个老人 + 有二个老人 + 有三个及以上老人");
   require_at_most(row, "有65岁及以上老年人口的户数", c.households_with_65_plus, "家庭户数", c.family_households);
 
-  // Optional groups: read when every column of the group is in the header and none is NA.
-  auto all_present = [&](std::initializer_list<std::string_view> columns) {
-    for (const auto& column : columns)
-      if (!row.has(column) || row.cell(column).text == "NA" || row.cell(column).text.empty()) return false;
-    return true;
-  };
-  if (all_present({kAgeShareColumns[0], kAgeShareColumns[1], kAgeShareColumns[2]})) {
+}
+
+// The optional groups: published age shares, registration elsewhere, schooling.
+void read_optional(const RowReader& row, CountyCensus& c) {
+  if (all_present(row, {kAgeShareColumns[0], kAgeShareColumns[1], kAgeShareColumns[2]})) {
     std::array<double, 3> shares{};
     for (int k = 0; k < 3; ++k) shares[k] = row.real(kAgeShareColumns[k], 0, 100);
     c.published_age_shares_pct = shares;
@@ -334,16 +237,20 @@ CountyCensus read_row(const RowReader& row) {
                       "100 x ages 65+ / 人口数_合计");
     }
   }
-  if (all_present({kRegisteredElsewhereColumns[0], kRegisteredElsewhereColumns[1], kRegisteredElsewhereColumns[2]})) {
+  if (all_present(row, {kRegisteredElsewhereColumns[0], kRegisteredElsewhereColumns[1], kRegisteredElsewhereColumns[2]})) {
     std::array<int64_t, 3> registered{};
     for (int k = 0; k < 3; ++k) registered[k] = row.total(kRegisteredElsewhereColumns[k]);
     c.registered_elsewhere = registered;
   }
   c.mean_years_of_schooling = row.optional_real("平均受教育年限_合计", 0, 25);
 
+}
+
+// The long form's marital status of people aged 15+ (optional).
+void read_marital(const RowReader& row, CountyCensus& c) {
   bool marital_present = true;
   for (int status = 0; status < 5; ++status)
-    for (int s = 0; s < 3; ++s) marital_present = marital_present && all_present({marital_column(status, s)});
+    for (int s = 0; s < 3; ++s) marital_present = marital_present && all_present(row, {marital_column(status, s)});
   if (marital_present) {
     CensusMaritalSample m;
     std::array<int64_t, 3>* fields[5] = {&m.aged_15_plus, &m.never_married, &m.married, &m.divorced, &m.widowed};
@@ -361,7 +268,11 @@ CountyCensus read_row(const RowReader& row) {
     c.marital_sample = m;
   }
 
-  if (all_present({"家庭户户数", "平均每户住房间数", "人均住房建筑面积"})) {
+}
+
+// Housing (optional): rooms, floor area, lift, car, tenure.
+void read_housing(const RowReader& row, CountyCensus& c) {
+  if (all_present(row, {"家庭户户数", "平均每户住房间数", "人均住房建筑面积"})) {
     CensusHousing h;
     h.households = row.total("家庭户户数");
     h.rooms_per_household = row.real("平均每户住房间数", 0, 50);
@@ -384,6 +295,15 @@ CountyCensus read_row(const RowReader& row) {
     }
     c.housing = h;
   }
+}
+
+CountyCensus read_row(const RowReader& row) {
+  CountyCensus c;
+  read_population(row, c);
+  read_households(row, c);
+  read_optional(row, c);
+  read_marital(row, c);
+  read_housing(row, c);
   return c;
 }
 
@@ -432,38 +352,16 @@ double CountyCensus::computed_mean_household_size() const {
 
 // ---------------------------------------------------------------- CensusTable
 CensusTable CensusTable::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(SourcePos{path, 0, 0}, "", "cannot open the census table");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::vector<Record> records = parse_csv(path, buffer.str());
-  if (records.empty())
-    throw InputError(SourcePos{path, 1, 1}, "", "empty file: expected a header row (区划代码,省,市,区县,...) and rows");
-
+  const csv::Table t = csv::Table::read(path, "census table", "区划代码,省,市,区县,...");
+  t.require(required_columns(),
+            "区划代码, 省, 市, 区县, 人口数_合计/_男/_女, 城镇人口, 乡村人口, 家庭户数, 家庭户人口数, 户规模, 一人户数, "
+            "一代户数 ... 四代以上户数, the 38 age bands 男_0岁 ... 女_85岁以上, 有65岁及以上老年人口的户数, 有一个老人, "
+            "有二个老人, 有三个及以上老人 (scenarios/data/README.md)");
   CensusTable table;
   table.path_ = path;
-  Header header;
-  for (size_t i = 0; i < records[0].cells.size(); ++i) {
-    const Cell& cell = records[0].cells[i];
-    if (!header.emplace(cell.text, i).second)
-      throw InputError(SourcePos{path, cell.line, cell.column}, cell.text, "column '" + cell.text + "' appears twice");
-  }
-  for (const auto& column : required_columns())
-    if (!header.count(column))
-      throw InputError(SourcePos{path, records[0].line, 1}, column,
-                       "missing column '" + column +
-                           "'; required: 区划代码, 省, 市, 区县, 人口数_合计/_男/_女, 城镇人口, 乡村人口, 家庭户数, "
-                           "家庭户人口数, 户规模, 一人户数, 一代户数 ... 四代以上户数, the 38 age bands 男_0岁 ... "
-                           "女_85岁以上, 有65岁及以上老年人口的户数, 有一个老人, 有二个老人, 有三个及以上老人 "
-                           "(scenarios/data/README.md)");
-
-  for (size_t r = 1; r < records.size(); ++r) {
-    const Record& record = records[r];
-    if (record.cells.size() != header.size())
-      throw InputError(SourcePos{path, record.line, 0}, "",
-                       "row has " + std::to_string(record.cells.size()) + " cells but the header has " +
-                           std::to_string(header.size()) + " columns");
-    const RowReader row(path, record, header);
+  for (size_t r = 0; r < t.rows(); ++r) {
+    const csv::Row cells(t, r);
+    const RowReader row(cells);
     CountyCensus county = read_row(row);
     const auto [at, fresh] = table.by_code_.emplace(county.code, table.rows_.size());
     if (!fresh)
@@ -471,8 +369,7 @@ CensusTable CensusTable::load(const std::string& path) {
                               std::to_string(table.rows_[at->second].line) + "; codes must be unique");
     table.rows_.push_back(std::move(county));
   }
-  if (table.rows_.empty())
-    throw InputError(SourcePos{path, records[0].line, 1}, "", "no rows after the header");
+  if (table.rows_.empty()) throw InputError(SourcePos{path, t.header().line, 1}, "", "no rows after the header");
   return table;
 }
 
@@ -505,33 +402,19 @@ std::vector<const CountyCensus*> CensusTable::units_of_city(const std::string& c
 
 // ---------------------------------------------------------------- district extras
 DistrictExtrasTable DistrictExtrasTable::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(SourcePos{path, 0, 0}, "", "cannot open the district file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::vector<Record> records = parse_csv(path, buffer.str());
-  if (records.empty()) throw InputError(SourcePos{path, 1, 1}, "", "empty file: expected a header row (code,name,class,...)");
-  Header header;
-  for (size_t i = 0; i < records[0].cells.size(); ++i) header.emplace(records[0].cells[i].text, i);
-  for (const char* column : {"code", "class", "built_up_area_km2"})
-    if (!header.count(column))
-      throw InputError(SourcePos{path, records[0].line, 1}, column,
-                       std::string("missing column '") + column + "'; required: code, class, built_up_area_km2");
+  const csv::Table t = csv::Table::read(path, "district file", "code,name,class,...");
+  t.require({"code", "class", "built_up_area_km2"}, "code, class, built_up_area_km2");
   DistrictExtrasTable table;
   table.path_ = path;
-  for (size_t r = 1; r < records.size(); ++r) {
-    const Record& record = records[r];
-    if (record.cells.size() != header.size())
-      throw InputError(SourcePos{path, record.line, 0}, "",
-                       "row has " + std::to_string(record.cells.size()) + " cells but the header has " +
-                           std::to_string(header.size()) + " columns");
-    const RowReader row(path, record, header);
+  for (size_t r = 0; r < t.rows(); ++r) {
+    const csv::Row cells(t, r);
+    const RowReader row(cells);
     DistrictExtras d;
-    d.line = record.line;
+    d.line = cells.line();
     d.code = row.text("code");
     if (d.code.size() != 6 || d.code.find_first_not_of("0123456789") != std::string::npos)
       row.fail("code", "'" + d.code + "' is not a 6-digit county code");
-    if (header.count("name")) d.name = row.cell("name").text;
+    if (row.has("name")) d.name = row.cell("name").text;
     d.district_class = row.text("class");
     if (d.district_class != "old_core" && d.district_class != "inner" && d.district_class != "new_district" &&
         d.district_class != "county")

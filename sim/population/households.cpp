@@ -150,22 +150,109 @@ DistrictProfile district_profile(const CountyCensus& c) {
   return p;
 }
 
+namespace {
+
+// The age samplers of a district: by sex, minors, adults and elders of its family households, and
+// the ages of its residents in collective living.
+void fit_age_samplers(const DistrictProfile& p, DistrictHouseholds& d) {
+  for (int sex = 0; sex < 2; ++sex) {
+    const auto x = static_cast<size_t>(sex);
+    d.minor_cdf[x] = cdf_of(p.age_sex[x], 0, kMinorLast);
+    d.adult_cdf[x] = cdf_of(p.age_sex[x], kAdultFirst, kAdultLast);
+    d.elder_cdf[x] = cdf_of(p.age_sex[x], kElderFirst, kHouseholdMaxAge);
+    d.collective_cdf[x] = cdf_of(p.collective_age_sex[x].empty() ? std::vector<double>(kHouseholdMaxAge + 1, 0.0)
+                                                                 : p.collective_age_sex[x],
+                                 0, kHouseholdMaxAge);
+  }
+  const double m = share_of(d.collective_cdf[0]), f = share_of(d.collective_cdf[1]);
+  d.collective_male_share = m + f > 0 ? m / (m + f) : 0.5;
+}
+
+// Moments per template and their targets: one-person, one-generation, three+ generations, size,
+// elders per household, minors per household, P(a member 65+). Maximum entropy relative to the
+// prior: w_t ∝ prior_t exp(λ·a_t), λ minimising the convex dual g(λ) = log Σ_t prior_t exp(λ·a_t)
+// − λ·b (+ ε|λ|²/2 for the soft fit), whose gradient is E_w[a] − b (+ ελ).
+constexpr int kMoments = 7;
+const char* const kMomentNames[kMoments] = {"one-person share", "one-generation share", "three-generation share",
+                                            "mean household size", "share aged 60+", "share aged 0-17",
+                                            "share of households with a member 65+"};
+struct MomentFit {
+  std::array<std::array<double, kMoments>, kHouseholdTemplates> a{};
+  std::array<double, kMoments> b{};
+  double epsilon = 0;
+
+  // The mixture at multipliers `lambda`; returns log Σ_t prior_t exp(λ·a_t).
+  double weights(const double* lambda, std::array<double, kHouseholdTemplates>& w) const {
+    double top = -1e300;
+    std::array<double, kHouseholdTemplates> e{};
+    for (size_t t = 0; t < kHouseholdTemplates; ++t) {
+      double x = 0;
+      for (size_t k = 0; k < kMoments; ++k) x += lambda[k] * a[t][k];
+      e[t] = x;
+      top = std::max(top, x);
+    }
+    double sum = 0;
+    for (size_t t = 0; t < kHouseholdTemplates; ++t) sum += w[t] = kShapes[t].prior * std::exp(e[t] - top);
+    for (auto& x : w) x /= sum;
+    return top + std::log(sum);
+  }
+  static double dual(unsigned n, const double* x, double* grad, void* data) {
+    const MomentFit& f = *static_cast<const MomentFit*>(data);
+    std::array<double, kHouseholdTemplates> w{};
+    double value = f.weights(x, w);
+    for (unsigned k = 0; k < n; ++k) {
+      value += -x[k] * f.b[k] + 0.5 * f.epsilon * x[k] * x[k];
+      if (!grad) continue;
+      double m = 0;
+      for (size_t t = 0; t < kHouseholdTemplates; ++t) m += w[t] * f.a[t][k];
+      grad[k] = m - f.b[k] + f.epsilon * x[k];
+    }
+    return value;
+  }
+  // The fitted weights of `d` and how close they come (max_moment_error, worst_moment).
+  void solve(double eps, const std::string& name, DistrictHouseholds& d) {
+    epsilon = eps;
+    nlopt::opt opt(nlopt::LD_LBFGS, kMoments);
+    opt.set_min_objective(&MomentFit::dual, this);
+    opt.set_ftol_rel(1e-15);
+    opt.set_xtol_rel(1e-13);
+    opt.set_maxeval(20000);
+    std::vector<double> lambda(kMoments, 0.0);
+    double minimum = 0;
+    try {
+      opt.optimize(lambda, minimum);
+    } catch (const nlopt::roundoff_limited&) {
+      // Converged to machine precision: the moment check decides.
+    } catch (const std::exception& e) {
+      // Infeasible exact moments make the dual unbounded: the soft fit handles them.
+      if (eps == 0.0) {
+        d.max_moment_error = 1.0;
+        d.worst_moment = "all";
+        return;
+      }
+      throw std::runtime_error("district '" + name + "': the household fit failed (" + e.what() + ")");
+    }
+    weights(lambda.data(), d.weight);
+    d.max_moment_error = 0;
+    size_t worst = 0;
+    for (size_t k = 0; k < kMoments; ++k) {
+      double m = 0;
+      for (size_t t = 0; t < kHouseholdTemplates; ++t) m += d.weight[t] * a[t][k];
+      const double err = std::fabs(m - b[k]) / std::max(1.0, std::fabs(b[k]));
+      if (err > d.max_moment_error) {
+        d.max_moment_error = err;
+        worst = k;
+      }
+    }
+    d.worst_moment = kMomentNames[worst];
+  }
+};
+
+}  // namespace
+
 DistrictHouseholds fit_district_households(const DistrictProfile& p) {
   DistrictHouseholds d;
-  for (int sex = 0; sex < 2; ++sex) {
-    d.minor_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], 0, kMinorLast);
-    d.adult_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], kAdultFirst, kAdultLast);
-    d.elder_cdf[static_cast<size_t>(sex)] = cdf_of(p.age_sex[static_cast<size_t>(sex)], kElderFirst, kHouseholdMaxAge);
-  }
-  for (int sex = 0; sex < 2; ++sex)
-    d.collective_cdf[static_cast<size_t>(sex)] =
-        cdf_of(p.collective_age_sex[static_cast<size_t>(sex)].empty() ? std::vector<double>(kHouseholdMaxAge + 1, 0.0)
-                                                                      : p.collective_age_sex[static_cast<size_t>(sex)],
-               0, kHouseholdMaxAge);
-  {
-    const double m = share_of(d.collective_cdf[0]), f = share_of(d.collective_cdf[1]);
-    d.collective_male_share = m + f > 0 ? m / (m + f) : 0.5;
-  }
+  fit_age_samplers(p, d);
   const double minors = share_of(d.minor_cdf[0]) + share_of(d.minor_cdf[1]);
   const double adults = share_of(d.adult_cdf[0]) + share_of(d.adult_cdf[1]);
   const double elders = share_of(d.elder_cdf[0]) + share_of(d.elder_cdf[1]);
@@ -178,144 +265,62 @@ DistrictHouseholds fit_district_households(const DistrictProfile& p) {
     return c.back() > 0 ? 1.0 - c[4] / c.back() : 0.0;
   };
   const double q_male = q65(0), q_female = q65(1);
-
-  // Moments per template and their targets: one-person, one-generation, three+ generations,
-  // size, elders per household, minors per household, P(a member 65+).
-  constexpr int kMoments = 7;
-  std::array<std::array<double, kMoments>, kHouseholdTemplates> a{};
-  for (int t = 0; t < kHouseholdTemplates; ++t) {
-    const TemplateShape& s = kShapes[static_cast<size_t>(t)];
+  MomentFit fit;
+  for (size_t t = 0; t < kHouseholdTemplates; ++t) {
+    const TemplateShape& s = kShapes[t];
     const int size = s.elders + s.adults + s.minors;
-    a[static_cast<size_t>(t)] = {size == 1 ? 1.0 : 0.0, s.generations == 1 ? 1.0 : 0.0, s.generations >= 3 ? 1.0 : 0.0,
-                                 static_cast<double>(size), static_cast<double>(s.elders), static_cast<double>(s.minors),
-                                 p_any_65(s, male_elder, q_male, q_female)};
+    fit.a[t] = {size == 1 ? 1.0 : 0.0, s.generations == 1 ? 1.0 : 0.0, s.generations >= 3 ? 1.0 : 0.0,
+                static_cast<double>(size), static_cast<double>(s.elders), static_cast<double>(s.minors),
+                p_any_65(s, male_elder, q_male, q_female)};
   }
   const double size = p.mean_household_size;
-  const std::array<double, kMoments> b = {p.one_person_share, p.one_generation_share, p.three_plus_generation_share,
-                                          size, size * elders / total, size * minors / total,
-                                          p.households_with_65_plus_share};
-  static const char* kMomentNames[kMoments] = {"one-person share", "one-generation share", "three-generation share",
-                                               "mean household size", "share aged 60+", "share aged 0-17",
-                                               "share of households with a member 65+"};
-
-  // Maximum entropy relative to the prior: w_t ∝ prior_t exp(λ·a_t), λ minimising the convex dual
-  // g(λ) = log Σ_t prior_t exp(λ·a_t) − λ·b, whose gradient is E_w[a] − b.
-  auto weights = [&](const double* lambda, std::array<double, kHouseholdTemplates>& w) {
-    double top = -1e300;
-    std::array<double, kHouseholdTemplates> e{};
-    for (int t = 0; t < kHouseholdTemplates; ++t) {
-      double x = 0;
-      for (int k = 0; k < kMoments; ++k) x += lambda[k] * a[static_cast<size_t>(t)][static_cast<size_t>(k)];
-      e[static_cast<size_t>(t)] = x;
-      top = std::max(top, x);
-    }
-    double sum = 0;
-    for (int t = 0; t < kHouseholdTemplates; ++t)
-      sum += w[static_cast<size_t>(t)] = kShapes[static_cast<size_t>(t)].prior * std::exp(e[static_cast<size_t>(t)] - top);
-    for (auto& x : w) x /= sum;
-    return top + std::log(sum);
-  };
+  fit.b = {p.one_person_share, p.one_generation_share, p.three_plus_generation_share, size, size * elders / total,
+           size * minors / total, p.households_with_65_plus_share};
   // Exact moments first (epsilon = 0); when no mixture meets them all (the census of some units
   // is not a population of families: boarding schools, dormitory towns), the closest mixture with
   // an L2 penalty on the multipliers (soft moments), and the remaining gap is reported.
-  struct Dual {
-    decltype(weights)* mixture;
-    const std::array<std::array<double, kMoments>, kHouseholdTemplates>* a;
-    const std::array<double, kMoments>* b;
-    double epsilon;
-  };
-  auto solve = [&](double epsilon) {
-    Dual dual{&weights, &a, &b, epsilon};
-    nlopt::opt opt(nlopt::LD_LBFGS, kMoments);
-    opt.set_min_objective(
-        [](unsigned n, const double* x, double* grad, void* data) -> double {
-          const Dual& dd = *static_cast<const Dual*>(data);
-          std::array<double, kHouseholdTemplates> w{};
-          double value = (*dd.mixture)(x, w);
-          for (unsigned k = 0; k < n; ++k) {
-            value += -x[k] * (*dd.b)[k] + 0.5 * dd.epsilon * x[k] * x[k];
-            if (grad) {
-              double m = 0;
-              for (int t = 0; t < kHouseholdTemplates; ++t) m += w[static_cast<size_t>(t)] * (*dd.a)[static_cast<size_t>(t)][k];
-              grad[k] = m - (*dd.b)[k] + dd.epsilon * x[k];
-            }
-          }
-          return value;
-        },
-        &dual);
-    opt.set_ftol_rel(1e-15);
-    opt.set_xtol_rel(1e-13);
-    opt.set_maxeval(20000);
-    std::vector<double> lambda(kMoments, 0.0);
-    double minimum = 0;
-    try {
-      opt.optimize(lambda, minimum);
-    } catch (const nlopt::roundoff_limited&) {
-      // Converged to machine precision: the moment check decides.
-    } catch (const std::exception& e) {
-      // Infeasible exact moments make the dual unbounded: the soft fit below handles them.
-      if (epsilon == 0.0) {
-        d.max_moment_error = 1.0;
-        d.worst_moment = "all";
-        return;
-      }
-      throw std::runtime_error("district '" + p.name + "': the household fit failed (" + e.what() + ")");
-    }
-    weights(lambda.data(), d.weight);
-    d.max_moment_error = 0;
-    int worst = 0;
-    for (int k = 0; k < kMoments; ++k) {
-      double m = 0;
-      for (int t = 0; t < kHouseholdTemplates; ++t) m += d.weight[static_cast<size_t>(t)] * a[static_cast<size_t>(t)][static_cast<size_t>(k)];
-      const double err = std::fabs(m - b[static_cast<size_t>(k)]) / std::max(1.0, std::fabs(b[static_cast<size_t>(k)]));
-      if (err > d.max_moment_error) {
-        d.max_moment_error = err;
-        worst = k;
-      }
-    }
-    d.worst_moment = kMomentNames[worst];
-  };
-  solve(0.0);
-  if (d.max_moment_error > 1e-6) solve(1e-3);
+  fit.solve(0.0, p.name, d);
+  if (d.max_moment_error > 1e-6) fit.solve(1e-3, p.name, d);
   double acc = 0;
-  for (int t = 0; t < kHouseholdTemplates; ++t) d.cdf[static_cast<size_t>(t)] = acc += d.weight[static_cast<size_t>(t)];
+  for (size_t t = 0; t < kHouseholdTemplates; ++t) d.cdf[t] = acc += d.weight[t];
   d.expected_size = 0;
-  for (int t = 0; t < kHouseholdTemplates; ++t) {
-    const TemplateShape& s = kShapes[static_cast<size_t>(t)];
-    d.expected_size += d.weight[static_cast<size_t>(t)] * (s.elders + s.adults + s.minors);
+  for (size_t t = 0; t < kHouseholdTemplates; ++t) {
+    const TemplateShape& s = kShapes[t];
+    d.expected_size += d.weight[t] * (s.elders + s.adults + s.minors);
   }
   return d;
 }
 
-int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, DrawnMember* out, HouseholdTemplate* drawn) {
-  int t = 0;
-  const double u = u_template * d.cdf.back();
-  while (t + 1 < kHouseholdTemplates && !(u < d.cdf[static_cast<size_t>(t)])) ++t;
-  const auto tmpl = static_cast<HouseholdTemplate>(t);
-  if (drawn) *drawn = tmpl;
+namespace {
+
+// Draws a household's members in order from the household's stream (common random numbers).
+struct MemberDraw {
+  const DistrictHouseholds& d;
+  Stream& s;
+  DrawnMember* out;
   int n = 0;
-  const double male_elder = share_of(d.elder_cdf[0]) / std::max(share_of(d.elder_cdf[0]) + share_of(d.elder_cdf[1]), 1e-300);
-  const double male_adult = share_of(d.adult_cdf[0]) / std::max(share_of(d.adult_cdf[0]) + share_of(d.adult_cdf[1]), 1e-300);
-  auto add = [&](int age, bool male) {
+  double male_elder = 0, male_adult = 0;
+
+  void add(int age, bool male) {
     out[n].age = static_cast<uint8_t>(std::clamp(age, 0, kHouseholdMaxAge));
     out[n].male = male;
     ++n;
-  };
-  const int elder_span = kHouseholdMaxAge - kElderFirst;
-  // Elders: one (sex by the district's elder sex ratio) or a couple at one quantile.
-  auto elders = [&](int count) {
+  }
+  // Elders: one (sex by the district's elder sex ratio) or a couple at one quantile; the youngest age.
+  int elders(int count) {
+    const int span = kHouseholdMaxAge - kElderFirst;
     const double q = s.uniform();
     if (count == 1) {
       const bool male = s.uniform() < male_elder;
-      add(age_at(d.elder_cdf[male ? 0 : 1], kElderFirst, 0, elder_span, q), male);
+      add(age_at(d.elder_cdf[male ? 0 : 1], kElderFirst, 0, span, q), male);
       return out[n - 1].age;
     }
-    add(age_at(d.elder_cdf[0], kElderFirst, 0, elder_span, q), true);
-    add(age_at(d.elder_cdf[1], kElderFirst, 0, elder_span, q), false);
+    add(age_at(d.elder_cdf[0], kElderFirst, 0, span, q), true);
+    add(age_at(d.elder_cdf[1], kElderFirst, 0, span, q), false);
     return std::min(out[n - 2].age, out[n - 1].age);
-  };
+  }
   // Adults within [lo, hi] (ages): one (sex by the district's adult sex ratio) or a couple at one quantile.
-  auto adults = [&](int count, int lo, int hi) {
+  int adults(int count, int lo, int hi) {
     const double q = s.uniform();
     lo = std::clamp(lo, kAdultFirst, kAdultLast);
     hi = std::clamp(hi, lo, kAdultLast);
@@ -327,12 +332,12 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
     add(age_at(d.adult_cdf[0], kAdultFirst, lo - kAdultFirst, hi - kAdultFirst, q), true);
     add(age_at(d.adult_cdf[1], kAdultFirst, lo - kAdultFirst, hi - kAdultFirst, q), false);
     return static_cast<int>(std::min(out[n - 2].age, out[n - 1].age));
-  };
+  }
   // Minors: each drawn from the district's own ages 0-17, so the census's child ages (the
   // under-3s of childcare) are reproduced; the parents are then drawn to fit the oldest. (Drawing
   // younger siblings below an elder one would crowd the youngest ages: about half again too many
-  // under-3s.)
-  auto minors = [&](int count) {
+  // under-3s.) Returns the oldest.
+  int minors(int count) {
     int oldest = 0;
     for (int k = 0; k < count; ++k) {
       const double m0 = share_of(d.minor_cdf[0]), m1 = share_of(d.minor_cdf[1]);
@@ -341,61 +346,68 @@ int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, Dr
       oldest = std::max<int>(oldest, out[n - 1].age);
     }
     return oldest;
-  };
+  }
+  // Children's parents 20-45 years older; elders' children 20-45 years younger.
+  void parents_of_minors(int parents, int minor_count) {
+    const int oldest = minors(minor_count);
+    adults(parents, oldest + 20, oldest + 45);
+  }
+  void children_of_elders(int elder_count, int children) {
+    const int elder = elders(elder_count);
+    adults(children, elder - 45, elder - 20);
+  }
+};
+
+void draw_members(HouseholdTemplate tmpl, MemberDraw& m) {
+  if (tmpl == HouseholdTemplate::count) return;
+  const TemplateShape& shape = template_shape(tmpl);
   switch (tmpl) {
-    case HouseholdTemplate::single_adult: adults(1, kAdultFirst, kAdultLast); break;
-    case HouseholdTemplate::single_elder: elders(1); break;
-    case HouseholdTemplate::couple: adults(2, kAdultFirst, kAdultLast); break;
-    case HouseholdTemplate::elderly_couple: elders(2); break;
-    case HouseholdTemplate::mixed_couple: elders(1); adults(1, 50, kAdultLast); break;
+    case HouseholdTemplate::single_adult: m.adults(1, kAdultFirst, kAdultLast); break;
+    case HouseholdTemplate::single_elder: m.elders(1); break;
+    case HouseholdTemplate::couple: m.adults(2, kAdultFirst, kAdultLast); break;
+    case HouseholdTemplate::elderly_couple: m.elders(2); break;
+    case HouseholdTemplate::mixed_couple: m.elders(1); m.adults(1, 50, kAdultLast); break;
     case HouseholdTemplate::nuclear_1:
     case HouseholdTemplate::nuclear_2:
-    case HouseholdTemplate::nuclear_3: {
-      const int oldest = minors(template_shape(tmpl).minors);
-      adults(2, oldest + 20, oldest + 45);
-      break;
-    }
+    case HouseholdTemplate::nuclear_3: m.parents_of_minors(2, shape.minors); break;
     case HouseholdTemplate::single_parent_1:
-    case HouseholdTemplate::single_parent_2: {
-      const int oldest = minors(template_shape(tmpl).minors);
-      adults(1, oldest + 20, oldest + 45);
-      break;
-    }
+    case HouseholdTemplate::single_parent_2: m.parents_of_minors(1, shape.minors); break;
     case HouseholdTemplate::parents_adult_child: {
-      const int child = adults(1, kAdultFirst, 35);
-      adults(2, child + 20, child + 45);
+      const int child = m.adults(1, kAdultFirst, 35);
+      m.adults(2, child + 20, child + 45);
       break;
     }
-    case HouseholdTemplate::elder_adult_child: {
-      const int elder = elders(1);
-      adults(1, elder - 45, elder - 20);
-      break;
-    }
-    case HouseholdTemplate::elders_adult_child: {
-      const int elder = elders(2);
-      adults(1, elder - 45, elder - 20);
-      break;
-    }
-    case HouseholdTemplate::elders_child_couple: {
-      const int elder = elders(2);
-      adults(2, elder - 45, elder - 20);
-      break;
-    }
-    case HouseholdTemplate::skipped_generation: elders(2); minors(1); break;
+    case HouseholdTemplate::elder_adult_child: m.children_of_elders(1, 1); break;
+    case HouseholdTemplate::elders_adult_child: m.children_of_elders(2, 1); break;
+    case HouseholdTemplate::elders_child_couple: m.children_of_elders(2, 2); break;
+    case HouseholdTemplate::skipped_generation: m.elders(2); m.minors(1); break;
     case HouseholdTemplate::three_gen_1_1:
     case HouseholdTemplate::three_gen_2_1:
     case HouseholdTemplate::three_gen_2_2:
     case HouseholdTemplate::three_gen_1_2: {
-      const TemplateShape& shape = template_shape(tmpl);
       // Elders 60+, minors 0-17: the parents between, 20-45 years from each.
-      const int elder = elders(shape.elders);
-      const int oldest = minors(shape.minors);
-      adults(2, std::max(oldest + 20, elder - 45), std::min(oldest + 45, elder - 20));
+      const int elder = m.elders(shape.elders);
+      const int oldest = m.minors(shape.minors);
+      m.adults(2, std::max(oldest + 20, elder - 45), std::min(oldest + 45, elder - 20));
       break;
     }
     case HouseholdTemplate::count: break;
   }
-  return n;
+}
+
+}  // namespace
+
+int draw_household(const DistrictHouseholds& d, double u_template, Stream& s, DrawnMember* out, HouseholdTemplate* drawn) {
+  int t = 0;
+  const double u = u_template * d.cdf.back();
+  while (t + 1 < kHouseholdTemplates && !(u < d.cdf[static_cast<size_t>(t)])) ++t;
+  const auto tmpl = static_cast<HouseholdTemplate>(t);
+  if (drawn) *drawn = tmpl;
+  MemberDraw m{d, s, out};
+  m.male_elder = share_of(d.elder_cdf[0]) / std::max(share_of(d.elder_cdf[0]) + share_of(d.elder_cdf[1]), 1e-300);
+  m.male_adult = share_of(d.adult_cdf[0]) / std::max(share_of(d.adult_cdf[0]) + share_of(d.adult_cdf[1]), 1e-300);
+  draw_members(tmpl, m);
+  return m.n;
 }
 
 DrawnMember draw_collective(const DistrictHouseholds& d, Stream& s) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "sim/core/csv.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/random.hpp"
 
@@ -362,107 +363,95 @@ DynamicsCounts step_year(const PopulationModel& model, const Population& populat
 // ------------------------------------------------------------------ household file
 namespace {
 
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : line) {
-    if (c == ',') { out.push_back(cur); cur.clear(); }
-    else if (c != '\r') cur += c;
-  }
-  out.push_back(cur);
-  for (auto& f : out) {
-    const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
-    f = b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
-  }
-  return out;
+const char* const kHouseholdColumns = "household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes";
+
+// One member row of the households file, checked.
+struct MemberRow {
+  uint64_t household = 0;
+  std::string community;
+  double x = 0, y = 0;
+  int low_income = 0, age = 0, dependency = 0, hypertension = 0, diabetes = 0;
+  bool male = false;
+};
+
+MemberRow read_member(const csv::Row& row) {
+  MemberRow m;
+  m.household = static_cast<uint64_t>(row.number("household", 0, 4.0e9));
+  m.community = row.text("community");
+  if (m.community.empty()) row.fail("community", "column 'community' is empty");
+  m.x = row.number("x_m", -1e8, 1e8);
+  m.y = row.number("y_m", -1e8, 1e8);
+  m.low_income = static_cast<int>(row.number("low_income", 0, 1));
+  m.age = static_cast<int>(row.number("age", 0, kMaxAge));
+  const std::string& sex = row.text("sex");
+  if (sex != "m" && sex != "f") row.fail("sex", "column 'sex': '" + sex + "' is not one of: m, f");
+  m.male = sex == "m";
+  const std::string& dep = row.text("dependency");
+  m.dependency = dep == "none" ? 0 : dep == "partial" ? 1 : dep == "full" ? 2 : -1;
+  if (m.dependency < 0)
+    row.fail("dependency", "column 'dependency': '" + dep + "' is not one of: none, partial, full");
+  m.hypertension = static_cast<int>(row.number("hypertension", 0, 1));
+  m.diabetes = static_cast<int>(row.number("diabetes", 0, 1));
+  return m;
 }
 
-double parse_number(const std::string& path, int line, const std::string& column, const std::string& text,
-                    double lo, double hi) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
-    std::ostringstream msg;
-    msg << "column '" << column << "': '" << text << "' is not a number in [" << lo << ", " << hi << "]";
-    throw InputError(SourcePos{path, line, 0}, "households_file." + column, msg.str());
+// Appends member `m` to its household in `res` (a new household when `fresh`).
+void add_member(Residents& res, const MemberRow& m, uint32_t local, bool fresh) {
+  if (fresh) {
+    res.hh_gid.push_back(m.household);
+    res.hh_first.push_back(static_cast<uint32_t>(res.age.size()));
+    res.hh_size.push_back(0);
+    res.hh_low_income.push_back(static_cast<uint8_t>(m.low_income));
+    res.hh_x_m.push_back(static_cast<float>(m.x));
+    res.hh_y_m.push_back(static_cast<float>(m.y));
+    res.hh_next_slot.push_back(0);
+    res.hh_type.push_back(0);
+    res.hh_income_month.push_back(0.0f);  // filled by the city builder from the income model
+    res.hh_generations.push_back(1);      // set from the members' ages after loading
   }
-  return v;
+  const uint8_t t = static_cast<uint8_t>((m.male ? trait::male : 0) | (m.dependency << trait::dep_shift) |
+                                         (m.hypertension ? trait::hypertension : 0) | (m.diabetes ? trait::diabetes : 0));
+  res.age.push_back(static_cast<uint8_t>(m.age));
+  res.traits.push_back(t);
+  res.household.push_back(local);
+  res.slot.push_back(res.hh_next_slot[local]);
+  res.enrolled.push_back(0);
+  ++res.hh_size[local];
+  ++res.hh_next_slot[local];
 }
 
 }  // namespace
 
 std::vector<LoadedCommunity> load_households_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(SourcePos{path, 0, 0}, "population.households_file", "cannot open the household file");
-  static const std::vector<std::string> kColumns = {"household", "community", "x_m", "y_m", "low_income",
-                                                     "age", "sex", "dependency", "hypertension", "diabetes"};
-  std::string line;
-  if (!std::getline(in, line))
-    throw InputError(SourcePos{path, 1, 0}, "population.households_file", "empty file; expected a header: household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes");
-  const auto header = split_csv(line);
-  if (header != kColumns)
-    throw InputError(SourcePos{path, 1, 1}, "population.households_file",
-                     "header must be exactly: household,community,x_m,y_m,low_income,age,sex,dependency,hypertension,diabetes");
+  const std::string key = "population.households_file";
+  std::vector<csv::Record> records = csv::parse(path, csv::read_file(path, "household file", key), key);
+  if (records.empty())
+    throw InputError(SourcePos{path, 1, 1}, key, std::string("empty file: expected a header row (") + kHouseholdColumns + ")");
+  std::string header;
+  for (const csv::Cell& c : records.front().cells) header += (header.empty() ? "" : ",") + c.text;
+  if (header != kHouseholdColumns)
+    throw InputError(SourcePos{path, records.front().line, 1}, key, std::string("header must be exactly: ") + kHouseholdColumns);
+  const csv::Table table(path, std::move(records), key, "households_file.");
   std::vector<LoadedCommunity> out;
   std::map<std::string, size_t> index;
   std::map<std::pair<size_t, uint64_t>, uint32_t> household_of;  // (community, household id) -> local
-  int row = 1;
-  while (std::getline(in, line)) {
-    ++row;
-    if (line.empty() || line == "\r") continue;
-    const auto f = split_csv(line);
-    if (f.size() != kColumns.size())
-      throw InputError(SourcePos{path, row, 0}, "population.households_file",
-                       "expected " + std::to_string(kColumns.size()) + " columns, found " + std::to_string(f.size()));
-    const uint64_t hh = static_cast<uint64_t>(parse_number(path, row, "household", f[0], 0, 4.0e9));
-    if (f[1].empty()) throw InputError(SourcePos{path, row, 0}, "households_file.community", "column 'community' is empty");
-    const double x = parse_number(path, row, "x_m", f[2], -1e8, 1e8);
-    const double y = parse_number(path, row, "y_m", f[3], -1e8, 1e8);
-    const int low = static_cast<int>(parse_number(path, row, "low_income", f[4], 0, 1));
-    const int age = static_cast<int>(parse_number(path, row, "age", f[5], 0, kMaxAge));
-    if (f[6] != "m" && f[6] != "f")
-      throw InputError(SourcePos{path, row, 0}, "households_file.sex", "column 'sex': '" + f[6] + "' is not one of: m, f");
-    int dep = -1;
-    if (f[7] == "none") dep = 0; else if (f[7] == "partial") dep = 1; else if (f[7] == "full") dep = 2;
-    if (dep < 0)
-      throw InputError(SourcePos{path, row, 0}, "households_file.dependency",
-                       "column 'dependency': '" + f[7] + "' is not one of: none, partial, full");
-    const int ht = static_cast<int>(parse_number(path, row, "hypertension", f[8], 0, 1));
-    const int db = static_cast<int>(parse_number(path, row, "diabetes", f[9], 0, 1));
-    auto [it, fresh] = index.try_emplace(f[1], out.size());
-    if (fresh) out.push_back(LoadedCommunity{f[1], {}});
+  for (size_t r = 0; r < table.rows(); ++r) {
+    const csv::Row row(table, r);
+    const MemberRow m = read_member(row);
+    auto [it, fresh] = index.try_emplace(m.community, out.size());
+    if (fresh) out.push_back(LoadedCommunity{m.community, {}});
     Residents& res = out[it->second].residents;
-    auto [hit, new_hh] = household_of.try_emplace({it->second, hh}, static_cast<uint32_t>(res.hh_gid.size()));
+    auto [hit, new_hh] = household_of.try_emplace({it->second, m.household}, static_cast<uint32_t>(res.hh_gid.size()));
     const uint32_t local = hit->second;
-    if (new_hh) {
-      res.hh_gid.push_back(hh);
-      res.hh_first.push_back(static_cast<uint32_t>(res.age.size()));
-      res.hh_size.push_back(0);
-      res.hh_low_income.push_back(static_cast<uint8_t>(low));
-      res.hh_x_m.push_back(static_cast<float>(x));
-      res.hh_y_m.push_back(static_cast<float>(y));
-      res.hh_next_slot.push_back(0);
-      res.hh_type.push_back(0);
-      res.hh_income_month.push_back(0.0f);  // filled by the city builder from the income model
-      res.hh_generations.push_back(1);      // set from the members' ages below
-    } else if (local + 1 != res.hh_gid.size()) {
-      throw InputError(SourcePos{path, row, 0}, "households_file.household",
-                       "members of household " + f[0] + " must be on consecutive rows");
-    }
-    if (res.hh_size[local] >= kMaxHouseholdSize)
-      throw InputError(SourcePos{path, row, 0}, "households_file.household",
-                       "household " + f[0] + " has more than " + std::to_string(kMaxHouseholdSize) + " members");
-    uint8_t t = static_cast<uint8_t>((f[6] == "m" ? trait::male : 0) | (dep << trait::dep_shift) |
-                                     (ht ? trait::hypertension : 0) | (db ? trait::diabetes : 0));
-    res.age.push_back(static_cast<uint8_t>(age));
-    res.traits.push_back(t);
-    res.household.push_back(local);
-    res.slot.push_back(res.hh_next_slot[local]);
-    res.enrolled.push_back(0);
-    ++res.hh_size[local];
-    ++res.hh_next_slot[local];
+    if (!new_hh && local + 1 != res.hh_gid.size())
+      row.fail("household", "members of household " + row.text("household") + " must be on consecutive rows");
+    if (!new_hh && res.hh_size[local] >= kMaxHouseholdSize)
+      row.fail("household", "household " + row.text("household") + " has more than " +
+                                std::to_string(kMaxHouseholdSize) + " members");
+    add_member(res, m, local, new_hh);
   }
-  if (out.empty()) throw InputError(SourcePos{path, row, 0}, "population.households_file", "no residents in the file");
+  if (out.empty())
+    throw InputError(SourcePos{path, table.header().line, 0}, "population.households_file", "no residents in the file");
   for (auto& c : out)
     for (size_t h = 0; h < c.residents.households(); ++h) {
       c.residents.classify(h);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/core/csv.hpp"
 #include "sim/scenario/schema.hpp"
 #include "sim/scenario/tree.hpp"
 
@@ -141,90 +142,52 @@ void apply_override(Node& root, const std::string& spec, const std::string& base
 
 // The city CSV: header = community keys; every cell checked like the YAML value, positioned at its
 // row and column in the CSV file.
+// The communities file's header: every column a community key, the required ones present.
+void check_communities_header(const csv::Table& table) {
+  static const std::vector<std::string> kColumns = {"name", "district", "households", "area_km2", "x_m", "y_m",
+                                                    "is_new", "facility_indoor_m2", "facility_outdoor_m2"};
+  for (const csv::Cell& h : table.header().cells) {
+    bool known = false;
+    for (const auto& k : kColumns) known = known || k == h.text;
+    if (known) continue;
+    const std::string near = scenario_detail::closest(h.text, kColumns);
+    throw InputError(SourcePos{table.path(), h.line, h.column}, "city.communities_file",
+                     "unknown column '" + h.text + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+                         "; columns are community keys: name, district, households (required), area_km2, x_m, "
+                         "y_m, is_new, facility_indoor_m2, facility_outdoor_m2");
+  }
+  for (const char* required : {"name", "district", "households"})
+    if (!table.has(required))
+      throw InputError(SourcePos{table.path(), table.header().line, 1}, "city.communities_file",
+                       std::string("missing required column '") + required + "' (required: name, district, households)");
+}
+
+// The communities CSV (csv.hpp) as a list of community maps with the cells' positions.
 Node read_communities_csv(const std::string& file, const SourcePos& referenced_at) {
   std::string text;
   if (!read_file(file, text))
     throw InputError(referenced_at, "city.communities_file", "cannot read communities file '" + file + "'");
-  struct Cell { std::string text; int column; };
-  auto split = [&](const std::string& line, int line_number) {
-    std::vector<Cell> cells;
-    Cell cell{"", 1};
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (quoted) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { cell.text += '"'; ++i; }
-        else if (c == '"') quoted = false;
-        else cell.text += c;
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        cells.push_back(cell);
-        cell = Cell{"", static_cast<int>(i) + 2};
-      } else {
-        cell.text += c;
-      }
-    }
-    if (quoted) throw InputError(SourcePos{file, line_number, 1}, "city.communities_file", "unclosed quote in CSV row");
-    cells.push_back(cell);
-    for (auto& x : cells) {  // trim spaces
-      size_t a = x.text.find_first_not_of(" \t"), b = x.text.find_last_not_of(" \t");
-      x.text = a == std::string::npos ? "" : x.text.substr(a, b - a + 1);
-    }
-    return cells;
-  };
-  std::istringstream in(text);
-  std::string line;
-  int line_number = 0;
-  std::vector<Cell> header;
+  std::vector<csv::Record> records = csv::parse(file, std::move(text), "city.communities_file");
+  if (records.empty())
+    throw InputError(SourcePos{file, 1, 1}, "city.communities_file", "empty file: expected a header row and community rows");
+  const csv::Table table(file, std::move(records), "city.communities_file");
+  check_communities_header(table);
   Node rows = Node::list();
   rows.pos = SourcePos{file, 1, 1};
-  static const std::vector<std::string> kColumns = {"name", "district", "households", "area_km2", "x_m", "y_m",
-                                                    "is_new", "facility_indoor_m2", "facility_outdoor_m2"};
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::vector<Cell> cells = split(line, line_number);
-    if (header.empty()) {
-      header = cells;
-      for (const auto& h : header) {
-        bool known = false;
-        for (const auto& k : kColumns) known = known || k == h.text;
-        if (!known) {
-          std::string near = scenario_detail::closest(h.text, kColumns);
-          throw InputError(SourcePos{file, line_number, h.column}, "city.communities_file",
-                           "unknown column '" + h.text + "'" +
-                               (near.empty() ? "" : " (did you mean '" + near + "'?)") +
-                               "; columns are community keys: name, district, households (required), area_km2, x_m, "
-                               "y_m, is_new, facility_indoor_m2, facility_outdoor_m2");
-        }
-      }
-      for (const char* required : {"name", "district", "households"}) {
-        bool found = false;
-        for (const auto& h : header) found = found || h.text == required;
-        if (!found)
-          throw InputError(SourcePos{file, line_number, 1}, "city.communities_file",
-                           std::string("missing required column '") + required + "' (required: name, district, households)");
-      }
-      continue;
-    }
-    const std::string row_path = "city.communities_file[row " + std::to_string(line_number) + "]";
-    if (cells.size() != header.size())
-      throw InputError(SourcePos{file, line_number, 1}, row_path,
-                       "row has " + std::to_string(cells.size()) + " cells but the header has " +
-                           std::to_string(header.size()) + " columns");
+  for (size_t r = 0; r < table.rows(); ++r) {
+    const std::string row_path = "city.communities_file[row " + std::to_string(table.row(r).line) + "]";
+    const csv::Row cells(table, r, row_path);
     Node row = Node::map();
-    row.pos = SourcePos{file, line_number, 1};
-    for (size_t i = 0; i < cells.size(); ++i) {
-      const std::string& column = header[i].text;
-      SourcePos cell_pos{file, line_number, cells[i].column};
-      if (cells[i].text.empty()) {
+    row.pos = SourcePos{file, cells.line(), 1};
+    for (const csv::Cell& h : table.header().cells) {
+      const std::string& column = h.text;
+      const SourcePos cell_pos = cells.pos(column);
+      std::string value = cells.text(column);
+      if (value.empty()) {
         if (column == "name" || column == "district" || column == "households")
           throw InputError(cell_pos, row_path + "." + column, "missing value in required column '" + column + "'");
         continue;
       }
-      std::string value = cells[i].text;
       if (column == "is_new" && (value == "1" || value == "0")) value = value == "1" ? "true" : "false";
       Node cell = Node::scalar(value, column == "name" || column == "district");
       cell.pos = cell_pos;
@@ -233,8 +196,6 @@ Node read_communities_csv(const std::string& file, const SourcePos& referenced_a
     }
     rows.items.push_back(row);
   }
-  if (header.empty())
-    throw InputError(SourcePos{file, 1, 1}, "city.communities_file", "empty file: expected a header row and community rows");
   return rows;
 }
 

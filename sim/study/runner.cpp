@@ -45,8 +45,24 @@ std::string host_name() {
   return buf;
 }
 
-RunResult compute_run(const StudyPlan& plan, int run) {
-  return run_replicate(plan.scenarios[static_cast<size_t>(plan.variant_of(run))], plan.replicate_of(run));
+// The input files of each variant, read once (prepared.hpp): a variant's runs share them, and
+// variants share what they read from the same files. Adaptive studies add variants as they go.
+struct PreparedVariants {
+  std::vector<std::shared_ptr<const PreparedInputs>> by_variant;
+  const std::shared_ptr<const PreparedInputs>& get(const StudyPlan& plan, size_t v) {
+    while (by_variant.size() <= v) {
+      const PreparedInputs* like = by_variant.empty() ? nullptr : by_variant.back().get();
+      by_variant.push_back(prepare_inputs(plan.scenarios[by_variant.size()], like));
+    }
+    return by_variant[v];
+  }
+};
+
+RunResult compute_run(const StudyPlan& plan, int run, PreparedVariants& prepared) {
+  const auto v = static_cast<size_t>(plan.variant_of(run));
+  RunOptions options;
+  options.prepared = prepared.get(plan, v);
+  return run_replicate(plan.scenarios[v], plan.replicate_of(run), options);
 }
 
 // Writes run `run` and marks it complete (the attribute written last), then flushes.
@@ -199,12 +215,14 @@ void run_serial(StudyPlan& plan, const StudyRunOptions& options, int threads, St
   outcome.threads = threads;
   writer.open();
   const std::string host = host_name();
+  PreparedVariants prepared;  // every planned variant's inputs, read before the first run
+  if (!plan.scenarios.empty()) prepared.get(plan, plan.scenarios.size() - 1);
   size_t next = 0;
   do {
     while (next < writer.pending.size()) {
       const int run = writer.pending[next++];
       const auto t = Clock::now();
-      const RunResult result = compute_run(plan, run);
+      const RunResult result = compute_run(plan, run, prepared);
       writer.accept(run, result, seconds_since(t), 0, host);
     }
   } while (writer.next_round());
@@ -318,6 +336,7 @@ std::vector<StudyVariant> unpack_variants(const std::vector<uint8_t>& bytes) {
 
 void worker_loop(StudyPlan& plan, int rank) {
   const std::string host = host_name();
+  PreparedVariants prepared;
   MPI_Send(nullptr, 0, MPI_BYTE, 0, kTagReady, MPI_COMM_WORLD);
   std::vector<uint8_t> buffer;
   while (true) {
@@ -336,7 +355,7 @@ void worker_loop(StudyPlan& plan, int rank) {
     if (run < 0) return;
     try {
       const auto start = Clock::now();
-      const RunResult result = compute_run(plan, run);
+      const RunResult result = compute_run(plan, run, prepared);
       send_bytes(pack_result(run, seconds_since(start), host, result), kTagResult);
     } catch (const std::exception& e) {
       const std::string message = "rank " + std::to_string(rank) + ", run " + std::to_string(run) + ": " + e.what();
