@@ -344,7 +344,7 @@ TEST_CASE("curve and headroom: bad arguments exit 2 with a clear message and wri
 // Issue 22 item 12: the answer (the bend, what each step buys, the citywide figures) first and in
 // at most 40 lines; every outcome and the paired steps with --full; a progress line of its own on
 // stderr when stderr is a file.
-TEST_CASE("commsim curve prints the answer first; --full adds every outcome and the steps", "[curve][cli]") {
+TEST_CASE("commsim curve prints the answer first, and --full adds every outcome and the steps", "[curve][cli]") {
   TempDir dir;
   const std::string bin = COMMSIM_BINARY, out = dir.file("c.h5"), text = dir.file("out.txt"), err = dir.file("err.txt");
   const std::string curve = "'" + bin + "' curve '" + kBaseline + "' --key staffing.rules.community_worker.per_10k --from 10 "
