@@ -240,12 +240,6 @@ struct ConcreteLeaf {
   bool integer = false;
 };
 
-const scenario_detail::DocRow* find_row(const std::vector<SchemaRow>& rows, const std::string& path) {
-  for (const auto& r : rows)
-    if (r.path == path) return &r;
-  return nullptr;
-}
-
 // The concrete prefix through the first wildcard of the generic path (or the parent key).
 std::string entity_of(const std::string& key, const std::string& generic) {
   const std::vector<std::string> k = split(key), g = split(generic);
@@ -260,48 +254,38 @@ std::string entity_of(const std::string& key, const std::string& generic) {
   return out;
 }
 
-void walk(const Node& map, const std::string& key, const std::string& row_prefix, const std::vector<SchemaRow>& rows,
-          std::vector<ConcreteLeaf>& out) {
+void walk(const Node& tree, const std::vector<SchemaRow>& rows, std::vector<ConcreteLeaf>& out) {
   using scenario_detail::join;
-  for (const auto& [name, value] : map.entries) {
-    const std::string row_path = join(row_prefix, name), concrete = join(key, name);
-    const SchemaRow* row = find_row(rows, row_path);
-    if (!row) continue;
+  scenario_detail::walk_schema_tree(tree, "", "", rows, [&](const std::string& concrete, const SchemaRow& row,
+                                                            const Node& value) {
+    const std::string& row_path = row.path;
     auto leaf = [&](const std::string& k, const std::string& suffix, const Node& v, std::string label = "") {
       if (!v.is_scalar()) return;
       const std::string generic = leaf_path(row_path) + suffix;
-      out.push_back(ConcreteLeaf{k, generic, entity_of(k, generic), v.text, std::move(label), row->unit,
-                                 row->type == "integer"});
+      out.push_back(ConcreteLeaf{k, generic, entity_of(k, generic), v.text, std::move(label), row.unit,
+                                 row.type == "integer"});
     };
-    if (row->type == "map" && value.is_map()) {
-      walk(value, concrete, row_path, rows, out);
-    } else if (row->type == "map name -> map" && value.is_map()) {
-      for (const auto& [entry, fields] : value.entries)
-        if (fields.is_map()) walk(fields, join(concrete, entry), row_path + ".<name>", rows, out);
-    } else if (row->type == "list of maps" && value.is_list()) {
-      for (size_t i = 0; i < value.items.size(); ++i)
-        if (value.items[i].is_map()) walk(value.items[i], join(concrete, std::to_string(i)), row_path + "[]", rows, out);
-    } else if (row->type == "number" || row->type == "integer") {
+    if (row.type == "number" || row.type == "integer") {
       leaf(concrete, "", value);
-    } else if ((row->type == kNumbers || row->type == kHourly) && value.is_list()) {
+    } else if ((row.type == kNumbers || row.type == kHourly) && value.is_list()) {
       for (size_t i = 0; i < value.items.size(); ++i)
-        leaf(join(concrete, std::to_string(i)), row->type == kNumbers ? ".<index>" : ".<hour>", value.items[i]);
-    } else if ((row->type == kBandValue || row->type == kBandLevels) && value.is_list()) {
+        leaf(join(concrete, std::to_string(i)), row.type == kNumbers ? ".<index>" : ".<hour>", value.items[i]);
+    } else if ((row.type == kBandValue || row.type == kBandLevels) && value.is_list()) {
       for (size_t i = 0; i < value.items.size(); ++i) {
         const Node& band = value.items[i];
         if (!band.is_map()) continue;
         const Node* from = band.find("from");
         const Node* to = band.find("to");
         const std::string label = from && to ? "ages " + from->text + "-" + to->text : "";
-        for (const char* field : row->type == kBandValue ? std::vector<const char*>{"value"}
-                                                         : std::vector<const char*>{"partial", "full"})
+        for (const char* field : row.type == kBandValue ? std::vector<const char*>{"value"}
+                                                        : std::vector<const char*>{"partial", "full"})
           if (const Node* v = band.find(field))
             leaf(join(join(concrete, std::to_string(i)), field), std::string(".<band>.") + field, *v, label);
       }
-    } else if (row->type == kPerLevel && value.is_map()) {
+    } else if (row.type == kPerLevel && value.is_map()) {
       for (const auto& [level, v] : value.entries) leaf(join(concrete, level), "." + level, v);
     }
-  }
+  });
 }
 
 const Node* lookup(const Node& root, const std::string& key) {
@@ -532,7 +516,7 @@ std::vector<Parameter> ParameterRegistry::parameters(const Scenario& scenario, c
                                                      bool check_loader) const {
   const Node root = scenario_detail::parse_yaml(scenario.resolved_yaml, scenario.source_file, directory_of(scenario.source_file));
   std::vector<ConcreteLeaf> leaves;
-  walk(root, "", "", scenario_schema_rows(), leaves);
+  walk(root, scenario_schema_rows(), leaves);
   const std::string scenario_name = scenario.source_file.empty() ? "the scenario" : scenario.source_file;
 
   std::vector<Parameter> out;

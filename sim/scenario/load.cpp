@@ -295,33 +295,30 @@ Node resolved_tree(const Scenario& scenario) {
   return tree;
 }
 
-// Walks the resolved tree beside the schema rows: `key` is the concrete path, `generic` the row path.
-void collect_scalar_keys(const Node& map, const std::string& key, const std::string& generic,
-                         const std::vector<SchemaRow>& rows, std::vector<ScenarioKey>& out) {
+}  // namespace
+
+void scenario_detail::walk_schema_tree(
+    const Node& map, const std::string& key, const std::string& generic, const std::vector<SchemaRow>& rows,
+    const std::function<void(const std::string&, const SchemaRow&, const Node&)>& visit) {
   using scenario_detail::join;
   for (const auto& [name, value] : map.entries) {
     const std::string row_path = join(generic, name), concrete = join(key, name);
-    const SchemaRow* row = nullptr;
-    for (const auto& r : rows)
-      if (r.path == row_path) row = &r;
-    if (!row) continue;
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const SchemaRow& r) { return r.path == row_path; });
+    if (row == rows.end()) continue;
     if (row->type == "map" && value.is_map()) {
-      collect_scalar_keys(value, concrete, row_path, rows, out);
+      walk_schema_tree(value, concrete, row_path, rows, visit);
     } else if (row->type == "map name -> map" && value.is_map()) {
       for (const auto& [entry, fields] : value.entries)
-        if (fields.is_map()) collect_scalar_keys(fields, join(concrete, entry), row_path + ".<name>", rows, out);
+        if (fields.is_map()) walk_schema_tree(fields, join(concrete, entry), row_path + ".<name>", rows, visit);
     } else if (row->type == "list of maps" && value.is_list()) {
       for (size_t i = 0; i < value.items.size(); ++i)
         if (value.items[i].is_map())
-          collect_scalar_keys(value.items[i], join(concrete, std::to_string(i)), row_path + "[]", rows, out);
-    } else if (value.is_scalar() && (row->type == "integer" || row->type == "number" || row->type == "boolean" ||
-                                     row->type == "text" || row->type == "choice")) {
-      out.push_back(ScenarioKey{concrete, value.text, *row});
+          walk_schema_tree(value.items[i], join(concrete, std::to_string(i)), row_path + "[]", rows, visit);
+    } else {
+      visit(concrete, *row, value);
     }
   }
 }
-
-}  // namespace
 
 std::string scenario_to_yaml(const Scenario& scenario) { return scenario_detail::to_yaml_text(resolved_tree(scenario)); }
 
@@ -330,7 +327,13 @@ std::vector<SchemaRow> scenario_schema_rows() { return scenario_detail::schema_r
 std::vector<ScenarioKey> scenario_scalar_keys(const Scenario& scenario) {
   const std::vector<SchemaRow> rows = scenario_detail::schema_rows();
   std::vector<ScenarioKey> out;
-  collect_scalar_keys(resolved_tree(scenario), "", "", rows, out);
+  scenario_detail::walk_schema_tree(resolved_tree(scenario), "", "", rows,
+                                    [&](const std::string& key, const SchemaRow& row, const Node& value) {
+                                      if (value.is_scalar() && (row.type == "integer" || row.type == "number" ||
+                                                                row.type == "boolean" || row.type == "text" ||
+                                                                row.type == "choice"))
+                                        out.push_back(ScenarioKey{key, value.text, row});
+                                    });
   return out;
 }
 

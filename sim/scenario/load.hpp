@@ -4,6 +4,7 @@
 // its source position. Any problem throws InputError(file:line:column, key path, what is allowed)
 // before any simulation starts.
 #pragma once
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -45,6 +46,16 @@ struct SchemaRow {
   std::vector<std::string> choices = {};  // "= {}": rows written {path, type, ...} need not list it
 };
 std::vector<SchemaRow> scenario_schema_rows();
+
+namespace scenario_detail {
+struct Node;
+// Walks a YAML tree beside the schema rows: `key` is the concrete path of `map`, `generic` its row
+// path. Descends through entries whose row is a "map", a "map name -> map" (`.<name>`) or a "list of
+// maps" (`[]`) and calls visit(concrete key, row, value) for every other entry that has a row.
+void walk_schema_tree(const Node& map, const std::string& key, const std::string& generic,
+                      const std::vector<SchemaRow>& rows,
+                      const std::function<void(const std::string&, const SchemaRow&, const Node&)>& visit);
+}  // namespace scenario_detail
 
 // A single-valued key of a loaded scenario as `--set` names it (map entries by name, list items by
 // index: "staffing.rules.community_worker.per_10k", "city.communities.0.households"), its value in
