@@ -225,11 +225,7 @@ TEST_CASE("N3.4: cap handling raises cross-appointment, then shrinks the party",
 }
 
 TEST_CASE("N3.4: the party is never shrunk below party_small", "[norms]") {
-  CommitteePolicy policy;
-  policy.medium = 3;
-  policy.party_large = 8;
-  policy.party_small = 6;
-  policy.cap_total = 5;
+  CommitteePolicy policy{.medium = 3, .party_small = 6, .party_large = 8, .cap_total = 5};
   const Committees c = committees(3000, policy);  // 3 + 8: full cross gives 8 > 5
   CHECK(c.residents == 3);
   CHECK(c.party == 6);  // floor, cap unreachable: the policy is inconsistent
@@ -266,11 +262,8 @@ TEST_CASE("N3.4: cap is met whenever shrinking the party within its floor allows
 }
 
 TEST_CASE("N3.1/N3.2 thresholds come from the committee policy", "[norms]") {
-  CommitteePolicy policy;
-  policy.small_households_below = 1500;
-  policy.large_households_above = 3000;
-  policy.party_large_from_households = 2500;
-  policy.cap_total = 100;
+  const CommitteePolicy policy{
+      .small_households_below = 1500, .large_households_above = 3000, .party_large_from_households = 2500, .cap_total = 100};
   CHECK(committees(1499, policy).residents == 5);
   CHECK(committees(1500, policy).residents == 7);
   CHECK(committees(3000, policy).residents == 7);
