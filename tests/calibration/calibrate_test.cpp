@@ -53,7 +53,7 @@ std::string model_targets(const std::vector<std::string>& truth) {
 }  // namespace
 
 TEST_CASE("calibrate: recovers known parameter values from the model's own targets (another seed)",
-          "[calibration][calibrate]") {
+          "[calibration][calibrate][slow]") {  // 58 s under the sanitizers: the release suite runs it
   test::TempDir dir("calibrate");
   const double true_community = 0.45, true_programme = 0.35;
   const std::string targets = dir.write(

@@ -14,7 +14,7 @@
 
 using namespace commsim;
 
-TEST_CASE("rolled forward four years, the baseline city ages (held out: 19.02 % in 2024, S16)", "[population][dynamics][rollforward]") {
+TEST_CASE("rolled forward four years, the baseline city ages (held out: 19.02 % in 2024, S16)", "[population][dynamics][rollforward][slow]") {  // 52 s under the sanitizers
   const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"),
                                     {"run.days=1", "run.daily_output=false", "city.generator.communities=0"});
   REQUIRE(sc.population.dynamics.enabled);
