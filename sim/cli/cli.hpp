@@ -117,7 +117,6 @@ std::string padded(const std::string& text, size_t columns);
 // Writes text to path through path.partial and a rename ("-" = stdout): never a half file.
 void write_text(const std::string& path, const std::string& text);
 
-using commsim::json_escape;
 using commsim::json_number;
 using commsim::summary_json;
 

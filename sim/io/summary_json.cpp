@@ -137,11 +137,6 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs,
   return json_text(j);
 }
 
-std::string json_escape(const std::string& s) {
-  const std::string quoted = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
-  return quoted.substr(1, quoted.size() - 2);
-}
-
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[40];

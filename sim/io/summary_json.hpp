@@ -18,7 +18,6 @@ std::string summary_json(const Scenario& scenario, const std::vector<RunResult>&
                          const std::vector<TargetCheck>& targets = {});
 
 // For text that is not built as a JSON value (study reports still assembled as text).
-std::string json_escape(const std::string& s);
 std::string json_number(double v);  // "null" for non-finite values
 
 }  // namespace commsim
