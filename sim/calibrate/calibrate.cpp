@@ -58,61 +58,28 @@ struct EvaluationRow {
 const Table<CalibrationFacts>& facts_table() {
   using F = CalibrationFacts;
   static const Table<F> t = make_table<F>(
-      "calibration", {}, "the fit",
-      {field("scenario_file", &F::scenario_file, "", "the input scenario"),
-       field("targets_file", &F::targets_file, "", "the targets file"),
-       field("targets_yaml", &F::targets_yaml, "", "the targets file's text"),
-       field("registry", &F::registry, "", "the parameter registry file (\"shipped\": the one in the program)"),
-       field("algorithm", &F::algorithm, "", "NLopt algorithm (bobyqa | neldermead)"),
-       field("status", &F::status, "", "why the optimiser stopped"),
-       field("calibrated_yaml", &F::calibrated_yaml, "", "the calibrated scenario file's text (OUT.yaml)"),
-       field("weakest_direction", &F::weakest_direction, "",
-             "when the targets identify fewer combinations than free parameters: the one not identified"),
-       field("replicates", &F::replicates, "1", "replicates per evaluation (common random numbers)"),
-       field("max_evals", &F::max_evals, "1", "the optimiser's evaluation budget"),
-       field("evaluations", &F::evaluations, "1", "evaluations in all (fit and probes)"),
-       field("fit_evaluations", &F::fit_evaluations, "1", "evaluations of the optimiser"),
-       field("best_evaluation", &F::best_evaluation, "1", "index of the best evaluation"),
-       field("jacobian_rank", &F::jacobian_rank, "1",
-             "combinations of the free parameters the fitted targets identify (rank of their sensitivities)"),
-       field("distance_start", &F::distance_start, "1", "weighted distance at the scenario's values"),
-       field("distance_best", &F::distance_best, "1", "weighted distance at the best point"),
-       field("xtol", &F::xtol, "1", "stopping step in unit coordinates"),
-       field("probe_step", &F::probe_step, "1", "identifiability probes: ± this share of each range")},
+      "calibration_facts", "calibration", {},
+      {COMMSIM_FIELDS(F, scenario_file, targets_file, targets_yaml, registry, algorithm, status, calibrated_yaml,
+                      weakest_direction, replicates, max_evals, evaluations, fit_evaluations, best_evaluation,
+                      jacobian_rank, distance_start, distance_best, xtol, probe_step)},
       Storage::attributes);
   return t;
 }
 
 const Table<ParameterRow>& parameter_table() {
   using P = ParameterRow;
-  static const Table<P> t = make_table<P>(
-      "calibration/parameters", {"parameters"}, "the free parameters",
-      {field("key", &P::key, "", "scenario key (as --set writes it)"),
-       field("entry", &P::entry, "", "the registry entry that gives its range"),
-       field("unit", &P::unit, "", "its unit"), field("distribution", &P::distribution, "", "the registry's distribution"),
-       field("source", &P::source, "", "the registry's source"), field("low", &P::low, "parameter", "lower end of the range"),
-       field("high", &P::high, "parameter", "upper end of the range"),
-       field("start", &P::start, "parameter", "the scenario's value"), field("best", &P::best, "parameter", "the fitted value"),
-       field("distance_sensitivity", &P::distance_sensitivity, "1",
-             "largest change of the weighted distance over the ± probes"),
-       field("constrained", &P::constrained, "1", "1 if a fitted target moves by > 0.1 tolerance over a probe step"),
-       field("target_sensitivity", &P::target_sensitivity, "1",
-             "per target: change of (simulated - observed) / tolerance per unit coordinate (the whole range)",
-             JsonMode::none, "targets")});
+  static const Table<P> t =
+      make_table<P>("calibration_parameter", "calibration/parameters", {"parameters"},
+                    {COMMSIM_FIELDS(P, key, entry, unit, distribution, source, low, high, start, best,
+                                    distance_sensitivity, constrained, target_sensitivity)});
   return t;
 }
 
 const Table<EvaluationRow>& evaluation_table() {
   using E = EvaluationRow;
-  static const Table<E> t = make_table<E>(
-      "calibration/evaluations", {"evaluations"}, "every evaluation, in order",
-      {field("index", &E::index, "1", "evaluation number"), field("phase", &E::phase, "", "fit | probe"),
-       field("runs_file", &E::runs_file, "", "the study file holding its runs (relative to OUT.h5's folder)"),
-       field("variant", &E::variant, "1", "its variant in that file"),
-       field("distance", &E::distance, "1", "weighted distance"),
-       field("values", &E::values, "parameter", "the free parameters' values", JsonMode::none, "parameters"),
-       field("unit", &E::unit, "1", "the free parameters' unit coordinates", JsonMode::none, "parameters"),
-       field("simulated", &E::simulated, "target", "per target: mean over replicates", JsonMode::none, "targets")});
+  static const Table<E> t =
+      make_table<E>("calibration_evaluation", "calibration/evaluations", {"evaluations"},
+                    {COMMSIM_FIELDS(E, index, phase, runs_file, variant, distance, values, unit, simulated)});
   return t;
 }
 

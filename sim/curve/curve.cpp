@@ -288,83 +288,48 @@ CurveRun run_curve(const CurveRequest& request, StudyRunOptions options) {
 
 const Table<CurveFacts>& curve_facts_table() {
   using F = CurveFacts;
-  static const Table<F> t = make_table<F>(
-      "curve", {}, "what the curve swept (commsim curve, docs/curves.md)",
-      {field("key", &F::key, "", "the scenario key swept"), field("from", &F::from, "1", "first value"),
-       field("to", &F::to, "1", "last value asked for (the last point is the last step not past it)"),
-       field("step", &F::step, "1", "step between points"), field("points", &F::points, "1", "number of points"),
-       field("replicates", &F::replicates, "1", "replicates per point (replicate r of every point shares its streams)"),
-       field("confidence", &F::confidence, "share", "confidence level of every interval (Student t)"),
-       field("bend_step", &F::bend_step, "1",
-             "first step whose unmet hours avoided per added worker is below bend_ratio x the previous step's (-1: none)"),
-       field("bend_ratio", &F::bend_ratio, "share", "the ratio that defines the bend")},
-      Storage::attributes);
+  static const Table<F> t =
+      make_table<F>("curve_facts", "curve", {},
+                    {COMMSIM_FIELDS(F, key, from, to, step, points, replicates, confidence, bend_step, bend_ratio)},
+                    Storage::attributes);
   return t;
 }
 
 const Table<CurveOutcomeRow>& curve_outcome_table() {
   using O = CurveOutcomeRow;
-  static const Table<O> t = make_table<O>(
-      "curve/outcomes", {"outcomes"},
-      "the outcomes summarised: every number --summary-json shows (run, services.<s>.*, roles.<r>.*), then the "
-      "citywide figures of the marginal analysis",
-      {field("name", &O::name, "", "outcome name as in --summary-json (services.<s>.<field>, roles.<r>.<field>, ...)"),
-       field("unit", &O::unit, "", "its unit"), field("description", &O::description, "", "what it is")});
+  static const Table<O> t =
+      make_table<O>("curve_outcome", "curve/outcomes", {"outcomes"}, {COMMSIM_FIELDS(O, name, unit, description)});
   return t;
 }
 
 const Table<CurvePointRow>& curve_point_table() {
   static const Table<CurvePointRow> t =
-      make_table<CurvePointRow>("curve/points", {"points"}, "the points of the curve",
-                                {field("value", &CurvePointRow::value, "1", "the key's value at the point")});
+      make_table<CurvePointRow>("curve_point", "curve/points", {"points"}, {COMMSIM_FIELDS(CurvePointRow, value)});
   return t;
 }
 
 const Table<CurveValueCell>& curve_value_table() {
   using V = CurveValueCell;
-  static const Table<V> t = make_table<V>("curve/values", {"outcomes", "points"}, "each outcome at each point",
-                                          {field("mean", &V::mean, "outcome", "mean over replicates (unit: outcomes/unit)"),
-                                           field("half_width", &V::half_width, "outcome",
-                                                 "confidence half-width of the mean (Student t)")});
+  static const Table<V> t =
+      make_table<V>("curve_value", "curve/values", {"outcomes", "points"}, {COMMSIM_FIELDS(V, mean, half_width)});
   return t;
 }
 
 const Table<CurveStepCell>& curve_step_table() {
   using S = CurveStepCell;
-  static const Table<S> t = make_table<S>(
-      "curve/steps", {"outcomes", "steps"}, "each outcome's change between adjacent points (step s: point s+1 - point s)",
-      {field("diff_mean", &S::diff_mean, "outcome", "mean of the per-replicate differences (paired)"),
-       field("diff_half_width", &S::diff_half_width, "outcome", "confidence half-width of the paired differences"),
-       field("diff_unpaired_half_width", &S::diff_unpaired_half_width, "outcome",
-             "half-width as if the points were unpaired (for comparison)")});
+  static const Table<S> t = make_table<S>("curve_step", "curve/steps", {"outcomes", "steps"},
+                                          {COMMSIM_FIELDS(S, diff_mean, diff_half_width, diff_unpaired_half_width)});
   return t;
 }
 
 const Table<CurveMarginalRow>& curve_marginal_table() {
   using M = CurveMarginalRow;
   static const Table<M> t = make_table<M>(
-      "curve/marginal", {"steps"}, "what each step buys, citywide (paired differences; per year)",
-      {field("from_value", &M::from_value, "1", "the key's value before the step"),
-       field("to_value", &M::to_value, "1", "the key's value after the step"),
-       field("staff_added", &M::staff_added, "1", "staff in post added (all roles, mean over replicates)"),
-       field("unmet_hours_avoided", &M::unmet_hours_avoided, "hours", "unmet service hours per year avoided"),
-       field("unmet_hours_avoided_half_width", &M::unmet_hours_avoided_half_width, "hours", "its confidence half-width"),
-       field("coverage_points", &M::coverage_points, "1",
-             "change of citywide coverage (episodic and recurring services), in percentage points"),
-       field("coverage_points_half_width", &M::coverage_points_half_width, "1", "its confidence half-width"),
-       field("cost_added_yuan", &M::cost_added_yuan, "yuan",
-             "cost added per year (pay + operating funds + facility capital)"),
-       field("cost_added_half_width", &M::cost_added_half_width, "yuan", "its confidence half-width"),
-       field("unmet_hours_avoided_per_worker", &M::unmet_hours_avoided_per_worker, "hours",
-             "unmet hours avoided per added worker (NaN when no staff was added)"),
-       field("coverage_points_per_worker", &M::coverage_points_per_worker, "1", "coverage points per added worker"),
-       field("ratio_to_previous", &M::ratio_to_previous, "share",
-             "unmet hours avoided per worker / the previous step's (NaN when the previous step bought nothing)"),
-       field("bend", &M::bend, "1", "1 at the first step whose ratio_to_previous is below bend_ratio"),
-       field("cost_per_coverage_point_yuan", &M::cost_per_coverage_point_yuan, "yuan",
-             "cost added / coverage points (NaN when coverage did not change)"),
-       field("cost_per_unmet_hour_avoided_yuan", &M::cost_per_unmet_hour_avoided_yuan, "yuan",
-             "cost added / unmet hours avoided (NaN when none were avoided)")});
+      "curve_marginal", "curve/marginal", {"steps"},
+      {COMMSIM_FIELDS(M, from_value, to_value, staff_added, unmet_hours_avoided, unmet_hours_avoided_half_width,
+                      coverage_points, coverage_points_half_width, cost_added_yuan, cost_added_half_width,
+                      unmet_hours_avoided_per_worker, coverage_points_per_worker, ratio_to_previous, bend,
+                      cost_per_coverage_point_yuan, cost_per_unmet_hour_avoided_yuan)});
   return t;
 }
 

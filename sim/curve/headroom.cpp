@@ -152,51 +152,31 @@ HeadroomRun run_headroom(HeadroomRequest rq, StudyRunOptions options) {
 
 const Table<HeadroomFacts>& headroom_facts_table() {
   using F = HeadroomFacts;
-  static const Table<F> t = make_table<F>(
-      "headroom", {}, "the headroom found (commsim headroom, docs/curves.md)",
-      {field("status", &F::status, "",
-             "found | above_max (every multiplier up to the largest tried passed) | below_min (none passed)"),
-       field("multiplier", &F::multiplier, "1",
-             "the largest run.demand_multiplier evaluated at which every service met the target, below the smallest "
-             "failing one (NaN: none)"),
-       field("failing_multiplier", &F::failing_multiplier, "1",
-             "the smallest multiplier evaluated at which a service missed the target (NaN: none)"),
-       field("fails_first", &F::fails_first, "", "at failing_multiplier: the service furthest below the target"),
-       field("fails_first_coverage", &F::fails_first_coverage, "share", "its coverage there (mean over replicates)"),
-       field("binding", &F::binding, "", "at multiplier: the service with the least margin"),
-       field("margin", &F::margin, "share", "its coverage - target there"),
-       field("target", &F::target, "share", "the coverage every service must meet"),
-       field("tolerance", &F::tolerance, "1", "failing_multiplier - multiplier is at most this when found"),
-       field("replicates", &F::replicates, "1", "replicates per multiplier (coverage is their mean)"),
-       field("evaluations", &F::evaluations, "1", "multipliers evaluated (the study's variants, in order)")},
-      Storage::attributes);
+  static const Table<F> t =
+      make_table<F>("headroom_facts", "headroom", {},
+                    {COMMSIM_FIELDS(F, status, multiplier, failing_multiplier, fails_first, fails_first_coverage,
+                                    binding, margin, target, tolerance, replicates, evaluations)},
+                    Storage::attributes);
   return t;
 }
 
 const Table<HeadroomServiceRow>& headroom_service_table() {
   static const Table<HeadroomServiceRow> t = make_table<HeadroomServiceRow>(
-      "headroom/services", {"services"}, "the services checked against the target",
-      {field("name", &HeadroomServiceRow::name, "", "service name (the services axis)")});
+      "headroom_service", "headroom/services", {"services"}, {COMMSIM_FIELDS(HeadroomServiceRow, name)});
   return t;
 }
 
 const Table<HeadroomEvaluationRow>& headroom_evaluation_table() {
   using E = HeadroomEvaluationRow;
-  static const Table<E> t = make_table<E>(
-      "headroom/evaluations", {"evaluations"}, "every multiplier evaluated, in order (evaluation i = study variant i)",
-      {field("multiplier", &E::multiplier, "1", "run.demand_multiplier"),
-       field("passes", &E::passes, "1", "1 when every service's mean coverage met the target"),
-       field("worst_service", &E::worst_service, "", "the service with the least margin"),
-       field("worst_margin", &E::worst_margin, "share", "its mean coverage - target")});
+  static const Table<E> t = make_table<E>("headroom_evaluation", "headroom/evaluations", {"evaluations"},
+                                          {COMMSIM_FIELDS(E, multiplier, passes, worst_service, worst_margin)});
   return t;
 }
 
 const Table<CurveValueCell>& headroom_coverage_table() {
   using V = CurveValueCell;
-  static const Table<V> t = make_table<V>(
-      "headroom/coverage", {"evaluations", "services"}, "each service's coverage at each multiplier evaluated",
-      {field("mean", &V::mean, "share", "mean coverage over replicates"),
-       field("half_width", &V::half_width, "share", "95 % half-width (Student t; 0 with one replicate)")});
+  static const Table<V> t = make_table<V>("headroom_coverage", "headroom/coverage", {"evaluations", "services"},
+                                          {COMMSIM_FIELDS(V, mean, half_width)});
   return t;
 }
 

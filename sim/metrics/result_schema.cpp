@@ -34,380 +34,127 @@ void ByteReader::malformed() {
   throw RuntimeFailure("run result buffer is truncated or malformed");
 }
 
-namespace {
-constexpr JsonMode kMean = JsonMode::mean, kFirst = JsonMode::first;
-template <class Row>
-Field<Row> ragged(Field<Row> f, std::string offset_description) {
-  f.offset_description = std::move(offset_description);
-  return f;
-}
-
-}  // namespace
-
 const Table<RunResult>& run_table() {
   using R = RunResult;
-  static const Table<R> t = make_table<R>(
-      "", {}, "facts of the whole run (attributes of the run group)",
-      {
-          field("replicate", &R::replicate, "1", "replicate number (its random streams are keyed by it)"),
-          field("seed", &R::seed, "1", "master seed (run.seed)"),
-          field("days", &R::days, "days", "simulated days"),
-          field("residents", &R::residents, "residents", "residents at the start of the run", kFirst),
-          field("households", &R::households, "households", "households at the start of the run", kFirst),
-          field("requests", &R::requests, "requests", "requests generated for all queue services", kFirst),
-          json_as(field("cost_total_yuan", &R::cost_total_yuan, "yuan", "staff pay + operating funds over the run (N5)",
-                        kMean),
-                  "cost.total_yuan"),
-          json_as(
-              field("cost_per_resident_yuan", &R::cost_per_resident_yuan, "yuan", "cost_total_yuan / residents", kMean),
-              "cost.per_resident_yuan"),
-          json_as(field("cost_per_served_yuan", &R::cost_per_served_yuan, "yuan",
-                        "cost_total_yuan / requests served (queue services)", kMean),
-                  "cost.per_served_request_yuan"),
-          json_as(field("cost_city_yuan", &R::cost_city_yuan, "yuan", "part of the cost paid by the city (N5.2, N5.3)",
-                        kMean),
-                  "cost.city_yuan"),
-          json_as(field("cost_district_yuan", &R::cost_district_yuan, "yuan", "part of the cost paid by the districts",
-                        kMean),
-                  "cost.district_yuan"),
-          json_as(field("cost_facility_capital_yuan", &R::cost_facility_capital_yuan, "yuan",
-                        "indoor facility construction cost annualised straight-line over its life, for the run's "
-                        "days (N5.1; facility.capital_*; not in cost_total_yuan)",
-                        kMean),
-                  "cost.facility_capital_yuan"),
-          field("access_share", &R::access_share, "share",
-                "share of households within the access minutes of their facility, citywide (N1.5)", kMean),
-      },
-      Storage::attributes);
+  static const Table<R> t =
+      make_table<R>("run", "", {},
+                    {COMMSIM_FIELDS(R, replicate, seed, days, residents, households, requests, cost_total_yuan,
+                                    cost_per_resident_yuan, cost_per_served_yuan, cost_city_yuan, cost_district_yuan,
+                                    cost_facility_capital_yuan, access_share)},
+                    Storage::attributes);
   return t;
 }
 
 const Table<CommunityInfo>& community_table() {
   using C = CommunityInfo;
   static const Table<C> t = make_table<C>(
-      "communities", {"communities"}, "one entry per community: size, staff, facility and norm compliance at the start of the run (the first simulated year); pay and operating funds summed over every simulated year",
-      {
-          field("name", &C::name, "", "community name"),
-          field("district", &C::district, "", "district the community belongs to"),
-          field("county", &C::county, "1", "1 if the district is a county (rural) district"),
-          field("households", &C::households, "households", "households at the start of the run"),
-          field("residents", &C::residents, "residents", "residents at the start of the run"),
-          field("area_km2", &C::area_km2, "km2", "land area"),
-          field("x_m", &C::x_m, "m", "easting of the community centre"),
-          field("y_m", &C::y_m, "m", "northing of the community centre"),
-          field("is_new", &C::is_new, "1", "1 if a newly built community (new-build facility norms apply)"),
-          field("oversized", &C::oversized, "1", "1 if above the size band (N1)"),
-          field("micro", &C::micro, "1", "1 if below the size band (N1)"),
-          field("committee_residents", &C::committee_residents, "1", "residents' committee members (N3)"),
-          field("committee_party", &C::committee_party, "1", "party committee members (N3)"),
-          field("committee_total", &C::committee_total, "1", "committee members in total (N3)"),
-          field("required_community_workers", &C::required_community_workers, "1",
-                "community workers required by the norm's own figure (N3.5: 18 per 10,000 residents)"),
-          field("facility_indoor_m2", &C::facility_indoor_m2, "m2", "indoor facility area"),
-          field("facility_outdoor_m2", &C::facility_outdoor_m2, "m2", "outdoor facility area"),
-          field("facility_activity_m2", &C::facility_activity_m2, "m2", "activity area"),
-          field("required_indoor_m2", &C::required_indoor_m2, "m2", "indoor area required by the norm's own figures (N2.1, N2.3)"),
-          field("required_outdoor_m2", &C::required_outdoor_m2, "m2", "outdoor area required by the norm's own figure (N2.2)"),
-          field("access_share", &C::access_share, "share",
-                "share of households within the access minutes of the facility (N1.5)"),
-          field("operating_funds_city_yuan", &C::operating_funds_city_yuan, "yuan",
-                "operating funds paid by the city over the run (every simulated year)"),
-          field("operating_funds_district_yuan", &C::operating_funds_district_yuan, "yuan",
-                "operating funds paid by the district over the run (every simulated year)"),
-          field("pay_city_yuan", &C::pay_city_yuan, "yuan", "staff pay paid by the city over the run (each simulated year at that year's staff)"),
-          field("pay_district_yuan", &C::pay_district_yuan, "yuan", "staff pay paid by the district over the run (each simulated year at that year's staff)"),
-          field("size_ok", &C::size_ok, "1", "1 if the size complies with the norm (N1)"),
-          field("facility_ok", &C::facility_ok, "1", "1 if the facility area complies with the norm (N2)"),
-          field("activity_ok", &C::activity_ok, "1", "1 if the activity area complies with the norm (N2)"),
-          field("committee_ok", &C::committee_ok, "1", "1 if the committee size complies with the norm (N3)"),
-          field("workers_ok", &C::workers_ok, "1", "1 if the community worker count complies with the norm (N3.5)"),
-          field("staff", &C::staff, "1", "staff in post per role (after vacancies) at the start of the run", JsonMode::none, "roles"),
-          field("places", &C::places, "1", "facility places per facility use", JsonMode::none, "facility_uses"),
-          field("district_code", &C::district_code, "", "census city: the district's 6-digit code (\"\" otherwise)"),
-          field("district_class", &C::district_class, "", "census city: old_core | inner | new_district | county"),
-          field("residents_60plus", &C::residents_60plus, "residents", "residents aged 60+ (at the start of the run, like every count of who lives there)"),
-          field("residents_80plus", &C::residents_80plus, "residents", "residents aged 80+"),
-          field("residents_0_2", &C::residents_0_2, "residents", "children aged 0-2"),
-          field("family_households", &C::family_households, "households", "family households (the households of the norms)"),
-          field("family_residents", &C::family_residents, "residents", "members of family households"),
-          field("one_person_households", &C::one_person_households, "households", "one-person family households"),
-          field("collective_residents", &C::collective_residents, "residents",
-                "residents in collective living (dormitories, care homes)"),
-          field("three_generation_households", &C::three_generation_households, "households",
-                "family households of three or more generations (as they formed)"),
-          field("residents_chronic", &C::residents_chronic, "residents", "residents with hypertension or diabetes"),
-          field("residents_60plus_dependent", &C::residents_60plus_dependent, "residents",
-                "residents aged 60+ partially or fully dependent"),
-          field("households_by_type", &C::households_by_type, "households", "households by household type",
-                JsonMode::none, "household_types"),
-          field("residents_by_type", &C::residents_by_type, "residents", "residents by household type", JsonMode::none,
-                "household_types"),
-          ragged(
-              field("origin", &C::origin, "", "as-given communities each community was made from (see origin_offset)",
-                    JsonMode::none, "ragged"),
-              "community c was made from origin[origin_offset[c]:origin_offset[c+1]]"),
-      });
+      "community", "communities", {"communities"},
+      {COMMSIM_FIELDS(C, name, district, county, households, residents, area_km2, x_m, y_m, is_new, oversized, micro,
+                      committee_residents, committee_party, committee_total, required_community_workers,
+                      facility_indoor_m2, facility_outdoor_m2, facility_activity_m2, required_indoor_m2,
+                      required_outdoor_m2, access_share, operating_funds_city_yuan, operating_funds_district_yuan,
+                      pay_city_yuan, pay_district_yuan, size_ok, facility_ok, activity_ok, committee_ok, workers_ok,
+                      staff, places),
+       COMMSIM_FIELDS(C, district_code, district_class, residents_60plus, residents_80plus, residents_0_2,
+                      family_households, family_residents, one_person_households, collective_residents,
+                      three_generation_households, residents_chronic, residents_60plus_dependent, households_by_type,
+                      residents_by_type, origin)});
   return t;
 }
 
 const Table<ServiceTotals>& service_totals_table() {
   using T = ServiceTotals;
   static const Table<T> t = make_table<T>(
-      "totals", {"communities", "services"}, "run totals per community and service",
-      {
-          field("demand", &T::demand, "requests", "requests arrived (enrolment services: person-days wanting a place)"),
-          field("served", &T::served, "requests", "requests started (enrolment services: enrolled person-days)"),
-          field("served_in_time", &T::served_in_time, "requests",
-                "requests started by the deadline (enrolment services: enrolled person-days)"),
-          field("unmet", &T::unmet, "requests",
-                "requests dropped at the deadline (enrolment services: waiting-list person-days)"),
-          field("backlog_end", &T::backlog_end, "requests", "requests waiting at the end of the run"),
-          field("waited", &T::waited, "requests", "served requests that waited at all (wait > 0)"),
-          field("arrivals_in_window", &T::arrivals_in_window, "requests",
-                "requests arrived within the observation window"),
-          field("wait_sum_min", &T::wait_sum_min, "minutes", "sum of the waits of served requests"),
-          field("wait_max_min", &T::wait_max_min, "minutes", "longest wait of a served request"),
-          field("queue_area_min", &T::queue_area_min, "minutes",
-                "integral over time of the number waiting (request-minutes; Little's law L*T)"),
-          field("wait_all_sum_min", &T::wait_all_sum_min, "minutes",
-                "sum of the time every request spent in the queue, served or not"),
-          field("window_min", &T::window_min, "minutes", "length of the observation window"),
-          field("p50_wait_min", &T::p50_wait_min, "minutes", "median wait of served requests"),
-          field("p90_wait_min", &T::p90_wait_min, "minutes", "90th percentile wait of served requests"),
-          field("unmet_minutes", &T::unmet_minutes, "minutes",
-                "service minutes of the requests left unmet: dropped at the deadline, or waiting at the end "
-                "(enrolment: waiting-list person-days x service_minutes)"),
-          field("elsewhere", &T::elsewhere, "requests", "episodes taken elsewhere, not to the community (community_share)"),
-          field("in_scope_days", &T::in_scope_days, "unit-days",
-                "residents (or households) in the service's scope — its age, dependency, chronic, household and "
-                "income criteria — summed over the days of the run"),
-          field("client_days", &T::client_days, "unit-days",
-                "of those, the ones taking part (enrolled in the programme and taking it up; enrolment services: "
-                "wanting a place at its fee and distance), summed over the days of the run"),
-          field("place_days", &T::place_days, "place-days",
-                "enrolment services: the facility's places summed over the service's open days"),
-          field("wait_working_sum_min", &T::wait_working_sum_min, "working minutes",
-                "sum of the waits in the serving role's working minutes of every request: served (to its start), "
-                "expired (to its expiry), waiting at the end (to the end of the run)"),
-          field("wait_working_count", &T::wait_working_count, "requests", "requests whose working-minute wait is counted"),
-          field("p90_wait_working_min", &T::p90_wait_working_min, "working minutes",
-                "90th percentile of those waits (censored included)"),
-          field("work_min", &T::work_min, "minutes", "worker minutes serving the service's requests (incl. travel)"),
-          field("shared_work_min", &T::shared_work_min, "minutes",
-                "of which by the role the service is shared with (shared_with: social organisations)"),
-          derived<T>(
-              "coverage", [](const T& x) { return x.coverage(); }, "share",
-              "served_in_time / demand (1 when there was no demand)"),
-      });
+      "service_totals", "totals", {"communities", "services"},
+      {COMMSIM_FIELDS(T, demand, served, served_in_time, unmet, backlog_end, waited, arrivals_in_window, wait_sum_min,
+                      wait_max_min, queue_area_min, wait_all_sum_min, window_min, p50_wait_min, p90_wait_min,
+                      unmet_minutes, elsewhere, in_scope_days, client_days, place_days, wait_working_sum_min,
+                      wait_working_count, p90_wait_working_min, work_min, shared_work_min),
+       derived<T>("coverage", [](const T& x) { return x.coverage(); })});
   return t;
 }
 
 const Table<RoleTotals>& role_totals_table() {
   using T = RoleTotals;
-  static const Table<T> t = make_table<T>(
-      "totals", {"communities", "roles"}, "run totals of worker minutes per community and role",
-      {
-          field("available_min", &T::available_min, "minutes", "contracted worker minutes on shift (after absence)"),
-          field("busy_min", &T::busy_min, "minutes", "worker minutes serving (incl. travel)"),
-          field("travel_min", &T::travel_min, "minutes", "worker minutes travelling"),
-          field("overhead_min", &T::overhead_min, "minutes", "worker minutes on overhead (meetings, reporting)"),
-          field("overtime_min", &T::overtime_min, "minutes", "worker minutes beyond the contracted shift"),
-          field("reserved_min", &T::reserved_min, "minutes",
-                "worker minutes reserved for enrolment services (staff ratio)"),
-      });
+  static const Table<T> t =
+      make_table<T>("role_totals", "totals", {"communities", "roles"},
+                    {COMMSIM_FIELDS(T, available_min, busy_min, travel_min, overhead_min, overtime_min, reserved_min)});
   return t;
 }
 
 const Table<CitywideService>& citywide_service_table() {
   using S = CitywideService;
-  static const Table<S> t = make_table<S>(
-      "citywide/services", {"services"},
-      "citywide results per service (--summary-json: services.<name>, means over replicates)",
-      {
-          field("name", &S::name, "", "service name"),
-          field("kind", &S::kind, "", "service kind: episodic | recurring | enrolment", kFirst),
-          field("demand", &S::demand, "requests", "requests arrived, citywide", kMean),
-          field("served", &S::served, "requests", "requests started, citywide", kMean),
-          field("served_in_time", &S::served_in_time, "requests", "requests started by the deadline, citywide", kMean),
-          field("unmet", &S::unmet, "requests", "requests dropped at the deadline, citywide", kMean),
-          field("backlog_end", &S::backlog_end, "requests", "requests waiting at the end of the run, citywide", kMean),
-          field("coverage", &S::coverage, "share", "served_in_time / demand over the city", JsonMode::mean_ci),
-          field("coverage_resident_weighted", &S::coverage_resident_weighted, "share",
-                "mean of community coverage weighted by residents", kMean),
-          field("mean_wait_min", &S::mean_wait_min, "minutes", "mean wait of served requests", kMean),
-          field("p50_wait_min", &S::p50_wait_min, "minutes", "median wait of served requests", kMean),
-          field("p90_wait_min", &S::p90_wait_min, "minutes", "90th percentile wait of served requests", kMean),
-          field("max_wait_min", &S::max_wait_min, "minutes", "longest wait of a served request", kMean),
-          field("p_wait", &S::p_wait, "share", "share of served requests that waited at all", kMean),
-          field("share_communities_below_target", &S::share_communities_below_target, "share",
-                "share of communities whose coverage is below the coverage target", kMean),
-          field("gini", &S::gini, "1", "Gini index of community coverage", kMean),
-          field("worst_decile_coverage", &S::worst_decile_coverage, "share",
-                "mean coverage of the worst 10 % of communities", kMean),
-          field("unmet_hours", &S::unmet_hours, "hours",
-                "service hours left unmet: requests dropped at the deadline or waiting at the end", kMean),
-          field("elsewhere", &S::elsewhere, "requests", "episodes taken elsewhere (hospitals, clinics)", kMean),
-          field("in_scope", &S::in_scope, "units",
-                "residents (households) in the service's scope, mean per day (enrolment: per open day)", kMean),
-          field("clients", &S::clients, "units",
-                "of those, taking part (programme, take-up; enrolment: wanting a place at its fee and distance)", kMean),
-          field("take_part_share", &S::take_part_share, "share", "clients / in scope", kMean),
-          field("enrolled_share", &S::enrolled_share, "share",
-                "enrolment services: enrolled person-days / in-scope person-days (e.g. under-3 enrolment); else 0", kMean),
-          field("places_in_use", &S::places_in_use, "share",
-                "enrolment services: enrolled person-days / facility place-days; else 0", kMean),
-          field("district_coverage_best", &S::district_coverage_best, "share", "coverage of the best-served district", kMean),
-          field("district_coverage_worst", &S::district_coverage_worst, "share", "coverage of the worst-served district", kMean),
-          field("district_gini", &S::district_gini, "1", "Gini index of district coverage", kMean),
-          field("worst_district", &S::worst_district, "", "the worst-served district", kFirst),
-          field("mean_wait_working_min", &S::mean_wait_working_min, "working minutes",
-                "mean wait counted in the serving role's working minutes (shift hours of working days), of every "
-                "request: served (to its start), expired (to its expiry) or waiting at the end (to the end of the "
-                "run); the last two are censored waits",
-                kMean),
-          field("p90_wait_working_min", &S::p90_wait_working_min, "working minutes",
-                "90th percentile of the same waits (censored ones included)", kMean),
-          field("overflow_share", &S::overflow_share, "share",
-                "services with overflow_elsewhere (medical): requests dropped at the deadline, gone to hospitals, "
-                "/ demand; else 0",
-                kMean),
-      });
+  static const Table<S> t =
+      make_table<S>("citywide_service", "citywide/services", {"services"},
+                    {COMMSIM_FIELDS(S, name, kind, demand, served, served_in_time, unmet, backlog_end, coverage,
+                                    coverage_resident_weighted, mean_wait_min, p50_wait_min, p90_wait_min, max_wait_min,
+                                    p_wait, share_communities_below_target, gini, worst_decile_coverage, unmet_hours,
+                                    elsewhere, in_scope, clients, take_part_share, enrolled_share, places_in_use,
+                                    district_coverage_best, district_coverage_worst, district_gini, worst_district,
+                                    mean_wait_working_min, p90_wait_working_min, overflow_share)});
   return t;
 }
 
 const Table<CitywideRole>& citywide_role_table() {
   using R = CitywideRole;
-  static const Table<R> t = make_table<R>(
-      "citywide/roles", {"roles"}, "citywide results per role (--summary-json: roles.<name>)",
-      {
-          field("name", &R::name, "", "role name"),
-          field("staff", &R::staff, "1", "staff in post, citywide", kFirst),
-          field("utilisation", &R::utilisation, "share", "busy / (available - overhead - reserved)", kMean),
-          field("overtime_share", &R::overtime_share, "share", "overtime / available", kMean),
-          field("overhead_share", &R::overhead_share, "share", "overhead / available", kMean),
-          field("travel_share", &R::travel_share, "share", "travel / busy", kMean),
-          field("wisn_pressure", &R::wisn_pressure, "1",
-                "WHO WISN workload pressure: required_staff / staff_fte (above 1: more work than working time)", kMean),
-          field("pay_yuan", &R::pay_yuan, "yuan", "staff pay over the run", kMean),
-          field("staff_fte", &R::staff_fte, "1",
-                "staff in post, committee members counted at their share of time serving residents", kFirst),
-          field("available_hours_per_worker", &R::available_hours_per_worker, "hours/year",
-                "WISN available working time: working days a year less public holidays, annual leave, sick leave "
-                "and training days, times the hours of a day",
-                kMean),
-          field("overtime_hours_per_worker", &R::overtime_hours_per_worker, "hours/year",
-                "overtime a year per full-time equivalent in post", kMean),
-          field("workload_hours_per_year", &R::workload_hours_per_year, "hours/year",
-                "the role's workload a year: every activity (activities table), unmet work included", kMean),
-          field("required_staff", &R::required_staff, "1",
-                "full-time equivalents the workload needs at the available working time (WISN)", kMean),
-      });
+  static const Table<R> t =
+      make_table<R>("citywide_role", "citywide/roles", {"roles"},
+                    {COMMSIM_FIELDS(R, name, staff, utilisation, overtime_share, overhead_share, travel_share,
+                                    wisn_pressure, pay_yuan, staff_fte, available_hours_per_worker,
+                                    overtime_hours_per_worker, workload_hours_per_year, required_staff)});
   return t;
 }
 
 const Table<DailyRecords>& daily_service_table() {
   using D = DailyRecords;
-  static const Table<D> t = make_table<D>(
-      "daily", {"communities", "days", "services"}, "per community, day and service (only with run.daily_output)",
-      {
-          field("demand", &D::demand, "requests", "requests arrived that day (enrolment: person-days wanting)"),
-          field("served", &D::served, "requests", "requests started that day (enrolment: enrolled person-days)"),
-          field("served_in_time", &D::served_in_time, "requests", "requests started by their deadline that day"),
-          field("unmet", &D::unmet, "requests", "requests dropped at the deadline that day"),
-          field("backlog", &D::backlog, "requests", "requests waiting at the end of the day"),
-          field("wait_mean_min", &D::wait_mean_min, "minutes", "mean wait of requests started that day"),
-          field("wait_p50_min", &D::wait_p50_min, "minutes", "median wait of requests started that day"),
-          field("wait_p90_min", &D::wait_p90_min, "minutes", "90th percentile wait of requests started that day"),
-          field("wait_max_min", &D::wait_max_min, "minutes", "longest wait of requests started that day"),
-      },
-      Storage::columns, true);
+  static const Table<D> t = make_table<D>("daily_service", "daily", {"communities", "days", "services"},
+                                          {COMMSIM_FIELDS(D, demand, served, served_in_time, unmet, backlog,
+                                                          wait_mean_min, wait_p50_min, wait_p90_min, wait_max_min)},
+                                          Storage::columns, true);
   return t;
 }
 
 const Table<DailyRecords>& daily_role_table() {
   using D = DailyRecords;
   static const Table<D> t = make_table<D>(
-      "daily", {"communities", "days", "roles"}, "per community, day and role (only with run.daily_output)",
-      {
-          field("available_min", &D::available_min, "minutes", "contracted worker minutes on shift that day"),
-          field("busy_min", &D::busy_min, "minutes", "worker minutes serving that day (incl. travel)"),
-          field("travel_min", &D::travel_min, "minutes", "worker minutes travelling that day"),
-          field("overhead_min", &D::overhead_min, "minutes", "worker minutes on overhead that day"),
-          field("overtime_min", &D::overtime_min, "minutes", "worker minutes beyond the shift that day"),
-      },
-      Storage::columns, true);
+      "daily_role", "daily", {"communities", "days", "roles"},
+      {COMMSIM_FIELDS(D, available_min, busy_min, travel_min, overhead_min, overtime_min)}, Storage::columns, true);
   return t;
 }
 
 const Table<WaitHistogram>& wait_histogram_table() {
   static const Table<WaitHistogram> t = make_table<WaitHistogram>(
-      "", {"services"}, "citywide wait histograms",
-      {field("wait_histogram", &WaitHistogram::counts, "requests",
-             "citywide waits of served requests per service and bin; bin edges in wait_histogram_edges", JsonMode::none,
-             "wait_histogram_bins")},
-      Storage::rows, true);
+      "wait_histogram", "", {"services"}, {field("wait_histogram", &WaitHistogram::counts)}, Storage::rows, true);
   return t;
 }
 
 const Table<WaitHistogram>& working_wait_histogram_table() {
-  static const Table<WaitHistogram> t = make_table<WaitHistogram>(
-      "", {"services"}, "citywide wait histograms in working minutes",
-      {field("working_wait_histogram", &WaitHistogram::counts, "requests",
-             "citywide waits in the serving role's working minutes per service and bin, censored waits of expired "
-             "and still-waiting requests included; bin edges in wait_histogram_edges",
-             JsonMode::none, "wait_histogram_bins")},
-      Storage::rows, true);
+  static const Table<WaitHistogram> t =
+      make_table<WaitHistogram>("working_wait_histogram", "", {"services"},
+                                {field("working_wait_histogram", &WaitHistogram::counts)}, Storage::rows, true);
   return t;
 }
 
 const Table<CitywideActivity>& activity_table() {
   using A = CitywideActivity;
-  static const Table<A> t = make_table<A>(
-      "citywide/activities", {"activities"},
-      "the workload of each role by activity, WHO WISN (--summary-json: activities[])",
-      {
-          field("role", &A::role, "", "role", kFirst),
-          field("activity", &A::activity, "", "service name, enrolment, a support activity's name, or unmet", kFirst),
-          field("kind", &A::kind, "",
-                "service (requests served) | enrolment (staff reserved by ratio) | support (time standard x "
-                "driver) | unmet (service hours left undone)",
-                kFirst),
-          field("hours_per_year", &A::hours_per_year, "hours/year", "citywide workload of the activity a year", kMean),
-          field("share", &A::share, "share", "of the role's workload (all its activities, unmet included)", kMean),
-      });
+  static const Table<A> t = make_table<A>("activity", "citywide/activities", {"activities"},
+                                          {COMMSIM_FIELDS(A, role, activity, kind, hours_per_year, share)});
   return t;
 }
 
 const Table<YearRecord>& year_table() {
   static const Table<YearRecord> t = make_table<YearRecord>(
-      "", {"years"}, "per simulated year (--summary-json: residents_by_year, demand_by_year.<service>)",
-      {
-          field("residents_by_year", &YearRecord::residents, "residents",
-                "population at the start of each simulated year", kFirst),
-          field("demand_by_year", &YearRecord::demand, "requests", "demand per simulated year and service, citywide",
-                kFirst, "services"),
-      });
+      "year", "", {"years"},
+      {field("residents_by_year", &YearRecord::residents), field("demand_by_year", &YearRecord::demand)});
   return t;
 }
 
 const Table<DistrictResult>& district_table() {
   using D = DistrictResult;
-  static const Table<D> t = make_table<D>("districts", {"districts"}, "who lives in each district (--summary-json: districts[])", {
-      field("name", &D::name, "", "district name", kFirst),
-      field("code", &D::code, "", "census code (\"\" when not a census city)"),
-      field("district_class", &D::district_class, "", "census city: old_core | inner | new_district | county"),
-      field("county", &D::county, "1", "1 if a county (county funding, N5.3)"),
-      field("communities", &D::communities, "communities", "communities in the district"),
-      field("households", &D::households, "households", "family households", kFirst),
-      field("residents", &D::residents, "residents", "residents", kFirst),
-      field("area_km2", &D::area_km2, "km2", "area its communities cover (built-up)"),
-      field("share_60plus", &D::share_60plus, "share", "share of residents aged 60+", kMean),
-      field("share_80plus", &D::share_80plus, "share", "share of residents aged 80+", kMean),
-      field("mean_household_size", &D::mean_household_size, "residents", "members per family household", kMean),
-      field("one_person_share", &D::one_person_share, "share", "one-person households among family households", kMean),
-      field("three_generation_share", &D::three_generation_share, "share",
-            "households of three or more generations among family households", kMean),
-  });
+  static const Table<D> t = make_table<D>(
+      "district", "districts", {"districts"},
+      {COMMSIM_FIELDS(D, name, code, district_class, county, communities, households, residents, area_km2, share_60plus,
+                      share_80plus, mean_household_size, one_person_share, three_generation_share)});
   return t;
 }
 
@@ -415,68 +162,43 @@ namespace {
 // The per-service cells of the results by district and by household type.
 std::vector<Field<GroupServiceTotals>> group_service_fields() {
   using G = GroupServiceTotals;
-  return {
-      field("demand", &G::demand, "requests", "requests arrived (enrolment: person-days wanting)", kMean),
-      field("served", &G::served, "requests", "requests started (enrolment: enrolled person-days)"),
-      field("served_in_time", &G::served_in_time, "requests", "requests started by the deadline", kMean),
-      field("unmet", &G::unmet, "requests", "requests dropped at the deadline (enrolment: waiting-list person-days)"),
-      field("unmet_minutes", &G::unmet_minutes, "minutes", "service minutes left unmet"),
-      derived<G>("coverage", [](const G& g) { return g.coverage(); }, "share", "served_in_time / demand", kMean),
-      derived<G>("unmet_hours", [](const G& g) { return g.unmet_minutes / 60.0; }, "hours", "service hours left unmet",
-                 kMean),
-  };
+  return {COMMSIM_FIELDS(G, demand, served, served_in_time, unmet, unmet_minutes),
+          derived<G>("coverage", [](const G& g) { return g.coverage(); }),
+          derived<G>("unmet_hours", [](const G& g) { return g.unmet_minutes / 60.0; })};
 }
 }  // namespace
 
 const Table<GroupServiceTotals>& district_service_table() {
   static const Table<GroupServiceTotals> t = make_table<GroupServiceTotals>(
-      "districts", {"districts", "services"}, "each service by district (--summary-json: districts[].services)",
-      group_service_fields());
+      "district_service", "districts", {"districts", "services"}, group_service_fields());
   return t;
 }
 
 const Table<HouseholdTypeResult>& household_type_table() {
   using H = HouseholdTypeResult;
-  static const Table<H> t = make_table<H>(
-      "household_types", {"household_types"},
-      "households and residents by household type (--summary-json: household_types[])",
-      {field("name", &H::name, "", "household type", kFirst),
-       field("households", &H::households, "households", "households of the type", kFirst),
-       field("residents", &H::residents, "residents", "residents of the type", kFirst)});
+  static const Table<H> t = make_table<H>("household_type", "household_types", {"household_types"},
+                                          {COMMSIM_FIELDS(H, name, households, residents)});
   return t;
 }
 
 const Table<GroupServiceTotals>& household_type_service_table() {
   static const Table<GroupServiceTotals> t = make_table<GroupServiceTotals>(
-      "household_types", {"household_types", "services"},
-      "each service by the household type of the requester (--summary-json: household_types[].services)",
-      group_service_fields());
+      "household_type_service", "household_types", {"household_types", "services"}, group_service_fields());
   return t;
 }
 
 // ---------------------------------------------------------------- files and studies
 const Table<FileFacts>& file_facts_table() {
   static const Table<FileFacts> t = make_table<FileFacts>(
-      "", {}, "what the file is",
-      {field("format", &FileFacts::format, "", "always commsim-output (written when the file is created)"),
-       field("format_version", &FileFacts::format_version, "1", "version of this layout"),
-       field("complete", &FileFacts::complete, "1",
-             "1, written by commit() only: a file without it is not a finished output")},
-      Storage::attributes);
+      "file_facts", "", {}, {COMMSIM_FIELDS(FileFacts, format, format_version, complete)}, Storage::attributes);
   return t;
 }
 
 const Table<Provenance>& provenance_table() {
   using P = Provenance;
   static const Table<P> t = make_table<P>(
-      "", {}, "provenance: what was run, with which program",
-      {field("scenario_name", &P::scenario_name, "", "scenario name"),
-       field("scenario_yaml", &P::scenario_yaml, "", "the fully resolved scenario (YAML)"),
-       field("scenario_file", &P::scenario_file, "", "path of the scenario file as given"),
-       field("seed", &P::seed, "1", "master seed"), field("version", &P::version, "", "program version"),
-       field("git_commit", &P::git_commit, "", "the build's git commit"),
-       field("command_line", &P::command_line, "", "the command line"),
-       field("kind", &P::kind, "", "run (commsim run) or study (commsim study: one file for all runs of a study)")},
+      "provenance", "", {},
+      {COMMSIM_FIELDS(P, scenario_name, scenario_yaml, scenario_file, seed, version, git_commit, command_line, kind)},
       Storage::attributes);
   return t;
 }
@@ -484,132 +206,74 @@ const Table<Provenance>& provenance_table() {
 const Table<StudyFileFacts>& study_file_table() {
   using F = StudyFileFacts;
   static const Table<F> t =
-      make_table<F>("", {}, "root attributes a study file adds to the provenance",
-                    {field("study_file", &F::study_file, "", "path of the study file as given"),
-                     field("study_yaml", &F::study_yaml, "", "the study file's text"),
-                     field("study_hash", &F::study_hash, "",
-                           "hash of the study text, resolved base scenario, --set, streams and program version (resume "
-                           "refuses a changed study)")},
-                    Storage::attributes);
+      make_table<F>("study_file", "", {}, {COMMSIM_FIELDS(F, study_file, study_yaml, study_hash)}, Storage::attributes);
   return t;
 }
 
 const Table<StudyFacts>& study_facts_table() {
   using F = StudyFacts;
   static const Table<F> t = make_table<F>(
-      "study", {}, "the study's design",
-      {field("design", &F::design, "", "grid | variants | lhs"),
-       field("variants", &F::variants, "1", "number of variants"),
-       field("replicates", &F::replicates, "1", "replicates per variant"),
-       field("runs", &F::runs, "1", "variants x replicates"),
-       field("base_variant", &F::base_variant, "1", "the variant identical to the base scenario (else 0)"),
-       field("independent_streams", &F::independent_streams, "1",
-             "1 when every variant has its own seed (differences then unpaired)")},
-      Storage::attributes);
+      "study_facts", "study", {},
+      {COMMSIM_FIELDS(F, design, variants, replicates, runs, base_variant, independent_streams)}, Storage::attributes);
   return t;
 }
 
 const Table<StudyVariantRow>& study_variant_table() {
   using V = StudyVariantRow;
-  static const Table<V> t = make_table<V>(
-      "study/variants", {"variants"}, "one entry per variant",
-      {field("name", &V::name, "", "variant name (axis=value, ...)"),
-       field("overrides", &V::overrides, "", "the variant's key.path=value overrides of the base, one per line"),
-       field("scenario_yaml", &V::scenario_yaml, "", "the variant's fully resolved scenario (replay reloads it)"),
-       field("seed", &V::seed, "1", "run.seed of the variant (equal for all variants unless independent streams)"),
-       field("axis_values", &V::axis_values, "",
-             "the variant's value of each study axis (YAML text; \"\" = not set by the variant)", JsonMode::none,
-             "study_axes"),
-       field("axis_numbers", &V::axis_numbers, "1", "axis_values as numbers (NaN where not a number)", JsonMode::none,
-             "study_axes")});
+  static const Table<V> t =
+      make_table<V>("study_variant", "study/variants", {"variants"},
+                    {COMMSIM_FIELDS(V, name, overrides, scenario_yaml, seed, axis_values, axis_numbers)});
   return t;
 }
 
 const Table<StudyRunRow>& study_run_table() {
   using R = StudyRunRow;
   static const Table<R> t = make_table<R>(
-      "study", {"runs"}, "one entry per run i = variant x replicates + replicate (group /runs/NNNN)",
-      {field("variant", &R::variant, "1", "variant index of run i"),
-       field("replicate", &R::replicate, "1", "replicate of run i"), field("seed", &R::seed, "1", "run.seed of run i"),
-       field("status", &R::status, "1", "1 = run i completed (a committed file has every run completed)"),
-       field("axis_values", &R::axis_values, "", "run i's value of each study axis (YAML text)", JsonMode::none,
-             "study_axes"),
-       field("axis_numbers", &R::axis_numbers, "1", "axis_values as numbers (NaN where not a number)", JsonMode::none,
-             "study_axes")});
+      "study_run", "study", {"runs"}, {COMMSIM_FIELDS(R, variant, replicate, seed, status, axis_values, axis_numbers)});
   return t;
 }
 
 const Table<StudySummaryFacts>& study_summary_facts_table() {
   using F = StudySummaryFacts;
-  static const Table<F> t =
-      make_table<F>("study/summary", {}, "how the summary was computed",
-                    {field("base_variant", &F::base_variant, "1", "variant the differences are taken against"),
-                     field("paired", &F::paired, "1", "1 when replicate r of every variant shares its random streams"),
-                     field("confidence", &F::confidence, "share", "confidence level of every interval")},
-                    Storage::attributes);
+  static const Table<F> t = make_table<F>("study_summary_facts", "study/summary", {},
+                                          {COMMSIM_FIELDS(F, base_variant, paired, confidence)}, Storage::attributes);
   return t;
 }
 
 const Table<StudySummaryCell>& study_summary_table() {
   using S = StudySummaryCell;
-  static const Table<S> t = make_table<S>(
-      "study/summary", {"metrics", "variants", "services"},
-      "per metric, variant and service: mean over replicates and paired difference to the base variant",
-      {field("mean", &S::mean, "metric", "mean over replicates"),
-       field("half_width", &S::half_width, "metric", "confidence half-width of the mean (Student t)"),
-       field("diff_mean", &S::diff_mean, "metric", "mean of per-replicate differences to the base variant"),
-       field("diff_half_width", &S::diff_half_width, "metric",
-             "confidence half-width of the per-replicate differences"),
-       field("diff_unpaired_half_width", &S::diff_unpaired_half_width, "metric",
-             "half-width of the difference of means as if unpaired (Welch, df = 2 reps - 2)")});
+  static const Table<S> t =
+      make_table<S>("study_summary", "study/summary", {"metrics", "variants", "services"},
+                    {COMMSIM_FIELDS(S, mean, half_width, diff_mean, diff_half_width, diff_unpaired_half_width)});
   return t;
 }
 
 const Table<RunBookkeeping>& run_bookkeeping_table() {
   using B = RunBookkeeping;
   static const Table<B> t =
-      make_table<B>("study/bookkeeping", {"runs"},
-                    "who computed run i and how long it took (differs between executions: excluded from comparisons)",
-                    {field("wall_s", &B::wall_s, "s", "wall time of run i"),
-                     field("rank", &B::rank, "1", "MPI rank that computed run i (0 without MPI)"),
-                     field("host", &B::host, "", "host that computed run i")});
+      make_table<B>("run_bookkeeping", "study/bookkeeping", {"runs"}, {COMMSIM_FIELDS(B, wall_s, rank, host)});
   return t;
 }
 
 const Table<BookkeepingFacts>& bookkeeping_facts_table() {
   using B = BookkeepingFacts;
-  static const Table<B> t = make_table<B>("study/bookkeeping", {}, "how the study was run",
-                                          {field("command_line", &B::command_line, "", "the command as typed"),
-                                           field("ranks", &B::ranks, "1", "MPI ranks (1 without MPI)")},
-                                          Storage::attributes);
+  static const Table<B> t = make_table<B>("bookkeeping_facts", "study/bookkeeping", {},
+                                          {COMMSIM_FIELDS(B, command_line, ranks)}, Storage::attributes);
   return t;
 }
 
 const Table<TargetCheck>& calibration_target_table() {
   using T = TargetCheck;
   static const Table<T> t = make_table<T>(
-      "calibration/targets", {"targets"},
-      "calibration targets held against a run (--summary-json: calibration.targets; JSON fields marked first)",
-      {field("name", &T::name, "", "target name", kFirst),
-       field("measure", &T::measure, "", "the measure computing it from a run (docs/calibration.md)"),
-       field("use", &T::use, "", "fit: calibrated to; check: an input check, never fitted"),
-       field("observed", &T::observed, "target", "the observed figure", kFirst),
-       field("tolerance", &T::tolerance, "target", "how far a run may be from it", kFirst),
-       field("simulated", &T::simulated, "target", "the measure's value, mean over replicates", kFirst),
-       field("within", &T::within, "1", "1 if |simulated - observed| <= tolerance", kFirst),
-       field("source", &T::source, "", "keys of docs/sources.md, or an assumption", kFirst),
-       field("computation", &T::computation, "", "how it is computed from a run")});
+      "calibration_target", "calibration/targets", {"targets"},
+      {COMMSIM_FIELDS(T, name, measure, use, observed, tolerance, simulated, within, source, computation)});
   return t;
 }
 
 const Table<StudyRunGroupFacts>& study_run_group_table() {
   using G = StudyRunGroupFacts;
-  static const Table<G> t = make_table<G>(
-      "", {}, "attributes a study adds to each run group",
-      {field("variant", &G::variant, "1", "the run's variant"),
-       field("variant_name", &G::variant_name, "", "the variant's name"),
-       field("complete", &G::complete, "1", "1, written last: the run is complete (resume redoes others)")},
-      Storage::attributes);
+  static const Table<G> t = make_table<G>("study_run_group", "", {},
+                                          {COMMSIM_FIELDS(G, variant, variant_name, complete)}, Storage::attributes);
   return t;
 }
 

@@ -3,8 +3,13 @@
 // struct. From one table the generic functions below make the columns a writer stores (HDF5, with
 // their shapes), put read-back columns into rows again, serialise rows to bytes and back (MPI),
 // and feed the golden hash. None of them knows a particular field: adding an output is one row in
-// a table (result_schema.cpp) plus the code that computes its value.
+// a table (result_schema.cpp), one row in its documentation (output_fields.csv) plus the code that
+// computes its value.
 #pragma once
+#include <boost/preprocessor/punctuation/comma_if.hpp>
+#include <boost/preprocessor/seq/for_each_i.hpp>
+#include <boost/preprocessor/stringize.hpp>
+#include <boost/preprocessor/variadic/to_seq.hpp>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -97,53 +102,53 @@ struct element<std::vector<T>> {
 };
 }  // namespace schema_detail
 
-// A stored field: `field("demand", &ServiceTotals::demand, "requests", "requests arrived")`.
+// A stored field: `field("wait_histogram", &WaitHistogram::counts)`; its unit, meaning, place in
+// --summary-json and extra axis come from the documentation (output_fields.csv, see make_table).
 template <class Row, class T>
-Field<Row> field(std::string name, T Row::*member, std::string unit, std::string description,
-                 JsonMode json = JsonMode::none, std::string axis = "") {
+Field<Row> field(std::string name, T Row::*member) {
   Field<Row> f;
   f.name = std::move(name);
-  f.unit = std::move(unit);
-  f.description = std::move(description);
   f.dtype = schema_detail::dtype_of<typename schema_detail::element<T>::type>();
-  f.axis = std::move(axis);
-  f.json = json;
   f.member = member;
   return f;
 }
 
+// Fields named as their members: `COMMSIM_FIELDS(ServiceTotals, demand, served)` is
+// `field("demand", &ServiceTotals::demand), field("served", &ServiceTotals::served)`.
+#define COMMSIM_FIELD_OF(r, Row, i, member) BOOST_PP_COMMA_IF(i) field(BOOST_PP_STRINGIZE(member), &Row::member)
+#define COMMSIM_FIELDS(Row, ...) BOOST_PP_SEQ_FOR_EACH_I(COMMSIM_FIELD_OF, Row, BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__))
+
 // A derived field (f64), computed from the row when written.
 template <class Row>
-Field<Row> derived(std::string name, std::function<double(const Row&)> compute, std::string unit,
-                   std::string description, JsonMode json = JsonMode::none) {
+Field<Row> derived(std::string name, std::function<double(const Row&)> compute) {
   Field<Row> f;
   f.name = std::move(name);
-  f.unit = std::move(unit);
-  f.description = std::move(description);
   f.dtype = Dtype::f64;
   f.derived = true;
-  f.json = json;
   f.compute = std::move(compute);
   return f;
 }
 
+// Fills a table's description and its fields' documentation (unit, description, --summary-json
+// mode and key, extra axis, offsets' description) from the rows of sim/metrics/output_fields.csv
+// whose `table` is `id` (output_docs.cpp). The table's fields and the file's rows must match one to
+// one: a field without a row, or a row without a field, is a std::logic_error naming both.
+void document_table(const std::string& id, std::string& description, const std::vector<FieldInfo*>& fields);
+
+// A table named `id` in output_fields.csv, which documents it and its fields.
 template <class Row>
-Table<Row> make_table(std::string group, std::vector<std::string> axes, std::string description,
+Table<Row> make_table(const std::string& id, std::string group, std::vector<std::string> axes,
                       std::vector<Field<Row>> fields, Storage storage = Storage::rows, bool chunk_rows = false) {
   Table<Row> t;
   t.group = std::move(group);
   t.axes = std::move(axes);
-  t.description = std::move(description);
   t.storage = storage;
   t.chunk_rows = chunk_rows;
   t.fields = std::move(fields);
+  std::vector<FieldInfo*> infos;
+  for (auto& f : t.fields) infos.push_back(&f);
+  document_table(id, t.description, infos);
   return t;
-}
-
-template <class Row>
-Field<Row> json_as(Field<Row> f, std::string key) {
-  f.json_key = std::move(key);
-  return f;
 }
 
 // ---------------------------------------------------------------- columns

@@ -84,104 +84,49 @@ std::vector<double> stored_outcome_values(const Hdf5Output& out, const std::stri
 
 const Table<SensitivityFacts>& sensitivity_facts_table() {
   using F = SensitivityFacts;
-  static const Table<F> t = make_table<F>(
-      "sensitivity", {}, "the sensitivity design (study design: morris or sobol, docs/sensitivity.md)",
-      {field("method", &F::method, "", "morris (elementary effects) or sobol (Saltelli's scheme)"),
-       field("parameters", &F::parameters, "1", "parameters k (the study's axes)"),
-       field("points", &F::points, "1", "design points (the study's variants): r (k + 1) or N (k + 2)"),
-       field("replicates", &F::replicates, "1", "replicates per point; the indices use the replicate means"),
-       field("trajectories", &F::trajectories, "1", "morris: trajectories r (0 for sobol)"),
-       field("levels", &F::levels, "1", "morris: grid levels p (0 for sobol)"),
-       field("candidates", &F::candidates, "1", "morris: candidate trajectories of Campolongo's selection (0 = none)"),
-       field("delta", &F::delta, "share", "morris: the step p / (2 (p - 1)) as a share of each range (0 for sobol)"),
-       field("base_samples", &F::base_samples, "1", "sobol: base samples N (0 for morris)"),
-       field("seed", &F::seed, "1", "seed of the design (trajectories, scrambling) and of the bootstrap"),
-       field("bootstrap", &F::bootstrap, "1", "bootstrap resamples of every interval"),
-       field("confidence", &F::confidence, "share", "level of every interval (two-sided percentile bootstrap)"),
-       field("noise_split", &F::noise_split, "1",
-             "1 when replicates >= 2: the noise columns are filled and indices below the noise flagged")},
-      Storage::attributes);
+  static const Table<F> t =
+      make_table<F>("sensitivity_facts", "sensitivity", {},
+                    {COMMSIM_FIELDS(F, method, parameters, points, replicates, trajectories, levels, candidates, delta,
+                                    base_samples, seed, bootstrap, confidence, noise_split)},
+                    Storage::attributes);
   return t;
 }
 
 const Table<SensitivityParameterRow>& sensitivity_parameter_table() {
   using P = SensitivityParameterRow;
-  static const Table<P> t = make_table<P>(
-      "sensitivity/parameters", {"parameters"}, "the range each parameter is sampled from",
-      {field("low", &P::low, "parameter", "lowest value"), field("high", &P::high, "parameter", "highest value"),
-       field("log_scale", &P::log_scale, "1", "1 when sampled uniformly in log (log-uniform)"),
-       field("integer", &P::integer, "1", "1 when values are rounded to integers")});
+  static const Table<P> t = make_table<P>("sensitivity_parameter", "sensitivity/parameters", {"parameters"},
+                                          {COMMSIM_FIELDS(P, low, high, log_scale, integer)});
   return t;
 }
 
 const Table<SensitivityPointRow>& sensitivity_design_table() {
   using D = SensitivityPointRow;
-  static const Table<D> t = make_table<D>(
-      "sensitivity/design", {"variants"}, "the design's point behind each variant",
-      {field("group", &D::group, "1",
-             "the trajectory (morris) or base sample (sobol) of the point; a group's points share their run seed"),
-       field("unit_point", &D::unit_point, "share",
-             "the point in the unit hypercube (0 = low, 1 = high; log parameters in log); the value is in "
-             "/study/variants/axis_numbers",
-             JsonMode::none, "parameters")});
+  static const Table<D> t =
+      make_table<D>("sensitivity_design", "sensitivity/design", {"variants"}, {COMMSIM_FIELDS(D, group, unit_point)});
   return t;
 }
 
 const Table<SensitivityOutcomeRow>& sensitivity_outcome_table() {
   using O = SensitivityOutcomeRow;
-  static const Table<O> t = make_table<O>(
-      "sensitivity/outcomes", {"outcomes"},
-      "each outcome, and the split of its variance into parameter and stochastic parts (NaN with one replicate)",
-      {field("metric", &O::metric, "", "the outcome (a citywide service field, or a run attribute when service is \"\")"),
-       field("service", &O::service, "", "the service (\"\" for a citywide outcome)"),
-       field("unit", &O::unit, "", "the outcome's unit (the unit of `outcome` columns)"),
-       field("mean", &O::mean, "outcome", "mean of the point means (sobol: over the A and B points)"),
-       field("variance", &O::variance, "outcome^2",
-             "variance of the point means (sobol: over the A and B points; the V of the indices)"),
-       field("parameter_variance", &O::parameter_variance, "outcome^2",
-             "per run: the part of the variance the parameters explain (two-way ANOVA; sobol over the A and B points)"),
-       field("common_noise_variance", &O::common_noise_variance, "outcome^2",
-             "per run: noise that replicate r shares across points (cancels out of the indices)"),
-       field("point_noise_variance", &O::point_noise_variance, "outcome^2",
-             "per run: noise specific to a point (an index can take it for an effect)"),
-       field("stochastic_share", &O::stochastic_share, "share", "noise / (parameter + noise) of one run's variance"),
-       field("index_noise_level", &O::index_noise_level, "share",
-             "sobol: the index of an input whose only effect is to redraw the point noise (eta; NaN for morris)"),
-       field("mu_star_noise_level", &O::mu_star_noise_level, "outcome",
-             "morris: the mu* of an input whose only effect is to redraw the point noise (NaN for sobol)")});
+  static const Table<O> t =
+      make_table<O>("sensitivity_outcome", "sensitivity/outcomes", {"outcomes"},
+                    {COMMSIM_FIELDS(O, metric, service, unit, mean, variance, parameter_variance, common_noise_variance,
+                                    point_noise_variance, stochastic_share, index_noise_level, mu_star_noise_level)});
   return t;
 }
 
 const Table<MorrisIndexRow>& morris_index_table() {
   using M = MorrisIndexRow;
-  static const Table<M> t = make_table<M>(
-      "sensitivity/morris", {"outcomes", "parameters"},
-      "morris: elementary-effect indices of every outcome and parameter, in outcome units per whole range",
-      {field("mu", &M::mu, "outcome", "mean elementary effect (its sign is the direction)"),
-       field("mu_star", &M::mu_star, "outcome", "mean absolute elementary effect: the influence, for ranking"),
-       field("mu_star_lo", &M::mu_star_lo, "outcome", "lower end of the bootstrap interval of mu_star"),
-       field("mu_star_hi", &M::mu_star_hi, "outcome", "upper end of the bootstrap interval of mu_star"),
-       field("sigma", &M::sigma, "outcome", "standard deviation of the elementary effects (interactions, curvature)"),
-       field("below_noise", &M::below_noise, "1",
-             "1 when mu_star's interval reaches down to mu_star_noise_level (with replicates >= 2)")});
+  static const Table<M> t = make_table<M>("morris_index", "sensitivity/morris", {"outcomes", "parameters"},
+                                          {COMMSIM_FIELDS(M, mu, mu_star, mu_star_lo, mu_star_hi, sigma, below_noise)});
   return t;
 }
 
 const Table<SobolIndexRow>& sobol_index_table() {
   using S = SobolIndexRow;
   static const Table<S> t = make_table<S>(
-      "sensitivity/sobol", {"outcomes", "parameters"},
-      "sobol: first-order (Saltelli 2010) and total (Jansen 1999) indices of every outcome and parameter",
-      {field("first", &S::first, "share", "first-order index S_i (NaN when the outcome does not vary)"),
-       field("first_lo", &S::first_lo, "share", "lower end of the bootstrap interval of first"),
-       field("first_hi", &S::first_hi, "share", "upper end of the bootstrap interval of first"),
-       field("total", &S::total, "share", "total index S_Ti"),
-       field("total_lo", &S::total_lo, "share", "lower end of the bootstrap interval of total"),
-       field("total_hi", &S::total_hi, "share", "upper end of the bootstrap interval of total"),
-       field("first_below_noise", &S::first_below_noise, "1",
-             "1 when first's interval reaches down to index_noise_level (with replicates >= 2)"),
-       field("total_below_noise", &S::total_below_noise, "1",
-             "1 when total's interval reaches down to index_noise_level (with replicates >= 2)")});
+      "sobol_index", "sensitivity/sobol", {"outcomes", "parameters"},
+      {COMMSIM_FIELDS(S, first, first_lo, first_hi, total, total_lo, total_hi, first_below_noise, total_below_noise)});
   return t;
 }
 

@@ -231,41 +231,22 @@ std::string uncertainty_json(const UncertaintySummary& s) {
 const Table<UncertaintyFacts>& uncertainty_facts_table() {
   using F = UncertaintyFacts;
   static const Table<F> t = make_table<F>(
-      "uncertainty", {}, "what commsim run --uncertainty sampled (docs/sensitivity.md, Uncertainty bands)",
-      {field("sampling", &F::sampling, "", "how the unit points were drawn (latin_hypercube)"),
-       field("samples", &F::samples, "1", "parameter sets drawn (variants 1..samples; variant 0 is the point run)"),
-       field("replicates", &F::replicates, "1", "replicates per variant (the scenario's run.replicates)"),
-       field("parameters", &F::parameters, "1", "parameters sampled (the registry's non-fixed, non-lever ones)"),
-       field("seed", &F::seed, "1", "seed of the Latin hypercube (the scenario's run.seed)"),
-       field("band_low", &F::band_low, "share", "quantile of the band's low end"),
-       field("band_high", &F::band_high, "share", "quantile of the band's high end")},
-      Storage::attributes);
+      "uncertainty_facts", "uncertainty", {},
+      {COMMSIM_FIELDS(F, sampling, samples, replicates, parameters, seed, band_low, band_high)}, Storage::attributes);
   return t;
 }
 
 const Table<UncertaintyParameterRow>& uncertainty_parameter_table() {
   using P = UncertaintyParameterRow;
-  static const Table<P> t = make_table<P>(
-      "uncertainty/parameters", {"parameters"}, "the parameters sampled, from the parameter registry",
-      {field("key", &P::key, "", "scenario key (as --set writes it)"), field("unit", &P::unit, "", "its unit"),
-       field("distribution", &P::distribution, "", "uniform, loguniform or triangular (mode: the scenario's value)"),
-       field("default_value", &P::default_value, "parameter", "the scenario's value (the point run's)"),
-       field("low", &P::low, "parameter", "low end of the range"),
-       field("high", &P::high, "parameter", "high end of the range")});
+  static const Table<P> t = make_table<P>("uncertainty_parameter", "uncertainty/parameters", {"parameters"},
+                                          {COMMSIM_FIELDS(P, key, unit, distribution, default_value, low, high)});
   return t;
 }
 
 const Table<UncertaintyOutcomeRow>& uncertainty_outcome_table() {
   using O = UncertaintyOutcomeRow;
-  static const Table<O> t = make_table<O>(
-      "uncertainty/outcomes", {"outcomes"}, "each headline outcome: the point run and its band over the samples",
-      {field("metric", &O::metric, "", "coverage, unmet_hours, mean_wait_working_min (per service) or cost_total_yuan"),
-       field("service", &O::service, "", "the service (\"\" for a citywide outcome)"),
-       field("unit", &O::unit, "", "unit of the outcome"),
-       field("point", &O::point, "outcome", "the point run's value (mean over replicates; unit: unit)"),
-       field("median", &O::median, "outcome", "median over the samples"),
-       field("p05", &O::p05, "outcome", "5th percentile over the samples (linear interpolation)"),
-       field("p95", &O::p95, "outcome", "95th percentile over the samples")});
+  static const Table<O> t = make_table<O>("uncertainty_outcome", "uncertainty/outcomes", {"outcomes"},
+                                          {COMMSIM_FIELDS(O, metric, service, unit, point, median, p05, p95)});
   return t;
 }
 

@@ -160,3 +160,33 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("output_fields.csv documents exactly the tables the code makes", "[output-format][docs]") {
+  std::string code;
+  for (const auto& e : fs::recursive_directory_iterator(test::source_path("sim")))
+    if (e.path().extension() == ".cpp") code += read_text(e.path().string());
+  std::istringstream rows(read_text(test::source_path("sim/metrics/output_fields.csv")));
+  std::string line;
+  std::getline(rows, line);
+  REQUIRE(line.rfind("table,field,", 0) == 0);
+  std::set<std::string> ids;
+  while (std::getline(rows, line)) ids.insert(line.substr(0, line.find(',')));
+  REQUIRE(ids.size() > 40);
+  for (const auto& id : ids) {
+    INFO(id);
+    CHECK(std::regex_search(code, std::regex("make_table<\\w+>\\(\\s*\"" + id + "\"")));
+  }
+  // Every table the code makes has its rows in the file (document_table throws otherwise).
+  CHECK_NOTHROW(output_format_markdown());
+}
+
+TEST_CASE("a table whose fields differ from output_fields.csv is refused, naming the file and both fields",
+          "[output-format][docs]") {
+  struct Row {
+    double replicate = 0, bogus = 0;
+  };
+  CHECK_THROWS_WITH(make_table<Row>("run", "", {}, {field("replicate", &Row::replicate), field("bogus", &Row::bogus)}),
+                    Catch::Contains("sim/metrics/output_fields.csv") && Catch::Contains("'seed' in the file") &&
+                        Catch::Contains("'bogus' in the code"));
+  CHECK_THROWS_WITH(make_table<Row>("no_such_table", "", {}, {}), Catch::Contains("no table 'no_such_table'"));
+}
