@@ -2,8 +2,8 @@
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs it after
 # scripts/test.sh; preset "asan"). Builds into build-asan (-O1, line tables, assertions on) and
 # runs ctest there; the commsim binary the CLI tests start is instrumented too. Any report aborts.
-# Test cases tagged [slow] (ctest label slow-under-sanitizers) are skipped: the release suite runs
-# them. TSan: SANITIZER=thread scripts/sanitize.sh (build-tsan, tests/tsan.supp; not run in CI,
+# Test cases tagged [slow] and the Python analysis tests (ctest label slow-under-sanitizers) are
+# skipped: the release suite runs them. TSan: SANITIZER=thread scripts/sanitize.sh (build-tsan, tests/tsan.supp; not run in CI,
 # see docs/reliability.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
