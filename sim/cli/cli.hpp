@@ -47,6 +47,7 @@ inline std::string command_line_text(const std::string& command, const std::vect
 int cmd_run(const std::vector<std::string>& argv);
 int cmd_validate(const std::vector<std::string>& argv);
 int cmd_norms(const std::vector<std::string>& argv);
+int cmd_cities(const std::vector<std::string>& argv);
 int cmd_validate_queue(const std::vector<std::string>& argv);
 // Experiments (sim/cli/study_commands.cpp, docs/studies.md).
 int cmd_study(const std::vector<std::string>& argv);

@@ -207,12 +207,17 @@ CityPlan plan_city(const std::vector<DistrictPlan>& districts, const CityPlanPar
 
 bool CensusInputs::read_for(const CensusCity& cc) const {
   return source.file == cc.file && source.districts_file == cc.districts_file && source.city_code == cc.city_code &&
-         source.units == cc.units;
+         source.units == cc.units && source.built_up_density_per_km2 == cc.built_up_density_per_km2 &&
+         source.old_core_density_per_km2 == cc.old_core_density_per_km2;
 }
 
 std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   const CensusTable table = CensusTable::load(cc.file);
-  const DistrictExtrasTable extras = DistrictExtrasTable::load(cc.districts_file);
+  const DistrictExtrasTable extras =
+      cc.districts_file.empty() ? DistrictExtrasTable{} : DistrictExtrasTable::load(cc.districts_file);
+  DerivedExtrasRule rule;
+  rule.density_per_km2 = cc.built_up_density_per_km2;
+  rule.old_core_density_per_km2 = cc.old_core_density_per_km2;
   auto inputs = std::make_shared<CensusInputs>();
   inputs->source = cc;
   if (!cc.city_code.empty()) {
@@ -226,11 +231,7 @@ std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   }
   for (const CountyCensus& u : inputs->units) {
     const DistrictExtras* extra = extras.find(u.code);
-    if (!extra)
-      throw InputError(SourcePos{cc.districts_file, 0, 0}, "code",
-                       "no row for unit " + u.code + " (" + u.county + ") in the districts file; every unit of the "
-                       "census city needs its class and built-up area");
-    inputs->extras.push_back(*extra);
+    inputs->extras.push_back(extra ? *extra : derive_district_extras(u, rule));
     inputs->households.push_back(std::make_shared<const DistrictHouseholds>(fit_district_households(district_profile(u))));
   }
   return inputs;

@@ -394,10 +394,27 @@ const CountyCensus& CensusTable::county(const std::string& code, const SourcePos
 
 std::vector<const CountyCensus*> CensusTable::units_of_city(const std::string& city_code) const {
   std::vector<const CountyCensus*> units;
-  if (city_code.size() != 6) return units;
+  if (city_code.size() != 6 || city_code.compare(4, 2, "00") != 0) return units;
+  const size_t prefix = city_code == "000000" ? 0 : city_code.compare(2, 2, "00") == 0 ? 2 : 4;
   for (const auto& row : rows_)
-    if (row.code != city_code && row.code.compare(0, 4, city_code, 0, 4) == 0) units.push_back(&row);
+    if (row.code.compare(4, 2, "00") != 0 && row.code.compare(0, prefix, city_code, 0, prefix) == 0)
+      units.push_back(&row);
   return units;
+}
+
+DistrictExtras derive_district_extras(const CountyCensus& unit, const DerivedExtrasRule& rule) {
+  DistrictExtras d;
+  d.code = unit.code;
+  d.name = unit.county;
+  const int number = std::stoi(unit.code.substr(4, 2));
+  const double share = unit.urban_share();
+  if (number >= 21) d.district_class = "county";
+  else if (share < rule.new_district_urban_share) d.district_class = "new_district";
+  else if (share >= rule.old_core_urban_share && number <= 10) d.district_class = "old_core";
+  else d.district_class = "inner";
+  const double density = d.district_class == "old_core" ? rule.old_core_density_per_km2 : rule.density_per_km2;
+  d.built_up_km2 = std::max(0.01, static_cast<double>(unit.urban) / density);
+  return d;
 }
 
 // ---------------------------------------------------------------- district extras

@@ -89,8 +89,22 @@ struct CountyCensus {
 struct DistrictExtras {
   std::string code, name, district_class;
   double built_up_km2 = 0;
-  int line = 0;
+  int line = 0;          // its row in the districts file (0: derived from the census)
 };
+// A unit without a row in the districts file (issue 26) gets its class and built-up area from the
+// census itself (docs/population-data.md, "Any city"): a county when its code's last two digits are
+// 21 or more (县, 旗, county-level cities); a district with an urban share below
+// `new_district_urban_share` is a new district; a fully urban district (urban share at least
+// `old_core_urban_share`) among the first ten of its city (code ending 01-10) is the old core; other
+// districts are inner. Built-up area: urban residents / the class's density.
+struct DerivedExtrasRule {
+  double density_per_km2 = 11549;            // urban residents per km² of built-up area (Xi'an 2019)
+  double old_core_density_per_km2 = 25000;   // the old core's (Xi'an's three old-core districts: 20,500-32,300)
+  double new_district_urban_share = 0.9;
+  double old_core_urban_share = 0.95;
+};
+DistrictExtras derive_district_extras(const CountyCensus& unit, const DerivedExtrasRule& rule);
+
 class DistrictExtrasTable {
  public:
   static DistrictExtrasTable load(const std::string& path);
@@ -115,8 +129,9 @@ class CensusTable {
   // scenario key that names it), listing the codes of the same city that the file has.
   const CountyCensus& county(const std::string& code, const SourcePos& referenced_at = {},
                              const std::string& key = "") const;
-  // The districts and counties of a prefecture-level city `city_code` (xxxx00): the rows with the
-  // same first four digits, in file order, without the city's own row. Empty when there are none.
+  // The districts and counties (county rows: codes not ending in 00) of `city_code`, in file order:
+  // a prefecture-level city (xxxx00: the same first four digits), a province (xx0000: the same first
+  // two) or the nation (000000: every county row). Empty when there are none.
   std::vector<const CountyCensus*> units_of_city(const std::string& city_code) const;
 
  private:

@@ -75,9 +75,13 @@ struct CityGenerator {
 struct CensusCity {
   std::string file;                    // census county CSV ("" = no census city)
   std::string districts_file;          // per unit code: class, built-up area (scenarios/data/xian-districts.csv)
-  std::string city_code;               // a prefecture-level city's code (xxxx00): all its districts and counties
+  std::string city_code;               // a city (xxxx00), province (xx0000) or the nation (000000): all its units
   std::vector<std::string> units;      // or these county codes
   std::string residents = "urban";     // urban: the units' urban residents (城镇人口) | all
+  // Units without a districts-file row: built-up area = urban residents / density (census.hpp,
+  // derive_district_extras).
+  double built_up_density_per_km2 = 11549;
+  double old_core_density_per_km2 = 25000;
   SourcePos position;                  // of city_code / units in the scenario (for unknown codes)
   bool enabled() const { return !file.empty(); }
 };

@@ -232,11 +232,17 @@ const Schema<CensusCity>& census_schema() {
   static const Schema<C> s{{
       file_path("file", &C::file, "census county table (scenarios/data/census-county-2020.csv); \"\" = no census city"),
       file_path("districts_file", &C::districts_file,
-                "per unit code: class and built-up area (scenarios/data/xian-districts.csv)"),
-      text("city_code", &C::city_code, "6 digits ending in 00", "a city: all its districts and counties"),
+                "per unit code: class and built-up area (scenarios/data/xian-districts.csv); units without a row "
+                "(or with no file) get both from the census"),
+      text("city_code", &C::city_code, "6 digits ending in 00",
+           "a city (xxxx00), a province (xx0000) or the nation (000000): all its districts and counties"),
       string_list("units", &C::units, "6-digit county codes", "explicit units instead of city_code"),
       choice("residents", &C::residents, {"urban", "all"},
              "urban: each unit's urban residents (城镇人口); all: every resident"),
+      num("built_up_density_per_km2", &C::built_up_density_per_km2, between(1000, 100000), "residents/km2",
+          "units without a districts-file row: urban residents per km2 of built-up area (Xi'an 2019: 11,549)"),
+      num("old_core_density_per_km2", &C::old_core_density_per_km2, between(1000, 100000), "residents/km2",
+          "the same for a derived old core (Xi'an's three old-core districts: 20,500-32,300)"),
   }, [](C& c, const Node& n, const Path& p) {
     c.position = n.key_position(c.units.empty() ? "city_code" : "units");
     if (c.file.empty()) return;
@@ -247,7 +253,8 @@ const Schema<CensusCity>& census_schema() {
     };
     if (!c.city_code.empty() && (!code_ok(c.city_code) || c.city_code.compare(4, 2, "00") != 0))
       throw InputError(n.key_position("city_code"), join(p, "city_code"),
-                       "'" + c.city_code + "' is not a city code: 6 digits ending in 00 (e.g. 610100)");
+                       "'" + c.city_code + "' is not a city, province or nation code: 6 digits ending in 00 (e.g. 610100, "
+                       "610000, 000000)");
     for (size_t i = 0; i < c.units.size(); ++i)
       if (!code_ok(c.units[i]))
         throw InputError(n.find("units")->items[i].pos, join(p, "units." + std::to_string(i)),

@@ -120,10 +120,6 @@ void check_city_source(const Scenario& s, const Node& root) {
     throw InputError(position_of(root, "population.households_file"), "population.households_file",
                      "a census city draws its households from the census: give either city.census or "
                      "population.households_file, not both");
-  if (census && s.city.census.districts_file.empty())
-    throw InputError(position_of(root, "city.census"), "city.census.districts_file",
-                     "a census city needs districts_file (each unit's class and built-up area, e.g. "
-                     "scenarios/data/xian-districts.csv)");
   if (explicit_communities && s.city.generator.communities > 0)
     throw InputError(position_of(root, "city.generator.communities"), "city.generator.communities",
                      "give either explicit communities (city.communities / city.communities_file) or "
