@@ -371,25 +371,27 @@ int facility_use_index(const Scenario& sc, const std::string& name) {
   return -1;
 }
 
-// Shared stations: each community without a place of the shared use is served by the nearest
-// community with one within reach (its staff use `rooms` of that station's places).
+// Shared stations: each community without a place of the shared use is served by a community
+// with one within reach (its staff use `rooms` of that station's places); where there is none, by
+// a station the communities without one within reach run together, when their areas of the use
+// together hold a place.
 void assign_stations(const Scenario& sc, std::vector<Community>& city) {
   const FacilityPolicy::SharedStation& st = sc.facility.shared_station;
   const int u = facility_use_index(sc, st.use);
   if (u < 0 || st.rooms <= 0) return;
+  const FacilityUse& use = sc.facility.uses[static_cast<size_t>(u)];
   const auto rooms = [u](const Community& c) { return c.policy.places[static_cast<size_t>(u)]; };
-  std::vector<size_t> stations;
-  for (size_t i = 0; i < city.size(); ++i)
-    if (rooms(city[i]) > 0) stations.push_back(i);
   for (Community& c : city) {
     if (rooms(c) > 0) continue;
-    double best = st.reach_m;
-    bool found = false;
-    for (const size_t j : stations) {
-      const double d = centre_distance_m(sc, c.info, city[j].info);
-      if (d <= best) { best = d; found = true; }
+    bool station = false;
+    double pooled_m2 = 0;
+    for (const Community& o : city) {
+      if (centre_distance_m(sc, c.info, o.info) > st.reach_m) continue;
+      station = station || rooms(o) > 0;
+      if (rooms(o) == 0) pooled_m2 += o.policy.indoor_m2 * use.share;
     }
-    c.station_rooms = found ? st.rooms : 0;
+    const bool joint = use.m2_per_place > 0 && pooled_m2 >= use.m2_per_place;
+    c.station_rooms = station || joint ? st.rooms : 0;
   }
 }
 

@@ -176,6 +176,20 @@ TEST_CASE("shared health stations: a community without a consulting room uses it
   for (const auto& x : c) CHECK(x.station_rooms == 0);
 }
 
+TEST_CASE("micro communities of equal size run a station together when none has a room", "[engine][sizing]") {
+  // 700 family households: ⌊210 m² x 0.05 ÷ 12⌋ = 0 rooms each; two neighbours' areas hold one.
+  const std::vector<std::string> set = {"sizing.mode=uniform", "sizing.households=700", "run.days=14"};
+  std::vector<std::string> with = set;
+  with.push_back("facility.shared_station.use=consulting_rooms");
+  const auto services = compile_services(small_city(set));
+  const auto city = build_city(small_city(with), 0, services);
+  for (const auto& c : city) CHECK(c.policy.places[1] == 1);
+  const RunResult a = run_replicate(small_city(set), 0), b = run_replicate(small_city(with), 0);
+  INFO("medical coverage without " << service(a, "medical").coverage << ", with " << service(b, "medical").coverage);
+  CHECK(service(a, "medical").coverage == 0);
+  CHECK(service(b, "medical").coverage >= 0.9);
+}
+
 TEST_CASE("medical coverage at 1,000 family households (uniform) is at least 0.9", "[engine][sizing]") {
   const RunResult r = run_replicate(small_city({"sizing.mode=uniform", "sizing.households=1000"}), 0);
   INFO("medical coverage " << service(r, "medical").coverage);
