@@ -8,6 +8,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/json.hpp"
+#include "sim/curve/curve.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/summary_json.hpp"
@@ -244,4 +245,33 @@ TEST_CASE("--summary-json reports community_size in family households", "[io][si
   CHECK(z.at("classes")[1].at("name") == "within the norm");
   CHECK(z.at("classes")[1].at("communities").get<int64_t>() == static_cast<int64_t>(j.at("communities").get<size_t>()));
   CHECK(z.at("classes")[1].at("staff_per_10k").get<double>() == Approx(18).margin(1.5));
+}
+
+TEST_CASE("commsim curve --key sizing.households: the same residents at every point; refused without uniform sizing",
+          "[study][curve][sizing]") {
+  CurveRequest rq;
+  rq.scenario = source_path("tests/data/good/small-city.yaml");
+  rq.overrides = {"city.generator.communities=3", "run.days=7", "run.daily_output=false", "sizing.mode=uniform"};
+  rq.key = "sizing.households";
+  rq.from = 1000;
+  rq.to = 3000;
+  rq.step = 2000;
+  rq.replicates = 2;
+  const test::TempDir dir("size-curve");
+  StudyRunOptions options;
+  options.output = dir.file("curve.h5");
+  options.threads = 2;
+  const CurveSummary z = run_curve(rq, options).summary;
+  REQUIRE(z.points.size() == 2);
+  const size_t residents = z.outcome("residents");
+  CHECK(z.value[residents][0].mean == z.value[residents][1].mean);
+  CHECK(z.value[residents][0].mean > 0);
+  rq.overrides.pop_back();  // as given: the size would do nothing
+  try {
+    (void)plan_curve(rq);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(e.key() == "--key");
+    CHECK(e.message().find("sizing.mode=uniform") != std::string::npos);
+  }
 }
