@@ -42,15 +42,16 @@ def paired(x):  # mean per variant, and the paired difference to the base (mean,
         hw = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
         out.append((a.mean(), d.mean(), hw))
     return out
+w = max(len(n) for n in names) + 2
 cost = paired(per_run(lambda g: g.attrs["cost_per_resident_yuan"]))
-print(f"\n{'variant':28s} cost/resident (diff to {names[base]})")
+print(f"\n{'variant':{w}s} cost/resident (diff to {names[base]})")
 for v, (m, d, hw) in enumerate(cost):
-    print(f"{names[v]:28s} {m:10.1f}  {d:+9.1f} ± {hw:.1f}")
+    print(f"{names[v]:{w}s} {m:10.1f}  {d:+9.1f} ± {hw:.1f}")
 for s_i, s in enumerate(services):
     print(f"\n{s}")
-    print(f"{'variant':28s}" + "".join(f"{c:>26s}" for c in cols))
+    print(f"{'variant':{w}s}" + "".join(f"{c:>26s}" for c in cols))
     stats = {c: paired(per_run(lambda g, k=k: g["citywide/services/" + k][s_i])) for c, k in cols.items()}
     for v in range(len(names)):
         row = "".join(f"{stats[c][v][0]:11.4g} {stats[c][v][1]:+8.3g}±{stats[c][v][2]:<5.2g}" for c in cols)
-        print(f"{names[v]:28s}{row}")
+        print(f"{names[v]:{w}s}{row}")
 PY
