@@ -42,6 +42,18 @@ const CitywideService& service(const RunResult& r, const std::string& name) {
   return r.citywide.front();
 }
 
+// `f` throws an InputError at `key` whose message contains `text`.
+template <class F>
+void expect_input_error(F f, const std::string& key, const std::string& text) {
+  try {
+    f();
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(e.key() == key);
+    CHECK(e.message().find(text) != std::string::npos);
+  }
+}
+
 // The small city's census districts with Taiyuan's schedule: 12 communities, a fifth oversized.
 Scenario taiyuan_small(const std::vector<std::string>& more = {}) {
   std::vector<std::string> set = {"run.days=28", "run.seed=7", "city.census.city_code=\"\"", "city.census.units=[610102, 610113]",
@@ -85,13 +97,7 @@ TEST_CASE("the size lever keeps the residents: uniform 1,500 and 7,000 and restr
 
 TEST_CASE("a uniform size the city cannot be partitioned into names the key and the feasible range", "[engine][sizing][errors]") {
   const Scenario sc = small_city({"sizing.mode=uniform", "sizing.households=900000"});
-  try {
-    (void)prepare_inputs(sc);
-    FAIL("expected an InputError");
-  } catch (const InputError& e) {
-    CHECK(e.key() == "sizing.households");
-    CHECK(e.message().find("feasible range is 1-") != std::string::npos);
-  }
+  expect_input_error([&] { (void)prepare_inputs(sc); }, "sizing.households", "feasible range is 1-");
   // Within the range it builds (the whole city in one community).
   CHECK_NOTHROW(prepare_inputs(small_city({"sizing.mode=uniform", "sizing.households=20000"})));
 }
@@ -267,11 +273,5 @@ TEST_CASE("commsim curve --key sizing.households: the same residents at every po
   CHECK(z.value[residents][0].mean == z.value[residents][1].mean);
   CHECK(z.value[residents][0].mean > 0);
   rq.overrides.pop_back();  // as given: the size would do nothing
-  try {
-    (void)plan_curve(rq);
-    FAIL("expected an InputError");
-  } catch (const InputError& e) {
-    CHECK(e.key() == "--key");
-    CHECK(e.message().find("sizing.mode=uniform") != std::string::npos);
-  }
+  expect_input_error([&] { (void)plan_curve(rq); }, "--key", "sizing.mode=uniform");
 }
