@@ -24,6 +24,7 @@ Committees committees(int64_t households, const CommitteePolicy& policy);
 
 // Staff in post for one role by its rule: `residents` and `clients` (eligible clients of the
 // rule's client_service) of the community; oversized per N1.4; rounding, min/max, then vacancies.
+// per_place: `clients` are the use's places; purchased: the full-time posts the funds buy.
 int staff_count(const StaffingRule& rule, double residents, double clients, bool oversized,
                 const Committees& committees);
 
