@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "sim/core/error.hpp"
 #include "sim/demand/demand.hpp"
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
@@ -93,7 +94,7 @@ TEST_CASE("facilities fall short of the norm in a share of communities, more oft
   int short_inner = 0, short_core = 0;
   const int n = 4000;
   for (int i = 0; i < n; ++i) {
-    info.name = "c" + std::to_string(i);
+    info.name = std::to_string(i);  // (not "c" + ...: GCC 12's -Wrestrict false positive)
     info.district_class = "inner";
     const double inner = facility_built_share(sc, info);
     info.district_class = "old_core";
@@ -153,4 +154,22 @@ TEST_CASE("raising the district's operating funds lowers unmet hours in every se
     INFO("seed " << seed << ": unmet hours " << low << " at 120,000, " << high << " at 360,000");
     CHECK(high < low);
   }
+}
+
+TEST_CASE("bad measures are refused with the key at fault", "[engine][measures]") {
+  auto refused = [](const std::string& set, const std::string& key) {
+    try {
+      baseline({set});
+    } catch (const InputError& e) {
+      INFO(e.what());
+      CHECK(std::string(e.what()).find(key) != std::string::npos);
+      return true;
+    }
+    return false;
+  };
+  CHECK(refused("funding.purchase_share=1.5", "funding.purchase_share"));
+  CHECK(refused("funding.purchase_price_yuan_per_hour=0", "funding.purchase_price_yuan_per_hour"));
+  CHECK(refused("facility.shortfall_share=-0.1", "facility.shortfall_share"));
+  CHECK(refused("facility.shortfall_area_min=0.99", "facility.shortfall_area_min"));
+  CHECK(refused("staffing.rules.purchased_service.rule=bought", "staffing.rules.purchased_service.rule"));
 }
