@@ -12,6 +12,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/engine/census_city.hpp"
+#include "sim/engine/measures.hpp"
 #include "sim/core/random.hpp"
 #include "sim/norms/norms.hpp"
 
@@ -324,6 +325,8 @@ void staff_by_rules(const Scenario& sc, const std::vector<CompiledService>& serv
     } else if (rule.rule == StaffingRuleKind::per_place) {
       for (size_t u = 0; u < sc.facility.uses.size(); ++u)
         if (sc.facility.uses[u].name == rule.facility_use) clients = p.places[u];
+    } else if (rule.rule == StaffingRuleKind::purchased) {
+      clients = purchased_posts(sc, sc.staffing.roles[static_cast<size_t>(r)], p);
     }
     int staff = staff_count(rule, static_cast<double>(p.residents), clients, p.oversized, com);
     // The norm's headcount includes the committee members (S30): full-time workers fill the rest.
@@ -417,15 +420,16 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   p.committee_party = com.party;
   p.committee_total = com.total_people;
   p.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
-  p.indoor_m2 = info.facility_indoor_m2 >= 0 ? info.facility_indoor_m2 : facility_indoor_m2(p.households, info.is_new, sc.facility);
+  p.indoor_m2 = info.facility_indoor_m2 >= 0 ? info.facility_indoor_m2
+                                              : facility_indoor_m2(p.households, info.is_new, sc.facility) * facility_built_share(sc, info);
   p.outdoor_m2 = info.facility_outdoor_m2 >= 0 ? info.facility_outdoor_m2 : facility_outdoor_m2(sc.facility);
   facility_places(sc.facility, p);
   use_station(sc, c, p);
-  staff_by_rules(sc, services, c.residents, com, p);
-  network_shares(sc, p);
   const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
   p.funds_city_yuan_per_year = funds.city_yuan;
   p.funds_district_yuan_per_year = funds.district_yuan;
+  staff_by_rules(sc, services, c.residents, com, p);  // after the funds: a purchased rule's posts
+  network_shares(sc, p);
 }
 
 void describe_community(const Scenario& sc, Community& c) {

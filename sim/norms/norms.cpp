@@ -171,6 +171,7 @@ int staff_count(const StaffingRule& rule, double residents, double clients, bool
     case StaffingRuleKind::per_place:  // `clients` holds the places of the rule's facility use
       count = rule.places_per_staff > 0.0 ? clients / rule.places_per_staff : 0.0;
       break;
+    case StaffingRuleKind::purchased: count = clients; break;  // `clients` holds the posts the funds buy
     case StaffingRuleKind::fixed: count = rule.fixed; break;
     case StaffingRuleKind::committee: count = committees.total_people; break;
     case StaffingRuleKind::schedule: count = schedule_staff(rule, clients); break;  // `clients`: family households

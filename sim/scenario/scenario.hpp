@@ -246,7 +246,8 @@ struct Role {
   bool works_public_holidays = true;
 };
 
-enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place, schedule };
+// purchased (政府购买服务, issue 24): the posts the operating funds' purchase share buys (funding.purchase_*).
+enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place, schedule, purchased };
 enum class Rounding : uint8_t { nearest, up, down };
 
 struct StaffingRule {
@@ -327,6 +328,12 @@ struct FacilityPolicy {
     int rooms = 1;
   };
   SharedStation shared_station;
+  // Facilities as built (issue 24): a share of the communities whose area is not given fall short
+  // of the policy's area (面积不达标), more often in the old core; a short facility has a uniform
+  // share of the policy's area in [shortfall_area_min, shortfall_area_max], drawn once per community.
+  double shortfall_share = 0.0;             // share of communities with a short facility
+  double shortfall_old_core_factor = 1.0;   // old-core districts: shortfall_share x this (at most 1)
+  double shortfall_area_min = 0.5, shortfall_area_max = 1.0;
 };
 
 // ---------------------------------------------------------------- sizing
@@ -348,6 +355,10 @@ struct Funding {
   double district_urban_per_community_yuan = 120000;
   double district_county_per_community_yuan = 70000;
   double pay_city_share = 0.5;                    // N5.2: community worker pay shared 1:1
+  // Funds that buy service (政府购买服务, issue 24): a share of the operating funds buys contracted
+  // service hours at a price; a `purchased` staffing rule turns them into posts of its role.
+  double purchase_share = 0.0;                    // share of the operating funds (city + district)
+  double purchase_price_yuan_per_hour = 60.0;     // price of one contracted service hour
 };
 
 // ---------------------------------------------------------------- travel

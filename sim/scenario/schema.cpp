@@ -551,8 +551,9 @@ const Schema<ResidentNetworks>& networks_schema() {
 
 const Schema<StaffingRule>& rule_schema() {
   static const Schema<StaffingRule> s{{
-      choice("rule", &StaffingRule::rule, {"per_10k_residents", "per_client", "fixed", "committee", "per_place", "schedule"},
-             "how staff are counted"),
+      choice("rule", &StaffingRule::rule,
+             {"per_10k_residents", "per_client", "fixed", "committee", "per_place", "schedule", "purchased"},
+             "how staff are counted (purchased: the posts funding.purchase_* buys)"),
       num("per_10k", &StaffingRule::per_10k, between(0, 10000), "staff/10,000 residents", "per_10k_residents"),
       text("client_service", &StaffingRule::client_service, "a key of services (per_client)",
            "per_client: the service whose eligible clients count"),
@@ -654,7 +655,16 @@ const Schema<FacilityPolicy>& facility_schema() {
           "N5.1 life over which the construction cost is annualised (assumption, range 20-50)"),
       section<F, F::SharedStation>("shared_station", &F::shared_station, shared_station_schema,
                                    "shared health stations: communities without a room use a neighbour's"),
-  }, {}};
+      num("shortfall_share", &F::shortfall_share, kShare, "share",
+          "share of communities whose facility falls short of the policy's area (N2.5; issue 24)"),
+      num("shortfall_old_core_factor", &F::shortfall_old_core_factor, between(0, 100), "",
+          "old-core districts: shortfall_share x this (at most 1)"),
+      num("shortfall_area_min", &F::shortfall_area_min, kShare, "share", "a short facility's least share of the area"),
+      num("shortfall_area_max", &F::shortfall_area_max, kShare, "share", "a short facility's largest share of the area"),
+  }, [](F& f, const Node& n, const Path& p) {
+    if (f.shortfall_area_min > f.shortfall_area_max)
+      fail(n, join(p, "shortfall_area_min"), "shortfall_area_min must be <= shortfall_area_max");
+  }};
   return s;
 }
 
@@ -682,6 +692,10 @@ const Schema<Funding>& funding_schema() {
       num("district_county_per_community_yuan", &F::district_county_per_community_yuan, between(0, 1e10), "yuan/year",
           "N5.3"),
       num("pay_city_share", &F::pay_city_share, kShare, "share", "N5.2 city share of community worker pay"),
+      num("purchase_share", &F::purchase_share, kShare, "share",
+          "share of the operating funds buying service hours (政府购买服务; a purchased staffing rule's posts)"),
+      num("purchase_price_yuan_per_hour", &F::purchase_price_yuan_per_hour, positive(1e6), "yuan/hour",
+          "price of one purchased service hour"),
   }, {}};
   return s;
 }
