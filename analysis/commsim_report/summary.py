@@ -71,6 +71,13 @@ class SummarySection:
              fmt_num(float(run.attr("cost_per_resident_yuan", np.nan)) * 365 / days, 1)],
             ["cost per served request (yuan)", fmt_num(float(run.attr("cost_per_served_yuan", np.nan)), 2)],
         ]
+        # Issue 24: facilities short of the norm's area, and the capital that brings them up to it.
+        if run.attr("facility_shortfall_m2", None) is not None:
+            rows += [
+                ["facility area short of the norm (m², N2.1/N2.3)", fmt_num(float(run.attr("facility_shortfall_m2")))],
+                ["capital to bring every facility up to the norm (yuan)",
+                 fmt_num(float(run.attr("cost_facility_upgrade_yuan", np.nan)))],
+            ]
         return html_table(["fact", "value"], rows, numeric_from=1, cls="facts")
 
 

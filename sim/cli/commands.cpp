@@ -237,6 +237,24 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
 
 }  // namespace
 
+namespace {
+
+// The facilities short of the norm's indoor area (issue 24) and the capital that brings them up to it.
+void print_facility_shortfall(const Scenario& sc, const std::vector<Community>& city) {
+  size_t short_n = 0;
+  double missing_m2 = 0;
+  for (const auto& c : city) {
+    const double gap = std::max(0.0, c.info.required_indoor_m2 - c.info.facility_indoor_m2);
+    short_n += gap > 0;
+    missing_m2 += gap;
+  }
+  std::printf("  facility short of the norm's indoor area: %zu communities, %.0f m2 missing; capital to the norm "
+              "%.0f yuan at %.0f yuan/m2\n", short_n, missing_m2, missing_m2 * sc.facility.capital_cost_yuan_per_m2,
+              sc.facility.capital_cost_yuan_per_m2);
+}
+
+}  // namespace
+
 int cmd_validate(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"set"}, {"all"}, "validate");
   if (!a.has("help") && a.positional.size() != 1)  // one line, like every error (the usage is under --help)
@@ -277,6 +295,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
   std::printf("  N2.4 activity share >= %.0f%%               %zu/%zu\n", 100 * norm_facility.activity_share_min, activity_ok, n);
   std::printf("  N3.4 committees within %d people          %zu/%zu\n", norm_committee.cap_total, committee_ok, n);
   std::printf("  N3.5 community workers at 18 per 10,000   %zu/%zu\n", workers_ok, n);
+  print_facility_shortfall(sc, city);
   std::printf("\n%s %s %10s %9s %5s %5s %8s %10s %s\n", padded("community", 14).c_str(), padded("district", 12).c_str(),
               "households", "residents", "RC", "party", "workers", "indoor m2", "issues");
   size_t listed = 0;

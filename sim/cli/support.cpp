@@ -245,6 +245,9 @@ void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<R
   std::fprintf(out, "\ncost: %.1f M yuan (city %.1f M, district %.1f M); %.0f yuan per resident; %.1f yuan per served request\n",
                first.cost_total_yuan / 1e6, first.cost_city_yuan / 1e6, first.cost_district_yuan / 1e6,
                first.cost_per_resident_yuan, first.cost_per_served_yuan);
+  if (first.facility_shortfall_m2 > 0)  // issue 24: facilities short of the norm's indoor area
+    std::fprintf(out, "facility: %.0f m2 short of the norm; capital to the norm %.1f M yuan\n", first.facility_shortfall_m2,
+                 first.cost_facility_upgrade_yuan / 1e6);
   size_t oversized = 0, micro = 0, facility_ok = 0, workers_ok = 0;
   for (const auto& c : first.communities) {
     oversized += c.oversized;

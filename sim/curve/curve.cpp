@@ -113,6 +113,9 @@ StudyPlan plan_curve(const CurveRequest& rq) {
   }
   if (key->row.type != "number" && key->row.type != "integer")
     throw InputError(kCommandLine, "--key", "'" + rq.key + "' is a " + key->row.type + ", not a number: a curve sweeps a number");
+  if (rq.key == "sizing.households" && base.sizing.mode != SizingMode::uniform)
+    throw InputError(kCommandLine, "--key", "sizing.households is the size of sizing.mode: uniform (the same residents in "
+                     "communities of that many family households): add --set sizing.mode=uniform");
   if (!(rq.step > 0)) throw InputError(kCommandLine, "--step", "must be a number > 0");
   if (rq.to < rq.from) throw InputError(kCommandLine, "--to", "must not be less than --from (" + number_text(rq.from) + ")");
   const double count = std::floor((rq.to - rq.from) / rq.step + 1e-9) + 1;

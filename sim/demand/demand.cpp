@@ -414,10 +414,12 @@ void episodic_unit(const CompiledService& s, const DemandContext& ctx, uint64_t 
 
 // Recurring visits of one unit: `visits` per period (the fraction by block 0 of the period's
 // stream), spread evenly over the period's open days from the unit's phase; visit j gets its
-// hour, minute and duration from block j + 1.
+// hour, minute and duration from block j + 1. Residents' networks make a visit with probability
+// `network` by a hash of its block's word 0 (unused by the visit itself): counted in `taken`.
 void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t gid, double visits,
                     uint32_t household, const std::vector<int>& period_days,
-                    const std::vector<uint32_t>& period_offset, int first_period, Sink& sink) {
+                    const std::vector<uint32_t>& period_offset, int first_period, Sink& sink, double network,
+                    uint64_t& taken) {
   if (visits <= 0) return;
   const Service& spec = *s.spec;
   const int P = spec.period_days;
@@ -440,7 +442,12 @@ void recurring_unit(const CompiledService& s, const DemandContext& ctx, uint64_t
       const size_t idx = std::min<size_t>(m - 1, static_cast<size_t>((j + phase) * m / n));
       const int day = period_days[a + idx];
       if (day < ctx.first_day || day >= ctx.last_day) continue;
-      sink.emit(s, day, st.block(static_cast<uint32_t>(j) + 1u), deadline, household);
+      const BlockStream::Block bj = st.block(static_cast<uint32_t>(j) + 1u);
+      if (network > 0 && u01(mix32(bj.w[0])) < network) {
+        ++taken;
+        continue;
+      }
+      sink.emit(s, day, bj, deadline, household);
     }
   }
 }
@@ -484,6 +491,7 @@ void generate_service(const CompiledService& s, const Residents& res, const Dema
   const auto si = static_cast<size_t>(s.index);
   uint32_t in_scope_count = 0, client_count = 0;
   const bool episodic = s.kind == ServiceKind::episodic;
+  const double network = ctx.network_share && si < ctx.network_share->size() ? (*ctx.network_share)[si] : 0.0;
   if (spec.unit == ServiceUnit::household) {
     for (size_t h = 0; h < res.households(); ++h) {
       const int level = household_level(s, res, h);
@@ -495,7 +503,8 @@ void generate_service(const CompiledService& s, const Residents& res, const Dema
                       scratch.surge_days, scratch.elsewhere[si]);
       else
         recurring_unit(s, ctx, res.hh_gid[h], spec.visits_per_period[static_cast<size_t>(level)],
-                       static_cast<uint32_t>(h), scratch.period_days, scratch.period_offset, first_period, sink);
+                       static_cast<uint32_t>(h), scratch.period_days, scratch.period_offset, first_period, sink, network,
+                       scratch.elsewhere[si]);
     }
   } else {
     for (size_t r = 0; r < res.size(); ++r) {
@@ -510,7 +519,8 @@ void generate_service(const CompiledService& s, const Residents& res, const Dema
                       scratch.elsewhere[si]);
       } else {
         recurring_unit(s, ctx, res.gid(r), spec.visits_per_period[static_cast<size_t>(res.dependency(r))],
-                       res.household[r], scratch.period_days, scratch.period_offset, first_period, sink);
+                       res.household[r], scratch.period_days, scratch.period_offset, first_period, sink, network,
+                       scratch.elsewhere[si]);
       }
     }
   }

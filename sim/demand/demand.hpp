@@ -109,7 +109,8 @@ struct DemandScratch {
   std::vector<uint32_t> bucket_offset;
   std::vector<int> days, surge_days, period_days;
   std::vector<uint32_t> period_offset;
-  std::vector<uint64_t> elsewhere;  // per service: episodes of the year seen elsewhere (community_share)
+  std::vector<uint64_t> elsewhere;  // per service: episodes of the year seen elsewhere (community_share),
+                                    // or visits residents' networks made (recurring services)
   // Per service, the year's units (residents or households) in the service's scope (its age,
   // dependency, chronic, household and income criteria) and, of those, its clients (enrolled in
   // its programme and taking it up; enrolment services: wanting a place at its fee and distance).
@@ -129,6 +130,9 @@ struct DemandContext {
   int year = 0;
   int first_day = 0, last_day = 0;
   std::vector<DemandShock> surges;
+  // Per service: the share of its recurring visits residents' networks make (issue 23); null or
+  // empty = none. Those visits are counted in DemandScratch::elsewhere, not requested.
+  const std::vector<double>* network_share = nullptr;
 };
 
 // Fills `out` with the requests of every episodic and recurring service for the context's days.

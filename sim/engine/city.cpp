@@ -12,6 +12,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/engine/census_city.hpp"
+#include "sim/engine/measures.hpp"
 #include "sim/core/random.hpp"
 #include "sim/norms/norms.hpp"
 
@@ -179,6 +180,21 @@ void restructure(const Scenario& sc, std::vector<Community>& city, std::vector<s
     if (alive[i]) city.push_back(std::move(out[i]));
 }
 
+// Family households before each position of `order` (collective residents are not households).
+void family_prefix(const Residents& pool, const std::vector<uint32_t>& order, size_t a, size_t b,
+                   std::vector<size_t>& before) {
+  const auto collective = static_cast<uint8_t>(HouseholdType::collective);
+  for (size_t i = a; i < b; ++i) before[i + 1] = before[i] + (pool.hh_type[order[i]] != collective);
+}
+
+// The first position in [a, b] of `order` with `want` family households before it.
+size_t cut_at(const std::vector<size_t>& before, size_t a, size_t b, size_t want) {
+  return static_cast<size_t>(std::lower_bound(before.begin() + static_cast<ptrdiff_t>(a), before.begin() + static_cast<ptrdiff_t>(b),
+                                              want) - before.begin());
+}
+
+// Uniform sizing: the same residents redrawn into communities of `sizing.households` family
+// households each (strips along x, parts along y); collective residents stay where they live.
 void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vector<std::string>* changes) {
   Residents pool;
   std::vector<uint32_t> origin;  // as-given community of each pooled household
@@ -194,7 +210,8 @@ void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vecto
     }
     total_area += city[i].info.area_km2;
   }
-  const size_t k = std::max<size_t>(1, static_cast<size_t>(std::llround(static_cast<double>(total_hh) / static_cast<double>(sc.sizing.households))));
+  const size_t family = pool.family_households();
+  const size_t k = std::max<size_t>(1, static_cast<size_t>(std::llround(static_cast<double>(family) / static_cast<double>(sc.sizing.households))));
   const size_t strips = std::max<size_t>(1, static_cast<size_t>(std::llround(std::sqrt(static_cast<double>(k)))));
   std::vector<uint32_t> order(total_hh);
   std::iota(order.begin(), order.end(), 0u);
@@ -205,14 +222,20 @@ void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vecto
     };
   };
   std::sort(order.begin(), order.end(), cmp(true));
+  std::vector<size_t> before(total_hh + 1, 0);
+  family_prefix(pool, order, 0, total_hh, before);
+  std::vector<size_t> strip_at(strips + 1, total_hh);  // strip s is [strip_at[s], strip_at[s + 1])
+  for (size_t s = 0; s < strips; ++s) strip_at[s] = s == 0 ? 0 : cut_at(before, 0, total_hh, family * (k * s / strips) / k);
   std::vector<Community> out;
   size_t made = 0;
   for (size_t s = 0; s < strips; ++s) {
-    const size_t ks = k * (s + 1) / strips - k * s / strips;  // communities in this strip
-    const size_t a = total_hh * (k * s / strips) / k, b = total_hh * (k * (s + 1) / strips) / k;
+    const size_t c0 = k * s / strips, ks = k * (s + 1) / strips - c0;  // communities in this strip
+    const size_t a = strip_at[s], b = strip_at[s + 1];
     std::sort(order.begin() + static_cast<ptrdiff_t>(a), order.begin() + static_cast<ptrdiff_t>(b), cmp(false));
+    family_prefix(pool, order, a, b, before);
     for (size_t p = 0; p < ks; ++p) {
-      const size_t first = a + (b - a) * p / ks, last = a + (b - a) * (p + 1) / ks;
+      const size_t first = p == 0 ? a : cut_at(before, a, b, family * (c0 + p) / k);
+      const size_t last = p + 1 == ks ? b : cut_at(before, a, b, family * (c0 + p + 1) / k);
       const Community& from = city[origin[order[first + (last - first) / 2]]];
       char name[32];
       std::snprintf(name, sizeof name, "U%04zu", ++made);
@@ -226,7 +249,7 @@ void resize_uniform(const Scenario& sc, std::vector<Community>& city, std::vecto
     }
   }
   if (changes) changes->push_back("resized " + std::to_string(city.size()) + " communities into " + std::to_string(out.size()) +
-                                  " of about " + std::to_string(sc.sizing.households) + " households");
+                                  " of about " + std::to_string(sc.sizing.households) + " family households");
   city = std::move(out);
 }
 
@@ -297,9 +320,13 @@ void staff_by_rules(const Scenario& sc, const std::vector<CompiledService>& serv
     if (rule.rule == StaffingRuleKind::per_client) {
       const int s = sc.service_index(rule.client_service);
       if (s >= 0) clients = static_cast<double>(count_clients(services[static_cast<size_t>(s)], res));
+    } else if (rule.rule == StaffingRuleKind::schedule) {
+      clients = static_cast<double>(p.households);
     } else if (rule.rule == StaffingRuleKind::per_place) {
       for (size_t u = 0; u < sc.facility.uses.size(); ++u)
         if (sc.facility.uses[u].name == rule.facility_use) clients = p.places[u];
+    } else if (rule.rule == StaffingRuleKind::purchased) {
+      clients = purchased_posts(sc, sc.staffing.roles[static_cast<size_t>(r)], p);
     }
     int staff = staff_count(rule, static_cast<double>(p.residents), clients, p.oversized, com);
     // The norm's headcount includes the committee members (S30): full-time workers fill the rest.
@@ -322,6 +349,62 @@ double access_share(const Scenario& sc, const Community& c) {
   return res.households() ? static_cast<double>(within) / static_cast<double>(res.households()) : 1.0;
 }
 
+// ---- community size mechanisms (issue 23)
+// Residents' networks: the share of each networked visit service's visits they make, falling with
+// the community's family households.
+void network_shares(const Scenario& sc, CommunityPolicy& p) {
+  const ResidentNetworks& net = sc.networks;
+  p.network_share.clear();
+  if (net.services.empty() || !(net.share_at_reference > 0)) return;
+  p.network_share.assign(sc.services.size(), 0.0);
+  const double ratio = net.reference_households / static_cast<double>(std::max<int64_t>(1, p.households));
+  const double share = std::min(net.max_share, net.share_at_reference * std::pow(ratio, net.size_elasticity));
+  for (const auto& name : net.services) p.network_share[static_cast<size_t>(sc.service_index(name))] = share;
+}
+
+// Network distance between two communities' centres.
+double centre_distance_m(const Scenario& sc, const CommunityInfo& a, const CommunityInfo& b) {
+  const double dx = a.x_m - b.x_m, dy = a.y_m - b.y_m;
+  return (sc.travel.manhattan ? std::fabs(dx) + std::fabs(dy) : std::sqrt(dx * dx + dy * dy)) * sc.travel.detour_factor;
+}
+
+int facility_use_index(const Scenario& sc, const std::string& name) {
+  for (size_t u = 0; u < sc.facility.uses.size(); ++u)
+    if (sc.facility.uses[u].name == name) return static_cast<int>(u);
+  return -1;
+}
+
+// Shared stations: each community without a place of the shared use is served by a community
+// with one within reach (its staff use `rooms` of that station's places); where there is none, by
+// a station the communities without one within reach run together, when their areas of the use
+// together hold a place.
+void assign_stations(const Scenario& sc, std::vector<Community>& city) {
+  const FacilityPolicy::SharedStation& st = sc.facility.shared_station;
+  const int u = facility_use_index(sc, st.use);
+  if (u < 0 || st.rooms <= 0) return;
+  const FacilityUse& use = sc.facility.uses[static_cast<size_t>(u)];
+  const auto rooms = [u](const Community& c) { return c.policy.places[static_cast<size_t>(u)]; };
+  for (Community& c : city) {
+    if (rooms(c) > 0) continue;
+    bool station = false;
+    double pooled_m2 = 0;
+    for (const Community& o : city) {
+      if (centre_distance_m(sc, c.info, o.info) > st.reach_m) continue;
+      station = station || rooms(o) > 0;
+      if (rooms(o) == 0) pooled_m2 += o.policy.indoor_m2 * use.share;
+    }
+    const bool joint = use.m2_per_place > 0 && pooled_m2 >= use.m2_per_place;
+    c.station_rooms = station || joint ? st.rooms : 0;
+  }
+}
+
+// The station's places a community without its own uses.
+void use_station(const Scenario& sc, const Community& c, CommunityPolicy& p) {
+  const int u = facility_use_index(sc, sc.facility.shared_station.use);
+  if (u >= 0 && c.station_rooms > 0 && p.places[static_cast<size_t>(u)] == 0) p.places[static_cast<size_t>(u)] = c.station_rooms;
+}
+// ---- end of the size mechanisms
+
 }  // namespace
 
 void apply_policies(const Scenario& sc, const std::vector<CompiledService>& services, Community& c) {
@@ -337,13 +420,16 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   p.committee_party = com.party;
   p.committee_total = com.total_people;
   p.part_time_committee = sc.role_index(sc.staffing.committee.serves_as_role) >= 0 ? com.total_people : 0;
-  p.indoor_m2 = info.facility_indoor_m2 >= 0 ? info.facility_indoor_m2 : facility_indoor_m2(p.households, info.is_new, sc.facility);
+  p.indoor_m2 = info.facility_indoor_m2 >= 0 ? info.facility_indoor_m2
+                                              : facility_indoor_m2(p.households, info.is_new, sc.facility) * facility_built_share(sc, info);
   p.outdoor_m2 = info.facility_outdoor_m2 >= 0 ? info.facility_outdoor_m2 : facility_outdoor_m2(sc.facility);
   facility_places(sc.facility, p);
-  staff_by_rules(sc, services, c.residents, com, p);
+  use_station(sc, c, p);
   const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
   p.funds_city_yuan_per_year = funds.city_yuan;
   p.funds_district_yuan_per_year = funds.district_yuan;
+  staff_by_rules(sc, services, c.residents, com, p);  // after the funds: a purchased rule's posts
+  network_shares(sc, p);
 }
 
 void describe_community(const Scenario& sc, Community& c) {
@@ -440,7 +526,11 @@ std::vector<Community> build_city(const Scenario& sc, const PreparedInputs& in, 
     c.info.facility_indoor_m2 = as_given ? in.specs[i].facility_indoor_m2 : -1.0;
     c.info.facility_outdoor_m2 = as_given ? in.specs[i].facility_outdoor_m2 : -1.0;
     apply_policies(sc, services, c);
-    describe_community(sc, c);
+  });
+  assign_stations(sc, city);
+  tbb::parallel_for(size_t(0), city.size(), [&](size_t i) {
+    if (city[i].station_rooms > 0) apply_policies(sc, services, city[i]);
+    describe_community(sc, city[i]);
   });
   return city;
 }

@@ -28,6 +28,7 @@ struct CommunityPolicy {
   double indoor_m2 = 0, outdoor_m2 = 0;   // the facility's areas (given, or by the facility policy)
   double activity_share = 0;              // share of the indoor area in activity uses
   double funds_city_yuan_per_year = 0, funds_district_yuan_per_year = 0;
+  std::vector<double> network_share;      // per service: visits residents' networks make (empty: none)
 };
 
 struct Community {
@@ -37,6 +38,9 @@ struct Community {
   double facility_x_m = 0, facility_y_m = 0;
   // Census city: the district's household templates (newcomer households are drawn from them).
   std::shared_ptr<const DistrictHouseholds> district_households;
+  // Places of facility.shared_station.use this community's staff use at a neighbour's station
+  // (0: none, or rooms of its own); set once when the city is built.
+  int station_rooms = 0;
 };
 
 // The communities as given by the scenario (explicit list, CSV already loaded, or the generator).

@@ -414,7 +414,7 @@ void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<
     Community& cm = r.city[c];
     CommunityRun& cr = r.runs[c];
     rebuild_enrolment(r.services, r.sc.run.seed, r.rep, cm.residents, cr, s);
-    DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges};
+    DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges, &cm.policy.network_share};
     generate_requests(r.services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
     record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, c, s.ws->demand, s.year_counts);
     const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks};

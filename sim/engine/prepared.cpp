@@ -33,6 +33,22 @@ std::vector<size_t> match_households(const std::string& file, const std::vector<
   return of_spec;
 }
 
+// Uniform sizing partitions the city's family households: from one family household per community
+// to the whole city in one community.
+void check_uniform_size(const Scenario& sc, const PreparedInputs& p) {
+  if (sc.sizing.mode != SizingMode::uniform) return;
+  int64_t family = 0;
+  if (p.household_file) {
+    for (const size_t i : p.households_of_spec) family += static_cast<int64_t>((*p.household_file)[i].residents.family_households());
+  } else {
+    for (const CommunitySpec& s : p.specs) family += s.households;
+  }
+  if (sc.sizing.households <= family) return;
+  throw InputError(SourcePos{sc.source_file, 0, 0}, "sizing.households",
+                   std::to_string(sc.sizing.households) + " family households per community cannot be made of this city's " +
+                       std::to_string(family) + " family households: the feasible range is 1-" + std::to_string(family));
+}
+
 }  // namespace
 
 std::shared_ptr<const PreparedInputs> prepare_inputs(const Scenario& sc, const PreparedInputs* like) {
@@ -52,6 +68,7 @@ std::shared_ptr<const PreparedInputs> prepare_inputs(const Scenario& sc, const P
     p->household_file_path = file;
     p->households_of_spec = match_households(file, *p->household_file, p->specs);
   }
+  check_uniform_size(sc, *p);
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "sim/core/json.hpp"
+#include "sim/metrics/community_size.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/metrics/statistics.hpp"
 
@@ -54,6 +55,22 @@ void add_fields(Json& obj, const Table<Row>& table, const std::vector<RunResult>
     slot(obj, key) = number(m.mean, f.dtype);
     if (f.json == JsonMode::mean_ci) slot(obj, key + "_ci95") = number(m.half_width, Dtype::f64);
   }
+}
+
+// Community sizes of the first replicate (the start of the run): family households, residents and
+// the norm's size classes.
+Json community_size_json(const Scenario& sc, const RunResult& run) {
+  const CommunitySize z = community_size(sc, run.communities);
+  Json j = Json::object();
+  j["mean_family_households"] = number(z.mean_family_households, Dtype::f64);
+  j["median_family_households"] = number(z.median_family_households, Dtype::f64);
+  j["mean_residents"] = number(z.mean_residents, Dtype::f64);
+  j["below_1000"] = z.below_1000;
+  j["above_5000"] = z.above_5000;
+  Json& classes = j["classes"] = Json::array();
+  for (const SizeClass& c : z.classes)
+    classes.push_back(Json{{"name", c.name}, {"communities", c.communities}, {"staff_per_10k", number(c.staff_per_10k, Dtype::f64)}});
+  return j;
 }
 
 }  // namespace
@@ -121,6 +138,7 @@ std::string summary_json(const Scenario& sc, const std::vector<RunResult>& runs,
       for (const auto& y : first.years) list.push_back(s < (y.*member).size() ? (y.*member)[s] : 0);
     }
   }
+  j["community_size"] = community_size_json(sc, first);
   if (!targets.empty()) {
     Json& list = j["calibration"]["targets"] = Json::array();
     for (const auto& t : targets) {

@@ -40,7 +40,8 @@ const Table<RunResult>& run_table() {
       make_table<R>("run", "", {},
                     {COMMSIM_FIELDS(R, replicate, seed, days, residents, households, requests, cost_total_yuan,
                                     cost_per_resident_yuan, cost_per_served_yuan, cost_city_yuan, cost_district_yuan,
-                                    cost_facility_capital_yuan, access_share)},
+                                    cost_facility_capital_yuan, facility_shortfall_m2, cost_facility_upgrade_yuan,
+                                    access_share)},
                     Storage::attributes);
   return t;
 }

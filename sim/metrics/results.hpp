@@ -261,6 +261,9 @@ struct RunResult {
   double cost_total_yuan = 0, cost_per_resident_yuan = 0, cost_per_served_yuan = 0;
   double cost_city_yuan = 0, cost_district_yuan = 0;
   double cost_facility_capital_yuan = 0;      // facility construction annualised over the run (N5.1)
+  // Facilities short of the norm's indoor area (N2.1, N2.3; issue 24): the missing m² and the
+  // capital that brings every community up to the norm (not annualised, not in cost_total_yuan).
+  double facility_shortfall_m2 = 0, cost_facility_upgrade_yuan = 0;
   double access_share = 0;                    // households within 15 minutes, citywide
   std::vector<YearRecord> years;              // per simulated year
   std::vector<DistrictResult> districts;      // in order of first appearance among the communities

@@ -277,7 +277,7 @@ void summarize_role(const Scenario& sc, const RunResult& run, size_t r, Citywide
 // Cost (N5): operating funds and pay by payer, the facility's capital cost; access (N1.5).
 void summarize_cost(const Scenario& sc, RunResult& run, uint64_t served_requests) {
   run.cost_city_yuan = run.cost_district_yuan = 0;
-  double access = 0, indoor_m2 = 0;
+  double access = 0, indoor_m2 = 0, shortfall_m2 = 0;
   int64_t households = 0;
   for (auto& ci : run.communities) {
     double pay = 0;
@@ -289,11 +289,14 @@ void summarize_cost(const Scenario& sc, RunResult& run, uint64_t served_requests
     access += ci.access_share * static_cast<double>(ci.households);
     households += ci.households;
     indoor_m2 += ci.facility_indoor_m2;
+    shortfall_m2 += std::max(0.0, ci.required_indoor_m2 - ci.facility_indoor_m2);
   }
   run.cost_total_yuan = run.cost_city_yuan + run.cost_district_yuan;
   // N5.1: construction of the indoor facility, annualised straight-line over its life.
   run.cost_facility_capital_yuan = indoor_m2 * sc.facility.capital_cost_yuan_per_m2 / sc.facility.capital_life_years *
                                    sc.run.days / 365.0;
+  run.facility_shortfall_m2 = shortfall_m2;
+  run.cost_facility_upgrade_yuan = shortfall_m2 * sc.facility.capital_cost_yuan_per_m2;
   run.cost_per_resident_yuan = run.residents > 0 ? run.cost_total_yuan / static_cast<double>(run.residents) : 0.0;
   run.cost_per_served_yuan = served_requests > 0 ? run.cost_total_yuan / static_cast<double>(served_requests) : 0.0;
   run.access_share = households > 0 ? access / static_cast<double>(households) : 0.0;

@@ -56,6 +56,7 @@ double activity_units(ActivityDriver driver, double households, double residents
     case ActivityDriver::per_household: return households;
     case ActivityDriver::per_resident: return residents;
     case ActivityDriver::per_community: return 1.0;
+    case ActivityDriver::per_worker_pair: return workers * std::max(0.0, workers - 1.0);
   }
   return 0.0;
 }

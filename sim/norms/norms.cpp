@@ -147,6 +147,17 @@ Committees committees(int64_t households, const CommitteePolicy& policy) {
 
 // ---------------------------------------------------------------- N3.5, N1.4 staff
 
+// A schedule rule's staff for a community of `households` family households: the last band it
+// reaches, plus one per `extra_per_households` above `extra_from_households` (before the cap, max).
+double schedule_staff(const StaffingRule& rule, double households) {
+  double staff = 0.0;
+  for (const auto& b : rule.bands)
+    if (households >= b.from_households) staff = b.staff;
+  if (rule.extra_per_households > 0.0 && households > rule.extra_from_households)
+    staff += std::floor((households - rule.extra_from_households) / rule.extra_per_households + 1e-9);
+  return staff;
+}
+
 int staff_count(const StaffingRule& rule, double residents, double clients, bool oversized,
                 const Committees& committees) {
   double count = 0.0;
@@ -160,8 +171,10 @@ int staff_count(const StaffingRule& rule, double residents, double clients, bool
     case StaffingRuleKind::per_place:  // `clients` holds the places of the rule's facility use
       count = rule.places_per_staff > 0.0 ? clients / rule.places_per_staff : 0.0;
       break;
+    case StaffingRuleKind::purchased: count = clients; break;  // `clients` holds the posts the funds buy
     case StaffingRuleKind::fixed: count = rule.fixed; break;
     case StaffingRuleKind::committee: count = committees.total_people; break;
+    case StaffingRuleKind::schedule: count = schedule_staff(rule, clients); break;  // `clients`: family households
   }
   if (oversized) count *= 1.0 + rule.oversized_extra_share;  // N1.4
   if (!(count > 0.0)) count = 0.0;                            // negatives and NaN

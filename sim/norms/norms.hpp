@@ -22,8 +22,14 @@ struct Committees {
 };
 Committees committees(int64_t households, const CommitteePolicy& policy);
 
+// A `schedule` rule's staff for a community of `households` family households (bands and slope,
+// before the N1.4 extra, rounding and bounds).
+double schedule_staff(const StaffingRule& rule, double households);
+
 // Staff in post for one role by its rule: `residents` and `clients` (eligible clients of the
-// rule's client_service) of the community; oversized per N1.4; rounding, min/max, then vacancies.
+// rule's client_service; places of a per_place rule; family households of a schedule rule) of the
+// community; oversized per N1.4; rounding, min/max, then vacancies. purchased: `clients` are the
+// full-time posts the funds buy.
 int staff_count(const StaffingRule& rule, double residents, double clients, bool oversized,
                 const Committees& committees);
 

@@ -244,6 +244,19 @@ schema, which also generates the `--summary-json` document, the MPI serialisatio
 )";
 }
 
+// The summary JSON's `community_size` object: computed from the community table, not stored.
+std::string community_size_note() {
+  return R"(`--summary-json` adds `community_size`, computed from this table (first replicate, start of the
+run; sim/metrics/community_size.hpp): `mean_family_households`, `median_family_households` (households
+are family households: residents in collective living are residents, not households),
+`mean_residents`, `below_1000` and `above_5000` (communities outside the norm's range, N1.1), and
+`classes[]`, one entry per size class of the norm (`micro` below 1,000 family households, `within the
+norm`, `oversized` above 5,000) with `name`, `communities` and `staff_per_10k` (community workers,
+committee members serving as such included, per 10,000 residents of the class).
+
+)";
+}
+
 std::string run_sections() {
   std::string out = "## Root group `/`\n\n";
   const auto root = root_rows();
@@ -268,7 +281,7 @@ i = variant × replicates + replicate. `{run}` is the four-digit run number.
     if (!table.axes.empty()) title += " — " + join_axes(table.axes);
     out += table_section(g, table, title) + "\n";
     if (static_cast<const void*>(&table) == &community_table())
-      out += "The restructuring origin is ragged, so it is stored CSR-style (flat list + offsets).\n\n";
+      out += "The restructuring origin is ragged, so it is stored CSR-style (flat list + offsets).\n\n" + community_size_note();
     if (static_cast<const void*>(&table) == &wait_histogram_table())
       out +=
           "Bins: 240 of 0.25 min on [0, 60), 564 of 5 min on [60, 2880), 1392 of 60 min on [2880, 86400), "

@@ -224,7 +224,9 @@ struct Service {
 // A support activity of a role (WHO WISN): work not driven by residents' requests — meetings,
 // reporting and ledgers, tasks from above, inspections — with a time standard per unit of its
 // driver a year. The community's total is shared each working day by the role's present workers.
-enum class ActivityDriver : uint8_t { per_worker, per_household, per_resident, per_community };
+// per_worker_pair: coordination (meetings, supervision) per worker and colleague of the team: a team of
+// n has n x (n - 1) units, so each worker's share grows with the team.
+enum class ActivityDriver : uint8_t { per_worker, per_household, per_resident, per_community, per_worker_pair };
 struct RoleActivity {
   std::string name;
   ActivityDriver driver = ActivityDriver::per_community;
@@ -248,7 +250,8 @@ struct Role {
   bool works_public_holidays = true;
 };
 
-enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place };
+// purchased (政府购买服务, issue 24): the posts the operating funds' purchase share buys (funding.purchase_*).
+enum class StaffingRuleKind : uint8_t { per_10k_residents, per_client, fixed, committee, per_place, schedule, purchased };
 enum class Rounding : uint8_t { nearest, up, down };
 
 struct StaffingRule {
@@ -265,6 +268,16 @@ struct StaffingRule {
   Rounding rounding = Rounding::nearest;
   double oversized_extra_share = 0.0;   // N1.4: extra share of staff when oversized (> 5,000 hh)
   double vacancy_share = 0.0;           // share of posts left unfilled (rounded down)
+  // schedule: staff by the community's family households — a floor and steps (bands, ascending
+  // `from`), then one more per `extra_per_households` above `extra_from_households`; `max` is the
+  // cap (Taiyuan 2020: 3 / 4 / 5 / 6 from 0 / 2,000 / 3,000 / 4,000, +1 per 500 above 5,000, at most 17).
+  struct Band {
+    double from_households = 0.0;
+    double staff = 0.0;
+  };
+  std::vector<Band> bands;
+  double extra_from_households = 0.0;
+  double extra_per_households = 0.0;    // 0 = no slope after the last band
 };
 
 struct CommitteePolicy {
@@ -310,6 +323,21 @@ struct FacilityPolicy {
   // assumptions with ranges in docs/curves.md); reported as cost_facility_capital_yuan.
   double capital_cost_yuan_per_m2 = 4000.0;
   double capital_life_years = 50.0;
+  // Shared health stations: a community without a place of `use` of its own is served by the
+  // nearest community's station with one, within `reach_m` (straight line between the communities'
+  // centres x travel.detour_factor): its staff use `rooms` of that station's places.
+  struct SharedStation {
+    std::string use;                    // empty = no sharing
+    double reach_m = 1500.0;
+    int rooms = 1;
+  };
+  SharedStation shared_station;
+  // Facilities as built (issue 24): a share of the communities whose area is not given fall short
+  // of the policy's area (面积不达标), more often in the old core; a short facility has a uniform
+  // share of the policy's area in [shortfall_area_min, shortfall_area_max], drawn once per community.
+  double shortfall_share = 0.0;             // share of communities with a short facility
+  double shortfall_old_core_factor = 1.0;   // old-core districts: shortfall_share x this (at most 1)
+  double shortfall_area_min = 0.5, shortfall_area_max = 1.0;
 };
 
 // ---------------------------------------------------------------- sizing
@@ -331,6 +359,10 @@ struct Funding {
   double district_urban_per_community_yuan = 120000;
   double district_county_per_community_yuan = 70000;
   double pay_city_share = 0.5;                    // N5.2: community worker pay shared 1:1
+  // Funds that buy service (政府购买服务, issue 24): a share of the operating funds buys contracted
+  // service hours at a price; a `purchased` staffing rule turns them into posts of its role.
+  double purchase_share = 0.0;                    // share of the operating funds (city + district)
+  double purchase_price_yuan_per_hour = 60.0;     // price of one contracted service hour
 };
 
 // ---------------------------------------------------------------- travel
@@ -352,6 +384,19 @@ struct Shock {
   std::string role;                     // staff_absence, vacancy
   double share = 0.0;                   // staff_absence: extra absence share; vacancy: share unfilled
   std::vector<std::string> communities; // empty = all
+};
+
+// ---------------------------------------------------------------- residents' own networks
+// Neighbours, building heads and volunteers make a share of the visits of `services` (recurring
+// visit services): share = share_at_reference x (reference_households / family households) ^
+// size_elasticity, at most max_share. The visits they make are not requests to the community's
+// staff (counted as `elsewhere`).
+struct ResidentNetworks {
+  std::vector<std::string> services;
+  double share_at_reference = 0.0;
+  double reference_households = 3500.0;
+  double size_elasticity = 1.0;
+  double max_share = 0.8;
 };
 
 // ---------------------------------------------------------------- limits of the engine's state
@@ -378,6 +423,7 @@ struct Scenario {
   Funding funding;
   Travel travel;
   std::vector<Shock> shocks;
+  ResidentNetworks networks;
 
   int service_index(const std::string& service_name) const {
     for (size_t i = 0; i < services.size(); ++i)

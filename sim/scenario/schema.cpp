@@ -373,8 +373,9 @@ constexpr double kHoursPerYear = 24.0 * 365.0;
 
 const Schema<RoleActivity>& activity_schema() {
   static const Schema<RoleActivity> s{{
-      choice("driver", &RoleActivity::driver, {"per_worker", "per_household", "per_resident", "per_community"},
-             "what the activity's time scales with (staff in post, households, residents, the community)"),
+      choice("driver", &RoleActivity::driver, {"per_worker", "per_household", "per_resident", "per_community", "per_worker_pair"},
+             "what the activity's time scales with (staff in post, households, residents, the community; "
+             "per_worker_pair: each worker's time per colleague, n x (n - 1) for a team of n)"),
       num("hours_per_year", &RoleActivity::hours_per_year, between(0, 1e6), "hours/year",
           "time standard per unit of the driver a year"),
   }, {}};
@@ -512,10 +513,54 @@ const Schema<Role>& role_schema() {
   return s;
 }
 
+// ---- community size mechanisms (issue 23): staffing schedules, shared stations, residents' networks
+const Range kHouseholds0 = between(0, 1000000);
+
+const Schema<StaffingRule::Band>& schedule_band_schema() {
+  using B = StaffingRule::Band;
+  static const Schema<B> s{{
+      num("from_households", &B::from_households, kHouseholds0, "households", "the band starts at this size"),
+      num("staff", &B::staff, between(0, 1e6), "staff", "staff from this size on"),
+  }, {}};
+  return s;
+}
+
+void check_schedule(const StaffingRule& r, const Node& n, const Path& p) {
+  if (r.rule == StaffingRuleKind::schedule && r.bands.empty())
+    fail(n, p, "a schedule rule needs bands (a list of {from_households, staff})");
+  for (size_t i = 1; i < r.bands.size(); ++i)
+    if (r.bands[i].from_households <= r.bands[i - 1].from_households)
+      fail(n, join(join(p, "bands"), std::to_string(i)), "bands must be in ascending from_households");
+}
+
+const Schema<FacilityPolicy::SharedStation>& shared_station_schema() {
+  using S = FacilityPolicy::SharedStation;
+  static const Schema<S> s{{
+      text("use", &S::use, "a key of facility.uses, or empty", "the facility use shared (empty: no sharing)"),
+      num("reach_m", &S::reach_m, between(0, 100000), "m", "a station within this network distance serves"),
+      num("rooms", &S::rooms, between(0, 1000), "places", "places of the station the served community's staff use"),
+  }, {}};
+  return s;
+}
+
+const Schema<ResidentNetworks>& networks_schema() {
+  using R = ResidentNetworks;
+  static const Schema<R> s{{
+      string_list<R>("services", &R::services, "recurring services", "visit services whose visits networks share"),
+      num("share_at_reference", &R::share_at_reference, kShare, "share", "share of the visits at reference_households"),
+      num("reference_households", &R::reference_households, between(1, 1000000), "households", "the size of that share"),
+      num("size_elasticity", &R::size_elasticity, between(0, 10), "1", "share x (reference / households) ^ elasticity"),
+      num("max_share", &R::max_share, kShare, "share", "at most this share"),
+  }, {}};
+  return s;
+}
+// ---- end of the size mechanisms
+
 const Schema<StaffingRule>& rule_schema() {
   static const Schema<StaffingRule> s{{
-      choice("rule", &StaffingRule::rule, {"per_10k_residents", "per_client", "fixed", "committee", "per_place"},
-             "how staff are counted"),
+      choice("rule", &StaffingRule::rule,
+             {"per_10k_residents", "per_client", "fixed", "committee", "per_place", "schedule", "purchased"},
+             "how staff are counted (purchased: the posts funding.purchase_* buys)"),
       num("per_10k", &StaffingRule::per_10k, between(0, 10000), "staff/10,000 residents", "per_10k_residents"),
       text("client_service", &StaffingRule::client_service, "a key of services (per_client)",
            "per_client: the service whose eligible clients count"),
@@ -530,7 +575,14 @@ const Schema<StaffingRule>& rule_schema() {
       num("oversized_extra_share", &StaffingRule::oversized_extra_share, kShare, "share",
           "extra staff share when oversized (N1.4)"),
       num("vacancy_share", &StaffingRule::vacancy_share, kShare, "share", "share of posts unfilled (rounded down)"),
+      list_of<StaffingRule, StaffingRule::Band>("bands", &StaffingRule::bands, schedule_band_schema, "ascending from_households",
+                                                "schedule: staff from each household band on (a floor and steps)"),
+      num("extra_from_households", &StaffingRule::extra_from_households, kHouseholds0, "households",
+          "schedule: the slope starts above this size"),
+      num("extra_per_households", &StaffingRule::extra_per_households, kHouseholds0, "households",
+          "schedule: one more worker per this many family households above extra_from_households (0 = none)"),
   }, [](StaffingRule& r, const Node& n, const Path& p) {
+    check_schedule(r, n, p);
     if (r.min > r.max) fail(n, join(p, "min"), "min " + std::to_string(r.min) + " > max " + std::to_string(r.max));
     if (r.rule == StaffingRuleKind::per_client && (r.client_service.empty() || r.clients_per_staff <= 0))
       fail(n, p, "a per_client rule needs client_service (a service name) and clients_per_staff > 0");
@@ -608,14 +660,25 @@ const Schema<FacilityPolicy>& facility_schema() {
           "N5.1 construction cost of the indoor facility (assumption, range 2,500-6,000: docs/curves.md)"),
       num("capital_life_years", &F::capital_life_years, between(1, 200), "years",
           "N5.1 life over which the construction cost is annualised (assumption, range 20-50)"),
-  }, {}};
+      section<F, F::SharedStation>("shared_station", &F::shared_station, shared_station_schema,
+                                   "shared health stations: communities without a room use a neighbour's"),
+      num("shortfall_share", &F::shortfall_share, kShare, "share",
+          "share of communities whose facility falls short of the policy's area (N2.5; issue 24)"),
+      num("shortfall_old_core_factor", &F::shortfall_old_core_factor, between(0, 100), "",
+          "old-core districts: shortfall_share x this (at most 1)"),
+      num("shortfall_area_min", &F::shortfall_area_min, kShare, "share", "a short facility's least share of the area"),
+      num("shortfall_area_max", &F::shortfall_area_max, kShare, "share", "a short facility's largest share of the area"),
+  }, [](F& f, const Node& n, const Path& p) {
+    if (f.shortfall_area_min > f.shortfall_area_max)
+      fail(n, join(p, "shortfall_area_min"), "shortfall_area_min must be <= shortfall_area_max");
+  }};
   return s;
 }
 
 const Schema<Sizing>& sizing_schema() {
   static const Schema<Sizing> s{{
       choice("mode", &Sizing::mode, {"as_given", "uniform", "restructure"}, "community sizes"),
-      num("households", &Sizing::households, kHouseholds, "households", "uniform: households per community"),
+      num("households", &Sizing::households, kHouseholds, "households", "uniform: family households per community (residents in collective living are not households)"),
       num("upper", &Sizing::upper, kHouseholds, "households", "restructure: split above (N1.1)"),
       num("lower", &Sizing::lower, kHouseholds, "households", "restructure: merge below (N1.1)"),
       num("preferred", &Sizing::preferred, kHouseholds, "households", "restructure: size of split parts (N1.2)"),
@@ -636,6 +699,10 @@ const Schema<Funding>& funding_schema() {
       num("district_county_per_community_yuan", &F::district_county_per_community_yuan, between(0, 1e10), "yuan/year",
           "N5.3"),
       num("pay_city_share", &F::pay_city_share, kShare, "share", "N5.2 city share of community worker pay"),
+      num("purchase_share", &F::purchase_share, kShare, "share",
+          "share of the operating funds buying service hours (政府购买服务; a purchased staffing rule's posts)"),
+      num("purchase_price_yuan_per_hour", &F::purchase_price_yuan_per_hour, positive(1e6), "yuan/hour",
+          "price of one purchased service hour"),
   }, {}};
   return s;
 }
@@ -690,6 +757,8 @@ const Schema<Scenario>& scenario_schema() {
         section<Scenario, Funding>("funding", &Scenario::funding, funding_schema, "funding"),
         section<Scenario, Travel>("travel", &Scenario::travel, travel_schema, "travel"),
         list_of<Scenario, Shock>("shocks", &Scenario::shocks, shock_schema, "", "shocks during the run"),
+        section<Scenario, ResidentNetworks>("networks", &Scenario::networks, networks_schema,
+                                            "residents' own networks: a share of visits, falling with size"),
     };
     return schema;
   }();

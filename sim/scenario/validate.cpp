@@ -240,6 +240,20 @@ void check_shocks(const Scenario& s, const Node& root, const Names& n, const std
   }
 }
 
+// Size mechanisms (issue 23): the shared station's facility use; the networks' visit services.
+void check_size_mechanisms(const Scenario& s, const Node& root, const Names& n) {
+  const std::string& use = s.facility.shared_station.use;
+  if (!use.empty() && !contains(n.uses, use))
+    missing_reference(root, "facility.shared_station.use", use, "facility use in facility.uses", n.uses);
+  for (size_t i = 0; i < s.networks.services.size(); ++i) {
+    const std::string& name = s.networks.services[i];
+    const std::string path = "networks.services." + std::to_string(i);
+    if (!contains(n.services, name)) missing_reference(root, path, name, "service in services", n.services);
+    if (s.services[static_cast<size_t>(s.service_index(name))].kind != ServiceKind::recurring)
+      throw InputError(position_of(root, path), path, "residents' networks share visits: '" + name + "' must be kind: recurring");
+  }
+}
+
 }  // namespace
 
 void validate_scenario(const Scenario& s, const Node& root) {
@@ -255,6 +269,7 @@ void validate_scenario(const Scenario& s, const Node& root) {
   check_service_references(s, root, names);
   check_staffing_references(s, root, names);
   check_shocks(s, root, names, community_names);
+  check_size_mechanisms(s, root, names);
 }
 
 }  // namespace commsim::scenario_detail

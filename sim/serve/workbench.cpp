@@ -29,7 +29,9 @@ namespace {
 // lacks are left out). Everything else is under "advanced".
 const std::vector<std::string> kMainLevers = {
     "staffing.rules.community_worker.per_10k", "sizing.mode", "sizing.households",
-    "facility.m2_per_100_households", "run.days", "city.generator.communities", "run.replicates", "run.seed"};
+    "facility.m2_per_100_households", "run.days", "city.generator.communities", "run.replicates", "run.seed",
+    // issue 24: the operating funds (a share buys service hours) and facilities short of the norm
+    "funding.district_urban_per_community_yuan", "funding.purchase_share", "facility.shortfall_share"};
 
 // HDF5 calls of the workers are serialised: the library takes one global lock anyway, and this
 // keeps two runs' writes from interleaving. Request threads never call HDF5.

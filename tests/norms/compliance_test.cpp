@@ -55,7 +55,8 @@ TEST_CASE("the baseline's compliance is what its own rule at the norm gave", "[n
     const bool by_rule = c.info.staff[static_cast<size_t>(cw)] + c.info.committee_total >= rule.community_workers;
     INFO(c.info.name);
     CHECK(c.info.workers_ok == by_rule);
-    CHECK(c.info.facility_ok);
+    // Facilities as built (issue 24): a share falls short of the area; the rest meet the norm.
+    CHECK(c.info.facility_ok == (c.info.facility_indoor_m2 >= c.info.required_indoor_m2));
     CHECK(c.info.committee_ok);
   }
 }

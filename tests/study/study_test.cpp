@@ -603,7 +603,7 @@ TEST_CASE("the shipped sensitivity study: morris over 12 or more parameters, sta
   const Study& st = plan.study;
   CHECK(st.design == "morris");
   CHECK(st.axis_keys.size() >= 12);
-  for (const std::string key : {"staffing.rules.community_worker.per_10k", "city.generator.households_mean"})
+  for (const std::string key : {"staffing.rules.community_worker.per_10k", "sizing.households"})
     CHECK(std::count(st.axis_keys.begin(), st.axis_keys.end(), key) == 1);
   CHECK(st.replicates >= 2);
   CHECK(st.sensitivity.outcomes == default_sensitivity_outcomes());
