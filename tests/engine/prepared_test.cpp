@@ -46,9 +46,9 @@ TEST_CASE("prepared inputs give the same results as inputs read per replicate", 
 TEST_CASE("an error in an input file is reported before the first replicate runs", "[engine][prepared]") {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("commsim-prepared-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  {  // the districts file lacks a row for 610113 (雁塔区)
+  {  // the districts file gives 610113 (雁塔区) a class that does not exist
     std::ofstream f(dir / "districts.csv");
-    f << "code,name,class,built_up_area_km2\n610102,新城区,old_core,30.1\n";
+    f << "code,name,class,built_up_area_km2\n610102,新城区,old_core,30.1\n610113,雁塔区,suburb,151.4\n";
   }
   const Scenario sc = small_city({"run.days=7", "city.census.districts_file=" + (dir / "districts.csv").string()});
   int progress_calls = 0;
@@ -59,7 +59,8 @@ TEST_CASE("an error in an input file is reported before the first replicate runs
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK_THAT(e.what(), Catch::Contains("districts.csv"));
-    CHECK_THAT(e.message(), Catch::Contains("610113"));
+    CHECK_THAT(e.message(), Catch::Contains("suburb"));
+    CHECK(e.pos().line == 3);
   }
   CHECK(progress_calls == 0);  // no community of any replicate ran
   CHECK_THROWS_AS(prepare_inputs(sc), InputError);

@@ -197,13 +197,17 @@ TEST_CASE("micro communities of equal size run a station together when none has 
   CHECK(service(b, "medical").coverage >= 0.9);
 }
 
-TEST_CASE("medical coverage at 1,000 family households (uniform) is at least 0.9", "[engine][sizing]") {
-  const RunResult r = run_replicate(small_city({"sizing.mode=uniform", "sizing.households=1000"}), 0);
+// With the shared health stations the size studies use (off in the baseline: docs/sizing.md); a
+// facility short of the norm (issue 24) may hold no room of its own.
+TEST_CASE("medical coverage at 1000 family households (uniform) is at least 0.9", "[engine][sizing]") {
+  const RunResult r = run_replicate(
+      small_city({"sizing.mode=uniform", "sizing.households=1000", "facility.shared_station.use=consulting_rooms"}), 0);
   INFO("medical coverage " << service(r, "medical").coverage);
   CHECK(service(r, "medical").coverage >= 0.9);
 }
 
-TEST_CASE("residents' networks take a share of visits, falling with size; demand + taken is unchanged", "[engine][sizing]") {
+TEST_CASE("residents' networks take a share of visits falling with size and demand + taken is unchanged",
+          "[engine][sizing]") {
   const Scenario base = small_city();
   const Scenario net = small_city({"networks.share_at_reference=0.3"});
   const auto services = compile_services(net);
@@ -238,7 +242,7 @@ TEST_CASE("coordination time per worker grows with the team (per_worker_pair)", 
   CHECK(per_worker_large == Approx(38.0));
 }
 
-TEST_CASE("--summary-json reports community_size in family households", "[io][sizing]") {
+TEST_CASE("the summary JSON reports community_size in family households", "[io][sizing]") {
   const Scenario sc = small_city({"run.days=7", "sizing.mode=uniform", "sizing.households=3500"});
   const Json j = Json::parse(summary_json(sc, {run_replicate(sc, 0)}));
   const Json& z = j.at("community_size");
@@ -253,7 +257,7 @@ TEST_CASE("--summary-json reports community_size in family households", "[io][si
   CHECK(z.at("classes")[1].at("staff_per_10k").get<double>() == Approx(18).margin(1.5));
 }
 
-TEST_CASE("commsim curve --key sizing.households: the same residents at every point; refused without uniform sizing",
+TEST_CASE("commsim curve --key sizing.households: the same residents at every point and refused without uniform sizing",
           "[study][curve][sizing]") {
   CurveRequest rq;
   rq.scenario = source_path("tests/data/good/small-city.yaml");
