@@ -19,6 +19,7 @@ from .districts import DistrictsSection
 from .headroom import HeadroomSection
 from .page import Page
 from .sensitivity import SensitivitySection
+from .size import SizeSection
 from .study import StudySection
 from .summary import SummarySection
 from .timeliness import TimelinessSection
@@ -27,7 +28,7 @@ from .workforce import WorkforceSection
 
 
 class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSection, WorkforceSection, CostSection,
-             ComplianceSection, StudySection, SensitivitySection, CurveSection, HeadroomSection,
+             ComplianceSection, StudySection, SizeSection, SensitivitySection, CurveSection, HeadroomSection,
              UncertaintySection, Page):
     def __init__(self, out, outdir, service=None, run=None, calibration=None):
         self.out = out
@@ -151,6 +152,7 @@ class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSectio
         self.fig_cost()
         self.fig_coverage_vs_staffing()
         self.fig_heatmap()
+        self.fig_size_response()
         self.fig_paired()
         self.fig_sensitivity()
         self.file_part_figures()

@@ -21,6 +21,7 @@ class Page:
             ("compliance", "Norm compliance", self.compliance_table()),
             ("calibration", "Calibration targets", self.calibration_table()),
             ("study", "Study", self.study_tables()),
+            ("size", "Community size", self.size_table()),
             ("sensitivity", "Sensitivity", ""),
             ("curve", "Response curve", self.part_tables("curve", self.curve_tables)),
             ("headroom", "Headroom", self.part_tables("headroom", self.headroom_tables)),
@@ -37,7 +38,7 @@ class Page:
                 continue
             if sid in ("curve", "headroom", "uncertainty") and not figs and not extra:
                 continue
-            if sid in ("calibration", "districts") and not extra:
+            if sid in ("calibration", "districts", "size") and not extra and not figs:
                 continue
             toc.append(f'<a href="#{sid}">{html.escape(name)}</a>')
             chunk = [f'<section id="{sid}"><h2>{html.escape(name)}</h2>']

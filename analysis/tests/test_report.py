@@ -22,7 +22,7 @@ from common import ROOT, SCENARIO, TINY, Data, main, tool
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SINGLE_FIGS = ["coverage_distribution", "coverage_map", "district_coverage", "waits", "daily_wait", "worker_time", "cost"]
-STUDY_FIGS = ["coverage_vs_staffing", "coverage_heatmap", "paired_differences"]
+STUDY_FIGS = ["coverage_vs_staffing", "coverage_heatmap", "size_response", "paired_differences"]
 
 
 def chromium():

@@ -26,6 +26,11 @@ class StudyReport(WritesFigures, ReportCase):
         self.assertTrue("needs a sensitivity study" in notshown)
         self.assertTrue("variant 5 replicate 1 (failed)" in page)
         self.assertTrue("coverage, mean ± 95 % CI over 2 replicates" in page)
+        # The community-size section: the size classes of the representative run and the response chart.
+        size = page[page.index('<section id="size">'):]
+        size = size[:size.index("</section>")]
+        self.assertTrue("community workers per 10,000 residents" in size)
+        self.assertTrue("Coverage and cost vs community size" in size)
 
     def test_paired_difference_values(self):
         """The paired-difference table matches a direct computation from the file."""
