@@ -18,6 +18,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/core/json.hpp"
+#include "sim/io/geojson.hpp"
 #include "sim/io/summary_json.hpp"
 #include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"
@@ -28,8 +29,9 @@ namespace commsim::cli {
 
 namespace {
 
-// Refuses up front (before a long run) a --summary-json path that write_text could not write.
-void check_text_target(const std::string& path) {
+// Refuses up front (before a long run) a text output path (--summary-json, --geojson) that
+// write_text could not write.
+void check_text_target(const std::string& path, const std::string& option = "--summary-json") {
   if (path == "-") return;
   std::error_code ec;
   const std::filesystem::path target(path);
@@ -43,12 +45,13 @@ void check_text_target(const std::string& path) {
   else if (::access(dir.c_str(), W_OK | X_OK) != 0) why = "cannot write " + path + ": directory " + dir.string() + " is not writable";
   else if (std::filesystem::exists(path + ".partial", ec) && !std::filesystem::is_regular_file(path + ".partial", ec))
     why = "cannot write " + path + ": " + path + ".partial is in the way";
-  if (!why.empty()) throw InputError(SourcePos{"command line", 0, 0}, "--summary-json", why);
+  if (!why.empty()) throw InputError(SourcePos{"command line", 0, 0}, option, why);
 }
 
 const char* kRunHelp =
     "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
-    "                   [--summary-json FILE|-] [--targets FILE] [--quiet] [--uncertainty N [--resume]]\n"
+    "                   [--summary-json FILE|-] [--geojson FILE] [--targets FILE] [--quiet]\n"
+    "                   [--uncertainty N [--resume]]\n"
     "\n"
     "Runs every replicate of SCENARIO and prints the summary table (per service: demand, served,\n"
     "coverage, mean and p90 wait; per role: utilisation, overtime, overhead, travel, WISN pressure).\n"
@@ -58,6 +61,8 @@ const char* kRunHelp =
     "  --seed S              same as --set run.seed=S\n"
     "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
     "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
+    "  --geojson FILE        the communities as GeoJSON points (plane metres): residents, staff per role,\n"
+    "                        coverage and unmet hours a year per service (docs/output-format.md)\n"
     "  --targets FILE        hold the run against observed targets (scenarios/targets/xian.yaml): a table, and\n"
     "                        calibration.targets in --summary-json (docs/calibration.md)\n"
     "  --quiet               no table\n"
@@ -145,7 +150,7 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "targets", "uncertainty"},
+  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "geojson", "targets", "uncertainty"},
                             {"force", "quiet", "resume"}, "run");
   if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
   if (a.positional.size() != 1)  // one line, like every error (the usage is under --help)
@@ -159,9 +164,15 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (a.has("targets")) inputs.push_back(a.get("targets"));
   check_not_an_input("--output", a.get("output"), inputs);
   check_not_an_input("--summary-json", a.get("summary-json"), inputs);
+  check_not_an_input("--geojson", a.get("geojson"), inputs);
   const std::shared_ptr<const PreparedInputs> prepared = prepare_inputs(sc);  // every input file, read once
   check_fits_in_memory(sc, *prepared);
   if (a.has("summary-json")) check_text_target(a.get("summary-json"));
+  if (a.has("geojson")) check_text_target(a.get("geojson"), "--geojson");
+  if (a.has("geojson") && (a.has("uncertainty") || a.get("geojson") == "-"))
+    throw InputError(SourcePos{"command line", 0, 0}, "--geojson",
+                     a.has("uncertainty") ? "writes the communities of a plain run: not with --uncertainty"
+                                          : "needs a file name (stdout holds the table or the summary JSON)");
   TargetSet targets;
   if (a.has("targets")) {  // checked before the run: a bad targets file costs nothing
     targets = load_targets(a.get("targets"));
@@ -232,6 +243,7 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
     if (output) std::fprintf(table, "output: %s\n", output->path().c_str());
   }
   if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs, checks));
+  if (a.has("geojson")) write_text_atomically(a.get("geojson"), communities_geojson(runs), "--geojson");
   return 0;
 }
 

@@ -117,7 +117,8 @@ TEST_CASE("calibrate: recovers known parameter values from the model's own targe
   }
 }
 
-TEST_CASE("calibrate: an interrupted calibration resumes to the same result", "[calibration][calibrate][cli]") {
+// About 35 s under ASan: the release suite runs it ([slow]); the study resume tests cover resuming there.
+TEST_CASE("calibrate: an interrupted calibration resumes to the same result", "[calibration][calibrate][cli][slow]") {
   test::TempDir dir("calibrate-resume");
   const std::string targets = dir.write("targets.yaml", model_targets({std::string(kProgrammeShare) + "=0.5"}));
   auto command = [&](const std::string& out, const std::string& extra) {

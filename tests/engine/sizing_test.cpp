@@ -178,8 +178,9 @@ TEST_CASE("shared health stations: a community without a consulting room uses it
   }
   CHECK(roomless > 0);
   // Out of reach, nobody shares.
-  const auto c = build_city(small_city({"city.generator.micro_share=0.5", "facility.shared_station.use=consulting_rooms",
-                                           "facility.shared_station.reach_m=0"}), 0, services);
+  const Scenario out_of_reach = small_city({"city.generator.micro_share=0.5", "facility.shared_station.use=consulting_rooms",
+                                            "facility.shared_station.reach_m=0"});
+  const auto c = build_city(out_of_reach, 0, services);
   for (const auto& x : c) CHECK(x.station_rooms == 0);
 }
 
@@ -188,8 +189,9 @@ TEST_CASE("micro communities of equal size run a station together when none has 
   const std::vector<std::string> set = {"sizing.mode=uniform", "sizing.households=700", "run.days=14"};
   std::vector<std::string> with = set;
   with.push_back("facility.shared_station.use=consulting_rooms");
-  const auto services = compile_services(small_city(set));
-  const auto city = build_city(small_city(with), 0, services);
+  const Scenario shared = small_city(with);  // compiled services point into their scenario: keep it alive
+  const auto services = compile_services(shared);
+  const auto city = build_city(shared, 0, services);
   for (const auto& c : city) CHECK(c.policy.places[1] == 1);
   const RunResult a = run_replicate(small_city(set), 0), b = run_replicate(small_city(with), 0);
   INFO("medical coverage without " << service(a, "medical").coverage << ", with " << service(b, "medical").coverage);

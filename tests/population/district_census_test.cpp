@@ -16,7 +16,8 @@
 
 using namespace commsim;
 
-TEST_CASE("the baseline city reproduces every district's census shares", "[population][census][baseline]") {
+// A whole-city model check: the release suite runs it, the sanitizer pass skips it ([slow]).
+TEST_CASE("the baseline city reproduces every district's census shares", "[population][census][baseline][slow]") {
   // One day is enough: the population is generated at the start of the run.
   const Scenario sc = load_scenario(test::source_path("scenarios/xian-baseline.yaml"),
                                     {"run.days=1", "run.daily_output=false", "population.dynamics.enabled=false"});

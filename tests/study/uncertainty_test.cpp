@@ -117,8 +117,10 @@ TEST_CASE("uncertainty: samples the registry's non-lever parameters, holds --set
   for (const auto& s : plan.study.scenarios) CHECK(s.run.seed == plan.study.base.run.seed);
 }
 
+// About a minute under ASan: the release suite runs it ([slow]); the sanitizer pass covers the command by
+// "uncertainty: samples the registry's non-lever parameters ...".
 TEST_CASE("commsim run --uncertainty: bad values exit 2, the summary JSON contract, same seed same bands",
-          "[uncertainty][cli]") {
+          "[uncertainty][cli][slow]") {
   TempDir dir;
   const std::string bin = COMMSIM_BINARY, out = dir.file("u.h5"), err = dir.file("err.txt");
   for (const char* bad : {"1", "0", "-3", "x", "2.5", "100001"}) {
