@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from commsim_h5 import mean_ci
-from .base import SENSITIVITY_SKIP, style, nice, axis_label, html_table
+from .base import style, nice, axis_label, html_table
 
 # The norm's size classes (N1.1, N1.3: 1,000 and 5,000 family households), as community_size in
 # --summary-json counts them.
@@ -37,16 +37,11 @@ class SizeSection:
 
     def fig_size_response(self):
         title = "Coverage and cost vs community size"
-        za = self.size_axis() if self.out.is_study else None
-        if self.sens is not None:
-            self.skip(title, SENSITIVITY_SKIP)
+        drawn = self.response_axis(title, self.size_axis, "needs a study file with a community-size axis "
+                                   "(sizing.households, with sizing.mode: uniform) of at least two values")
+        if drawn is None:
             return
-        if za is None:
-            self.skip(title, "needs a study file with a community-size axis (sizing.households, "
-                             "with sizing.mode: uniform) of at least two values")
-            return
-        mask, held = self.hold_others({za})
-        xs = np.unique(self.ok[za][mask])
+        za, mask, held, xs = drawn
         fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.4), gridspec_kw={"width_ratios": [3, 2]})
         nrep = []
 

@@ -66,18 +66,27 @@ class StudySection:
         names = self.out.variant_names()
         return f"v{v}: {names[v]}" if v in names else f"variant {v}"
 
-    def fig_coverage_vs_staffing(self):
-        title = "Coverage vs staffing ratio"
-        ax_name = self.staffing_axis() if self.out.is_study else None
+    def response_axis(self, title, axis, needs):
+        """The study axis a response chart draws (axis: staffing_axis or size_axis) with the runs that
+        hold the other axes at the base (mask), what they are held at and the axis' values; or None
+        after listing the chart as not shown (a sensitivity study, or no such axis: `needs`)."""
         if self.sens is not None:
             self.skip(title, SENSITIVITY_SKIP)
+            return None
+        a = axis() if self.out.is_study else None
+        if a is None:
+            self.skip(title, needs)
+            return None
+        mask, held = self.hold_others({a})
+        return a, mask, held, np.unique(self.ok[a][mask])
+
+    def fig_coverage_vs_staffing(self):
+        title = "Coverage vs staffing ratio"
+        drawn = self.response_axis(title, self.staffing_axis, "needs a study file with a staffing axis (e.g. "
+                                   "staffing.rules.community_worker.per_10k) of at least two values")
+        if drawn is None:
             return
-        if ax_name is None:
-            self.skip(title, "needs a study file with a staffing axis (e.g. "
-                             "staffing.rules.community_worker.per_10k) of at least two values")
-            return
-        mask, held = self.hold_others({ax_name})
-        xs = np.unique(self.ok[ax_name][mask])
+        ax_name, mask, held, xs = drawn
         fig, ax = plt.subplots(figsize=(7.5, 4.4))
         nrep = []
         for j, s in enumerate(self.services):
