@@ -72,6 +72,21 @@ std::vector<Parameter> uncertainty_parameters(const Scenario& scenario, const st
   return out;
 }
 
+ParameterDraws draw_parameters(const Scenario& base, const std::vector<std::string>& held, int samples, uint64_t seed) {
+  ParameterDraws draws;
+  draws.parameters = uncertainty_parameters(base, held);
+  if (draws.parameters.empty())
+    throw InputError(kCommandLine, "--uncertainty",
+                     "no parameter to sample: every registry parameter of the scenario is fixed, a lever or held by --set");
+  const std::vector<std::vector<double>> unit = latin_hypercube(samples, static_cast<int>(draws.parameters.size()), seed);
+  for (const auto& point : unit) {
+    std::vector<double> values;
+    for (size_t i = 0; i < draws.parameters.size(); ++i) values.push_back(parameter_quantile(draws.parameters[i], point[i]));
+    draws.values.push_back(std::move(values));
+  }
+  return draws;
+}
+
 UncertaintyPlan plan_uncertainty(const UncertaintyRequest& rq) {
   if (rq.samples < 2 || rq.samples > kMaxUncertaintySamples)
     throw InputError(kCommandLine, "--uncertainty",
@@ -81,27 +96,21 @@ UncertaintyPlan plan_uncertainty(const UncertaintyRequest& rq) {
   std::vector<std::string> held;
   for (const auto& o : rq.overrides) held.push_back(override_key(o));
   UncertaintyPlan plan;
-  plan.parameters = uncertainty_parameters(base, held);
-  if (plan.parameters.empty())
-    throw InputError(kCommandLine, "--uncertainty",
-                     "no parameter to sample: every registry parameter of the scenario is fixed, a lever or held by --set");
   plan.seed = base.run.seed;
-  const std::vector<std::vector<double>> unit = latin_hypercube(rq.samples, static_cast<int>(plan.parameters.size()), plan.seed);
+  ParameterDraws draws = draw_parameters(base, held, rq.samples, plan.seed);
+  plan.parameters = std::move(draws.parameters);
+  plan.values = std::move(draws.values);
   std::string text = "# The study `commsim run --uncertainty` ran (docs/sensitivity.md, \"Uncertainty bands\").\n" +
                      curve_detail::study_head("uncertainty " + base.name, rq.scenario, rq.overrides);
   text += "design: variants\nreplicates: " + std::to_string(base.run.replicates) + "\nvariants:\n";
   // The point run names one parameter at the scenario's own value (a variant lists at least its name).
   const Parameter& first = plan.parameters.front();
   text += "  - {name: point, " + yaml_quote(first.key) + ": " + value_text(first, first.default_value) + "}\n";
-  for (size_t s = 0; s < unit.size(); ++s) {
-    std::vector<double> values;
+  for (size_t s = 0; s < plan.values.size(); ++s) {
     text += "  - {name: \"sample " + std::to_string(s + 1) + "\"";
-    for (size_t i = 0; i < plan.parameters.size(); ++i) {
-      values.push_back(parameter_quantile(plan.parameters[i], unit[s][i]));
-      text += ", " + yaml_quote(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], values.back());
-    }
+    for (size_t i = 0; i < plan.parameters.size(); ++i)
+      text += ", " + yaml_quote(plan.parameters[i].key) + ": " + value_text(plan.parameters[i], plan.values[s][i]);
     text += "}\n";
-    plan.values.push_back(std::move(values));
   }
   plan.study = plan_parsed_study(parse_study_text(text, "commsim run --uncertainty"));
   return plan;

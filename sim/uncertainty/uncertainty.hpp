@@ -51,6 +51,16 @@ std::vector<std::vector<double>> latin_hypercube(int points, int dimensions, uin
 // `scenario`, minus the keys in `held` (keys given with --set).
 std::vector<Parameter> uncertainty_parameters(const Scenario& scenario, const std::vector<std::string>& held);
 
+// N parameter sets over the parameters an uncertainty study samples (uncertainty_parameters of
+// `base` minus `held`): the Latin hypercube of `seed` mapped through each parameter's inverse CDF.
+// `uncertainty` and `findings` draw through this one function. InputError on the command line
+// ("--uncertainty") when there is nothing to sample.
+struct ParameterDraws {
+  std::vector<Parameter> parameters;
+  std::vector<std::vector<double>> values;  // [sample][parameter]
+};
+ParameterDraws draw_parameters(const Scenario& base, const std::vector<std::string>& held, int samples, uint64_t seed);
+
 // The study: variant 0 "point" (the scenario), then "sample 1" .. "sample N", each with every
 // sampled parameter's value; replicates = the scenario's run.replicates, every variant on its seed.
 // The design seed is run.seed. InputError on the command line for N out of range ("--uncertainty").
