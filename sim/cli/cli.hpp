@@ -55,6 +55,7 @@ int cmd_optimize(const std::vector<std::string>& argv);
 int cmd_replay(const std::vector<std::string>& argv);
 int cmd_curve(const std::vector<std::string>& argv);     // curve_command.cpp (docs/curves.md)
 int cmd_headroom(const std::vector<std::string>& argv);  // curve_command.cpp
+int cmd_findings(const std::vector<std::string>& argv);  // findings_command.cpp (docs/findings.md)
 int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 int cmd_sensitivity(const std::vector<std::string>& argv);  // sensitivity_command.cpp (issue 17)
 int cmd_serve(const std::vector<std::string>& argv);    // serve_command.cpp (docs/workbench.md)

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "sim/cli/cli.hpp"
+#include "sim/cli/study_cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/curve/curve.hpp"
 #include "sim/io/hdf5_output.hpp"
@@ -55,45 +56,6 @@ const char* const kHeadroomUsage =
     "  --replicates R   replicates per multiplier, 1..100000 (default 1)\n"
     "  --tolerance X    width of the final bracket, in (0, 1] (default 0.01)\n"
     "  -o, --out FILE   the HDF5 file (default: a temporary file, removed at the end)\n";
-
-// The output file: --out / -o, else a temporary file removed when the command ends.
-struct OutputFile {
-  std::string path;
-  bool temporary = false;
-  explicit OutputFile(const Args& a, const char* command) {
-    if (a.has("out") && a.has("output")) throw InputError(kCli, "--out", "give the output once (--out or -o)");
-    path = a.has("out") ? a.get("out") : a.get("output");
-    if (!path.empty()) return;
-    if (a.has("resume")) throw InputError(kCli, "--resume", "needs the file to continue: -o FILE");
-    temporary = true;
-    path = (std::filesystem::temp_directory_path() /
-            ("commsim-" + std::string(command) + "-" + std::to_string(::getpid()) + ".h5"))
-               .string();
-  }
-  ~OutputFile() {
-    if (!temporary) return;
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    std::filesystem::remove(path + ".partial", ec);
-  }
-};
-
-// The runner's options every command sets the same way.
-StudyRunOptions run_options(const Args& a, const OutputFile& file, const std::string& command,
-                            const std::vector<std::string>& argv, const std::string& canonical, RunProgress& progress) {
-  const long long threads = a.integer("threads", 0);
-  if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
-  StudyRunOptions o;
-  o.output = file.path;
-  o.force = a.has("force") || file.temporary;
-  o.resume = a.has("resume");
-  o.threads = static_cast<int>(threads);
-  o.command_line = command_line_text(command, argv);
-  o.canonical_command = canonical;
-  for (const auto& s : a.sets) o.canonical_command += " --set " + s;
-  o.progress = [&progress](int done, int total, int skipped) { progress.update(done, total, skipped); };
-  return o;
-}
 
 // An integer option as an int (its range is checked where the request is planned).
 int bounded_int(const Args& a, const char* option, long long fallback) {
@@ -246,6 +208,41 @@ void print_headroom(std::FILE* out, const HeadroomResult& r, const StudyOutcome&
 }
 
 }  // namespace
+
+OutputFile::OutputFile(const Args& a, const char* command) {
+  if (a.has("out") && a.has("output")) throw InputError(kCli, "--out", "give the output once (--out or -o)");
+  path = a.has("out") ? a.get("out") : a.get("output");
+  if (!path.empty()) return;
+  if (a.has("resume")) throw InputError(kCli, "--resume", "needs the file to continue: -o FILE");
+  temporary = true;
+  path = (std::filesystem::temp_directory_path() /
+          ("commsim-" + std::string(command) + "-" + std::to_string(::getpid()) + ".h5"))
+             .string();
+}
+
+OutputFile::~OutputFile() {
+  if (!temporary) return;
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  std::filesystem::remove(path + ".partial", ec);
+}
+
+StudyRunOptions run_options(const Args& a, const OutputFile& file, const std::string& command,
+                            const std::vector<std::string>& argv, const std::string& canonical, RunProgress& progress) {
+  const long long threads = a.integer("threads", 0);
+  if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
+  StudyRunOptions o;
+  o.output = file.path;
+  o.force = a.has("force") || file.temporary;
+  o.resume = a.has("resume");
+  o.threads = static_cast<int>(threads);
+  o.command_line = command_line_text(command, argv);
+  o.canonical_command = canonical;
+  for (const auto& s : a.sets) o.canonical_command += " --set " + s;
+  o.progress = [&progress](int done, int total, int skipped) { progress.update(done, total, skipped); };
+  return o;
+}
+
 
 int cmd_curve(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"key", "from", "to", "step", "replicates", "out", "output", "set", "threads", "outcomes"},

@@ -30,6 +30,7 @@ const char* kUsage =
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
     "  curve SCENARIO --key K  paired sweep of one key: the bend and what each step buys (--full: every outcome)\n"
     "  headroom SCENARIO       the largest demand multiplier at which every service meets its target\n"
+    "  findings SCENARIO --uncertainty N   the headline findings with intervals and drivers (docs/findings.md)\n"
     "  replay OUT.h5 RUN       re-run one stored run and check it reproduces\n"
     "  inspect OUT.h5          print the provenance and citywide tables of an output file\n"
     "  sensitivity --test-function F   Sobol/Morris estimators on an analytic test function (check)\n"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     if (command == "optimize") return commsim::cli::cmd_optimize(args);
     if (command == "curve") return commsim::cli::cmd_curve(args);
     if (command == "headroom") return commsim::cli::cmd_headroom(args);
+    if (command == "findings") return commsim::cli::cmd_findings(args);
     if (command == "replay") return commsim::cli::cmd_replay(args);
     if (command == "inspect") return commsim::cli::cmd_inspect(args);
     if (command == "sensitivity") return commsim::cli::cmd_sensitivity(args);
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, validate-queue, study, optimize, curve, headroom, replay, inspect, sensitivity, serve, params, calibrate, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, validate-queue, study, optimize, curve, headroom, findings, replay, inspect, sensitivity, serve, params, calibrate, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

@@ -7,6 +7,7 @@
 #include "sim/curve/curve.hpp"
 #include "sim/metrics/result_schema.hpp"
 #include "sim/study/sensitivity_study.hpp"
+#include "sim/findings/findings.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 
 namespace commsim {
@@ -116,8 +117,8 @@ std::vector<DocRow> sensitivity_rows() {
   return rows;
 }
 
-// The tables `commsim curve`, `commsim headroom` (sim/curve/curve.hpp) and `commsim run --uncertainty`
-// (sim/uncertainty/uncertainty.hpp) add to their study files.
+// The tables `commsim curve`, `commsim headroom` (sim/curve/curve.hpp), `commsim run --uncertainty`
+// (sim/uncertainty/uncertainty.hpp) and `commsim findings` (sim/findings/findings.hpp) add to their study files.
 template <class Visit, class... Tables>
 void visit_tables(Visit& visit, const Tables&... tables) {
   (visit(tables), ...);
@@ -130,6 +131,8 @@ void for_each_command_table(Visit&& visit) {
   visit_tables(visit, headroom_facts_table(), headroom_service_table(), headroom_evaluation_table(),
                headroom_coverage_table());
   visit_tables(visit, uncertainty_facts_table(), uncertainty_parameter_table(), uncertainty_outcome_table());
+  visit_tables(visit, findings_facts_table(), findings_table(), finding_value_table(), finding_driver_table(),
+               findings_parameter_table(), finding_draw_table(), finding_staffing_table(), finding_size_table());
 }
 
 // A table's section title: "`/group` attributes" or "`/group/`".
@@ -329,14 +332,16 @@ design's points). Unit `outcome`: the unit of the outcome, in `/sensitivity/outc
     out += table_section("", table, group_title(table)) + "\n";
   });
   out += "Axis datasets `/sensitivity/parameter_names` and `/sensitivity/outcome_names` name the entries of its axes.\n\n";
-  out += R"(## Response curves, headroom and uncertainty bands (`commsim curve`, `commsim headroom`, `commsim run --uncertainty`)
+  out += R"(## Response curves, headroom, uncertainty bands and findings (`commsim curve`, `commsim headroom`, `commsim run --uncertainty`, `commsim findings`)
 
 Each writes a study file (as above; `study_yaml` is the study the command ran) with one more group
-(docs/curves.md, docs/sensitivity.md). A curve's variants are its points, in order; a headroom
+(docs/curves.md, docs/sensitivity.md, docs/findings.md). A curve's variants are its points, in order; a headroom
 file's variants are the multipliers evaluated, in the order evaluated; an uncertainty file's
-variant 0 is the point run and variants 1..N the parameter samples. `outcome` as a unit: the unit
-of the outcome named by `/curve/outcomes/unit` or `/uncertainty/outcomes/unit`; `parameter`: the
-parameter's own unit (`/uncertainty/parameters/unit`).
+variant 0 is the point run and variants 1..N the parameter samples; a findings file's variants are,
+for draw 0 (the point) then draws 1..N, the staffing curve's points and then the size curve's.
+`outcome` as a unit: the unit of the outcome named by `/curve/outcomes/unit` or
+`/uncertainty/outcomes/unit`; `finding`: the unit in `/findings/findings/unit`; `parameter`: the
+parameter's own unit (`/uncertainty/parameters/unit`, `/findings/parameters/unit`).
 
 )";
   for_each_command_table([&](const auto& table) { out += table_section("", table, group_title(table)) + "\n"; });

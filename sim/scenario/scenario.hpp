@@ -407,6 +407,14 @@ inline constexpr int kMaxEnrolmentServiceIndex = 7;
 // 365 days x 5,745 roles < 2^21.
 inline constexpr int kMaxRoles = 5745;
 
+// ---------------------------------------------------------------- findings (issue 25)
+// What `commsim findings` values: an unmet service hour is worth this much (docs/findings.md). The
+// efficient staffing level adds community workers while the cost of an unmet hour avoided stays
+// below it; the best community size minimises the public cost plus the unmet hours at this value.
+struct FindingsSettings {
+  double value_of_service_hour_yuan = 60.0;  // a range in the registry (38-150), not a number
+};
+
 // ---------------------------------------------------------------- the scenario
 struct Scenario {
   std::string name;
@@ -424,6 +432,7 @@ struct Scenario {
   Travel travel;
   std::vector<Shock> shocks;
   ResidentNetworks networks;
+  FindingsSettings findings;
 
   int service_index(const std::string& service_name) const {
     for (size_t i = 0; i < services.size(); ++i)

@@ -707,6 +707,15 @@ const Schema<Funding>& funding_schema() {
   return s;
 }
 
+const Schema<FindingsSettings>& findings_schema() {
+  using F = FindingsSettings;
+  static const Schema<F> s{{
+      num("value_of_service_hour_yuan", &F::value_of_service_hour_yuan, positive(1e6), "yuan/hour",
+          "what an unmet service hour is worth: the efficient staffing level and the best community size (docs/findings.md)"),
+  }, {}};
+  return s;
+}
+
 const Schema<Travel>& travel_schema() {
   static const Schema<Travel> s{{
       num("detour_factor", &Travel::detour_factor, between(1, 10), "", "network distance / straight line"),
@@ -759,6 +768,8 @@ const Schema<Scenario>& scenario_schema() {
         list_of<Scenario, Shock>("shocks", &Scenario::shocks, shock_schema, "", "shocks during the run"),
         section<Scenario, ResidentNetworks>("networks", &Scenario::networks, networks_schema,
                                             "residents' own networks: a share of visits, falling with size"),
+        section<Scenario, FindingsSettings>("findings", &Scenario::findings, findings_schema,
+                                            "what `commsim findings` values (docs/findings.md)"),
     };
     return schema;
   }();

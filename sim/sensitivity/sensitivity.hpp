@@ -38,6 +38,7 @@ enum class DesignStream : uint32_t {
   sobol_scramble = 3,     // entity = the bits above the scrambled one; replicate = its depth; sub |= dimension << 4
   sobol_bootstrap = 4,    // entity = bootstrap resample: base rows drawn
   latin_hypercube = 5,    // entity = dimension: order of the strata, place within each (uncertainty.hpp)
+  driver_permutation = 6, // entity = permutation: a random order of a finding's draws (findings.hpp)
 };
 
 // The q-quantile of `values` (linear interpolation between order statistics; non-finite values

@@ -19,6 +19,7 @@
 #include "sim/curve/curve.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/reference/output_format.hpp"
+#include "sim/findings/findings.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 #include "tests/support.hpp"
 
@@ -139,6 +140,14 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   uncertainty.overrides = tiny;
   uncertainty.samples = 2;
   run_uncertainty(uncertainty, output_to(dir + "/uncertainty.h5"));
+  // A findings file (commsim findings: /findings; docs/findings.md), two draws of short curves.
+  FindingsRequest findings;
+  findings.scenario = uncertainty.scenario;
+  findings.overrides = tiny;
+  findings.draws = 2;
+  findings.staffing_points = {14, 18};
+  findings.size_points = {2000, 4000};
+  run_findings(findings, output_to(dir + "/findings.h5"));
 
   std::set<std::string> written = objects_in(run_path);
   // A morris and a sobol study (the /sensitivity group, issue 17).
@@ -147,7 +156,7 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
     run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), output_to(path));
     for (const auto& o : objects_in(path)) written.insert(o);
   }
-  for (const auto& path : {options.output, dir + "/curve.h5", dir + "/headroom.h5", dir + "/uncertainty.h5"})
+  for (const auto& path : {options.output, dir + "/curve.h5", dir + "/headroom.h5", dir + "/uncertainty.h5", dir + "/findings.h5"})
     for (const auto& o : objects_in(path)) written.insert(o);
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # commsim curve and commsim headroom (issue 14, docs/curves.md) and commsim run --uncertainty
-# (issue 17, docs/sensitivity.md; on the calibration city, inside the registry's ranges) under MPI
+# (issue 17, docs/sensitivity.md; on the calibration city, inside the registry's ranges) and
+# commsim findings (issue 25, docs/findings.md; the same city) under MPI
 # and after a crash: the
 # serial file, the files of mpirun -np 2 and -np 3, and a file interrupted after two runs and
 # resumed must hold the same datasets and attributes, except /study/bookkeeping. Headroom adds its
@@ -12,9 +13,11 @@ commsim=$1; scenario=$2; work=$3
 rm -rf "$work"; mkdir -p "$work"
 export HDF5_USE_FILE_LOCKING=FALSE OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tiny="--set city.generator.communities=3 --set run.days=14 --set run.daily_output=false --quiet"
-for command in curve headroom uncertainty; do
+for command in curve headroom uncertainty findings; do
   if [ "$command" = uncertainty ]; then
     set -- run "$(dirname "$scenario")/../calibration-city.yaml" --uncertainty 3
+  elif [ "$command" = findings ]; then
+    set -- findings "$(dirname "$scenario")/../calibration-city.yaml" --uncertainty 2
   elif [ "$command" = curve ]; then
     set -- curve "$scenario" --key staffing.rules.community_worker.per_10k --from 6 --to 18 --step 6 --replicates 2
   else
@@ -41,4 +44,19 @@ for command in curve headroom uncertainty; do
   fi
   echo "ok: $command interrupted after two runs and resumed identical to the uninterrupted run"
 done
+# findings --json: stdout holds only the JSON document, with every finding's interval and drivers.
+# shellcheck disable=SC2086
+"$commsim" findings "$(dirname "$scenario")/../calibration-city.yaml" --uncertainty 3 $tiny --threads 1 --json >"$work/findings.json"
+/usr/bin/python3 - "$work/findings.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = [f["name"] for f in doc["findings"]]
+for name in ("efficient_community_workers_per_10k", "unmet_hours_avoided_14_to_18", "best_community_size_households"):
+    assert name in names, (name, names)
+for f in doc["findings"]:
+    assert set(f) >= {"name", "unit", "median", "p5", "p95", "drivers"}, f
+    for d in f["drivers"]:
+        assert set(d) >= {"parameter", "share"}, d
+print("ok: findings --json prints one JSON document with the findings")
+PY
 rm -rf "$work"
