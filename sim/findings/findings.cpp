@@ -132,24 +132,30 @@ FindingsPlan plan_findings(const FindingsRequest& rq) {
 // ---------------------------------------------------------------- the findings of one draw
 
 double efficient_staffing(const DrawCurves& c) {
-  const auto& x = c.staffing.points;
-  if (x.size() < 2 || !(c.value_of_hour > 0)) return kNaN;
-  std::vector<double> cost_per_hour, midpoint;
-  for (size_t s = 0; s + 1 < x.size(); ++s) {
-    const double avoided = c.staffing.unmet_hours[s] - c.staffing.unmet_hours[s + 1];
-    const double added = c.staffing.cost_yuan[s + 1] - c.staffing.cost_yuan[s];
-    cost_per_hour.push_back(avoided > 0 ? std::max(added, 0.0) / avoided : std::numeric_limits<double>::infinity());
-    midpoint.push_back(0.5 * (x[s] + x[s + 1]));
+  const CurveSeries& k = c.staffing;
+  const size_t n = k.points.size();
+  if (n < 2 || !(c.value_of_hour > 0)) return kNaN;
+  // The point with the largest net value: unmet hours avoided (from the first point) at the value
+  // of an hour, less the cost added. Taking the best point, not the first step that costs more than
+  // it buys, keeps the expensive first steps where committee members fill the norm's headcount.
+  size_t best = 0;
+  double best_net = 0;
+  for (size_t i = 1; i < n; ++i) {
+    const double net = c.value_of_hour * (k.unmet_hours[0] - k.unmet_hours[i]) - (k.cost_yuan[i] - k.cost_yuan[0]);
+    if (net > best_net) best = i, best_net = net;
   }
-  for (size_t s = 0; s < cost_per_hour.size(); ++s) {
-    if (cost_per_hour[s] <= c.value_of_hour) continue;
-    if (s == 0) return x.front();  // the first step already costs more than it buys: censored
-    const double lo = std::log(std::max(cost_per_hour[s - 1], 1e-12)), hi = std::log(cost_per_hour[s]);
-    if (!std::isfinite(hi)) return x[s];  // the step avoids nothing: stop at its start
-    const double t = std::clamp((std::log(c.value_of_hour) - lo) / (hi - lo), 0.0, 1.0);
-    return midpoint[s - 1] + t * (midpoint[s] - midpoint[s - 1]);
-  }
-  return x.back();  // every step is worth its cost: censored at the curve's end
+  if (best == 0 || best + 1 == n) return k.points[best];  // censored at the curve's ends
+  // Between the midpoints of the step into `best` (an hour avoided costs no more than its value)
+  // and the step out of it (costs more): where the cost of an hour avoided crosses the value, in log.
+  auto cost_per_hour = [&](size_t s) {
+    const double avoided = k.unmet_hours[s] - k.unmet_hours[s + 1], added = k.cost_yuan[s + 1] - k.cost_yuan[s];
+    return avoided > 0 && added > 0 ? added / avoided : kNaN;
+  };
+  const double lo = cost_per_hour(best - 1), hi = cost_per_hour(best);
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo)) return k.points[best];
+  const double m0 = 0.5 * (k.points[best - 1] + k.points[best]), m1 = 0.5 * (k.points[best] + k.points[best + 1]);
+  const double t = std::clamp((std::log(c.value_of_hour) - std::log(lo)) / (std::log(hi) - std::log(lo)), 0.0, 1.0);
+  return m0 + t * (m1 - m0);
 }
 
 double bend_staffing(const DrawCurves& c) {

@@ -14,11 +14,14 @@
 // The findings of one draw are pure functions of its curves (tested on their own):
 //  - efficient_community_workers_per_10k: add community workers while the cost of an unmet
 //    service hour avoided stays below the value of an hour of service
-//    (findings.value_of_service_hour_yuan, a registry range, drawn like every parameter). Step s of
-//    the staffing curve costs c_s = (cost added) / (unmet hours avoided) yuan an hour; the level is
-//    where c crosses the value, interpolated in log c between the midpoints of the last step below
-//    and the first step above. Censored at the curve's ends (its first point when the first step
-//    already costs more; its last when no step does).
+//    (findings.value_of_service_hour_yuan, a registry range, drawn like every parameter). On the
+//    staffing curve: the point with the largest net value, V x (unmet hours avoided since the first
+//    point) - (cost added), then refined between the midpoints of the step into it and the step out
+//    of it, where the cost of an hour avoided, c_s = (cost added) / (unmet hours avoided), crosses V
+//    (interpolated in log c). Censored at the curve's ends (its first point when no step pays; its
+//    last when every step does). The net value, not the first step that costs more than it buys:
+//    the first steps can be dear (committee members fill the norm's headcount, support activities
+//    take the first hours) and still pay back over the next ones.
 //  - bend_community_workers_per_10k: the marginal-return rule of `commsim curve` (the first point
 //    after which an added worker avoids less than half the unmet hours the previous step's did),
 //    kept beside it for comparison: it has no price in it and moves with noise.

@@ -44,6 +44,12 @@ TEST_CASE("the efficient level is where the cost of an unmet hour avoided crosse
   SECTION("censored at the last point when every step is worth its cost") {
     CHECK(efficient_staffing(staffing_curve(avoided, 400000, 1e6)) == 26);
   }
+  SECTION("dear first steps that pay back over the next ones are taken") {
+    // 400, 40, 50, 200 yuan an hour: the net value peaks at 12, between 50 and 200 yuan an hour.
+    const std::vector<double> u_shaped = {1000, 10000, 8000, 2000, 500, 100, 50, 20, 10, 5};
+    const double t = (std::log(100.0) - std::log(50.0)) / (std::log(200.0) - std::log(50.0));
+    CHECK(efficient_staffing(staffing_curve(u_shaped, 400000, 100)) == Approx(11 + 2 * t));
+  }
   SECTION("a step that avoids nothing is never worth it") {
     std::vector<double> flat = avoided;
     flat[1] = 0;
