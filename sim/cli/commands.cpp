@@ -279,10 +279,11 @@ int cmd_validate(const std::vector<std::string>& argv) {
   if (!a.has("help") && a.positional.size() != 1)  // one line, like every error (the usage is under --help)
     throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim validate --help)");
   if (a.has("help")) {
-    std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--all]\n"
+    std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--norms FILE] [--all]\n"
                "\nChecks every key of SCENARIO (errors name file:line:column and the key), builds its city,\n"
                "and prints the norm compliance of its communities (N1 size, N2 facility, N3 committees and\n"
-               "community workers). --all lists every community, not only those out of compliance.\n",
+               "community workers) against the scenario's norm set (--norms FILE: scenarios/norms/*.yaml; without\n"
+               "one, NORMS.md's Xi'an figures). --all lists every community, not only those out of compliance.\n",
                stdout);
     return 0;
   }
