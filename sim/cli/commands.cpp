@@ -250,7 +250,9 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
     if (output) std::fprintf(table, "output: %s\n", output->path().c_str());
   }
   if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs, checks));
-  if (a.has("geojson")) write_text_atomically(a.get("geojson"), communities_geojson(runs), "--geojson");
+  if (a.has("geojson"))  // longitude and latitude where the communities came with them
+    write_text_atomically(a.get("geojson"), communities_geojson(runs, communities_file_origin(sc.city.communities_file)),
+                          "--geojson");
   return 0;
 }
 

@@ -2,13 +2,13 @@
 // -> defaults that depend on other keys -> cross-section checks (validate.cpp) -> resolved YAML.
 #include "sim/scenario/load.hpp"
 
-#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <fstream>
 #include <sstream>
 
 #include "sim/core/csv.hpp"
+#include "sim/scenario/lonlat.hpp"
 #include "sim/scenario/norm_set.hpp"
 #include "sim/scenario/schema.hpp"
 #include "sim/scenario/tree.hpp"
@@ -176,32 +176,27 @@ void check_communities_header(const csv::Table& table) {
                      "give the position as x_m, y_m (plane metres) or as lon, lat (degrees, both), not both");
 }
 
-// lon / lat cells as plane metres around the rows' mean position (equirectangular: good to a few
-// metres across a city).
+// lon / lat cells as plane metres around the rows' mean position (lonlat.hpp).
 void lonlat_to_plane(Node& rows) {
-  double lon0 = 0, lat0 = 0;
+  std::vector<double> lons, lats;
   for (const Node& row : rows.items) {
     const std::string path = "city.communities_file[row " + std::to_string(row.pos.line) + "].";
-    lon0 += scenario_detail::read_number(*row.find("lon"), path + "lon", scenario_detail::between(-180, 180));
-    lat0 += scenario_detail::read_number(*row.find("lat"), path + "lat", scenario_detail::between(-90, 90));
+    lons.push_back(scenario_detail::read_number(*row.find("lon"), path + "lon", scenario_detail::between(-180, 180)));
+    lats.push_back(scenario_detail::read_number(*row.find("lat"), path + "lat", scenario_detail::between(-90, 90)));
   }
-  lon0 /= static_cast<double>(rows.items.size());
-  lat0 /= static_cast<double>(rows.items.size());
-  const double kMetresPerDegree = 111320.0;
-  for (Node& row : rows.items) {
-    Node plane = Node::map();
-    const Node lon = *row.find("lon"), lat = *row.find("lat");
-    Node x = scenario_detail::number_node((std::stod(lon.text) - lon0) * kMetresPerDegree * std::cos(lat0 * M_PI / 180));
-    Node y = scenario_detail::number_node((std::stod(lat.text) - lat0) * kMetresPerDegree);
-    x.pos = lon.pos;
-    y.pos = lat.pos;
+  const PlaneOrigin origin = plane_origin(lons, lats);
+  for (size_t k = 0; k < rows.items.size(); ++k) {
+    Node& row = rows.items[k];
+    const auto [x_m, y_m] = origin.to_plane(lons[k], lats[k]);
+    Node x = scenario_detail::number_node(x_m), y = scenario_detail::number_node(y_m);
+    x.pos = row.find("lon")->pos;
+    y.pos = row.find("lat")->pos;
     Node out = Node::map();
     out.pos = row.pos;
     for (size_t i = 0; i < row.entries.size(); ++i) {
       const std::string& key = row.entries[i].first;
-      if (key == "lon") out.add("x_m", x);
-      else if (key == "lat") out.add("y_m", y);
-      else out.add(key, row.entries[i].second);
+      out.add(key == "lon" ? "x_m" : key == "lat" ? "y_m" : key,
+              key == "lon" ? x : key == "lat" ? y : row.entries[i].second);
       out.key_pos.back() = row.key_pos[i];
     }
     row = out;

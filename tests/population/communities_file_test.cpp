@@ -10,6 +10,8 @@
 #include "sim/engine/city.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/io/communities_csv.hpp"
+#include "sim/io/geojson.hpp"
+#include "sim/scenario/lonlat.hpp"
 #include "sim/io/summary_json.hpp"
 #include "tests/reliability/process.hpp"
 #include "tests/support.hpp"
@@ -59,6 +61,12 @@ TEST_CASE("a 5-row communities file on the census city: its communities, residen
   const auto j = nlohmann::json::parse(summary_json(sc, {run}));
   CHECK(j.at("roles").at("community_worker").at("staff").get<double>() == 81);
   CHECK(run.communities[0].facility_indoor_m2 == 700);
+  // --geojson: the file's lon/lat come back as the points' longitude and latitude.
+  const auto geo = nlohmann::json::parse(communities_geojson({run}, communities_file_origin(sc.city.communities_file)));
+  REQUIRE(geo.at("features").size() == 5);
+  CHECK(geo.at("features")[0].at("geometry").at("coordinates")[0].get<double>() == Approx(108.96).margin(1e-9));
+  CHECK(geo.at("features")[3].at("geometry").at("coordinates")[1].get<double>() == Approx(34.33).margin(1e-9));
+  CHECK_THAT(geo.at("coordinate_system").get<std::string>(), Catch::Contains("longitude and latitude"));
 }
 
 TEST_CASE("bad rows of a communities file: file:line and the key, exit 2", "[population][communities_file][cli]") {
