@@ -103,6 +103,19 @@ TEST_CASE("--norms changji-2023 staffs at least 24 community workers per 10,000 
     if (r.role == "community_worker") CHECK(r.per_10k == 30);
 }
 
+TEST_CASE("a scenario names its norm set: scenarios/changji-2023.yaml", "[norms][norm_set]") {
+  const Scenario sc = load_scenario(test::source_path("scenarios/changji-2023.yaml"));
+  CHECK(sc.norms.name == "changji-2023");
+  CHECK(sc.norms_file == read_norm_set(norm_file("changji-2023")).file);
+  for (const StaffingRule& r : sc.staffing.rules)
+    if (r.role == "community_worker") CHECK(r.per_10k == 25);
+  // The resolved scenario names the set and loads again to the same rules.
+  CHECK_THAT(sc.resolved_yaml, Catch::Contains("changji-2023.yaml"));
+  const Scenario again = load_scenario_text(sc.resolved_yaml, "resolved.yaml", ".");
+  CHECK(again.norms.name == "changji-2023");
+  CHECK(scenario_to_yaml(again) == sc.resolved_yaml);
+}
+
 TEST_CASE("a bad norm file is an InputError at its line with the key", "[norms][norm_set]") {
   test::TempDir dir("normset");
   const auto error_of = [&](const std::string& text) {
