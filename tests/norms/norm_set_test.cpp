@@ -9,6 +9,7 @@
 #include "sim/engine/city.hpp"
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/norm_set.hpp"
+#include "tests/reliability/process.hpp"
 #include "tests/support.hpp"
 
 using namespace commsim;
@@ -140,4 +141,20 @@ TEST_CASE("a bad norm file is an InputError at its line with the key", "[norms][
   const std::string scenario = dir.write("s.yaml", "extends: " + test::source_path("scenarios/xian-baseline.yaml") +
                                                         "\nnorms: nowhere.yaml\n");
   CHECK_THROWS_WITH(load_scenario(scenario), Catch::Contains("s.yaml:2") && Catch::Contains("nowhere.yaml"));
+}
+
+TEST_CASE("commsim norms --norms prints the set's requirements; a bad set is exit 2", "[norms][norm_set][cli]") {
+  test::TempDir dir("normset-cli");
+  const std::string bin = "exec '" + test::commsim_binary() + "' ";
+  const test::Outcome json =
+      test::run_shell(bin + "norms --norms scenarios/norms/changji-2023.yaml --households 3500 --json", test::source_dir(), dir.path());
+  REQUIRE(json.exit_code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"community_workers\":25"));
+  const test::Outcome table = test::run_shell(bin + "norms --norms scenarios/norms/taiyuan-2020.yaml", test::source_dir(), dir.path());
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("taiyuan-2020") && Catch::Contains("SZ-taiyuan-2020") && Catch::Contains("committee on top"));
+  const std::string bad = dir.write("bad.yaml", "name: bad\nsource: N3.5\ncommunity_workers:\n  per_10k: -1\n  source: N3.5\n");
+  const test::Outcome o = test::run_shell(bin + "validate scenarios/xian-baseline.yaml --norms '" + bad + "'", test::source_dir(), dir.path());
+  CHECK(o.exit_code == 2);
+  CHECK_THAT(o.err, Catch::Contains("bad.yaml:4") && Catch::Contains("community_workers.per_10k"));
 }
