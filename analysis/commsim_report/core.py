@@ -11,6 +11,7 @@ import numpy as np
 from commsim_h5 import CommsimFileError
 
 from .base import write_text_atomic
+from .cities import CitiesSection
 from .compliance import ComplianceSection
 from .cost import CostSection
 from .coverage import CoverageSection
@@ -28,7 +29,7 @@ from .workforce import WorkforceSection
 
 
 class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSection, WorkforceSection, CostSection,
-             ComplianceSection, StudySection, SizeSection, SensitivitySection, CurveSection, HeadroomSection,
+             ComplianceSection, StudySection, SizeSection, CitiesSection, SensitivitySection, CurveSection, HeadroomSection,
              UncertaintySection, Page):
     def __init__(self, out, outdir, service=None, run=None, calibration=None):
         self.out = out
@@ -153,6 +154,7 @@ class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSectio
         self.fig_coverage_vs_staffing()
         self.fig_heatmap()
         self.fig_size_response()
+        self.fig_cities_norms()
         self.fig_paired()
         self.fig_sensitivity()
         self.file_part_figures()

@@ -22,6 +22,7 @@ class Page:
             ("calibration", "Calibration targets", self.calibration_table()),
             ("study", "Study", self.study_tables()),
             ("size", "Community size", self.size_table()),
+            ("cities", "Cities and norms", self.cities_table()),
             ("sensitivity", "Sensitivity", ""),
             ("curve", "Response curve", self.part_tables("curve", self.curve_tables)),
             ("headroom", "Headroom", self.part_tables("headroom", self.headroom_tables)),
@@ -38,7 +39,7 @@ class Page:
                 continue
             if sid in ("curve", "headroom", "uncertainty") and not figs and not extra:
                 continue
-            if sid in ("calibration", "districts", "size") and not extra and not figs:
+            if sid in ("calibration", "districts", "size", "cities") and not extra and not figs:
                 continue
             toc.append(f'<a href="#{sid}">{html.escape(name)}</a>')
             chunk = [f'<section id="{sid}"><h2>{html.escape(name)}</h2>']

@@ -48,6 +48,9 @@ int cmd_run(const std::vector<std::string>& argv);
 int cmd_validate(const std::vector<std::string>& argv);
 int cmd_norms(const std::vector<std::string>& argv);
 int cmd_cities(const std::vector<std::string>& argv);
+int cmd_communities(const std::vector<std::string>& argv);  // communities_command.cpp
+// Refuses (InputError, `option`) an output path that is one of `inputs` (commands.cpp).
+void check_not_an_input(const std::string& option, const std::string& path, const std::vector<std::string>& inputs);
 int cmd_validate_queue(const std::vector<std::string>& argv);
 // Experiments (sim/cli/study_commands.cpp, docs/studies.md).
 int cmd_study(const std::vector<std::string>& argv);

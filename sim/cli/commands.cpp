@@ -22,6 +22,7 @@
 #include "sim/io/summary_json.hpp"
 #include "sim/io/text_file.hpp"
 #include "sim/norms/norms.hpp"
+#include "sim/scenario/norm_set.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/queue_check.hpp"
 
@@ -49,7 +50,7 @@ void check_text_target(const std::string& path, const std::string& option = "--s
 }
 
 const char* kRunHelp =
-    "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]...\n"
+    "usage: commsim run SCENARIO [-o OUT.h5] [--force] [--threads N] [--seed S] [--set key.path=value]... [--norms FILE]\n"
     "                   [--summary-json FILE|-] [--geojson FILE] [--targets FILE] [--quiet]\n"
     "                   [--uncertainty N [--resume]]\n"
     "\n"
@@ -60,6 +61,8 @@ const char* kRunHelp =
     "  --threads N           worker threads (default: run.threads, 0 = all cores); results do not depend on it\n"
     "  --seed S              same as --set run.seed=S\n"
     "  --set key.path=value  override any scenario key (YAML value), applied last, in order\n"
+    "  --norms FILE          a norm set (scenarios/norms/*.yaml): its figures become the staffing, committee,\n"
+    "                        facility and funding rules and compliance is judged against them (= --set norms=FILE)\n"
     "  --summary-json FILE   the summary as JSON (\"-\" = stdout, the table then goes to stderr)\n"
     "  --geojson FILE        the communities as GeoJSON points (plane metres): residents, staff per role,\n"
     "                        coverage and unmet hours a year per service (docs/output-format.md)\n"
@@ -70,6 +73,8 @@ const char* kRunHelp =
     "                        --set keys held) and report each headline outcome as the point run's value with\n"
     "                        the median and 90% band over the samples; -o then writes the study file\n"
     "                        (docs/sensitivity.md); runs under mpirun; --resume continues it (needs -o)\n";
+
+}  // namespace
 
 // An output path that names a file the scenario reads (the scenario, an `extends` base, a data
 // file, the targets file) would destroy that input: refused before anything is opened. Compared by
@@ -84,6 +89,8 @@ void check_not_an_input(const std::string& option, const std::string& path, cons
                            "): writing there would replace it; name another output file");
   }
 }
+
+namespace {
 
 // SIGINT / SIGTERM during `run`: the handler only records the signal; the run checks the record after
 // every community-year (the progress callback) and stops by exception, which removes OUT.h5.partial.
@@ -150,7 +157,7 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "summary-json", "geojson", "targets", "uncertainty"},
+  const Args a = parse_args(argv, {"output", "threads", "seed", "set", "norms", "summary-json", "geojson", "targets", "uncertainty"},
                             {"force", "quiet", "resume"}, "run");
   if (a.has("help")) { std::fputs(kRunHelp, stdout); return 0; }
   if (a.positional.size() != 1)  // one line, like every error (the usage is under --help)
@@ -243,7 +250,9 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
     if (output) std::fprintf(table, "output: %s\n", output->path().c_str());
   }
   if (a.has("summary-json")) write_text(a.get("summary-json"), summary_json(sc, runs, checks));
-  if (a.has("geojson")) write_text_atomically(a.get("geojson"), communities_geojson(runs), "--geojson");
+  if (a.has("geojson"))  // longitude and latitude where the communities came with them
+    write_text_atomically(a.get("geojson"), communities_geojson(runs, communities_file_origin(sc.city.communities_file)),
+                          "--geojson");
   return 0;
 }
 
@@ -268,14 +277,15 @@ void print_facility_shortfall(const Scenario& sc, const std::vector<Community>& 
 }  // namespace
 
 int cmd_validate(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"set"}, {"all"}, "validate");
+  const Args a = parse_args(argv, {"set", "norms"}, {"all"}, "validate");
   if (!a.has("help") && a.positional.size() != 1)  // one line, like every error (the usage is under --help)
     throw InputError(SourcePos{"command line", 0, 0}, "SCENARIO", "expected one scenario file (commsim validate --help)");
   if (a.has("help")) {
-    std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--all]\n"
+    std::fputs("usage: commsim validate SCENARIO [--set key.path=value]... [--norms FILE] [--all]\n"
                "\nChecks every key of SCENARIO (errors name file:line:column and the key), builds its city,\n"
                "and prints the norm compliance of its communities (N1 size, N2 facility, N3 committees and\n"
-               "community workers). --all lists every community, not only those out of compliance.\n",
+               "community workers) against the scenario's norm set (--norms FILE: scenarios/norms/*.yaml; without\n"
+               "one, NORMS.md's Xi'an figures). --all lists every community, not only those out of compliance.\n",
                stdout);
     return 0;
   }
@@ -296,17 +306,15 @@ int cmd_validate(const std::vector<std::string>& argv) {
     workers_ok += c.info.workers_ok;
   }
   const size_t n = city.size();
-  // Against the norms' own figures (NORMS.md, norm_compliance), not the scenario's policies.
-  const Sizing norm_size;
-  const FacilityPolicy norm_facility;
-  const CommitteePolicy norm_committee;
-  std::printf("\nnorm compliance of %zu communities (NORMS.md figures):\n", n);
-  std::printf("  N1   size within %lld-%lld households      %zu/%zu\n", static_cast<long long>(norm_size.micro_below),
-              static_cast<long long>(norm_size.oversized_above), size_ok, n);
+  // Against the norms' own figures (the norm set: NORMS.md's without one), not the scenario's policies.
+  const NormSet& norms = sc.norms;
+  std::printf("\nnorm compliance of %zu communities (%s: %s):\n", n, norms.name.c_str(), norm_figures_text(norms).c_str());
+  std::printf("  N1   size within %lld-%lld households      %zu/%zu\n", static_cast<long long>(norms.size.micro_below),
+              static_cast<long long>(norms.size.oversized_above), size_ok, n);
   std::printf("  N2   facility indoor and outdoor area     %zu/%zu\n", facility_ok, n);
-  std::printf("  N2.4 activity share >= %.0f%%               %zu/%zu\n", 100 * norm_facility.activity_share_min, activity_ok, n);
-  std::printf("  N3.4 committees within %d people          %zu/%zu\n", norm_committee.cap_total, committee_ok, n);
-  std::printf("  N3.5 community workers at 18 per 10,000   %zu/%zu\n", workers_ok, n);
+  std::printf("  N2.4 activity share >= %.0f%%               %zu/%zu\n", 100 * norms.facility.activity_share_min, activity_ok, n);
+  std::printf("  N3.4 committees within %d people          %zu/%zu\n", norms.committee.cap_total, committee_ok, n);
+  std::printf("  N3.5 community workers at the set's rule  %zu/%zu\n", workers_ok, n);
   print_facility_shortfall(sc, city);
   std::printf("\n%s %s %10s %9s %5s %5s %8s %10s %s\n", padded("community", 14).c_str(), padded("district", 12).c_str(),
               "households", "residents", "RC", "party", "workers", "indoor m2", "issues");
@@ -359,17 +367,83 @@ std::string padded(const std::string& text, size_t columns) {
 
 const char* const kNormsUsage =
     "usage: commsim norms --households H [--residents R] [--new] [--county] [--json]\n"
-    "                     [--scenario FILE [--set key.path=value]...]\n"
-    "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults)\n"
-    "require of a community of H households: size band (N1), committees (N3.1-N3.4), community\n"
-    "workers (N3.5, N1.4), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
+    "                     [--scenario FILE [--set key.path=value]...] [--norms NORMSET]\n"
+    "       commsim norms --norms NORMSET          (the set's figures, sources and requirements by size)\n"
+    "\nPrints what the norms (NORMS.md; policies of FILE if given, else the Xi'an 2023 defaults; with\n"
+    "--norms, the norm set's figures: scenarios/norms/*.yaml, docs/norms.md) require of a community of H\n"
+    "households: size band (N1), committees (N3.1-N3.4), community workers (N3.5, N1.4; a norm set's\n"
+    "count, committee members included), facility indoor/outdoor/activity area (N2), operating funds (N5.3).\n"
     "Residents default to H x the mean household size (the scenario's household sizes; without\n"
     "--scenario, the N1.2 ratio of 10,000 residents to 3,500 households).\n";
 
+namespace {
+
+void print_requirement_json(const NormRequirement& req) {
+  Json j;
+  j["households"] = req.households;
+  j["residents"] = req.residents;
+  j["size_band"] = size_band_name(req.band);
+  j["residents_committee"] = req.committees.residents;
+  j["party_committee"] = req.committees.party;
+  j["cross_appointed"] = req.committees.cross_appointed;
+  j["committee_people"] = req.committees.total_people;
+  j["community_workers"] = req.community_workers;
+  j["facility_area_m2"] = json_value(req.facility_area_m2);
+  j["outdoor_area_m2"] = json_value(req.outdoor_area_m2);
+  j["activity_area_m2"] = json_value(req.activity_area_m2);
+  j["operating_funds_city_yuan"] = json_value(req.funds.city_yuan);
+  j["operating_funds_district_yuan"] = json_value(req.funds.district_yuan);
+  std::fputs(json_text(j, -1).c_str(), stdout);
+}
+
+void print_requirement(const NormRequirement& req, bool is_new, bool county, int cap_total) {
+  std::printf("A community of %lld households and %lld residents (%s%s):\n", static_cast<long long>(req.households),
+              static_cast<long long>(req.residents), size_band_name(req.band), is_new ? ", newly built" : "");
+  std::printf("  size band (N1.1, N1.3)                %s\n", size_band_name(req.band));
+  std::printf("  residents' committee (N3.2)           %d members\n", req.committees.residents);
+  std::printf("  party organisation (N3.1)             %d members\n", req.committees.party);
+  std::printf("  cross-appointed (N3.3, >= 60%%)        %d people\n", req.committees.cross_appointed);
+  std::printf("  both committees (N3.4, <= %d)          %d people\n", cap_total, req.committees.total_people);
+  std::printf("  community workers (N3.5%s)       %d\n", req.band == SizeBand::oversized ? ", N1.4" : "", req.community_workers);
+  std::printf("  facility indoor area (N2.1, N2.3)     >= %.0f m2\n", req.facility_area_m2);
+  std::printf("  outdoor activity square (N2.2)        >= %.0f m2\n", req.outdoor_area_m2);
+  std::printf("  residents' activity area (N2.4)       >= %.0f m2\n", req.activity_area_m2);
+  std::printf("  operating funds a year (N5.3)         %.0f yuan (city %.0f + %s %.0f)\n", req.funds.total(),
+              req.funds.city_yuan, county ? "county" : "district", req.funds.district_yuan);
+}
+
+// `commsim norms --norms FILE` without --households: the set's figures with their sources, and
+// what it requires of communities of several sizes.
+void print_norm_set(const NormSet& set, const Scenario& sc) {
+  std::printf("%s: %s (source %s)\n  %s\n", set.name.c_str(), set.title.c_str(), set.source.c_str(),
+              norm_figures_text(set).c_str());
+  const auto section = [](const char* what, bool given, const std::string& source, const std::string& note) {
+    std::printf("  %-18s %s%s%s\n", what, given ? ("source " + source).c_str() : "not set (the scenario's rule stays)",
+                note.empty() ? "" : ": ", note.c_str());
+  };
+  section("community workers", set.community_workers.given, set.community_workers.source, set.community_workers.note);
+  section("committee", set.committee.given, set.committee.source, set.committee.note);
+  section("facility", set.facility.given, set.facility.source, set.facility.note);
+  section("funding", set.funding.given, set.funding.source, set.funding.note);
+  section("size", set.size.given, set.size.source, set.size.note);
+  std::printf("\n%10s %9s %9s %10s %8s %10s %10s %12s\n", "households", "residents", "band", "committee", "workers",
+              "per 10k", "indoor m2", "funds yuan");
+  for (const int64_t households : {500, 1000, 2000, 3500, 5000, 8000}) {
+    const NormRequirement r = norm_set_requirement(households, 0, false, DistrictKind::urban, set, sc);
+    std::printf("%10lld %9lld %9s %10d %8d %10.1f %10.0f %12.0f\n", static_cast<long long>(households),
+                static_cast<long long>(r.residents), size_band_name(r.band), r.committees.total_people, r.community_workers,
+                r.residents > 0 ? 1e4 * r.community_workers / static_cast<double>(r.residents) : 0.0, r.facility_area_m2,
+                r.funds.total());
+  }
+  std::printf("(community workers: as the set counts them, committee members included; residents at the mean household size)\n");
+}
+
+}  // namespace
+
 int cmd_norms(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"households", "residents", "scenario", "set"}, {"new", "county", "json"}, "norms");
-  if (const auto status = usage_exit(a, !a.has("households"), kNormsUsage)) return *status;
-  const long long households = a.integer("households", 0);
+  const Args a = parse_args(argv, {"households", "residents", "scenario", "set", "norms"}, {"new", "county", "json"}, "norms");
+  if (const auto status = usage_exit(a, !a.has("households") && !a.has("norms"), kNormsUsage)) return *status;
+  const long long households = a.integer("households", 1);
   const long long residents = a.integer("residents", 0);
   if (households < 1 || households > 1000000)
     throw InputError(SourcePos{"command line", 0, 0}, "--households", "must be an integer in 1..1000000");
@@ -378,41 +452,18 @@ int cmd_norms(const std::vector<std::string>& argv) {
   // Without a scenario: the Xi'an 2023 policies, which are the policy structs' defaults
   // (sim/scenario/scenario.hpp) and norm_requirement's own (the N3.5 community-worker rule, the N1.2
   // mean household size).
-  const Scenario sc = a.has("scenario") ? load_scenario(a.get("scenario"), a.sets) : Scenario{};
+  Scenario sc = a.has("scenario") ? load_scenario(a.get("scenario"), a.sets) : Scenario{};
+  if (a.has("norms") && !a.has("scenario")) sc.norms = read_norm_set(std::filesystem::absolute(a.get("norms")).string());
   const bool county = a.has("county");
-  const NormRequirement req = norm_requirement(households, residents, a.has("new"),
-                                               county ? DistrictKind::county : DistrictKind::urban, sc);
-  if (a.has("json")) {
-    Json j;
-    j["households"] = req.households;
-    j["residents"] = req.residents;
-    j["size_band"] = size_band_name(req.band);
-    j["residents_committee"] = req.committees.residents;
-    j["party_committee"] = req.committees.party;
-    j["cross_appointed"] = req.committees.cross_appointed;
-    j["committee_people"] = req.committees.total_people;
-    j["community_workers"] = req.community_workers;
-    j["facility_area_m2"] = json_value(req.facility_area_m2);
-    j["outdoor_area_m2"] = json_value(req.outdoor_area_m2);
-    j["activity_area_m2"] = json_value(req.activity_area_m2);
-    j["operating_funds_city_yuan"] = json_value(req.funds.city_yuan);
-    j["operating_funds_district_yuan"] = json_value(req.funds.district_yuan);
-    std::fputs(json_text(j, -1).c_str(), stdout);
+  if (a.has("norms") && !a.has("households")) {
+    print_norm_set(sc.norms, sc);
     return 0;
   }
-  std::printf("A community of %lld households and %lld residents (%s%s):\n", static_cast<long long>(req.households),
-              static_cast<long long>(req.residents), size_band_name(req.band), a.has("new") ? ", newly built" : "");
-  std::printf("  size band (N1.1, N1.3)                %s\n", size_band_name(req.band));
-  std::printf("  residents' committee (N3.2)           %d members\n", req.committees.residents);
-  std::printf("  party organisation (N3.1)             %d members\n", req.committees.party);
-  std::printf("  cross-appointed (N3.3, >= 60%%)        %d people\n", req.committees.cross_appointed);
-  std::printf("  both committees (N3.4, <= %d)          %d people\n", sc.staffing.committee.cap_total, req.committees.total_people);
-  std::printf("  community workers (N3.5%s)       %d\n", req.band == SizeBand::oversized ? ", N1.4" : "", req.community_workers);
-  std::printf("  facility indoor area (N2.1, N2.3)     >= %.0f m2\n", req.facility_area_m2);
-  std::printf("  outdoor activity square (N2.2)        >= %.0f m2\n", req.outdoor_area_m2);
-  std::printf("  residents' activity area (N2.4)       >= %.0f m2\n", req.activity_area_m2);
-  std::printf("  operating funds a year (N5.3)         %.0f yuan (city %.0f + %s %.0f)\n", req.funds.total(),
-              req.funds.city_yuan, county ? "county" : "district", req.funds.district_yuan);
+  const DistrictKind kind = county ? DistrictKind::county : DistrictKind::urban;
+  const NormRequirement req = a.has("norms") ? norm_set_requirement(households, residents, a.has("new"), kind, sc.norms, sc)
+                                             : norm_requirement(households, residents, a.has("new"), kind, sc);
+  if (a.has("json")) print_requirement_json(req);
+  else print_requirement(req, a.has("new"), county, a.has("norms") ? sc.norms.committee.cap_total : sc.staffing.committee.cap_total);
   return 0;
 }
 

@@ -100,6 +100,7 @@ const char* kStudyHelp =
     "are committed to OUT.h5.partial as they complete; --resume continues an interrupted study.\n"
     "Under mpirun/srun (MPI build) rank 0 hands out runs to the other ranks and writes the file.\n"
     "  --set key.path=value   override the base scenario (after the study's set:)\n"
+    "  --norms FILE           a norm set for every variant (= --set norms=FILE; docs/norms.md)\n"
     "  --threads N            threads per rank (default: run.threads; under MPI cores / ranks on the node)\n"
     "  --independent-streams  every variant gets its own seed (unpaired; for comparison only)\n"
     "  --summary-json FILE    the summary as JSON (\"-\" = stdout)\n";
@@ -107,7 +108,7 @@ const char* kStudyHelp =
 }  // namespace
 
 int cmd_study(const std::vector<std::string>& argv) {
-  const Args a = parse_args(argv, {"output", "threads", "set", "summary-json"},
+  const Args a = parse_args(argv, {"output", "threads", "set", "norms", "summary-json"},
                             {"resume", "force", "independent-streams", "quiet"}, "study");
   if (a.has("help")) {
     std::fputs(kStudyHelp, stdout);

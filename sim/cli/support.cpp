@@ -6,13 +6,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
+#include "sim/scenario/yaml_quote.hpp"
 #include "sim/io/summary_json.hpp"
 #include "sim/metrics/statistics.hpp"
+#include "sim/norms/norms.hpp"
 
 namespace commsim::cli {
 
@@ -75,6 +78,9 @@ Args parse_args(const std::vector<std::string>& argv, const std::vector<std::str
       }
       if (name == "set") a.sets.push_back(value);
       else a.options[name] = takes_value ? value : "1";
+      // --norms FILE: the scenario's `norms` key, a path from the working directory (docs/norms.md).
+      if (name == "norms")
+        a.sets.push_back("norms=" + scenario_detail::yaml_quote(std::filesystem::absolute(value).lexically_normal().string()));
     } else {
       a.positional.push_back(arg);
     }
@@ -259,6 +265,8 @@ void print_summary_table(std::FILE* out, const Scenario& sc, const std::vector<R
                sc.travel.access_minutes);
   std::fprintf(out, "norms: %zu oversized, %zu micro communities (N1); facility compliant %zu/%zu (N2); community workers at norm %zu/%zu (N3.5)\n",
                oversized, micro, facility_ok, first.communities.size(), workers_ok, first.communities.size());
+  std::fprintf(out, "norms: judged against %s (%s)%s\n", sc.norms.name.c_str(), norm_figures_text(sc.norms).c_str(),
+               sc.norms_file.empty() ? "" : "; its figures are this run's rules");
 }
 
 }  // namespace commsim::cli

@@ -264,6 +264,53 @@ DistrictPlan district_plan(const CountyCensus& u, const DistrictExtras& extra, c
 
 }  // namespace
 
+namespace {
+
+// A planner's communities (city.communities / communities_file) on the census city: each in its
+// district (a census unit, by name), with its own households and position; residents in collective
+// living as the district's share, or the difference the community's own `residents` leaves above its
+// drawn family households (their expected size: the district's fitted templates).
+CityPlan plan_from_specs(const std::vector<DistrictPlan>& districts, const CensusInputs& inputs,
+                         const std::vector<CommunitySpec>& specs) {
+  CityPlan plan;
+  std::vector<std::string> names;
+  for (const DistrictPlan& d : districts) names.push_back(d.name);
+  std::vector<double> rect_area(districts.size(), 0.0);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const CommunitySpec& s = specs[i];
+    const auto it = std::find(names.begin(), names.end(), s.district);
+    if (it == names.end()) {
+      std::string listed;
+      for (const std::string& n : names) listed += (listed.empty() ? "" : ", ") + n;
+      const bool from_file = !s.position.file.empty() && s.position.column == 1;  // a CSV row (load.cpp)
+      throw InputError(s.position,
+                       from_file ? "city.communities_file[row " + std::to_string(s.position.line) + "].district"
+                                 : "city.communities." + std::to_string(i) + ".district",
+                       "no district or county '" + s.district + "' in the census city (" + listed + ")");
+    }
+    const size_t d = static_cast<size_t>(it - names.begin());
+    const DistrictPlan& dist = districts[d];
+    PlannedCommunity c;
+    c.district = d;
+    c.households = s.households;
+    const double family_residents = static_cast<double>(s.households) * inputs.households[d]->expected_size;
+    c.collective_residents = s.residents > 0 ? std::max(0.0, static_cast<double>(s.residents) - family_residents)
+                             : dist.family_households > 0 ? dist.collective_residents * static_cast<double>(s.households) / dist.family_households
+                                                          : 0.0;
+    const double density = dist.family_households > 0 ? dist.family_households / std::max(dist.built_up_km2, 1e-9) : 1.0;
+    c.area_km2 = s.area_km2 > 0 ? s.area_km2 : static_cast<double>(s.households) / density;
+    c.x_m = s.x_m;
+    c.y_m = s.y_m;
+    c.is_new = s.is_new;
+    plan.communities.push_back(c);
+  }
+  plan.full_communities = static_cast<int>(specs.size());
+  plan.rects.assign(districts.size(), DistrictRect{});
+  return plan;
+}
+
+}  // namespace
+
 CensusCitySetup census_city_setup(const Scenario& sc, const CensusInputs& inputs) {
   const CensusCity& cc = sc.city.census;
   CensusCitySetup setup;
@@ -285,7 +332,8 @@ CensusCitySetup census_city_setup(const Scenario& sc, const CensusInputs& inputs
                          ", 1000000] (at least one community per census unit: this city has " +
                          std::to_string(setup.districts.size()) + " districts and counties), got " +
                          std::to_string(p.communities));
-  setup.plan = plan_city(setup.districts, p);
+  setup.plan = sc.city.communities.empty() ? plan_city(setup.districts, p)
+                                           : plan_from_specs(setup.districts, inputs, sc.city.communities);
   return setup;
 }
 

@@ -310,12 +310,18 @@ void facility_places(const FacilityPolicy& facility, CommunityPolicy& p) {
 }
 
 // Staff in post per role by the staffing rules.
+// A community's own staff in post (a communities file's staff.<role>) replace the role's rule.
 void staff_by_rules(const Scenario& sc, const std::vector<CompiledService>& services, const Residents& res,
-                    const Committees& com, CommunityPolicy& p) {
+                    const Committees& com, const std::vector<int>& in_post, CommunityPolicy& p) {
   p.staff.assign(sc.staffing.roles.size(), 0);
+  const int committee_role = sc.role_index(sc.staffing.committee.serves_as_role);
+  for (size_t r = 0; r < in_post.size(); ++r)
+    if (in_post[r] >= 0)  // as counted in the norm: the committee members within it, when they count
+      p.staff[r] = sc.staffing.committee.counts_in_norm && static_cast<int>(r) == committee_role
+                       ? std::max(0, in_post[r] - p.part_time_committee) : in_post[r];
   for (const auto& rule : sc.staffing.rules) {
     const int r = sc.role_index(rule.role);
-    if (r < 0) continue;
+    if (r < 0 || (static_cast<size_t>(r) < in_post.size() && in_post[static_cast<size_t>(r)] >= 0)) continue;
     double clients = 0;
     if (rule.rule == StaffingRuleKind::per_client) {
       const int s = sc.service_index(rule.client_service);
@@ -428,7 +434,7 @@ void apply_policies(const Scenario& sc, const std::vector<CompiledService>& serv
   const OperatingFunds funds = operating_funds(info.county ? DistrictKind::county : DistrictKind::urban, sc.funding);
   p.funds_city_yuan_per_year = funds.city_yuan;
   p.funds_district_yuan_per_year = funds.district_yuan;
-  staff_by_rules(sc, services, c.residents, com, p);  // after the funds: a purchased rule's posts
+  staff_by_rules(sc, services, c.residents, com, c.staff_in_post, p);  // after the funds: a purchased rule's posts
   network_shares(sc, p);
 }
 
@@ -453,7 +459,7 @@ void describe_community(const Scenario& sc, Community& c) {
   const int workers = cw >= 0 ? p.staff[static_cast<size_t>(cw)] + committee_in_cw : -1;
   const NormFacts facts{info.households, info.residents, info.is_new, p.indoor_m2, p.outdoor_m2, p.activity_share,
                         p.committee_total, workers};
-  const NormCompliance n = norm_compliance(facts);
+  const NormCompliance n = norm_compliance(facts, sc.norms);
   info.required_community_workers = n.required_community_workers;
   info.required_indoor_m2 = n.required_indoor_m2;
   info.required_outdoor_m2 = n.required_outdoor_m2;
@@ -494,7 +500,9 @@ void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, 
       c.info.district_class = census->districts[district].district_class;
       c.district_households = census->households[district];
     }
-    c.info.area_km2 = area_of(s, sc);
+    c.info.area_km2 = census ? census->plan.communities[i].area_km2 : area_of(s, sc);
+    c.staff_in_post.assign(sc.staffing.roles.size(), -1);
+    for (const auto& [role, staff] : s.staff) c.staff_in_post[static_cast<size_t>(sc.role_index(role))] = staff;
     c.info.x_m = c.facility_x_m = s.x_m;
     c.info.y_m = c.facility_y_m = s.y_m;
     c.info.is_new = s.is_new;
@@ -525,6 +533,7 @@ std::vector<Community> build_city(const Scenario& sc, const PreparedInputs& in, 
     Community& c = city[i];
     c.info.facility_indoor_m2 = as_given ? in.specs[i].facility_indoor_m2 : -1.0;
     c.info.facility_outdoor_m2 = as_given ? in.specs[i].facility_outdoor_m2 : -1.0;
+    if (!as_given) c.staff_in_post.clear();  // resized communities are staffed by the rules
     apply_policies(sc, services, c);
   });
   assign_stations(sc, city);
@@ -541,8 +550,8 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
 }
 
 double estimate_residents(const Scenario& sc, const PreparedInputs& in) {
-  if (in.census && sc.city.communities.empty()) {
-    // Census city: each community's households at its district's expected size, plus its
+  if (in.census) {
+    // Census city (its plan, or a planner's communities on it): each community's households at its district's expected size, plus its
     // residents in collective living.
     double residents = 0;
     for (const PlannedCommunity& c : in.census->plan.communities)

@@ -41,6 +41,9 @@ struct Community {
   // Places of facility.shared_station.use this community's staff use at a neighbour's station
   // (0: none, or rooms of its own); set once when the city is built.
   int station_rooms = 0;
+  // Staff in post per role given for this community (a communities file's staff.<role>), -1: by
+  // the role's staffing rule. Empty: every role by its rule.
+  std::vector<int> staff_in_post;
 };
 
 // The communities as given by the scenario (explicit list, CSV already loaded, or the generator).

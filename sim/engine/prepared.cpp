@@ -59,7 +59,7 @@ std::shared_ptr<const PreparedInputs> prepare_inputs(const Scenario& sc, const P
                           : read_census_inputs(sc.city.census);
     p->census = std::make_shared<const CensusCitySetup>(census_city_setup(sc, *p->census_files));
   }
-  p->specs = p->census ? census_community_specs(*p->census) : as_given_communities(sc);
+  p->specs = p->census && sc.city.communities.empty() ? census_community_specs(*p->census) : as_given_communities(sc);
   const std::string& file = sc.population.households_file;
   if (!file.empty()) {
     const bool same = like && like->household_file && like->household_file_path == file;

@@ -39,20 +39,22 @@ Json community_properties(const std::vector<RunResult>& runs, size_t c) {
 
 }  // namespace
 
-std::string communities_geojson(const std::vector<RunResult>& runs) {
+std::string communities_geojson(const std::vector<RunResult>& runs, const std::optional<PlaneOrigin>& lonlat) {
   Json features = Json::array();
   if (!runs.empty())
     for (size_t c = 0; c < runs.front().communities.size(); ++c) {
       const CommunityInfo& info = runs.front().communities[c];
+      const auto [x, y] = lonlat ? lonlat->to_lonlat(info.x_m, info.y_m) : std::pair<double, double>{info.x_m, info.y_m};
       features.push_back({{"type", "Feature"},
-                          {"geometry", {{"type", "Point"}, {"coordinates", {json_value(info.x_m), json_value(info.y_m)}}}},
+                          {"geometry", {{"type", "Point"}, {"coordinates", {json_value(x), json_value(y)}}}},
                           {"properties", community_properties(runs, c)}});
     }
   Json doc;
   doc["type"] = "FeatureCollection";
   doc["coordinate_system"] =
-      "the model's plane: metres east (x) and north (y) of the city's origin, not longitude and latitude "
-      "(census cities are laid out synthetically: docs/population-data.md)";
+      lonlat ? "WGS 84 longitude and latitude (the communities file's lon, lat)"
+             : "the model's plane: metres east (x) and north (y) of the city's origin, not longitude and latitude "
+               "(census cities are laid out synthetically: docs/population-data.md)";
   doc["replicates"] = runs.size();
   doc["features"] = features;
   return json_text(doc);

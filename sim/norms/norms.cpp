@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
@@ -243,21 +244,105 @@ NormRequirement norm_requirement(int64_t households, int64_t residents, bool is_
 
 // ---------------------------------------------------------------- compliance
 
-NormCompliance norm_compliance(const NormFacts& f) {
-  static const Sizing kSizing;              // N1.1: 1,000-5,000 households
-  static const FacilityPolicy kFacility;    // N2.1-N2.4
-  static const CommitteePolicy kCommittee;  // N3.4: at most 11 people
-  StaffingRule n35;                         // N3.5: 18 per 10,000 residents (N1.4 gives no figure)
-  n35.rule = StaffingRuleKind::per_10k_residents;
-  n35.per_10k = 18.0;
+StaffingRule norm_worker_rule(const NormSet& norms) {
+  const NormSet::Workers& w = norms.community_workers;
+  StaffingRule rule;
+  rule.role = "community_worker";
+  rule.rule = w.rule;
+  rule.per_10k = w.per_10k;
+  rule.bands = w.bands;
+  rule.extra_from_households = w.extra_from_households;
+  rule.extra_per_households = w.extra_per_households;
+  rule.max = w.max;
+  return rule;
+}
+
+namespace {
+
+Sizing norm_sizing(const NormSet& norms) {  // N1.1: 1,000-5,000 households
+  Sizing sizing;
+  sizing.micro_below = norms.size.micro_below;
+  sizing.oversized_above = norms.size.oversized_above;
+  return sizing;
+}
+
+FacilityPolicy norm_facility(const NormSet& norms) {  // N2.1-N2.4
+  FacilityPolicy facility;
+  facility.m2_per_100_households = norms.facility.m2_per_100_households;
+  facility.small_minimum_m2 = norms.facility.small_minimum_m2;
+  facility.small_below_households = norms.facility.small_below_households;
+  facility.outdoor_minimum_m2 = norms.facility.outdoor_minimum_m2;
+  facility.activity_share_min = norms.facility.activity_share_min;
+  return facility;
+}
+
+std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+}  // namespace
+
+NormRequirement norm_set_requirement(int64_t households, int64_t residents, bool is_new, DistrictKind kind,
+                                     const NormSet& norms, const Scenario& scenario) {
+  NormRequirement r = norm_requirement(households, residents, is_new, kind, scenario);
+  CommitteePolicy committee = scenario.staffing.committee;
+  committee.small_households_below = norms.committee.small_households_below;
+  committee.large_households_above = norms.committee.large_households_above;
+  committee.small = norms.committee.small;
+  committee.medium = norms.committee.medium;
+  committee.large = norms.committee.large;
+  committee.cap_total = norms.committee.cap_total;
+  r.band = size_band(households, norm_sizing(norms));
+  r.committees = committees(households, committee);
+  r.community_workers = staff_count(norm_worker_rule(norms), static_cast<double>(r.residents),
+                                    static_cast<double>(households), false, r.committees);
+  if (!norms.community_workers.counts_committee) r.community_workers += r.committees.total_people;
+  const FacilityPolicy facility = norm_facility(norms);
+  r.facility_area_m2 = facility_indoor_m2(households, is_new, facility);
+  r.outdoor_area_m2 = facility_outdoor_m2(facility);
+  r.activity_area_m2 = facility_activity_m2(r.facility_area_m2, facility);
+  Funding funding = scenario.funding;
+  funding.city_per_community_yuan = norms.funding.city_per_community_yuan;
+  funding.district_urban_per_community_yuan = norms.funding.district_urban_per_community_yuan;
+  funding.district_county_per_community_yuan = norms.funding.district_county_per_community_yuan;
+  r.funds = operating_funds(kind, funding);
+  return r;
+}
+
+std::string norm_figures_text(const NormSet& norms) {
+  const NormSet::Workers& w = norms.community_workers;
+  std::string text;
+  if (w.rule == StaffingRuleKind::schedule) {
+    text = "community workers by a schedule of family households";
+    if (!w.bands.empty()) text += " (" + number_text(w.bands.front().staff) + " from " + number_text(w.bands.front().from_households);
+    if (w.extra_per_households > 0) text += ", +1 per " + number_text(w.extra_per_households) + " above " + number_text(w.extra_from_households);
+    if (w.max < 1000000) text += ", at most " + std::to_string(w.max);
+    if (!w.bands.empty()) text += ")";
+  } else {
+    text = number_text(w.per_10k) + " community workers per 10,000 residents";
+  }
+  text += w.counts_committee ? ", committee counted within" : ", committee on top";
+  if (norms.facility.given) text += "; " + number_text(norms.facility.m2_per_100_households) + " m2 per 100 households";
+  return text;
+}
+
+NormCompliance norm_compliance(const NormFacts& f, const NormSet& norms) {
+  const Sizing sizing = norm_sizing(norms);
+  const FacilityPolicy facility = norm_facility(norms);
+  // N3.5: 18 per 10,000 residents (N1.4 gives no figure); a schedule counts family households.
+  const StaffingRule rule = norm_worker_rule(norms);
   NormCompliance c;
-  c.required_community_workers = staff_count(n35, static_cast<double>(f.residents), 0.0, false, Committees{});
-  c.required_indoor_m2 = facility_indoor_m2(f.households, f.is_new, kFacility);
-  c.required_outdoor_m2 = facility_outdoor_m2(kFacility);
-  c.size_ok = size_band(f.households, kSizing) == SizeBand::normal;
+  c.required_community_workers = staff_count(rule, static_cast<double>(f.residents), static_cast<double>(f.households),
+                                             false, Committees{});
+  if (!norms.community_workers.counts_committee) c.required_community_workers += f.committee_people;
+  c.required_indoor_m2 = facility_indoor_m2(f.households, f.is_new, facility);
+  c.required_outdoor_m2 = facility_outdoor_m2(facility);
+  c.size_ok = size_band(f.households, sizing) == SizeBand::normal;
   c.facility_ok = f.indoor_m2 + 1e-9 >= c.required_indoor_m2 && f.outdoor_m2 + 1e-9 >= c.required_outdoor_m2;
-  c.activity_ok = f.activity_share + 1e-9 >= kFacility.activity_share_min;
-  c.committee_ok = f.committee_people <= kCommittee.cap_total;
+  c.activity_ok = f.activity_share + 1e-9 >= facility.activity_share_min;
+  c.committee_ok = f.committee_people <= norms.committee.cap_total;  // N3.4: at most 11 people
   c.workers_ok = f.community_workers < 0 || f.community_workers >= c.required_community_workers;
   return c;
 }

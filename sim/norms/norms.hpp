@@ -62,10 +62,10 @@ NormRequirement norm_requirement(int64_t households, int64_t residents, bool is_
                                  DistrictKind kind, const Scenario& scenario);
 
 // ---------------------------------------------------------------- compliance
-// Compliance is measured against the norms' own figures (NORMS.md: the defaults of the policy
-// structs, the Xi'an 2023 values), never against the policy a scenario applies: a scenario that
-// staffs 14 community workers per 10,000 residents is out of N3.5 wherever its committee alone
-// does not reach 18 per 10,000.
+// Compliance is measured against the norms' own figures (the scenario's norm set, Scenario::norms:
+// NORMS.md's Xi'an 2023 values without a norm file), never against the policy a scenario applies:
+// a scenario that staffs 14 community workers per 10,000 residents is out of N3.5 wherever its
+// committee alone does not reach 18 per 10,000.
 struct NormFacts {
   int64_t households = 0, residents = 0;  // family households; all residents
   bool is_new = false;
@@ -75,10 +75,27 @@ struct NormFacts {
   int community_workers = -1;             // in post, committee members serving as workers included; -1: no such role
 };
 struct NormCompliance {
-  int required_community_workers = 0;     // N3.5: 18 per 10,000 residents, rounded to the nearest
+  // N3.5: 18 per 10,000 residents, rounded to the nearest (or the set's rule; a set that does not
+  // count the committee within its figure requires the committee on top)
+  int required_community_workers = 0;
   double required_indoor_m2 = 0, required_outdoor_m2 = 0;  // N2.1/N2.3, N2.2
   bool size_ok = true, facility_ok = true, activity_ok = true, committee_ok = true, workers_ok = true;
 };
-NormCompliance norm_compliance(const NormFacts& facts);
+NormCompliance norm_compliance(const NormFacts& facts, const NormSet& norms = NormSet{});
+
+// What a norm set requires of a community (`commsim norms --norms FILE`): its size band,
+// committees (the set's bands; party organisation and cross-appointment from `scenario`), community
+// workers as the set counts them (committee members included; a set that does not count them in
+// its figure requires them on top), facility areas and funds. Residents <= 0: households x the
+// scenario's mean household size.
+NormRequirement norm_set_requirement(int64_t households, int64_t residents, bool is_new, DistrictKind kind,
+                                     const NormSet& norms, const Scenario& scenario);
+
+// The set's headline figures in one line ("25 community workers per 10,000 residents (committee
+// included); 30 m2 per 100 households").
+std::string norm_figures_text(const NormSet& norms);
+
+// A norm set's community-worker figure as a staffing rule (per 10,000 residents or a schedule).
+StaffingRule norm_worker_rule(const NormSet& norms);
 
 }  // namespace commsim

@@ -3,10 +3,13 @@
 #include "sim/scenario/load.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
 #include "sim/core/csv.hpp"
+#include "sim/scenario/lonlat.hpp"
+#include "sim/scenario/norm_set.hpp"
 #include "sim/scenario/schema.hpp"
 #include "sim/scenario/tree.hpp"
 
@@ -142,27 +145,66 @@ void apply_override(Node& root, const std::string& spec, const std::string& base
 
 // The city CSV: header = community keys; every cell checked like the YAML value, positioned at its
 // row and column in the CSV file.
-// The communities file's header: every column a community key, the required ones present.
+const std::vector<std::string> kCommunityColumns = {"name", "district", "households", "residents", "area_km2", "x_m", "y_m",
+                                                    "lon", "lat", "is_new", "facility_indoor_m2", "facility_outdoor_m2"};
+
+bool prefixed(const std::string& column, const char* prefix) {
+  const std::string p(prefix);
+  return column.size() > p.size() && column.compare(0, p.size(), p) == 0;
+}
+
+// The communities file's header: every column a community key, staff.<role> or added.<role>, the
+// required ones present, lon and lat together and not with x_m / y_m.
 void check_communities_header(const csv::Table& table) {
-  static const std::vector<std::string> kColumns = {"name", "district", "households", "area_km2", "x_m", "y_m",
-                                                    "is_new", "facility_indoor_m2", "facility_outdoor_m2"};
   for (const csv::Cell& h : table.header().cells) {
-    bool known = false;
-    for (const auto& k : kColumns) known = known || k == h.text;
+    bool known = prefixed(h.text, "staff.") || prefixed(h.text, "added.");
+    for (const auto& k : kCommunityColumns) known = known || k == h.text;
     if (known) continue;
-    const std::string near = scenario_detail::closest(h.text, kColumns);
+    const std::string near = scenario_detail::closest(h.text, kCommunityColumns);
     throw InputError(SourcePos{table.path(), h.line, h.column}, "city.communities_file",
                      "unknown column '" + h.text + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
-                         "; columns are community keys: name, district, households (required), area_km2, x_m, "
-                         "y_m, is_new, facility_indoor_m2, facility_outdoor_m2");
+                         "; columns are community keys: name, district, households (required), residents, area_km2, "
+                         "x_m, y_m or lon, lat, is_new, facility_indoor_m2, facility_outdoor_m2, staff.<role>, "
+                         "added.<role> (ignored)");
   }
   for (const char* required : {"name", "district", "households"})
     if (!table.has(required))
       throw InputError(SourcePos{table.path(), table.header().line, 1}, "city.communities_file",
                        std::string("missing required column '") + required + "' (required: name, district, households)");
+  if (table.has("lon") != table.has("lat") || (table.has("lon") && (table.has("x_m") || table.has("y_m"))))
+    throw InputError(SourcePos{table.path(), table.header().line, 1}, "city.communities_file",
+                     "give the position as x_m, y_m (plane metres) or as lon, lat (degrees, both), not both");
 }
 
-// The communities CSV (csv.hpp) as a list of community maps with the cells' positions.
+// lon / lat cells as plane metres around the rows' mean position (lonlat.hpp).
+void lonlat_to_plane(Node& rows) {
+  std::vector<double> lons, lats;
+  for (const Node& row : rows.items) {
+    const std::string path = "city.communities_file[row " + std::to_string(row.pos.line) + "].";
+    lons.push_back(scenario_detail::read_number(*row.find("lon"), path + "lon", scenario_detail::between(-180, 180)));
+    lats.push_back(scenario_detail::read_number(*row.find("lat"), path + "lat", scenario_detail::between(-90, 90)));
+  }
+  const PlaneOrigin origin = plane_origin(lons, lats);
+  for (size_t k = 0; k < rows.items.size(); ++k) {
+    Node& row = rows.items[k];
+    const auto [x_m, y_m] = origin.to_plane(lons[k], lats[k]);
+    Node x = scenario_detail::number_node(x_m), y = scenario_detail::number_node(y_m);
+    x.pos = row.find("lon")->pos;
+    y.pos = row.find("lat")->pos;
+    Node out = Node::map();
+    out.pos = row.pos;
+    for (size_t i = 0; i < row.entries.size(); ++i) {
+      const std::string& key = row.entries[i].first;
+      out.add(key == "lon" ? "x_m" : key == "lat" ? "y_m" : key,
+              key == "lon" ? x : key == "lat" ? y : row.entries[i].second);
+      out.key_pos.back() = row.key_pos[i];
+    }
+    row = out;
+  }
+}
+
+// The communities CSV (csv.hpp) as a list of community maps with the cells' positions; staff.<role>
+// columns as a `staff` map, added.<role> columns skipped.
 Node read_communities_csv(const std::string& file, const SourcePos& referenced_at) {
   std::string text;
   if (!read_file(file, text))
@@ -177,26 +219,48 @@ Node read_communities_csv(const std::string& file, const SourcePos& referenced_a
   for (size_t r = 0; r < table.rows(); ++r) {
     const std::string row_path = "city.communities_file[row " + std::to_string(table.row(r).line) + "]";
     const csv::Row cells(table, r, row_path);
-    Node row = Node::map();
-    row.pos = SourcePos{file, cells.line(), 1};
+    Node row = Node::map(), staff = Node::map();
+    row.pos = staff.pos = SourcePos{file, cells.line(), 1};
     for (const csv::Cell& h : table.header().cells) {
       const std::string& column = h.text;
       const SourcePos cell_pos = cells.pos(column);
       std::string value = cells.text(column);
+      const bool required = column == "name" || column == "district" || column == "households" || column == "lon" ||
+                            column == "lat";
       if (value.empty()) {
-        if (column == "name" || column == "district" || column == "households")
+        if (required)
           throw InputError(cell_pos, row_path + "." + column, "missing value in required column '" + column + "'");
         continue;
       }
+      if (prefixed(column, "added.")) continue;
       if (column == "is_new" && (value == "1" || value == "0")) value = value == "1" ? "true" : "false";
       Node cell = Node::scalar(value, column == "name" || column == "district");
       cell.pos = cell_pos;
-      row.add(column, cell);
-      row.key_pos.back() = cell_pos;
+      Node& into = prefixed(column, "staff.") ? staff : row;
+      into.add(prefixed(column, "staff.") ? column.substr(6) : column, cell);
+      into.key_pos.back() = cell_pos;
     }
+    if (!staff.entries.empty()) row.add("staff", staff);
     rows.items.push_back(row);
   }
+  if (table.has("lon") && !rows.items.empty()) lonlat_to_plane(rows);
   return rows;
+}
+
+// `norms: FILE`: the set's figures merged over the scenario's rules, then the overrides again (a
+// --set wins over the set). Returns the set read, if any.
+std::optional<NormSet> apply_norm_set(Node& root, const std::vector<std::string>& overrides, const std::string& dir) {
+  const Node* key = root.find("norms");
+  if (!key || key->is_null() || (key->is_scalar() && key->text.empty())) return std::nullopt;
+  if (!key->is_scalar())
+    throw InputError(key->pos, "norms", "expected the path of a norm set (scenarios/norms/*.yaml), got " + scenario_detail::describe(*key));
+  fs::path file(key->text);
+  if (file.is_relative() && !key->dir.empty()) file = fs::path(key->dir) / file;
+  const std::string path = fs::absolute(file).lexically_normal().string();
+  const NormSet set = read_norm_set(path, key->pos, "norms");
+  scenario_detail::merge_into(root, scenario_detail::norm_overlay(set, root));
+  for (const auto& spec : overrides) apply_override(root, spec, dir);
+  return set;
 }
 
 Scenario build(Node root, const std::string& source_file) {
@@ -216,6 +280,7 @@ Scenario build(Node root, const std::string& source_file) {
       CommunitySpec community;
       scenario_detail::read_community(community, rows.items[i],
                                       "city.communities_file[row " + std::to_string(rows.items[i].pos.line) + "]");
+      community.position = rows.items[i].pos;
       s.city.communities.push_back(community);
     }
     if (city) {  // positions of CSV rows for the cross checks
@@ -223,6 +288,10 @@ Scenario build(Node root, const std::string& source_file) {
       else city->add("communities", rows);
     }
   }
+
+  for (size_t i = 0; i < s.city.communities.size(); ++i)
+    if (s.city.communities[i].position.file.empty())
+      s.city.communities[i].position = scenario_detail::position_of(root, "city.communities." + std::to_string(i));
 
   if (s.population.households_file.size()) {
     std::error_code ec;
@@ -257,7 +326,10 @@ Scenario load(const std::string& text, const std::string& file, const std::strin
   if (!chain.empty()) files.push_back(file);  // a file on disk (not load_scenario_text's)
   Node root = load_tree(text, file, dir, chain, chain_names, files);
   for (const auto& spec : overrides) apply_override(root, spec, dir);
+  const std::optional<NormSet> norms = apply_norm_set(root, overrides, dir);
+  if (norms) files.push_back(norms->file);
   Scenario s = build(std::move(root), file);
+  if (norms) s.norms = *norms;
   for (const std::string* data : {&s.city.communities_file, &s.population.households_file, &s.city.census.file,
                                   &s.city.census.districts_file})
     if (!data->empty()) files.push_back(*data);

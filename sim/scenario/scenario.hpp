@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/error.hpp"
@@ -45,6 +46,13 @@ struct CommunitySpec {
   bool is_new = false;           // newly built (N2.3 small-community facility minimum applies)
   double facility_indoor_m2 = -1.0;  // < 0 = from the facility policy
   double facility_outdoor_m2 = -1.0; // < 0 = from the facility policy
+  // Census city (issue 26): the residents of a planner's community (0 = drawn from its district's
+  // household sizes); residents above the drawn family households live outside them.
+  int64_t residents = 0;
+  // Staff in post by role (a communities file's staff.<role> columns), committee members included
+  // where the committee counts in the norm: replaces the role's staffing rule in this community.
+  std::vector<std::pair<std::string, int>> staff;
+  SourcePos position;                // of the community (its CSV row), for errors found later
 };
 
 // Mean community size by district class relative to the city's (census city).
@@ -399,6 +407,58 @@ struct ResidentNetworks {
   double max_share = 0.8;
 };
 
+// ---------------------------------------------------------------- norm sets (issue 26)
+// A jurisdiction's norms as figures (scenarios/norms/*.yaml, docs/norms.md): the community-worker
+// rule (per 10,000 residents, or a schedule by households), the residents' committee, the facility
+// and the operating funds. `norms: FILE` (or `commsim run --norms FILE`) applies the given sections
+// as the scenario's staffing, committee, facility and funding rules, and compliance is judged
+// against the same figures. The defaults are Xi'an 2023 (NORMS.md), the figures compliance is
+// judged against without a norm set.
+struct NormSet {
+  std::string file;                     // "" = the Xi'an 2023 defaults (no norm file)
+  std::string name = "xian-2023";
+  std::string title = "Xi'an 2023 measures (NORMS.md)";
+  std::string source = "N3.5";          // a key of sim/calibration/sources.yaml
+  struct Workers {
+    bool given = true;                  // the file has the section (the defaults: Xi'an's own)
+    StaffingRuleKind rule = StaffingRuleKind::per_10k_residents;  // per_10k_residents | schedule
+    double per_10k = 18.0;              // N3.5
+    std::vector<StaffingRule::Band> bands;  // schedule
+    double extra_from_households = 0.0, extra_per_households = 0.0;
+    int max = 1000000;                  // cap per community
+    bool counts_committee = true;       // committee members count within the figure (S30)
+    double oversized_extra_share = -1;  // N1.4 extra; < 0 = the scenario's
+    std::string source = "N3.5", note;
+  } community_workers;
+  struct Committee {
+    bool given = true;
+    int small_households_below = 2000, large_households_above = 4000;  // N3.2 bands
+    int small = 5, medium = 7, large = 9;
+    int cap_total = 11;                 // N3.4
+    std::string source = "N3.2", note;
+  } committee;
+  struct Facility {
+    bool given = true;
+    double m2_per_100_households = 30.0;  // N2.1
+    double small_minimum_m2 = 600.0;      // N2.3
+    int small_below_households = 2000;
+    double outdoor_minimum_m2 = 1000.0;   // N2.2
+    double activity_share_min = 0.6;      // N2.4
+    std::string source = "N2.1", note;
+  } facility;
+  struct Funds {
+    bool given = true;
+    double city_per_community_yuan = 130000, district_urban_per_community_yuan = 120000,
+           district_county_per_community_yuan = 70000;  // N5.3
+    std::string source = "N5.3", note;
+  } funding;
+  struct Size {
+    bool given = true;
+    int64_t micro_below = 1000, oversized_above = 5000;  // N1.1
+    std::string source = "N1.1", note;
+  } size;
+};
+
 // ---------------------------------------------------------------- limits of the engine's state
 // Checked by the loader (validate.cpp), so that the engine only asserts them.
 // Residents keep one enrolment bit per service index in a byte (Residents::enrolled).
@@ -433,6 +493,8 @@ struct Scenario {
   std::vector<Shock> shocks;
   ResidentNetworks networks;
   FindingsSettings findings;
+  std::string norms_file;         // a norm set (scenarios/norms/); "" = none
+  NormSet norms;                  // its figures (applied and judged against); Xi'an 2023 without one
 
   int service_index(const std::string& service_name) const {
     for (size_t i = 0; i < services.size(); ++i)

@@ -194,6 +194,28 @@ const Schema<District>& district_schema() {
 
 const Range kHouseholds = between(1, 1000000);
 
+// A community's staff in post by role (a communities file's staff.<role> columns).
+Field<CommunitySpec> community_staff_field() {
+  auto f = make<CommunitySpec>("staff", "map role -> integer", "staff", "keys of staffing.roles; each in [0, 1e+06]",
+                               "staff in post by role (committee members included where they count in the norm): "
+                               "replaces the role's staffing rule in this community");
+  f.read = [](CommunitySpec& c, const Node& n, const Path& p) {
+    c.staff.clear();
+    if (n.is_null()) return;
+    if (!n.is_map()) fail(n, p, "expected a map of role: staff in post, got " + describe(n));
+    for (size_t i = 0; i < n.entries.size(); ++i)
+      c.staff.emplace_back(n.entries[i].first, read_integer<int>(n.entries[i].second, join(p, n.entries[i].first), between(0, 1e6)));
+  };
+  f.write = [](const CommunitySpec& c) -> std::optional<Node> {
+    if (c.staff.empty()) return std::nullopt;  // by the rules
+    Node out = Node::map();
+    for (const auto& [role, staff] : c.staff) out.add(role, integer_node(staff));
+    return out;
+  };
+  f.default_doc = "{}";
+  return f;
+}
+
 const Schema<CommunitySpec>& community_schema() {
   static const Schema<CommunitySpec> s{{
       text("name", &CommunitySpec::name, "non-empty, unique", "community name"),
@@ -208,6 +230,9 @@ const Schema<CommunitySpec>& community_schema() {
           "indoor facility area; < 0 = from the facility policy"),
       num("facility_outdoor_m2", &CommunitySpec::facility_outdoor_m2, Range{-kInf, 1e7}, "m2",
           "outdoor facility area; < 0 = from the facility policy"),
+      num("residents", &CommunitySpec::residents, between(0, 1e8), "residents",
+          "census city: residents (0 = drawn from the district's household sizes; more than drawn: the rest outside family households)"),
+      community_staff_field(),
   }, [](CommunitySpec& c, const Node& n, const Path& p) {
     if (c.name.empty()) fail(n, p, "a community needs a non-empty 'name'");
     if (!n.find("households")) fail(n, p, "a community needs 'households' (an integer in [1, 1e+06])");
@@ -745,6 +770,128 @@ const Schema<Shock>& shock_schema() {
   return s;
 }
 
+// ---- norm sets (issue 26): a jurisdiction's figures, each section with its source
+void require_source(const std::string& source, const Node& n, const Path& p) {
+  if (source.empty()) fail(n, join(p, "source"), "every figure needs its source (a key of sim/calibration/sources.yaml)");
+}
+
+// A norm section's `source` and `note` keys.
+template <class S>
+std::vector<Field<S>> with_source(std::vector<Field<S>> fields) {
+  fields.push_back(text("source", &S::source, "a key of sim/calibration/sources.yaml", "where the figures come from (required)"));
+  fields.push_back(text("note", &S::note, "any text", "how the figures were read"));
+  return fields;
+}
+
+const Schema<NormSet::Workers>& norm_workers_schema() {
+  using W = NormSet::Workers;
+  static const Schema<W> s{with_source<W>({
+      choice("rule", &W::rule, {"per_10k_residents", "per_client", "fixed", "committee", "per_place", "schedule", "purchased"},
+             "per_10k_residents or schedule (by family households)"),
+      num("per_10k", &W::per_10k, between(0, 10000), "workers/10,000 residents", "per_10k_residents: the ratio"),
+      list_of<W, StaffingRule::Band>("bands", &W::bands, schedule_band_schema, "ascending from_households",
+                                     "schedule: workers from each household band on"),
+      num("extra_from_households", &W::extra_from_households, kHouseholds0, "households", "schedule: the slope starts above this"),
+      num("extra_per_households", &W::extra_per_households, kHouseholds0, "households", "schedule: one more per this many"),
+      num("max", &W::max, between(0, 1e9), "workers", "at most this many per community"),
+      flag("counts_committee", &W::counts_committee, "committee members count within the figure (else they add to it)"),
+      num("oversized_extra_share", &W::oversized_extra_share, between(-1, 1), "share", "N1.4 extra; -1 = the scenario's"),
+  }), [](W& w, const Node& n, const Path& p) {
+    w.given = true;
+    if (w.rule != StaffingRuleKind::per_10k_residents && w.rule != StaffingRuleKind::schedule)
+      fail(*n.find("rule"), join(p, "rule"), "a norm's community-worker rule is per_10k_residents or schedule");
+    if (w.rule == StaffingRuleKind::schedule && w.bands.empty())
+      fail(n, p, "a schedule rule needs bands (a list of {from_households, staff})");
+    for (size_t i = 1; i < w.bands.size(); ++i)
+      if (w.bands[i].from_households <= w.bands[i - 1].from_households)
+        fail(n, join(join(p, "bands"), std::to_string(i)), "bands must be in ascending from_households");
+    require_source(w.source, n, p);
+  }};
+  return s;
+}
+
+const Schema<NormSet::Committee>& norm_committee_schema() {
+  using C = NormSet::Committee;
+  static const Schema<C> s{with_source<C>({
+      num("small_households_below", &C::small_households_below, between(0, 1000000), "households", "N3.2 small band"),
+      num("large_households_above", &C::large_households_above, between(0, 1000000), "households", "N3.2 large band"),
+      num("small", &C::small, between(0, 1000), "members", "residents' committee, small community"),
+      num("medium", &C::medium, between(0, 1000), "members", "residents' committee, medium community"),
+      num("large", &C::large, between(0, 1000), "members", "residents' committee, large community"),
+      num("cap_total", &C::cap_total, between(0, 1000), "people", "both committees together at most"),
+  }), [](C& c, const Node& n, const Path& p) {
+    c.given = true;
+    if (c.small_households_below > c.large_households_above)
+      fail(n, p, "small_households_below must be <= large_households_above");
+    require_source(c.source, n, p);
+  }};
+  return s;
+}
+
+const Schema<NormSet::Facility>& norm_facility_schema() {
+  using F = NormSet::Facility;
+  static const Schema<F> s{with_source<F>({
+      num("m2_per_100_households", &F::m2_per_100_households, between(0, 10000), "m2/100 households", "indoor area"),
+      num("small_minimum_m2", &F::small_minimum_m2, between(0, 1e6), "m2", "minimum for small new communities"),
+      num("small_below_households", &F::small_below_households, between(0, 1000000), "households", "that minimum's threshold"),
+      num("outdoor_minimum_m2", &F::outdoor_minimum_m2, between(0, 1e6), "m2", "outdoor activity square"),
+      num("activity_share_min", &F::activity_share_min, kShare, "share", "share of the area for residents' activities"),
+  }), [](F& f, const Node& n, const Path& p) {
+    f.given = true;
+    require_source(f.source, n, p);
+  }};
+  return s;
+}
+
+const Schema<NormSet::Funds>& norm_funding_schema() {
+  using F = NormSet::Funds;
+  static const Schema<F> s{with_source<F>({
+      num("city_per_community_yuan", &F::city_per_community_yuan, between(0, 1e10), "yuan/year", "city part"),
+      num("district_urban_per_community_yuan", &F::district_urban_per_community_yuan, between(0, 1e10), "yuan/year",
+          "district part (urban district)"),
+      num("district_county_per_community_yuan", &F::district_county_per_community_yuan, between(0, 1e10), "yuan/year",
+          "district part (county)"),
+  }), [](F& f, const Node& n, const Path& p) {
+    f.given = true;
+    require_source(f.source, n, p);
+  }};
+  return s;
+}
+
+const Schema<NormSet::Size>& norm_size_schema() {
+  using Z = NormSet::Size;
+  static const Schema<Z> s{with_source<Z>({
+      num("micro_below", &Z::micro_below, kHouseholds, "households", "a community below this is micro"),
+      num("oversized_above", &Z::oversized_above, kHouseholds, "households", "a community above this is oversized"),
+  }), [](Z& z, const Node& n, const Path& p) {
+    z.given = true;
+    if (z.micro_below > z.oversized_above) fail(n, p, "micro_below must be <= oversized_above");
+    require_source(z.source, n, p);
+  }};
+  return s;
+}
+
+const Schema<NormSet>& norm_set_schema() {
+  static const Schema<NormSet> s{{
+      text("name", &NormSet::name, "any text", "the set's short name (its file name)"),
+      text("title", &NormSet::title, "any text", "the jurisdiction, the document and its year"),
+      text("source", &NormSet::source, "a key of sim/calibration/sources.yaml", "the document (required)"),
+      section<NormSet, NormSet::Workers>("community_workers", &NormSet::community_workers, norm_workers_schema,
+                                         "community workers (absent: the scenario's rule stays)"),
+      section<NormSet, NormSet::Committee>("committee", &NormSet::committee, norm_committee_schema,
+                                           "residents' committee (absent: the scenario's stays)"),
+      section<NormSet, NormSet::Facility>("facility", &NormSet::facility, norm_facility_schema,
+                                          "service facility (absent: the scenario's stays)"),
+      section<NormSet, NormSet::Funds>("funding", &NormSet::funding, norm_funding_schema,
+                                       "operating funds per community (absent: the scenario's stay)"),
+      section<NormSet, NormSet::Size>("size", &NormSet::size, norm_size_schema,
+                                      "community size band (absent: the scenario's stays)"),
+  }, [](NormSet& set, const Node& n, const Path& p) {
+    if (set.source.empty() || !n.find("source")) fail(n, join(p, "source"), "a norm set needs its source (a key of sim/calibration/sources.yaml)");
+  }};
+  return s;
+}
+
 const Schema<Scenario>& scenario_schema() {
   static const Schema<Scenario> s = [] {
     Schema<Scenario> schema;
@@ -770,6 +917,9 @@ const Schema<Scenario>& scenario_schema() {
                                             "residents' own networks: a share of visits, falling with size"),
         section<Scenario, FindingsSettings>("findings", &Scenario::findings, findings_schema,
                                             "what `commsim findings` values (docs/findings.md)"),
+        file_path("norms", &Scenario::norms_file,
+                  "a norm set (scenarios/norms/*.yaml, docs/norms.md): its figures become the staffing, committee, "
+                  "facility and funding rules, and compliance is judged against them; \"\" = none (Xi'an 2023)"),
     };
     return schema;
   }();
@@ -789,6 +939,22 @@ void read_community(CommunitySpec& community, const Node& row, const std::string
 }
 
 Node scenario_to_tree(const Scenario& scenario) { return scenario_schema().write(scenario); }
+
+NormSet norm_set_from_tree(const Node& root) {
+  NormSet set;
+  set.community_workers.given = set.committee.given = set.facility.given = set.funding.given = set.size.given = false;
+  // A file's sections name their own sources (the defaults' are Xi'an's).
+  set.source = set.community_workers.source = set.committee.source = set.facility.source = set.funding.source =
+      set.size.source = "";
+  norm_set_schema().read(set, root, "");
+  return set;
+}
+
+std::vector<DocRow> norm_set_rows() {
+  std::vector<DocRow> rows;
+  norm_set_schema().doc(rows, "");
+  return rows;
+}
 
 std::vector<DocRow> schema_rows() {
   std::vector<DocRow> rows;

@@ -20,6 +20,13 @@ Scenario scenario_from_tree(const Node& root);
 // Reads one community (a CSV row converted to a map of scalars), with the same checks as in YAML.
 void read_community(CommunitySpec& community, const Node& row, const std::string& path);
 
+// A norm file's tree (scenarios/norms/*.yaml) as a NormSet; `given` marks the sections it has.
+NormSet norm_set_from_tree(const Node& root);
+std::vector<DocRow> norm_set_rows();
+// A norm set's sections as scenario keys (staffing.rules.community_worker when the tree has that
+// role, staffing.committee, facility, funding, sizing), to merge over the scenario's tree.
+Node norm_overlay(const NormSet& set, const Node& root);
+
 // The fully resolved Scenario as a tree (all keys, defaults included).
 Node scenario_to_tree(const Scenario& scenario);
 

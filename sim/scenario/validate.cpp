@@ -108,10 +108,8 @@ void check_required(const Scenario& s, const Node& root) {
 void check_city_source(const Scenario& s, const Node& root) {
   const bool census = s.city.census.enabled();
   const bool explicit_communities = !s.city.communities.empty();
-  if (census && explicit_communities)
-    throw InputError(position_of(root, "city.census.file"), "city.census.file",
-                     "a census city makes its own communities: give either city.census or explicit communities "
-                     "(city.communities / city.communities_file), not both");
+  // A census city with explicit communities (a planner's): their districts are the census units,
+  // checked against the census when it is read (engine/census_city.cpp).
   if (census && !s.city.districts.empty())
     throw InputError(position_of(root, "city.districts"), "city.districts",
                      "a census city takes its districts from the census (city.census.city_code / units): "
@@ -151,7 +149,7 @@ std::set<std::string> check_communities(const Scenario& s, const Node& root, con
     if (!community_names.insert(c.name).second)
       throw InputError(position_of(root, path + ".name"), path + ".name",
                        "duplicate community name '" + c.name + "' (names must be unique)");
-    if (!contains(districts, c.district))
+    if (!s.city.census.enabled() && !contains(districts, c.district))
       missing_reference(root, path + ".district", c.district, "district in city.districts", districts);
   }
   return community_names;
@@ -254,6 +252,18 @@ void check_size_mechanisms(const Scenario& s, const Node& root, const Names& n) 
   }
 }
 
+// A community's staff in post (staff.<role> columns) names roles.
+void check_community_staff(const Scenario& s, const Names& n) {
+  for (size_t i = 0; i < s.city.communities.size(); ++i)
+    for (const auto& [role, staff] : s.city.communities[i].staff)
+      if (!contains(n.roles, role)) {
+        const std::string near = closest(role, n.roles);
+        throw InputError(s.city.communities[i].position, "city.communities." + std::to_string(i) + ".staff." + role,
+                         "no role '" + role + "' in staffing.roles (a staff.<role> column names a role: " +
+                             list_names(n.roles) + ")" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+      }
+}
+
 }  // namespace
 
 void validate_scenario(const Scenario& s, const Node& root) {
@@ -268,6 +278,7 @@ void validate_scenario(const Scenario& s, const Node& root) {
   for (const auto& u : s.facility.uses) names.uses.push_back(u.name);
   check_service_references(s, root, names);
   check_staffing_references(s, root, names);
+  check_community_staff(s, names);
   check_shocks(s, root, names, community_names);
   check_size_mechanisms(s, root, names);
 }
