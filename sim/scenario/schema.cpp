@@ -556,6 +556,15 @@ const Schema<ResidentNetworks>& networks_schema() {
 }
 // ---- end of the size mechanisms
 
+const Schema<CalibrationSettings>& calibration_schema() {
+  static const Schema<CalibrationSettings> s{{
+      file_path("accepted_file", &CalibrationSettings::accepted_file,
+                "the accepted parameter sets of `commsim calibrate --abc` (a CSV): --uncertainty and findings draw "
+                "each sample's calibrated parameters as one row of it, not from their ranges; a plain run ignores it"),
+  }, {}};
+  return s;
+}
+
 const Schema<StaffingRule>& rule_schema() {
   static const Schema<StaffingRule> s{{
       choice("rule", &StaffingRule::rule,
@@ -759,6 +768,8 @@ const Schema<Scenario>& scenario_schema() {
         list_of<Scenario, Shock>("shocks", &Scenario::shocks, shock_schema, "", "shocks during the run"),
         section<Scenario, ResidentNetworks>("networks", &Scenario::networks, networks_schema,
                                             "residents' own networks: a share of visits, falling with size"),
+        section<Scenario, CalibrationSettings>("calibration", &Scenario::calibration, calibration_schema,
+                                               "what the calibration found (docs/calibration.md)"),
     };
     return schema;
   }();
