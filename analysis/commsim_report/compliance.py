@@ -63,9 +63,25 @@ class ComplianceSection:
         within = 0
         for t in self.calibration:
             within += bool(t.get("within"))
-            rows.append((t.get("name", ""), fmt_num(t.get("observed"), 3), fmt_num(t.get("tolerance"), 3),
+            rows.append((t.get("name", ""), t.get("use", "fit"), t.get("evidence") or "",
+                         fmt_num(t.get("observed"), 3), fmt_num(t.get("tolerance"), 3),
                          fmt_num(t.get("simulated"), 3), "yes" if t.get("within") else "NO", t.get("source", "")))
-        return (html_table(["target", "observed", "tolerance", "simulated", "within", "source"], rows, numeric_from=1) +
+        return (html_table(["target", "use", "evidence group", "observed", "tolerance", "simulated", "within", "source"],
+                           rows, numeric_from=3) +
                 f'<p class="note">{within} of {len(rows)} targets within tolerance (|simulated − observed| ≤ '
-                'tolerance; simulated = mean over replicates). Sources: docs/sources.md; how each target is '
-                'computed: docs/calibration.md.</p>')
+                'tolerance; simulated = mean over replicates). ' + self.evidence_note() + ' Sources: '
+                'docs/sources.md; how each target is computed: docs/calibration.md.</p>')
+
+    def evidence_note(self):
+        """How many independent pieces of evidence the targets are (docs/calibration.md)."""
+        def weight(t):
+            if "evidence_weight" in t:
+                return t["evidence_weight"] or 0.0
+            return 1.0 if t.get("use", "fit") in ("fit", "holdout") else 0.0
+        fit = sum(weight(t) for t in self.calibration if t.get("use", "fit") == "fit")
+        holdout = sum(weight(t) for t in self.calibration if t.get("use") == "holdout")
+        echoes = sum(1 for t in self.calibration if t.get("use") == "echo")
+        checks = sum(1 for t in self.calibration if t.get("use") == "check")
+        return (f'Independent evidence: {fit + holdout:.3g} (fit {fit:.3g}, holdout '
+                f'{holdout:.3g}; targets that are one number, or tied by an identity, count once per '
+                f'evidence group; {echoes} echoes of inputs and {checks} input checks are not evidence).')

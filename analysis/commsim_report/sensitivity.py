@@ -159,7 +159,10 @@ class SensitivitySection:
         out = []
         for metric, unit, entries in self.sens_groups():
             cols = ["parameter"] + [nice(s) if s else "citywide" for _, s in entries]
-            rows = [[self.sens["parameters"][p]] for p in range(k)]
+            lever = np.asarray(self.sens.get("ranges", {}).get("lever", np.zeros(k))).astype(bool)
+            origin = [str(x) for x in self.sens.get("ranges", {}).get("range_origin", [""] * k)]
+            rows = [[self.sens["parameters"][p] + (" (lever)" if lever[p] else "") +
+                     (f" [{origin[p]}]" if origin[p] and origin[p] != "registry" else "")] for p in range(k)]
             for o, _ in entries:
                 order, _ = self._sens_order(o, key)
                 rank = {p: r + 1 for r, p in enumerate(order)}
@@ -167,6 +170,8 @@ class SensitivitySection:
                     v = value[o, p]
                     rows[p].append("–" if not np.isfinite(v) else
                                    f"{rank[p]}: {v:.3g}" + (" *" if below[o, p] else ""))
+            # Levers (the planner's choice) apart from the uncertain parameters: listed after them.
+            rows = [rows[p] for p in range(k) if not lever[p]] + [rows[p] for p in range(k) if lever[p]]
             noise = ["stochastic share of one run's variance"] + [
                 pct(t["stochastic_share"][o], 0) for o, _ in entries]
             out.append(f"<h3>{html.escape(nice(metric))} ({html.escape(unit)})</h3>" +
@@ -177,8 +182,10 @@ class SensitivitySection:
         note = (f"Rank (1 = most influential) and {what}, per outcome; * = its {100 * facts['confidence']:.0f} % "
                 f"interval reaches down to the noise level (cannot be told from the run's noise). The last row is "
                 f"the share of one run's variance that is noise (two-way analysis of variance over the "
-                f"{facts['replicates']} replicates; – with one replicate). Parameters: the study's axes with their "
-                f"ranges in the study file; docs/sensitivity.md says how to read the indices.")
+                f"{facts['replicates']} replicates; – with one replicate). Parameters: the study's axes, the uncertain "
+                f"parameters first, then the levers (marked: the planner's choice, not an uncertainty); a range "
+                f"that is not the parameter registry's says where it comes from in brackets; docs/sensitivity.md "
+                f"says how to read the indices.")
         head = (f"<p>{'Morris screening' if morris else 'Sobol indices (Saltelli scheme)'} of "
                 f"{facts['parameters']} parameters: {facts['points']} design points × {facts['replicates']} "
                 f"replicates. The per-variant tables of a grid study are not shown: every variant is a design "

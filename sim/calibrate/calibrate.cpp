@@ -14,6 +14,7 @@
 #include <map>
 
 #include "commsim/version.hpp"
+#include "sim/calibration/accepted.hpp"
 #include "sim/calibration/targets.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
@@ -24,6 +25,7 @@
 #include "sim/scenario/tree.hpp"
 #include "sim/study/runner.hpp"
 #include "sim/study/study.hpp"
+#include "sim/uncertainty/uncertainty.hpp"
 
 namespace commsim {
 
@@ -88,9 +90,15 @@ struct Paths {
   std::string yaml, h5, runs;
 };
 
-Paths output_paths(const std::string& output) {
+Paths output_paths(const std::string& output, bool abc) {
   fs::path p(output);
   const std::string ext = p.extension().string();
+  if (abc) {
+    if (ext != ".csv")
+      throw InputError(kCli, "--output", "an ABC writes its accepted set as CSV: -o OUT.csv (got '" + output + "')");
+    p.replace_extension();
+    return Paths{output, p.string() + ".draws.csv", p.string() + ".runs"};
+  }
   if (ext != ".yaml" && ext != ".yml")
     throw InputError(kCli, "--output", "the calibrated scenario is a YAML file: -o OUT.yaml (got '" + output + "')");
   p.replace_extension();
@@ -118,7 +126,7 @@ struct Calibration {
 
   std::map<std::vector<double>, size_t> seen;  // unit coordinates -> evaluation (NLopt may ask twice)
 
-  explicit Calibration(const CalibrationRequest& r) : req(r), paths(output_paths(r.output)) {}
+  explicit Calibration(const CalibrationRequest& r) : req(r), paths(output_paths(r.output, r.abc_draws > 0)) {}
 
   // What the writer computes with `f` (reading files), on every rank. A failure on the writer is
   // rethrown there and reported as a failure on the other ranks, so that none waits forever.
@@ -225,6 +233,25 @@ struct Calibration {
     const size_t n = targets.targets.size();
     for (size_t v = 0; v < points.size(); ++v) out.emplace_back(flat.begin() + static_cast<long>(v * n), flat.begin() + static_cast<long>((v + 1) * n));
     return out;
+  }
+
+  // Runs the points as one study OUT.runs/NAME and appends each to the evaluations (its variant in
+  // that file = its place in `values`).
+  void run_and_append(const std::vector<std::vector<double>>& values, const std::vector<std::vector<double>>& units,
+                      const std::string& name, const std::string& phase, const std::string& label) {
+    const auto simulated = run_points(values, (fs::path(paths.runs) / name).string(), label);
+    for (size_t p = 0; p < values.size(); ++p) {
+      CalibrationEvaluation e;
+      e.index = static_cast<int>(evaluations.size());
+      e.phase = phase;
+      e.values = values[p];
+      e.unit = units[p];
+      e.simulated = simulated[p];
+      e.distance = distance_of(e.simulated);
+      e.runs_file = (fs::path(fs::path(paths.runs).filename()) / name).string();
+      e.variant = static_cast<int>(p);
+      evaluations.push_back(std::move(e));
+    }
   }
 
   // One evaluation of the optimiser at unit coordinates x.
@@ -448,7 +475,7 @@ void load_inputs(Calibration& c, const ParameterRegistry& registry) {
   size_t fitted = 0;
   for (const auto& t : c.targets.targets) fitted += t.fit();
   if (fitted == 0)
-    throw InputError(SourcePos{req.targets_file, 0, 0}, "targets", "no target to fit: every target has use: check or holdout");
+    throw InputError(SourcePos{req.targets_file, 0, 0}, "targets", "no target to fit: every target has use: check, holdout or echo");
   const std::vector<Parameter> found = registry.parameters(c.base, req.free_keys, true);
   for (const auto& key : req.free_keys)
     for (const auto& p : found)
@@ -534,20 +561,7 @@ void run_probes(Calibration& c, const CalibrationEvaluation& best) {
       probe_units.push_back(u);
       probe_values.push_back(v);
     }
-  const std::string probes_file = (fs::path(c.paths.runs) / "probes.h5").string();
-  const auto probe_simulated = c.run_points(probe_values, probes_file, "identifiability probes");
-  for (size_t p = 0; p < probe_units.size(); ++p) {
-    CalibrationEvaluation e;
-    e.index = static_cast<int>(c.evaluations.size());
-    e.phase = "probe";
-    e.values = probe_values[p];
-    e.unit = probe_units[p];
-    e.simulated = probe_simulated[p];
-    e.distance = c.distance_of(e.simulated);
-    e.runs_file = (fs::path(fs::path(c.paths.runs).filename()) / "probes.h5").string();
-    e.variant = static_cast<int>(p);
-    c.evaluations.push_back(e);
-  }
+  c.run_and_append(probe_values, probe_units, "probes.h5", "probe", "identifiability probes");
 }
 
 // Each free parameter's sensitivities from its two probes: is it constrained by the fitted targets?
@@ -630,6 +644,7 @@ void write_outputs(const Calibration& c, const ParameterRegistry& registry, cons
 }  // namespace
 
 CalibrationResult calibrate(const CalibrationRequest& req) {
+  if (req.abc_draws > 0) return calibrate_abc(req);
   const auto start_time = std::chrono::steady_clock::now();
   check_request(req);
   Calibration c(req);
@@ -658,6 +673,118 @@ CalibrationResult calibrate(const CalibrationRequest& req) {
   result.runs_computed = c.runs_computed;
   result.runs_resumed = c.runs_resumed;
   if (c.writer) write_outputs(c, registry, best, result);
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return result;
+}
+
+
+namespace {
+
+// A draw is accepted when every fitted target is within its tolerance, or (accept_best > 0) when
+// its distance is among the best accept_best % of the draws (at least one; ties by draw number).
+std::vector<int> accepted_draws(const Calibration& c, const std::vector<CalibrationEvaluation>& draws) {
+  std::vector<int> out;
+  if (c.req.accept_best > 0) {
+    std::vector<int> order(draws.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return draws[static_cast<size_t>(a)].distance < draws[static_cast<size_t>(b)].distance; });
+    const auto n = std::max<size_t>(1, static_cast<size_t>(std::lround(c.req.accept_best / 100.0 * static_cast<double>(draws.size()))));
+    out.assign(order.begin(), order.begin() + static_cast<long>(std::min(n, order.size())));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  for (size_t d = 0; d < draws.size(); ++d) {
+    bool all = true;
+    for (size_t t = 0; t < c.targets.targets.size(); ++t) {
+      const Target& target = c.targets.targets[t];
+      if (target.fit()) all = all && std::fabs(draws[d].simulated[t] - target.observed) <= target.tolerance;
+    }
+    if (all) out.push_back(static_cast<int>(d));
+  }
+  return out;
+}
+
+// The accepted set and every draw, as CSV files with the command that made them.
+void write_abc_files(const Calibration& c, const CalibrationResult& r) {
+  const CalibrationRequest& req = c.req;
+  char rate[160];
+  std::snprintf(rate, sizeof rate, "%zu of %d draws accepted (%.1f %%): %s", r.accepted.size(), req.abc_draws,
+                100.0 * static_cast<double>(r.accepted.size()) / req.abc_draws,
+                req.accept_best > 0 ? ("the best " + short_text(req.accept_best) + " % by weighted distance").c_str()
+                                    : "every fitted target within its tolerance");
+  std::vector<std::string> comments = {
+      "Accepted parameter sets of a rejection ABC (commsim " + std::string(kVersion) + ", git " + kGitCommit +
+          "; docs/calibration.md, \"The accepted set\").",
+      "Made by: " + req.command_line,
+      "Targets: " + req.targets_file + " (fitted: use: fit); scenario: " + req.scenario_file + ".",
+      std::string("Draws: a Latin hypercube over the free parameters' registry ranges (seed ") +
+          std::to_string(req.abc_seed) + "), " + std::to_string(req.replicates) + " replicate(s) each on common random numbers.",
+      rate,
+      "Runs: " + fs::path(c.paths.runs).filename().string() + "/abc.h5; every draw: " + fs::path(c.paths.h5).filename().string() + "."};
+  for (const auto& p : c.params)
+    comments.push_back("  " + p.key + ": range " + short_text(p.low) + "-" + short_text(p.high) + " (" + p.source + ")");
+  AcceptedSet accepted, all;
+  for (const auto& p : c.params) accepted.keys.push_back(p.key);
+  all.keys = accepted.keys;
+  for (const auto& t : c.targets.targets) all.keys.push_back(t.name);
+  for (const auto& e : r.evaluations) {
+    all.draws.push_back(e.index);
+    all.distances.push_back(e.distance);
+    std::vector<double> row = e.values;
+    row.insert(row.end(), e.simulated.begin(), e.simulated.end());
+    all.rows.push_back(std::move(row));
+  }
+  for (int a : r.accepted) {
+    const CalibrationEvaluation& e = r.evaluations[static_cast<size_t>(a)];
+    accepted.draws.push_back(e.index);
+    accepted.distances.push_back(e.distance);
+    accepted.rows.push_back(e.values);
+  }
+  std::vector<std::string> draw_comments = comments;
+  draw_comments.push_back("Every draw: its parameters, then each target's simulated value (mean over replicates).");
+  write_text_atomically(c.paths.h5, accepted_set_csv(draw_comments, all), "--output");
+  write_text_atomically(c.paths.yaml, accepted_set_csv(comments, accepted), "--output");
+}
+
+}  // namespace
+
+CalibrationResult calibrate_abc(const CalibrationRequest& req) {
+  const auto start_time = std::chrono::steady_clock::now();
+  check_request(req);
+  if (req.abc_draws < 2 || req.abc_draws > kMaxUncertaintySamples)
+    throw InputError(kCli, "--abc", "must be a number of draws in 2.." + std::to_string(kMaxUncertaintySamples));
+  if (!(req.accept_best >= 0 && req.accept_best < 100)) throw InputError(kCli, "--accept-best", "must be a percentage in (0, 100)");
+  Calibration c(req);
+  const ParameterRegistry loaded = req.registry_file.empty() ? ParameterRegistry() : ParameterRegistry::load(req.registry_file);
+  load_inputs(c, req.registry_file.empty() ? ParameterRegistry::shipped() : loaded);
+  prepare_outputs(c);
+  CalibrationResult result;
+  result.writer = c.writer;
+  result.accepted_path = c.paths.yaml;
+  result.draws_path = c.paths.h5;
+  result.runs_dir = c.paths.runs;
+  const auto unit = latin_hypercube(req.abc_draws, static_cast<int>(c.params.size()), req.abc_seed);
+  std::vector<std::vector<double>> values;
+  for (const auto& u : unit) {
+    std::vector<double> v;
+    for (size_t i = 0; i < c.params.size(); ++i) v.push_back(parameter_quantile(c.params[i], u[i]));
+    values.push_back(std::move(v));
+  }
+  c.run_and_append(values, unit, "abc.h5", "abc", "ABC draws");
+  result.evaluations = c.evaluations;
+  result.fit_evaluations = static_cast<int>(c.evaluations.size());
+  result.accepted = accepted_draws(c, c.evaluations);
+  for (size_t e = 0; e < c.evaluations.size(); ++e)
+    if (c.evaluations[e].distance < c.evaluations[static_cast<size_t>(result.best_evaluation)].distance)
+      result.best_evaluation = static_cast<int>(e);
+  std::vector<std::vector<double>> best_values{c.evaluations[static_cast<size_t>(result.best_evaluation)].simulated};
+  result.best = check_against(c.targets, best_values);
+  result.distance_best = c.evaluations[static_cast<size_t>(result.best_evaluation)].distance;
+  for (const auto& p : c.params) result.parameters.push_back(CalibratedParameter{p, p.default_value, 0, 0, {}, true});
+  result.runs_computed = c.runs_computed;
+  result.runs_resumed = c.runs_resumed;
+  if (c.writer) write_abc_files(c, result);
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return result;
 }

@@ -41,6 +41,14 @@ struct CalibrationRequest {
   bool resume = false, force = false;
   int threads = 0;                     // per rank (0: as the study runner decides)
   std::string command_line;
+  // --abc N (issue 25): approximate Bayesian computation by rejection instead of the optimiser: N
+  // draws, a Latin hypercube over the free parameters' registry ranges (seed abc_seed), each run
+  // like an evaluation; a draw is accepted when every fitted target is within its tolerance, or,
+  // with accept_best > 0, when its distance is among the best accept_best % of the draws. Output:
+  // OUT.csv, the accepted set (sim/calibration/accepted.hpp), and OUT.draws.csv, every draw.
+  int abc_draws = 0;
+  double accept_best = 0;              // percent, 0 = within tolerance
+  uint64_t abc_seed = 1;
   // Called on the writing rank after each evaluation: (evaluation number, its distance, the best so far).
   std::function<void(int, double, double)> progress;
 };
@@ -77,11 +85,16 @@ struct CalibrationResult {
   std::string yaml_path, h5_path, runs_dir;
   int runs_computed = 0, runs_resumed = 0;
   double wall_s = 0;
+  // --abc: the accepted draws (indices into evaluations) and where they were written.
+  std::vector<int> accepted;
+  std::string accepted_path, draws_path;
 };
 
 // Throws InputError for bad input (unknown or fixed free keys, no fitted target, an output in the
 // way); RuntimeFailure for failures of the runs or files.
 CalibrationResult calibrate(const CalibrationRequest& request);
+// calibrate() with abc_draws > 0 runs this: the rejection ABC (no optimiser, no probes).
+CalibrationResult calibrate_abc(const CalibrationRequest& request);
 
 // The layout of a calibration file (the tables it holds), for docs/calibration.md.
 std::string calibration_file_markdown();

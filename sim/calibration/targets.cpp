@@ -222,7 +222,19 @@ std::string computation_text(const Target& t) {
 struct TargetsFile {
   std::string name, description;
   std::vector<Target> targets;
+  std::vector<EvidenceGroup> evidence;
 };
+
+const Schema<EvidenceGroup>& evidence_schema() {
+  static const Schema<EvidenceGroup> s{{
+      scenario_detail::num("count", &EvidenceGroup::count, scenario_detail::positive(), "1",
+                           "independent pieces of evidence its fit and holdout members are (> 0)"),
+      scenario_detail::text("why", &EvidenceGroup::why, "text", "why its members are not independent"),
+  }, [](EvidenceGroup&, const Node& n, const Path& p) {
+    if (!n.find("count")) scenario_detail::fail(n, p, "an evidence group needs 'count'");
+  }};
+  return s;
+}
 
 std::vector<std::string> measure_names() {
   std::vector<std::string> names;
@@ -245,8 +257,11 @@ const Schema<Target>& target_schema() {
         scenario_detail::text("role", &Target::role, "a role name", "measure argument"),
         scenario_detail::text("facility_use", &Target::facility_use, "a facility use", "measure argument"),
         scenario_detail::flag("with_committees", &Target::with_committees, "staff_per_10k: count committee members too"),
-        scenario_detail::choice("use", &Target::use, {"fit", "check", "holdout"},
-                                "fit: calibrate to it; check: an input check, never fitted; holdout: kept out of the fit to test it"),
+        scenario_detail::choice("use", &Target::use, {"fit", "check", "holdout", "echo"},
+                                "fit: calibrate to it; check: an input check, never fitted; holdout: kept out of the fit to "
+                                "test it; echo: its simulated value is set by an input (reported, never fitted, not evidence)"),
+        scenario_detail::text("evidence", &Target::evidence, "a key of the file's evidence map",
+                              "its evidence group: targets that are one number, or tied by an identity"),
         scenario_detail::text("computation", &Target::computation, "text", "how the figure is computed (default: the measure's)"),
         scenario_detail::text("note", &Target::note, "text", "how the observed figure and tolerance were derived"),
     };
@@ -283,6 +298,9 @@ const Schema<TargetsFile>& targets_schema() {
       scenario_detail::named_map<TargetsFile, Target>("targets", &TargetsFile::targets, &Target::name, target_schema,
                                                       "target name: {observed, tolerance, source, measure, ...}",
                                                       "the observed figures"),
+      scenario_detail::named_map<TargetsFile, EvidenceGroup>("evidence", &TargetsFile::evidence, &EvidenceGroup::name,
+                                                             evidence_schema, "group name: {count, why}",
+                                                             "targets that are not independent pieces of evidence"),
   }, [](TargetsFile& f, const Node& n, const Path& p) {
     if (f.targets.empty()) scenario_detail::fail(n, scenario_detail::join(p, "targets"), "a targets file needs at least one target");
   }};
@@ -290,7 +308,38 @@ const Schema<TargetsFile>& targets_schema() {
 }
 
 
+// Each target's share of the independent evidence: 1 alone, a group's count over its fit and
+// holdout members, 0 for echoes and checks. A target naming no group of the file is refused.
+void assign_evidence(TargetSet& set, const Node& targets) {
+  for (size_t i = 0; i < set.targets.size(); ++i) {
+    Target& t = set.targets[i];
+    const bool evidence = t.use == "fit" || t.use == "holdout";
+    t.evidence_weight = evidence ? 1.0 : 0.0;
+    if (t.evidence.empty()) continue;
+    const Node& node = targets.entries[i].second;
+    const auto group = std::find_if(set.evidence.begin(), set.evidence.end(),
+                                    [&](const EvidenceGroup& g) { return g.name == t.evidence; });
+    if (group == set.evidence.end()) {
+      std::vector<std::string> names;
+      for (const auto& g : set.evidence) names.push_back(g.name);
+      throw InputError(node.find("evidence")->pos, "targets." + t.name + ".evidence",
+                       "no evidence group '" + t.evidence + "' in the file's evidence map" +
+                           (names.empty() ? "" : " (groups: " + scenario_detail::list_names(names) + ")"));
+    }
+    if (!evidence) continue;
+    int members = 0;
+    for (const auto& other : set.targets) members += other.evidence == t.evidence && (other.use == "fit" || other.use == "holdout");
+    t.evidence_weight = std::min(group->count, static_cast<double>(members)) / members;
+  }
+}
+
 }  // namespace
+
+double independent_evidence(const std::vector<TargetCheck>& checks) {
+  double n = 0;
+  for (const auto& c : checks) n += c.evidence_weight;
+  return n;
+}
 
 const std::vector<MeasureInfo>& measures() {
   static const std::vector<MeasureInfo> infos = [] {
@@ -314,6 +363,8 @@ TargetSet parse_targets(const std::string& text, const std::string& file) {
     parsed.targets[i].pos = targets->key_pos[i];
     set.targets.push_back(parsed.targets[i]);
   }
+  set.evidence = parsed.evidence;
+  assign_evidence(set, *targets);
   return set;
 }
 
@@ -383,6 +434,8 @@ std::vector<TargetCheck> check_against(const TargetSet& set, const std::vector<s
     c.computation = t.computation;
     c.observed = t.observed;
     c.tolerance = t.tolerance;
+    c.evidence = t.evidence;
+    c.evidence_weight = t.evidence_weight;
     c.simulated = values.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(values.size());
     c.within = std::fabs(c.simulated - c.observed) <= c.tolerance;
     out.push_back(std::move(c));

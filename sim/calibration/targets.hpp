@@ -4,7 +4,10 @@
 // schema machinery, so a target with an unknown measure, a missing argument or an unknown key is
 // an InputError at its file:line:column. `use: check` marks input checks (e.g. community workers
 // per 10,000, committees included): reported, never fitted; `use: holdout` marks observed figures
-// kept out of the fit to test it.
+// kept out of the fit to test it; `use: echo` marks targets whose simulated value an input sets
+// (the census 60+ share, a programme share): reported, never fitted, not evidence. Targets that
+// are one number seen twice, or tied by an identity, name an `evidence` group of the file's
+// `evidence:` map, which says how many independent pieces of evidence its members are.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,7 +23,10 @@ struct Target {
   std::string computation;          // how it is computed from a run (the measure's text by default)
   double observed = 0, tolerance = 0;
   std::string use = "fit";          // fit | check (an input check) | holdout (observed, not fitted: a test of the fit)
+                                    // | echo (its simulated value is set by an input)
   bool fit() const { return use == "fit"; }
+  std::string evidence;             // its evidence group ("" = alone), a key of TargetSet::evidence
+  double evidence_weight = 0;       // its share of the independent evidence (TargetCheck::evidence_weight)
   std::vector<std::string> services;  // arguments of the measure (as it needs them)
   std::string service, role, facility_use;
   bool with_committees = false;
@@ -28,10 +34,21 @@ struct Target {
   std::vector<std::pair<std::string, SourcePos>> argument_pos;  // argument key -> position
 };
 
+// Targets that are not independent pieces of evidence: `count` pieces among the group's members.
+struct EvidenceGroup {
+  std::string name, why;
+  double count = 1;
+};
+
 struct TargetSet {
   std::string file, text, name;
   std::vector<Target> targets;
+  std::vector<EvidenceGroup> evidence;
 };
+
+// Independent pieces of evidence among fit and holdout targets (echoes and checks are none; a
+// group counts as its `count`): the sum of the targets' evidence_weight.
+double independent_evidence(const std::vector<TargetCheck>& checks);
 
 TargetSet load_targets(const std::string& path);
 TargetSet parse_targets(const std::string& text, const std::string& file);

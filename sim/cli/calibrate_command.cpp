@@ -1,6 +1,7 @@
 // The calibration commands of `commsim` (issue 16, docs/calibration.md): params (the parameter
 // registry for a scenario) and calibrate (fit free parameters to observed targets); and the
 // targets table `commsim run --targets` prints.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -44,7 +45,15 @@ const char* kCalibrateHelp =
     "(every evaluation, the fit, the provenance). --resume continues an interrupted calibration (the\n"
     "optimiser replays its path and reads back the evaluations done); --force starts over.\n"
     "  --max-evals N   the optimiser's evaluations (default 40); the probes add 2 per free parameter\n"
-    "  --xtol X        stop when a step moves every free parameter by less than X of its range (default 0.001)\n";
+    "  --xtol X        stop when a step moves every free parameter by less than X of its range (default 0.001)\n"
+    "\n"
+    "commsim calibrate SCENARIO --targets FILE --free KEY [KEY...] --abc N [--accept-best PCT] [--abc-seed S] -o OUT.csv\n"
+    "  approximate Bayesian computation by rejection instead of the optimiser: N draws (a Latin hypercube\n"
+    "  over the free parameters' registry ranges, seed S, default 1), each run like an evaluation (one study,\n"
+    "  OUT.runs/abc.h5); a draw is accepted when every fitted target is within its tolerance (or, with\n"
+    "  --accept-best, when it is among the best PCT % by distance). Writes OUT.csv, the accepted set (a\n"
+    "  scenario names it as calibration.accepted_file: --uncertainty then draws from it), and\n"
+    "  OUT.draws.csv, every draw with its targets (docs/calibration.md, \"The accepted set\").\n";
 
 // "--free a b c" (until the next option), "--free a,b", repeated --free: the keys, and argv without them.
 std::vector<std::string> take_free_keys(std::vector<std::string>& argv) {
@@ -84,11 +93,21 @@ void print_targets_table(std::FILE* out, const std::string& file, const std::vec
   size_t within = 0;
   for (const auto& c : checks) within += c.within;
   std::fprintf(out, "\ncalibration targets (%s): %zu of %zu within tolerance\n", file.c_str(), within, checks.size());
-  std::fprintf(out, "%-44s %-5s %10s %10s %10s  %-6s %s\n", "target", "use", "observed", "tolerance", "simulated", "within",
+  std::fprintf(out, "%-44s %-7s %10s %10s %10s  %-6s %s\n", "target", "use", "observed", "tolerance", "simulated", "within",
                "source");
-  for (const auto& c : checks)
-    std::fprintf(out, "%-44s %-5s %10s %10s %10s  %-6s %s\n", c.name.c_str(), c.use.c_str(), fmt(c.observed).c_str(),
+  double fit = 0, holdout = 0;
+  size_t echoes = 0, input_checks = 0;
+  for (const auto& c : checks) {
+    std::fprintf(out, "%-44s %-7s %10s %10s %10s  %-6s %s\n", c.name.c_str(), c.use.c_str(), fmt(c.observed).c_str(),
                  fmt(c.tolerance).c_str(), fmt(c.simulated).c_str(), c.within ? "yes" : "NO", c.source.c_str());
+    (c.use == "holdout" ? holdout : fit) += c.evidence_weight;
+    echoes += c.use == "echo";
+    input_checks += c.use == "check";
+  }
+  std::fprintf(out,
+               "independent evidence: %s (fit %s, holdout %s; targets that are one number or tied by an identity "
+               "counted once per group; %zu echoes of inputs and %zu input checks are not evidence)\n",
+               fmt(fit + holdout).c_str(), fmt(fit).c_str(), fmt(holdout).c_str(), echoes, input_checks);
 }
 
 int cmd_params(const std::vector<std::string>& argv) {
@@ -125,13 +144,40 @@ int cmd_params(const std::vector<std::string>& argv) {
   return 0;
 }
 
+namespace {
+
+void print_abc(const CalibrationRequest& req, const CalibrationResult& r) {
+  std::printf("\nABC of %s to %s: %zu of %d draws accepted (%.1f %%; %s), %d runs computed, %d resumed, %.1f s\n",
+              req.scenario_file.c_str(), req.targets_file.c_str(), r.accepted.size(), req.abc_draws,
+              100.0 * static_cast<double>(r.accepted.size()) / req.abc_draws,
+              req.accept_best > 0 ? "the best by distance" : "every fitted target within tolerance", r.runs_computed,
+              r.runs_resumed, r.wall_s);
+  std::printf("\n%-52s %10s %10s %10s %10s %10s\n", "free parameter", "low", "high", "accepted min", "median", "max");
+  for (size_t i = 0; i < r.parameters.size(); ++i) {
+    std::vector<double> v;
+    for (int a : r.accepted) v.push_back(r.evaluations[static_cast<size_t>(a)].values[i]);
+    std::sort(v.begin(), v.end());
+    const Parameter& p = r.parameters[i].parameter;
+    std::printf("%-52s %10s %10s %10s %10s %10s\n", p.key.c_str(), fmt(p.low).c_str(), fmt(p.high).c_str(),
+                v.empty() ? "-" : fmt(v.front()).c_str(), v.empty() ? "-" : fmt(v[v.size() / 2]).c_str(),
+                v.empty() ? "-" : fmt(v.back()).c_str());
+  }
+  print_targets_table(stdout, req.targets_file + ", at the closest draw", r.best);
+  if (r.accepted.empty())
+    std::printf("\nno draw was accepted: more draws, wider ranges, or --accept-best PCT\n");
+  std::printf("\nwrote %s (the accepted set) and %s (every draw; runs in %s)\n", r.accepted_path.c_str(),
+              r.draws_path.c_str(), r.runs_dir.c_str());
+}
+
+}  // namespace
+
 int cmd_calibrate(const std::vector<std::string>& argv_in) {
   std::vector<std::string> argv = argv_in;
   CalibrationRequest req;
   req.free_keys = take_free_keys(argv);
   const Args a = parse_args(argv,
                             {"targets", "output", "replicates", "max-evals", "algorithm", "xtol", "probe-step", "registry",
-                             "set", "threads"},
+                             "set", "threads", "abc", "accept-best", "abc-seed"},
                             {"resume", "force", "quiet"}, "calibrate");
   if (a.has("help")) {
     std::fputs(kCalibrateHelp, stdout);
@@ -139,7 +185,7 @@ int cmd_calibrate(const std::vector<std::string>& argv_in) {
   }
   if (a.positional.size() != 1) throw InputError(kCli, "SCENARIO", "expected one scenario file (commsim calibrate --help)");
   if (!a.has("targets")) throw InputError(kCli, "--targets", "a calibration needs --targets FILE (e.g. scenarios/targets/xian.yaml)");
-  if (!a.has("output")) throw InputError(kCli, "--output", "a calibration needs -o OUT.yaml");
+  if (!a.has("output")) throw InputError(kCli, "--output", "a calibration needs -o OUT.yaml (with --abc: -o OUT.csv)");
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
   req.scenario_file = a.positional[0];
@@ -160,8 +206,17 @@ int cmd_calibrate(const std::vector<std::string>& argv_in) {
   req.progress = [quiet](int evaluation, double distance, double best) {
     if (!quiet) std::fprintf(stderr, "evaluation %d: distance %.6g (best %.6g)\n", evaluation, distance, best);
   };
+  req.abc_draws = static_cast<int>(a.integer("abc", 0));
+  if (a.has("abc") && req.abc_draws < 2) throw InputError(kCli, "--abc", "must be a number of draws >= 2");
+  req.accept_best = a.number("accept-best", 0);
+  if (a.has("accept-best") && !a.has("abc")) throw InputError(kCli, "--accept-best", "is an option of --abc");
+  req.abc_seed = static_cast<uint64_t>(a.integer("abc-seed", 1));
   const CalibrationResult r = calibrate(req);
   if (!r.writer || quiet) return 0;
+  if (req.abc_draws > 0) {
+    print_abc(req, r);
+    return 0;
+  }
   std::printf("\ncalibration of %s to %s: distance %s -> %s after %d evaluations x %d replicates (%s)\n",
               req.scenario_file.c_str(), req.targets_file.c_str(), fmt(r.distance_start).c_str(), fmt(r.distance_best).c_str(),
               r.fit_evaluations, req.replicates, r.status.c_str());

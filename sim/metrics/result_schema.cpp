@@ -267,7 +267,8 @@ const Table<TargetCheck>& calibration_target_table() {
   using T = TargetCheck;
   static const Table<T> t = make_table<T>(
       "calibration_target", "calibration/targets", {"targets"},
-      {COMMSIM_FIELDS(T, name, measure, use, observed, tolerance, simulated, within, source, computation)});
+      {COMMSIM_FIELDS(T, name, measure, use, observed, tolerance, simulated, within, source, computation, evidence,
+                      evidence_weight)});
   return t;
 }
 

@@ -275,8 +275,10 @@ struct RunResult {
 // One calibration target held against a run (sim/calibration/targets.hpp): `commsim run --targets`
 // (--summary-json `calibration.targets`) and calibration files.
 struct TargetCheck {
-  std::string name, measure, use, source, computation;  // use: fit | check
+  std::string name, measure, use, source, computation;  // use: fit | check | holdout | echo
   double observed = 0, tolerance = 0, simulated = 0;   // simulated: mean over replicates
+  std::string evidence;                                // its evidence group ("" = alone)
+  double evidence_weight = 0;                          // its share of the independent evidence
   bool within = false;                                 // |simulated - observed| <= tolerance
 };
 

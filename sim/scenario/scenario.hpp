@@ -459,6 +459,14 @@ struct NormSet {
   } size;
 };
 
+// ---------------------------------------------------------------- calibration
+// What the calibration found (docs/calibration.md): a set of accepted parameter values (a CSV of
+// `commsim calibrate --abc`) that --uncertainty and findings draw from instead of the parameters'
+// ranges. A plain run never reads it.
+struct CalibrationSettings {
+  std::string accepted_file;  // absolute once loaded; "" = none
+};
+
 // ---------------------------------------------------------------- limits of the engine's state
 // Checked by the loader (validate.cpp), so that the engine only asserts them.
 // Residents keep one enrolment bit per service index in a byte (Residents::enrolled).
@@ -495,6 +503,7 @@ struct Scenario {
   FindingsSettings findings;
   std::string norms_file;         // a norm set (scenarios/norms/); "" = none
   NormSet norms;                  // its figures (applied and judged against); Xi'an 2023 without one
+  CalibrationSettings calibration;
 
   int service_index(const std::string& service_name) const {
     for (size_t i = 0; i < services.size(); ++i)

@@ -581,6 +581,15 @@ const Schema<ResidentNetworks>& networks_schema() {
 }
 // ---- end of the size mechanisms
 
+const Schema<CalibrationSettings>& calibration_schema() {
+  static const Schema<CalibrationSettings> s{{
+      file_path("accepted_file", &CalibrationSettings::accepted_file,
+                "the accepted parameter sets of `commsim calibrate --abc` (a CSV): --uncertainty and findings draw "
+                "each sample's calibrated parameters as one row of it, not from their ranges; a plain run ignores it"),
+  }, {}};
+  return s;
+}
+
 const Schema<StaffingRule>& rule_schema() {
   static const Schema<StaffingRule> s{{
       choice("rule", &StaffingRule::rule,
@@ -920,6 +929,8 @@ const Schema<Scenario>& scenario_schema() {
         file_path("norms", &Scenario::norms_file,
                   "a norm set (scenarios/norms/*.yaml, docs/norms.md): its figures become the staffing, committee, "
                   "facility and funding rules, and compliance is judged against them; \"\" = none (Xi'an 2023)"),
+        section<Scenario, CalibrationSettings>("calibration", &Scenario::calibration, calibration_schema,
+                                               "what the calibration found (docs/calibration.md)"),
     };
     return schema;
   }();

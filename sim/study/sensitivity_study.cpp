@@ -95,7 +95,8 @@ const Table<SensitivityFacts>& sensitivity_facts_table() {
 const Table<SensitivityParameterRow>& sensitivity_parameter_table() {
   using P = SensitivityParameterRow;
   static const Table<P> t = make_table<P>("sensitivity_parameter", "sensitivity/parameters", {"parameters"},
-                                          {COMMSIM_FIELDS(P, low, high, log_scale, integer)});
+                                          {COMMSIM_FIELDS(P, low, high, log_scale, integer, lever, registry_low, registry_high,
+                                                          range_origin)});
   return t;
 }
 
@@ -204,7 +205,8 @@ SensitivityResult compute_sensitivity(const StudyPlan& plan, const std::vector<S
   r.parameters = st.axis_keys;
   for (size_t a = 0; a < st.axes.size(); ++a)
     r.ranges.push_back({sp.ranges[a].low, sp.ranges[a].high,
-                        sp.ranges[a].kind == ParameterDistribution::Kind::log_uniform, st.axes[a].integer});
+                        sp.ranges[a].kind == ParameterDistribution::Kind::log_uniform, st.axes[a].integer,
+                        st.axes[a].lever, st.axes[a].registry_low, st.axes[a].registry_high, st.axes[a].range_origin});
   for (int p = 0; p < points; ++p) r.points.push_back({sp.group[static_cast<size_t>(p)], sp.unit_points()[static_cast<size_t>(p)]});
 
   // The noise split takes the points that sample the parameters' distribution: every Morris point, the
@@ -337,6 +339,30 @@ std::vector<size_t> ranking(const SensitivityResult& r, size_t o) {
 
 }  // namespace
 
+namespace {
+
+// Each parameter's range, lever or uncertain parameter, and where the range comes from; a note for a
+// range narrowed without a reason.
+std::string ranges_text(const SensitivityResult& r, const std::vector<std::string>& labels, int w) {
+  std::string out = "ranges (docs/sensitivity.md, \"Ranges from the registry\"):\n";
+  char buf[512];
+  size_t unexplained = 0;
+  for (size_t i = 0; i < r.ranges.size() && i < labels.size(); ++i) {
+    const SensitivityParameterRow& p = r.ranges[i];
+    std::snprintf(buf, sizeof buf, "  %-*s %-9s %11.4g .. %-11.4g %s\n", w, labels[i].c_str(), p.lever ? "lever" : "parameter",
+                  p.low, p.high, p.range_origin.empty() ? "-" : p.range_origin.c_str());
+    out += buf;
+    unexplained += p.range_origin.rfind("narrower", 0) == 0;
+  }
+  if (unexplained > 0)
+    out += "note: " + std::to_string(unexplained) +
+           " range(s) narrower than the registry's without a reason: the indices hold for the narrowed ranges only "
+           "(say why with narrowed: REASON)\n";
+  return out;
+}
+
+}  // namespace
+
 std::string sensitivity_text(const SensitivityResult& r) {
   const bool morris = r.facts.method == "morris";
   const size_t k = r.parameters.size();
@@ -356,6 +382,9 @@ std::string sensitivity_text(const SensitivityResult& r) {
   size_t width = 0;
   for (const auto& l : labels) width = std::max(width, l.size());
   const int w = static_cast<int>(width);
+  out += ranges_text(r, labels, w);
+  bool has_levers = false, has_parameters = r.ranges.size() < k;
+  for (const auto& range : r.ranges) (range.lever ? has_levers : has_parameters) = true;
   for (size_t o = 0; o < r.outcomes.size(); ++o) {
     const SensitivityOutcomeRow& row = r.outcomes[o];
     std::snprintf(buf, sizeof buf, "\n%s (%s): mean %.6g, variance %.6g", r.outcome_names[o].c_str(), row.unit.c_str(),
@@ -367,7 +396,10 @@ std::string sensitivity_text(const SensitivityResult& r) {
       out += buf;
     }
     out += "\n";
+    for (const bool levers : {false, true}) {
+    if (has_levers && has_parameters) out += levers ? "  levers (the planner's choice, not an uncertainty):\n" : "  uncertain parameters:\n";
     for (size_t i : ranking(r, o)) {
+      if ((i < r.ranges.size() && r.ranges[i].lever) != levers) continue;
       const char* name = labels[i].c_str();
       if (morris) {
         const MorrisIndexRow& m = r.morris[o * k + i];
@@ -381,6 +413,7 @@ std::string sensitivity_text(const SensitivityResult& r) {
       }
       out += buf;
     }
+    }
   }
   return out;
 }
@@ -389,7 +422,7 @@ namespace {
 
 Json index_json(const SensitivityResult& r, size_t o, size_t i) {
   const size_t k = r.parameters.size();
-  Json j = {{"parameter", r.parameters[i]}};
+  Json j = {{"parameter", r.parameters[i]}, {"lever", i < r.ranges.size() && r.ranges[i].lever}};
   if (r.facts.method == "morris") {
     const MorrisIndexRow& m = r.morris[o * k + i];
     j["mu_star"] = json_figure(m.mu_star);
@@ -428,10 +461,18 @@ Json sensitivity_json(const SensitivityResult& r) {
                         {"noise_level", json_figure(morris ? row.mu_star_noise_level : row.index_noise_level)},
                         {"indices", std::move(indices)}});
   }
+  Json ranges = Json::array();
+  for (size_t i = 0; i < r.ranges.size() && i < r.parameters.size(); ++i)
+    ranges.push_back({{"parameter", r.parameters[i]},
+                      {"low", json_figure(r.ranges[i].low)},
+                      {"high", json_figure(r.ranges[i].high)},
+                      {"lever", r.ranges[i].lever},
+                      {"origin", r.ranges[i].range_origin}});
   return {{"method", r.facts.method},
           {"replicates", r.facts.replicates},
           {"confidence", json_figure(r.facts.confidence)},
           {"parameters", r.parameters},
+          {"ranges", std::move(ranges)},
           {"outcomes", std::move(outcomes)}};
 }
 

@@ -61,6 +61,9 @@ struct SensitivityFacts {
 struct SensitivityParameterRow {
   double low = 0, high = 0;
   bool log_scale = false, integer = false;
+  bool lever = false;                  // a policy lever (reported apart from the uncertain parameters)
+  double registry_low = 0, registry_high = 0;  // the registry's range (NaN: none)
+  std::string range_origin;            // registry | narrowed: REASON | ... (StudyAxis::range_origin)
 };
 // /sensitivity/design (variants): where each design point lies.
 struct SensitivityPointRow {

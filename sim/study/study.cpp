@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commsim/version.hpp"
+#include "sim/calibration/registry.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/schema_machinery.hpp"
 #include "sim/scenario/tree.hpp"
@@ -99,6 +100,7 @@ struct AxisRange {
   double from = 0, to = 0, step = 0;
   double low = 0, high = 0;
   bool integer = false, log = false;
+  std::string narrowed;  // morris, sobol: why low..high is narrower than the registry's range
 };
 
 struct AxisSpec {  // one entry of axes: as written
@@ -169,9 +171,11 @@ const Schema<AxisRange>& axis_range_schema() {
       required(scenario_detail::num("step", &AxisRange::step, scenario_detail::positive(), "", "grid: step between values"),
                "required for grid"),
       required(scenario_detail::num("low", &AxisRange::low, scenario_detail::Range{}, "",
-                                    "morris, sobol: the parameter's lowest value"), "required for morris, sobol"),
+                                    "morris, sobol: the parameter's lowest value"), "default: the registry's"),
       required(scenario_detail::num("high", &AxisRange::high, scenario_detail::Range{}, "",
-                                    "morris, sobol: the parameter's highest value (> low)"), "required for morris, sobol"),
+                                    "morris, sobol: the parameter's highest value (> low)"), "default: the registry's"),
+      scenario_detail::text("narrowed", &AxisRange::narrowed, "text",
+                            "morris, sobol: why low..high is narrower than the registry's range (reported with the indices)"),
       scenario_detail::flag("log", &AxisRange::log, "morris, sobol: sample uniformly in log (low > 0)"),
       scenario_detail::flag("integer", &AxisRange::integer, "lhs, morris, sobol: round samples to integers"),
   }, {}};
@@ -242,14 +246,15 @@ Field<StudyFile> axes_field() {
         axis_range_schema().read(axis.range, value, where);
       } else {
         fail(value, where, "expected a list of values, or a range {from, to, step} (lhs: {from, to}; morris, sobol: "
-                           "{low, high}), got " + scenario_detail::describe(value));
+                           "{low, high}, or {} for the parameter registry's range), got " + scenario_detail::describe(value));
       }
       st.axes.push_back(std::move(axis));
     }
   };
   f.nested_doc = [](std::vector<DocRow>& rows, const std::string& prefix) {
     rows.push_back(DocRow{prefix + ".<key>", "list, or map", "", "(none)",
-                          "grid: a list of values or {from, to, step}; lhs: {from, to}; morris, sobol: {low, high}",
+                          "grid: a list of values or {from, to, step}; lhs: {from, to}; morris, sobol: {low, high}, or {} "
+                          "(the parameter registry's range)",
                           "one axis (a parameter of morris, sobol): the values of one scenario key"});
     axis_range_schema().doc(rows, prefix + ".<key>.");
   };
@@ -335,7 +340,12 @@ void check_parameter(const AxisSpec& axis, const std::string& type) {
   if (v.is_list()) fail(v, where, form + ", not a list");
   for (const char* key : {"from", "to", "step"})
     if (v.find(key)) throw InputError(v.key_position(key), where + "." + key, form + ": no " + key);
-  if (!v.find("low") || !v.find("high")) fail(v, where, "expected {low, high}");
+  if (!v.find("low") && !v.find("high")) {  // the registry's range (apply_registry)
+    if (v.find("log")) throw InputError(v.key_position("log"), where + ".log", "log: comes with low and high (the registry's range says its own)");
+    if (v.find("narrowed")) throw InputError(v.key_position("narrowed"), where + ".narrowed", "narrowed: comes with the low and high it explains");
+    return;
+  }
+  if (!v.find("low") || !v.find("high")) fail(v, where, "expected {low, high}, or neither (the parameter registry's range)");
   ParameterDistribution range;
   range.kind = axis.range.log ? ParameterDistribution::Kind::log_uniform : ParameterDistribution::Kind::uniform;
   range.low = axis.range.low;
@@ -371,7 +381,7 @@ void check_axis(const AxisSpec& axis, bool lhs) {
   const Path where = "axes." + axis.key;
   const Node& v = axis.value;
   if (v.is_map())
-    for (const char* key : {"low", "high", "log"})
+    for (const char* key : {"low", "high", "log", "narrowed"})
       if (v.find(key))
         throw InputError(v.key_position(key), where + "." + key,
                          std::string(key) + ": is for morris and sobol parameters (lhs: {from, to}; grid: {from, to, step})");
@@ -596,11 +606,58 @@ void expand_lhs(const StudyFile& file, Study& st) {
   }
 }
 
+// A sensitivity design's parameters against the parameter registry (docs/sensitivity.md): an axis
+// without low and high takes the registry's range for the base scenario (log for a loguniform
+// range, integer for an integer key); every axis is marked lever or uncertain parameter, and where
+// its range comes from: "registry", "narrowed: REASON", "narrower than the registry's range (no
+// reason given)", "beyond the registry's range" or "the study's (no registry entry)".
+void apply_registry(const StudyFile& file, Study& st) {
+  const Scenario base = load_scenario(st.base_file, st.base_overrides);
+  for (size_t a = 0; a < st.axes.size(); ++a) {
+    StudyAxis& axis = st.axes[a];
+    const AxisSpec& spec = file.axes[a];
+    const bool given = spec.value.find("low") != nullptr;
+    std::string problem;  // why the key has no registry range
+    Parameter p;
+    try {
+      const std::vector<Parameter> found = ParameterRegistry::shipped().parameters(base, {axis.key}, false);
+      if (found.empty()) problem = "not a parameter of the registry (commsim params lists them)";
+      else p = found.front();
+      if (problem.empty() && !p.sampled()) problem = "fixed in the parameter registry (" + p.source + "): it has no range";
+    } catch (const InputError& e) {
+      problem = "not a parameter of the registry with a range for this scenario (" + std::string(e.what()) + ")";
+    }
+    if (!problem.empty()) {
+      if (!given) fail(spec.value, "axes." + axis.key, problem + "; give {low, high}");
+      axis.range_origin = "the study's (no registry range)";
+      continue;
+    }
+    axis.lever = p.lever;
+    axis.registry_low = p.low;
+    axis.registry_high = p.high;
+    if (!given) {
+      axis.from = p.low;
+      axis.to = p.high;
+      axis.log = p.distribution == Distribution::loguniform;
+      axis.integer = axis.integer || p.integer;
+      axis.range_origin = "registry";
+    } else if (!spec.range.narrowed.empty()) {
+      axis.range_origin = "narrowed: " + spec.range.narrowed;
+    } else if (axis.from < p.low || axis.to > p.high) {
+      axis.range_origin = "beyond the registry's range";
+    } else {
+      axis.range_origin = axis.from > p.low || axis.to < p.high ? "narrower than the registry's range (no reason given)"
+                                                                : "registry";
+    }
+  }
+}
+
 // Morris trajectories or Saltelli's scheme (sensitivity.hpp): one variant per design point, in the
 // design's run order, each coordinate mapped to its parameter's range. The points of a group (a
 // trajectory, or the A, B and AB_i points of a base sample) share their run seed (plan_study).
 void expand_sensitivity(const StudyFile& file, Study& st) {
   read_axes(file, st);
+  apply_registry(file, st);
   SensitivitySpec& sp = st.sensitivity;
   const int k = static_cast<int>(st.axes.size());
   for (const auto& axis : st.axes) {

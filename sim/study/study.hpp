@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct StudyAxis {
   double from = 0, to = 0;          // lhs: the interval sampled; morris, sobol: the range low..high
   bool integer = false;             // lhs, morris, sobol: round samples to integers
   bool log = false;                 // morris, sobol: sampled uniformly in log (log-uniform)
+  // morris, sobol: against the parameter registry (docs/sensitivity.md, "Ranges from the registry")
+  bool lever = false;               // a policy lever, reported apart from the uncertain parameters
+  double registry_low = std::numeric_limits<double>::quiet_NaN(), registry_high = registry_low;
+  std::string range_origin;         // registry | narrowed: REASON | narrower than ... | beyond ... | the study's
 };
 
 struct StudyVariant {

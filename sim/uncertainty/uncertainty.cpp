@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim/calibration/accepted.hpp"
 #include "sim/core/random.hpp"
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
@@ -72,16 +73,56 @@ std::vector<Parameter> uncertainty_parameters(const Scenario& scenario, const st
   return out;
 }
 
+namespace {
+
+// The scenario's accepted set (calibration.accepted_file), its columns checked against the
+// registry: each a parameter of the scenario with a range, not a lever. Empty when none is named.
+AcceptedSet scenario_accepted_set(const Scenario& base, std::vector<Parameter>& calibrated) {
+  if (base.calibration.accepted_file.empty()) return {};
+  AcceptedSet set = read_accepted_set(base.calibration.accepted_file, "calibration.accepted_file");
+  const std::vector<Parameter> all = ParameterRegistry::shipped().parameters(base, {}, false);
+  for (size_t k = 0; k < set.keys.size(); ++k) {
+    const auto p = std::find_if(all.begin(), all.end(), [&](const Parameter& x) { return x.key == set.keys[k]; });
+    if (p == all.end() || !p->sampled() || p->lever)
+      throw InputError(set.key_pos[k], "calibration.accepted_file",
+                       "'" + set.keys[k] + "' is not " +
+                           (p == all.end() ? std::string("a registry parameter of the scenario")
+                                           : p->lever ? "an uncertain parameter (a lever)" : "sampled (fixed in the registry)"));
+    calibrated.push_back(*p);
+  }
+  return set;
+}
+
+}  // namespace
+
 ParameterDraws draw_parameters(const Scenario& base, const std::vector<std::string>& held, int samples, uint64_t seed) {
+  // With an accepted set (calibration.accepted_file), its parameters are not drawn from their
+  // ranges: each sample takes one accepted row, chosen by one extra Latin-hypercube dimension (the
+  // last); keys held by --set keep their values and leave the set's column unused.
+  std::vector<Parameter> calibrated;
+  const AcceptedSet set = scenario_accepted_set(base, calibrated);
   ParameterDraws draws;
-  draws.parameters = uncertainty_parameters(base, held);
-  if (draws.parameters.empty())
+  for (Parameter& p : uncertainty_parameters(base, held))
+    if (std::find(set.keys.begin(), set.keys.end(), p.key) == set.keys.end()) draws.parameters.push_back(std::move(p));
+  if (draws.parameters.empty() && set.rows.empty())
     throw InputError(kCommandLine, "--uncertainty",
                      "no parameter to sample: every registry parameter of the scenario is fixed, a lever or held by --set");
-  const std::vector<std::vector<double>> unit = latin_hypercube(samples, static_cast<int>(draws.parameters.size()), seed);
+  const size_t ranged = draws.parameters.size();
+  std::vector<size_t> columns;  // of the set, for the calibrated parameters not held
+  for (size_t k = 0; k < calibrated.size(); ++k)
+    if (std::find(held.begin(), held.end(), calibrated[k].key) == held.end()) {
+      columns.push_back(k);
+      draws.parameters.push_back(calibrated[k]);
+    }
+  const int dimensions = static_cast<int>(ranged) + (set.rows.empty() ? 0 : 1);
+  const std::vector<std::vector<double>> unit = latin_hypercube(samples, dimensions, seed);
   for (const auto& point : unit) {
     std::vector<double> values;
-    for (size_t i = 0; i < draws.parameters.size(); ++i) values.push_back(parameter_quantile(draws.parameters[i], point[i]));
+    for (size_t i = 0; i < ranged; ++i) values.push_back(parameter_quantile(draws.parameters[i], point[i]));
+    if (!set.rows.empty()) {
+      const size_t row = std::min(set.rows.size() - 1, static_cast<size_t>(point[ranged] * static_cast<double>(set.rows.size())));
+      for (size_t k : columns) values.push_back(set.rows[row][k]);
+    }
     draws.values.push_back(std::move(values));
   }
   return draws;

@@ -54,7 +54,10 @@ std::vector<Parameter> uncertainty_parameters(const Scenario& scenario, const st
 // N parameter sets over the parameters an uncertainty study samples (uncertainty_parameters of
 // `base` minus `held`): the Latin hypercube of `seed` mapped through each parameter's inverse CDF.
 // `uncertainty` and `findings` draw through this one function. InputError on the command line
-// ("--uncertainty") when there is nothing to sample.
+// ("--uncertainty") when there is nothing to sample. When the scenario names an accepted set
+// (calibration.accepted_file, `commsim calibrate --abc`), its parameters are not drawn from their
+// ranges: each sample takes one row of the set, chosen by one extra Latin-hypercube dimension, and
+// they come last in `parameters` (a key held by --set keeps its value).
 struct ParameterDraws {
   std::vector<Parameter> parameters;
   std::vector<std::vector<double>> values;  // [sample][parameter]

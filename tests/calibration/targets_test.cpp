@@ -2,6 +2,7 @@
 // `commsim run --targets` (the summary JSON's calibration block).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -134,7 +135,8 @@ TEST_CASE("commsim run --targets: a calibration block in --summary-json and a ta
   const auto& targets = j["calibration"]["targets"];
   const TargetSet set = load_targets(test::source_path("scenarios/targets/xian.yaml"));
   REQUIRE(targets.size() == set.targets.size());
-  const std::set<std::string> fields = {"name", "observed", "tolerance", "simulated", "within", "source"};
+  const std::set<std::string> fields = {"name",   "use",    "observed", "tolerance",      "simulated",
+                                       "within", "source", "evidence", "evidence_weight"};
   for (size_t i = 0; i < targets.size(); ++i) {
     std::set<std::string> have;
     for (const auto& [k, v] : targets[i].items()) have.insert(k);
@@ -142,7 +144,11 @@ TEST_CASE("commsim run --targets: a calibration block in --summary-json and a ta
     CHECK(targets[i]["name"] == set.targets[i].name);
     CHECK(targets[i]["within"].is_boolean());
     CHECK(targets[i]["observed"].get<double>() == set.targets[i].observed);
+    CHECK(targets[i]["use"] == set.targets[i].use);
   }
+  // At least three targets are echoes of inputs (issue 25); the table counts the independent evidence.
+  CHECK(std::count_if(targets.begin(), targets.end(), [](const auto& t) { return t["use"] == "echo"; }) >= 3);
+  CHECK_THAT(o.err, Catch::Contains("independent evidence: 4 (fit 3, holdout 1"));
   CHECK_THAT(o.err, Catch::Contains("calibration targets"));
   CHECK_THAT(o.err, Catch::Contains("community_workers_per_10k"));
   // Without --targets the summary has no calibration block.
