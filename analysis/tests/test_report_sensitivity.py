@@ -55,11 +55,16 @@ class SensitivityChecks(WritesFigures):
         for metric in dict.fromkeys(metrics):
             outcomes = [o for o, m in enumerate(metrics) if m == metric]
             rows = table_rows(page, f"{metric.replace('_', ' ')} ({units[outcomes[0]]})")
-            self.assertEqual([r[0] for r in rows[:k]], params)
+            # Uncertain parameters first, then the levers (marked), each name with its range's mark.
+            names = [re.sub(r" \(lever\)| \[[^]]*\]", "", r[0]) for r in rows[:k]]
+            self.assertEqual(sorted(names), sorted(params))
+            levers = [n for n, r in zip(names, rows[:k]) if "(lever)" in r[0]]
+            self.assertEqual(names[len(names) - len(levers):], levers)
+            by_name = dict(zip(names, rows[:k]))
             for col, o in enumerate(outcomes):
                 order = sorted(range(k), key=lambda p: -(value[o, p] if np.isfinite(value[o, p]) else -np.inf))
                 for p in range(k):
-                    cell = rows[p][1 + col]
+                    cell = by_name[params[p]][1 + col]
                     if not np.isfinite(value[o, p]):
                         self.assertEqual(cell, "–")
                         continue

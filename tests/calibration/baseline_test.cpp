@@ -33,5 +33,5 @@ TEST_CASE("the shipped baseline holds every fitted target within tolerance", "[c
     CHECK(checks[i].within);
     fitted += t.fit();
   }
-  CHECK(fitted >= 8);
+  CHECK(fitted >= 5);  // issue 25: four former fits are echoes of inputs (use: echo), checked but not fitted
 }

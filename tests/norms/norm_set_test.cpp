@@ -79,7 +79,7 @@ TEST_CASE("a norm set's requirements: Changji 25 per 10,000, Taiyuan's schedule 
   CHECK_FALSE(norm_compliance(facts, taiyuan).workers_ok);
 }
 
-TEST_CASE("--norms changji-2023 staffs at least 24 community workers per 10,000 (committee counted)",
+TEST_CASE("the Changji 2023 norm set staffs at least 24 community workers per 10000 (committee counted)",
           "[norms][norm_set][engine]") {
   const std::vector<std::string> sample = {"city.generator.communities=20", "run.days=14", "population.dynamics.enabled=false"};
   const std::string baseline = test::source_path("scenarios/xian-baseline.yaml");
@@ -143,7 +143,7 @@ TEST_CASE("a bad norm file is an InputError at its line with the key", "[norms][
   CHECK_THROWS_WITH(load_scenario(scenario), Catch::Contains("s.yaml:2") && Catch::Contains("nowhere.yaml"));
 }
 
-TEST_CASE("commsim norms --norms prints the set's requirements; a bad set is exit 2", "[norms][norm_set][cli]") {
+TEST_CASE("commsim norms --norms prints the set's requirements and a bad set is exit 2", "[norms][norm_set][cli]") {
   test::TempDir dir("normset-cli");
   const std::string bin = "exec '" + test::commsim_binary() + "' ";
   const test::Outcome json =

@@ -100,7 +100,7 @@ TEST_CASE("bad rows of a communities file: file:line and the key, exit 2", "[pop
   CHECK_THAT(o.err, Catch::Contains("bad.csv:3"));
 }
 
-TEST_CASE("commsim communities writes a city's communities; the file runs back to the same city",
+TEST_CASE("commsim communities writes a city's communities and the file runs back to the same city",
           "[population][communities_file][cli]") {
   test::TempDir dir("communities-out");
   const std::vector<std::string> sample = with(kShort, "city.generator.communities=15");
