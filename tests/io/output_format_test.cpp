@@ -92,7 +92,7 @@ TEST_CASE("docs/output-format.md is generated from the results schema", "[output
   CHECK(listed == documented_in(generated));
 }
 
-TEST_CASE("output-format: files hold exactly the objects docs/output-format.md lists", "[output-format][io]") {
+TEST_CASE("output-format: files hold exactly the objects docs/output-format.md lists", "[output-format][io][slow]") {  // 76 s under the sanitizers
   char dir_template[] = "/tmp/commsim-output-format-XXXXXX";
   REQUIRE(::mkdtemp(dir_template) != nullptr);
   const std::string dir = dir_template;

@@ -63,7 +63,7 @@ TEST_CASE("sensitivity designs: ranges from the registry by default, narrowed ra
 }
 
 TEST_CASE("the shipped sensitivity study: committee share and community size as axes, every range the registry's",
-          "[study][sensitivity][registry]") {
+          "[study][sensitivity][registry][slow]") {  // 29 s under the sanitizers
   const std::string path = test::source_path("scenarios/studies/sensitivity.yaml");
   CHECK(test::read_text(path).find("households_mean") == std::string::npos);
   const Study st = parse_study(path);

@@ -598,7 +598,7 @@ TEST_CASE("a bad sensitivity design exits with status 2 and writes nothing", "[s
 }
 
 TEST_CASE("the shipped sensitivity study: morris over 12 or more parameters, staffing ratio and community size among them",
-          "[study][sensitivity]") {
+          "[study][sensitivity][slow]") {  // 46 s under the sanitizers
   const StudyPlan plan = plan_study(kSource + "/scenarios/studies/sensitivity.yaml");
   const Study& st = plan.study;
   CHECK(st.design == "morris");
