@@ -38,9 +38,7 @@ void write_findings(Hdf5Output& out, const FindingsSummary& s) {
   for (const auto& v : s.values)
     for (double x : v) values.push_back({x});
   write_result_table(out, "/findings/values", finding_value_table(), values.data(), values.size(), length);
-  std::vector<UncertaintyParameterRow> parameters;
-  for (const Parameter& p : s.parameters)
-    parameters.push_back({p.key, p.unit, distribution_name(p.distribution), p.default_value, p.low, p.high});
+  const std::vector<UncertaintyParameterRow> parameters = parameter_rows(s.parameters);
   write_result_table(out, "/findings/parameters", findings_parameter_table(), parameters.data(), parameters.size(), length);
   std::vector<FindingDrawRow> draw_rows;
   std::vector<FindingCurveCell> staffing, size;

@@ -194,6 +194,13 @@ UncertaintySummary summarize_uncertainty_file(const Hdf5Output& out, const Uncer
   return s;
 }
 
+std::vector<UncertaintyParameterRow> parameter_rows(const std::vector<Parameter>& parameters) {
+  std::vector<UncertaintyParameterRow> rows;
+  for (const Parameter& p : parameters)
+    rows.push_back({p.key, p.unit, distribution_name(p.distribution), p.default_value, p.low, p.high});
+  return rows;
+}
+
 void write_uncertainty(Hdf5Output& out, const UncertaintySummary& s) {
   auto length = [&](const std::string& axis) -> size_t {
     if (axis == "parameters") return s.parameters.size();
@@ -206,9 +213,7 @@ void write_uncertainty(Hdf5Output& out, const UncertaintySummary& s) {
   facts.parameters = static_cast<int64_t>(s.parameters.size());
   facts.seed = s.seed;
   write_result_table(out, "/uncertainty", uncertainty_facts_table(), &facts, 1, length);
-  std::vector<UncertaintyParameterRow> parameters;
-  for (const Parameter& p : s.parameters)
-    parameters.push_back({p.key, p.unit, distribution_name(p.distribution), p.default_value, p.low, p.high});
+  const std::vector<UncertaintyParameterRow> parameters = parameter_rows(s.parameters);
   write_result_table(out, "/uncertainty/parameters", uncertainty_parameter_table(), parameters.data(), parameters.size(), length);
   std::vector<UncertaintyOutcomeRow> outcomes;
   for (const UncertaintyBand& b : s.outcomes) outcomes.push_back({b.metric, b.service, b.unit, b.point, b.median, b.p05, b.p95});

@@ -127,6 +127,9 @@ struct UncertaintyOutcomeRow {
   double point = 0, median = 0, p05 = 0, p95 = 0;
 };
 
+// The parameters drawn as table rows (/uncertainty/parameters, /findings/parameters).
+std::vector<UncertaintyParameterRow> parameter_rows(const std::vector<Parameter>& parameters);
+
 const Table<UncertaintyFacts>& uncertainty_facts_table();              // attributes of /uncertainty
 const Table<UncertaintyParameterRow>& uncertainty_parameter_table();   // /uncertainty/parameters (parameters)
 const Table<UncertaintyOutcomeRow>& uncertainty_outcome_table();       // /uncertainty/outcomes (outcomes)
