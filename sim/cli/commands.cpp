@@ -24,7 +24,9 @@
 #include "sim/norms/norms.hpp"
 #include "sim/scenario/norm_set.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/study/distributed_run.hpp"
 #include "sim/study/queue_check.hpp"
+#include "sim/study/runner.hpp"
 
 namespace commsim::cli {
 
@@ -216,8 +218,10 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
   std::unique_ptr<Hdf5Output> output;
   std::vector<std::string> changes;
   std::vector<RunResult> runs;
+  // Under mpirun the ranks divide the city and rank 0 alone writes and reports (distributed_run.hpp).
+  const bool root = study_writer();
   try {
-    if (a.has("output")) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
+    if (a.has("output") && root) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
     Progress progress("commsim run " + sc.name);
     RunOptions options;
     options.threads = threads;
@@ -227,7 +231,10 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
       progress.update(f);
     };
     options.changes = &changes;
-    runs = run_scenario(sc, options);
+    if (!root) options.progress = nullptr;
+    DistributedRuns done = run_scenario_over_ranks(sc, options);
+    if (!done.root) return 0;
+    runs = std::move(done.runs);
     progress.finish();
     throw_if_stopped();
   } catch (const Stopped& stopped) {

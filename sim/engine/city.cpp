@@ -474,7 +474,8 @@ namespace {
 
 // Each as-given community's residents: drawn (synthetic or census city), or copied from the
 // households file read by prepare_inputs.
-void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, std::vector<Community>& city) {
+void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, CityRange range,
+              std::vector<Community>& city) {
   const std::vector<CommunitySpec>& specs = in.specs;
   const CensusCitySetup* census = in.census.get();
   const PopulationModel model(sc.population);
@@ -486,9 +487,9 @@ void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, 
   std::vector<uint64_t> gid_base(specs.size() + 1, 0);
   for (size_t i = 0; i < specs.size(); ++i)
     gid_base[i + 1] = gid_base[i] + static_cast<uint64_t>(specs[i].households + collective[i]);
-  tbb::parallel_for(size_t(0), specs.size(), [&](size_t i) {
+  tbb::parallel_for(range.first, range.last, [&](size_t i) {
     const CommunitySpec& s = specs[i];
-    Community& c = city[i];
+    Community& c = city[i - range.first];
     c.info.name = s.name;
     c.info.district = s.district;
     const District* d = find_district(sc, s.district);
@@ -522,17 +523,48 @@ void populate(const Scenario& sc, const PreparedInputs& in, uint32_t replicate, 
 
 }  // namespace
 
+bool city_divisible(const Scenario& sc) {
+  const FacilityPolicy::SharedStation& st = sc.facility.shared_station;
+  return sc.sizing.mode == SizingMode::as_given && (st.use.empty() || st.rooms <= 0 || facility_use_index(sc, st.use) < 0);
+}
+
+std::vector<CityRange> city_batches(const Scenario& sc, const PreparedInputs& in, CityRange range) {
+  if (range.last == 0 && range.first == 0) range.last = in.specs.size();
+  if (sc.run.batch_residents <= 0 || !city_divisible(sc)) return {range};
+  // A community's residents, estimated as estimate_residents does (no population drawn yet).
+  const auto residents = [&](size_t i) {
+    if (!in.census) return static_cast<double>(in.specs[i].households) * 3.0;
+    const PlannedCommunity& c = in.census->plan.communities[i];
+    return static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents;
+  };
+  std::vector<CityRange> out;
+  double in_batch = 0;
+  for (size_t i = range.first; i < range.last; ++i) {
+    if (out.empty() || in_batch >= static_cast<double>(sc.run.batch_residents)) {
+      out.push_back({i, i});
+      in_batch = 0;
+    }
+    out.back().last = i + 1;
+    in_batch += residents(i);
+  }
+  return out;
+}
+
 std::vector<Community> build_city(const Scenario& sc, const PreparedInputs& in, uint32_t replicate,
-                                  const std::vector<CompiledService>& services, std::vector<std::string>* changes) {
-  std::vector<Community> city(in.specs.size());
-  populate(sc, in, replicate, city);
+                                  const std::vector<CompiledService>& services, std::vector<std::string>* changes,
+                                  CityRange range) {
+  if (range.last == 0 && range.first == 0) range.last = in.specs.size();
+  if ((range.first != 0 || range.last != in.specs.size()) && !city_divisible(sc))
+    internal_error("build_city: a part of a city that is built whole (sizing, shared stations)");
+  std::vector<Community> city(range.last - range.first);
+  populate(sc, in, replicate, range, city);
   if (sc.sizing.mode == SizingMode::restructure) restructure(sc, city, changes);
   else if (sc.sizing.mode == SizingMode::uniform) resize_uniform(sc, city, changes);
   const bool as_given = sc.sizing.mode == SizingMode::as_given;
   tbb::parallel_for(size_t(0), city.size(), [&](size_t i) {
     Community& c = city[i];
-    c.info.facility_indoor_m2 = as_given ? in.specs[i].facility_indoor_m2 : -1.0;
-    c.info.facility_outdoor_m2 = as_given ? in.specs[i].facility_outdoor_m2 : -1.0;
+    c.info.facility_indoor_m2 = as_given ? in.specs[range.first + i].facility_indoor_m2 : -1.0;
+    c.info.facility_outdoor_m2 = as_given ? in.specs[range.first + i].facility_outdoor_m2 : -1.0;
     if (!as_given) c.staff_in_post.clear();  // resized communities are staffed by the rules
     apply_policies(sc, services, c);
   });
@@ -576,7 +608,21 @@ double estimate_memory_bytes(const Scenario& sc, const PreparedInputs& in) {
   for (const auto& s : in.specs) households += static_cast<double>(s.households);
   const double residents = estimate_residents(sc, in);
   const double per_resident = 16, per_household = 24;  // Residents arrays (population.hpp)
-  double bytes = residents * per_resident + households * per_household;
+  // Only one batch of the city is built at a time (city_batches): its share of the residents.
+  double largest = 0, total = 0;
+  for (const CityRange& b : city_batches(sc, in, CityRange{})) {
+    double n = 0;
+    for (size_t i = b.first; i < b.last; ++i) n += static_cast<double>(in.specs[i].households);
+    largest = std::max(largest, n);
+    total += n;
+  }
+  const double batch_share = total > 0 ? largest / total : 1.0;
+  double bytes = (residents * per_resident + households * per_household) * batch_share;
+  // Every community's results are kept: totals per service (and by household type) and role.
+  const double per_community = 1024.0 + static_cast<double>(sc.services.size()) * (sizeof(ServiceTotals) +
+                               kResultHouseholdTypes * sizeof(GroupServiceTotals)) +
+                               static_cast<double>(sc.staffing.roles.size()) * sizeof(RoleTotals);
+  bytes += per_community * static_cast<double>(in.specs.size());
   if (sc.run.daily_output) {
     const double communities = static_cast<double>(std::max<size_t>(1, in.specs.size()));
     bytes += communities * sc.run.days * (sc.services.size() * 9.0 + sc.staffing.roles.size() * 5.0) * 4.0;

@@ -49,12 +49,27 @@ struct Community {
 // The communities as given by the scenario (explicit list, CSV already loaded, or the generator).
 std::vector<CommunitySpec> as_given_communities(const Scenario& scenario);
 
+// Consecutive as-given communities [first, last) of the city (last = 0 with first = 0: all).
+struct CityRange {
+  size_t first = 0, last = 0;
+};
+
+// Whether the city can be built in parts: as-given sizing and no shared stations (resizing,
+// restructuring and station sharing look at the whole city at once).
+bool city_divisible(const Scenario& scenario);
+
+// The batches `range` is built and run in (run.batch_residents): consecutive communities of about
+// that many residents each (at least one community); the whole range when run.batch_residents is 0
+// or the city is not divisible.
+std::vector<CityRange> city_batches(const Scenario& scenario, const PreparedInputs& inputs, CityRange range);
+
 // Builds the city for one replicate from the prepared inputs: populations, sizing policy, staffing
 // and facility policies. `changes` receives one line per community created by restructuring or
-// resizing. The overload without inputs prepares them first (reads the scenario's files).
+// resizing. With `range` (a divisible city), only those communities: each is the same as in the
+// whole city. The overload without inputs prepares them first (reads the scenario's files).
 std::vector<Community> build_city(const Scenario& scenario, const PreparedInputs& inputs, uint32_t replicate,
                                   const std::vector<CompiledService>& services,
-                                  std::vector<std::string>* changes = nullptr);
+                                  std::vector<std::string>* changes = nullptr, CityRange range = {});
 std::vector<Community> build_city(const Scenario& scenario, uint32_t replicate,
                                   const std::vector<CompiledService>& services,
                                   std::vector<std::string>* changes = nullptr);

@@ -191,6 +191,7 @@ struct RunContext {
   uint32_t replicate;
   Recorder& recorder;
   const std::vector<WorkingClock>& clocks;  // per role: its working minutes (waits, days off)
+  size_t part_first;  // the part's first community in the whole city: community c's stream key is part_first + c
 };
 
 // ---------------------------------------------------------------- the phases of a day
@@ -210,7 +211,7 @@ bool plan_capacity(const RunContext& ctx, size_t c, CommunityRun& cr, int day, S
   for (const auto& span : cr.shocks.closure) closed_today = closed_today || active(span, day);
   std::fill(s.closed.begin(), s.closed.end(), closed_today ? 1 : 0);
   for (size_t r = 0; r < cr.pools.size(); ++r) {
-    ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(c), day, 0.0, 0.0, !ctx.clocks[r].working_day(day)};
+    ShiftContext shift{ctx.seed, ctx.replicate, static_cast<uint64_t>(ctx.part_first + c), day, 0.0, 0.0, !ctx.clocks[r].working_day(day)};
     for (const auto& span : cr.shocks.absence)
       if (span.role_or_service == static_cast<int>(r) && active(span, day)) shift.extra_absence += span.share;
     for (const auto& span : cr.shocks.vacancy)
@@ -356,7 +357,9 @@ RunResult empty_result(const Scenario& sc, int replicate, size_t n_comm, int yea
   return out;
 }
 
-// Everything a replicate's years share: the scenario, services, city, per-community state, recorder.
+// Everything a batch's years share: the scenario, services, the batch's communities and their
+// state, the recorder and the part's result. Communities are numbered in the part (`first` is the
+// batch's first); the part's first community in the whole city keys the random streams.
 struct Replicate {
   const Scenario& sc;
   const std::vector<CompiledService>& services;
@@ -367,6 +370,8 @@ struct Replicate {
   Recorder& recorder;
   tbb::enumerable_thread_specific<Scratch>& scratch;
   RunResult& out;
+  size_t first;       // the batch's first community in the part
+  size_t part_first;  // the part's first community in the whole city
 };
 
 // The state each community carries from the first day: pools, enrolment, travel, shocks.
@@ -396,7 +401,8 @@ void change_population(const Replicate& r, const PopulationModel& model, int y, 
   });
 }
 
-// The days of year y of every community (one task a community), then the year's demand.
+// The days of year y of every community of the batch (one task a community), then the year's
+// demand. The year's residents are whole numbers (exact sums in any grouping); demand is counted.
 void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<size_t>& done, size_t total_units) {
   const int first_day = y * 365, last_day = std::min(r.sc.run.days, first_day + 365);
   const size_t n_services = r.services.size();
@@ -406,8 +412,9 @@ void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<
     accrue_year_cost(r.sc, cm.policy, last_day - first_day, cm.info);
   }
   YearRecord& year = r.out.years[static_cast<size_t>(y)];
-  year.residents = residents;
-  const std::vector<ServiceTotals> year_start = r.out.service_totals;
+  year.residents += residents;
+  const auto slice = r.out.service_totals.begin() + static_cast<std::ptrdiff_t>(r.first * n_services);
+  const std::vector<ServiceTotals> year_start(slice, slice + static_cast<std::ptrdiff_t>(r.city.size() * n_services));
   tbb::parallel_for(size_t(0), r.city.size(), [&](size_t c) {
     Scratch& s = r.scratch.local();
     s.ws = &thread_workspace();
@@ -416,25 +423,26 @@ void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<
     rebuild_enrolment(r.services, r.sc.run.seed, r.rep, cm.residents, cr, s);
     DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges, &cm.policy.network_share};
     generate_requests(r.services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
-    record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, c, s.ws->demand, s.year_counts);
-    const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks};
-    for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
+    record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, r.first + c, s.ws->demand, s.year_counts);
+    const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks, r.part_first};
+    for (int day = first_day; day < last_day; ++day) simulate_day(ctx, r.first + c, cm, cr, day, s);
     const size_t finished = done.fetch_add(1) + 1;
     if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
   });
   for (size_t c = 0; c < r.city.size(); ++c)
     for (size_t sv = 0; sv < n_services; ++sv)
-      year.demand[sv] += r.out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+      year.demand[sv] += r.out.service_totals[(r.first + c) * n_services + sv].demand - year_start[c * n_services + sv].demand;
 }
 
-// Final state: requests still waiting at the end (queues and waiting lists), community
-// percentiles; citywide histograms merged from the threads.
-void finish_communities(const Replicate& r) {
+// The end of the run for the batch's communities: requests still waiting (queues and waiting
+// lists), community percentiles; their facts move to the result.
+void finish_batch(const Replicate& r) {
   const size_t n_services = r.services.size();
   const double window = r.sc.run.days * 1440.0;
   std::vector<uint64_t> backlog(n_services);
   std::vector<double> backlog_minutes(n_services), backlog_minutes_by_type(kResultHouseholdTypes * n_services);
   for (size_t c = 0; c < r.city.size(); ++c) {
+    const size_t k = r.first + c;
     std::fill(backlog.begin(), backlog.end(), 0);
     std::fill(backlog_minutes.begin(), backlog_minutes.end(), 0.0);
     std::fill(backlog_minutes_by_type.begin(), backlog_minutes_by_type.end(), 0.0);
@@ -442,7 +450,7 @@ void finish_communities(const Replicate& r) {
     for (size_t role = 0; role < r.runs[c].pools.size(); ++role)
       for (const auto& q : r.runs[c].pools[role].backlog) {
         ++backlog[q.service];
-        r.recorder.record_censored(c, q.service, r.clocks[role].between(q.arrival_min, window));
+        r.recorder.record_censored(k, q.service, r.clocks[role].between(q.arrival_min, window));
         if (q.flags & 1) continue;  // already counted unmet at its deadline
         backlog_minutes[q.service] += q.duration_min;
         backlog_minutes_by_type[hh_type[q.household] * n_services + q.service] += q.duration_min;
@@ -450,60 +458,96 @@ void finish_communities(const Replicate& r) {
     for (size_t sv = 0; sv < n_services; ++sv)
       if (r.services[sv].kind == ServiceKind::enrolment)
         backlog[sv] = r.runs[c].enrolment[sv].waiting.size() - r.runs[c].enrolment[sv].head;
-    r.recorder.end_community(c, backlog, backlog_minutes, backlog_minutes_by_type, window);
+    r.recorder.end_community(k, backlog, backlog_minutes, backlog_minutes_by_type, window);
+    // The community facts describe the start of the run (describe_community), pay and funds every year.
+    r.out.residents += r.city[c].info.residents;
+    r.out.households += r.city[c].info.households;
+    r.out.communities[k] = std::move(r.city[c].info);
   }
-  std::vector<const Recorder::ThreadState*> threads;
-  for (const Scratch& s : r.scratch) threads.push_back(&s.recorded);
-  r.recorder.finish(threads);
+}
+
+// What every batch of a part shares.
+struct PartSetup {
+  std::vector<CompiledService> services;
+  std::shared_ptr<const PreparedInputs> prepared;
+  std::vector<WorkingClock> clocks;
+  PopulationModel model;
+};
+
+// One batch (its communities built): run every year, finish them, release their residents.
+void run_batch(const Scenario& sc, uint32_t rep, const PartSetup& part, CityRange part_range, CityRange batch,
+               std::vector<Community> city, Recorder& recorder, tbb::enumerable_thread_specific<Scratch>& scratch,
+               RunResult& out, const RunOptions& options, std::atomic<size_t>& done, size_t total_units) {
+  std::vector<CommunityRun> runs = start_communities(sc, city);
+  const size_t first = batch.first - part_range.first;
+  recorder.begin_batch(first, first + city.size());
+  const Replicate r{sc, part.services, rep, city, runs, part.clocks, recorder, scratch, out, first, part_range.first};
+  const int years = static_cast<int>(out.years.size());
+  for (int y = 0; y < years; ++y) {
+    change_population(r, part.model, y, y * 365);
+    run_year(r, y, options, done, total_units);
+  }
+  finish_batch(r);
 }
 
 }  // namespace
 
-RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
+RunResult run_part(const Scenario& sc, int replicate, const RunOptions& options, CityRange range) {
   // validate.cpp keeps enrolment services among the first 8: a violation would corrupt the enrolment bits.
-  const auto services = compile_services(sc, static_cast<uint32_t>(replicate));
-  for (const auto& s : services)
+  PartSetup part{compile_services(sc, static_cast<uint32_t>(replicate)), options.prepared, {}, PopulationModel(sc.population)};
+  for (const auto& s : part.services)
     if (s.kind == ServiceKind::enrolment && s.index > kMaxEnrolmentServiceIndex)
       internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");
   const auto rep = static_cast<uint32_t>(replicate);
-  const std::shared_ptr<const PreparedInputs> prepared = options.prepared ? options.prepared : prepare_inputs(sc);
-  std::vector<Community> city = build_city(sc, *prepared, rep, services, options.changes);
-  const size_t n_comm = city.size();
+  if (!part.prepared) part.prepared = prepare_inputs(sc);
+  if (range.last == 0) range = CityRange{0, part.prepared->specs.size()};
+  const std::vector<CityRange> batches = city_batches(sc, *part.prepared, range);
+  // Batches build their communities as they come; a city built whole (resizing may change the
+  // number of communities) is built first.
+  const auto build = [&](CityRange b) {
+    return build_city(sc, *part.prepared, rep, part.services, b.first == 0 ? options.changes : nullptr, b);
+  };
+  std::vector<Community> whole = batches.size() == 1 ? build(batches[0]) : std::vector<Community>{};
+  const size_t n_comm = batches.size() == 1 ? whole.size() : range.last - range.first;
   assert(n_comm > 0);  // validate.cpp: explicit communities or generator.communities > 0
   const int years = (sc.run.days + 364) / 365;
   RunResult out = empty_result(sc, replicate, n_comm, years);
-
-  std::vector<WorkingClock> clocks;
-  for (const Role& role : sc.staffing.roles) clocks.emplace_back(work_pattern(role, sc.staffing), sc.run.days);
-  std::vector<CommunityRun> runs = start_communities(sc, city);
-  std::vector<uint8_t> queue_service(services.size());
-  for (size_t sv = 0; sv < services.size(); ++sv) queue_service[sv] = services[sv].kind != ServiceKind::enrolment;
+  out.communities.resize(n_comm);
+  for (const Role& role : sc.staffing.roles) part.clocks.emplace_back(work_pattern(role, sc.staffing), sc.run.days);
+  std::vector<uint8_t> queue_service(part.services.size());
+  for (size_t sv = 0; sv < part.services.size(); ++sv) queue_service[sv] = part.services[sv].kind != ServiceKind::enrolment;
   Recorder recorder(out, n_comm, std::move(queue_service));
   tbb::enumerable_thread_specific<Scratch> scratch([&] {
     Scratch s;
-    s.sdays.resize(services.size());
+    s.sdays.resize(part.services.size());
     s.rdays.resize(sc.staffing.roles.size());
-    s.closed.resize(services.size());
+    s.closed.resize(part.services.size());
     s.recorded = recorder.thread_state();
     return s;
   });
-  const Replicate r{sc, services, rep, city, runs, clocks, recorder, scratch, out};
-  const PopulationModel model(sc.population);
   std::atomic<size_t> done{0};
-  for (int y = 0; y < years; ++y) {
-    change_population(r, model, y, y * 365);
-    run_year(r, y, options, done, n_comm * static_cast<size_t>(years));
-  }
-  finish_communities(r);
-  // The community facts describe the start of the run (describe_community), pay and funds every year.
-  out.communities.reserve(n_comm);
-  for (auto& cm : city) {
-    out.residents += cm.info.residents;
-    out.households += cm.info.households;
-    out.communities.push_back(std::move(cm.info));
-  }
+  for (const CityRange& batch : batches)
+    run_batch(sc, rep, part, range, batch, batches.size() == 1 ? std::move(whole) : build(batch), recorder, scratch, out,
+              options, done, n_comm * static_cast<size_t>(years));
+  std::vector<const Recorder::ThreadState*> threads;
+  for (const Scratch& s : scratch) threads.push_back(&s.recorded);
+  recorder.finish(threads);
+  return out;
+}
+
+RunResult assemble_run(const Scenario& sc, std::vector<RunResult> parts) {
+  if (parts.empty()) internal_error("assemble_run: no parts");
+  RunResult out = std::move(parts.front());
+  for (size_t i = 1; i < parts.size(); ++i) append_part(out, std::move(parts[i]));
+  fold_household_types(out);
   summarize(sc, out);
   return out;
+}
+
+RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
+  std::vector<RunResult> parts;
+  parts.push_back(run_part(sc, replicate, options));
+  return assemble_run(sc, std::move(parts));
 }
 
 std::vector<RunResult> run_scenario(const Scenario& sc, const RunOptions& options) {

@@ -11,11 +11,16 @@ Recorder::Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queu
     : run_(run),
       queue_service_(std::move(queue_service)),
       services_(run.service_names.size()),
-      roles_(run.role_names.size()),
-      community_hist_(communities * run.service_names.size()),
-      community_working_hist_(communities * run.service_names.size()),
-      by_type_(communities * kResultHouseholdTypes * run.service_names.size()) {
+      roles_(run.role_names.size()) {
+  run.household_type_services.assign(communities * kResultHouseholdTypes * services_, GroupServiceTotals{});
+  by_type_ = run.household_type_services.data();
   end_ = thread_state();
+}
+
+void Recorder::begin_batch(size_t first, size_t last) {
+  batch_first_ = first;
+  community_hist_.assign((last - first) * services_, CommunityWaitHistogram{});
+  community_working_hist_.assign((last - first) * services_, CommunityWaitHistogram{});
 }
 
 Recorder::ThreadState Recorder::thread_state() const {
@@ -60,7 +65,7 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
     if (queue_service_[sv]) t.arrivals_in_window += sd.demand;
     for (size_t type = 0; type < kResultHouseholdTypes; ++type)
       by_type_[(c * kResultHouseholdTypes + type) * services_ + sv] += sd.by_type[type];
-    CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
+    CommunityWaitHistogram& hist = this->hist(c, sv);
     for (float w : sd.waits) {
       hist.add(w);
       thread.city[sv].add(w);
@@ -69,7 +74,7 @@ void Recorder::record_day(size_t c, int day, std::vector<ServiceDay>& services, 
     t.wait_working_count += sd.working_waits.size();
     t.work_min += sd.work_min;
     t.shared_work_min += sd.shared_work_min;
-    CommunityWaitHistogram& working = community_working_hist_[c * services_ + sv];
+    CommunityWaitHistogram& working = working_hist(c, sv);
     for (float w : sd.working_waits) {
       working.add(w);
       thread.city_working[sv].add(w);
@@ -119,10 +124,10 @@ void Recorder::end_community(size_t c, const std::vector<uint64_t>& backlog_per_
     t.backlog_end = backlog_per_service[sv];
     t.unmet_minutes += backlog_minutes[sv];
     t.window_min = window_min;
-    const CommunityWaitHistogram& hist = community_hist_[c * services_ + sv];
+    const CommunityWaitHistogram& hist = this->hist(c, sv);
     t.p50_wait_min = hist.quantile(0.5);
     t.p90_wait_min = hist.quantile(0.9);
-    t.p90_wait_working_min = community_working_hist_[c * services_ + sv].quantile(0.9);
+    t.p90_wait_working_min = working_hist(c, sv).quantile(0.9);
   }
 }
 
@@ -130,7 +135,7 @@ void Recorder::record_censored(size_t c, size_t sv, double working_wait_min) {
   ServiceTotals& t = run_.service_totals[c * services_ + sv];
   t.wait_working_sum_min += working_wait_min;
   ++t.wait_working_count;
-  community_working_hist_[c * services_ + sv].add(working_wait_min);
+  working_hist(c, sv).add(working_wait_min);
   end_.city_working[sv].add(working_wait_min);
 }
 
@@ -143,11 +148,16 @@ void Recorder::finish(const std::vector<const ThreadState*>& threads) {
       run_.working_wait_hist[sv].merge(t->city_working[sv]);
     }
   for (size_t sv = 0; sv < services_; ++sv) run_.working_wait_hist[sv].merge(end_.city_working[sv]);
-  run_.household_type_services.assign(kResultHouseholdTypes * services_, GroupServiceTotals{});
-  const size_t communities = by_type_.size() / (kResultHouseholdTypes * std::max<size_t>(1, services_));
-  for (size_t c = 0; c < communities; ++c)
-    for (size_t i = 0; i < kResultHouseholdTypes * services_; ++i)
-      run_.household_type_services[i] += by_type_[c * kResultHouseholdTypes * services_ + i];
+  community_hist_ = {};
+  community_working_hist_ = {};
+}
+
+void fold_household_types(RunResult& run) {
+  const size_t block = kResultHouseholdTypes * run.service_names.size();
+  std::vector<GroupServiceTotals> total(block);
+  for (size_t c = 0; c < run.communities.size(); ++c)
+    for (size_t i = 0; i < block; ++i) total[i] += run.household_type_services[c * block + i];
+  run.household_type_services = std::move(total);
 }
 
 }  // namespace commsim

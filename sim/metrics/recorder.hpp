@@ -53,8 +53,13 @@ class Recorder {
   // Records `communities` communities into `run` (its service_totals and role_totals must be sized
   // communities x services / roles, and run.daily sized or empty). `queue_service[s]`: service s is
   // a queue service (its requests count as arrivals in the Little's-law window); enrolment
-  // services are not.
+  // services are not. Each community's results by household type go to
+  // run.household_type_services as one row block per community (fold_household_types below).
   Recorder(RunResult& run, size_t communities, std::vector<uint8_t> queue_service);
+
+  // The communities [first, last) are about to run (a batch of the city): their wait histograms are
+  // allocated now and released by the next batch; only a batch's communities may be recorded.
+  void begin_batch(size_t first, size_t last);
 
   ThreadState thread_state() const;
 
@@ -81,18 +86,25 @@ class Recorder {
   // (called serially, after the day loop, before end_community of its community).
   void record_censored(size_t community, size_t service, double working_wait_min);
 
-  // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free) and
-  // the communities' results by household type into run.household_type_services (community order).
+  // Merges the threads' citywide histograms into run.wait_hist (fixed, integer: order-free).
   void finish(const std::vector<const ThreadState*>& threads);
 
  private:
   RunResult& run_;
   std::vector<uint8_t> queue_service_;
   size_t services_ = 0, roles_ = 0;
-  std::vector<CommunityWaitHistogram> community_hist_;  // [community * services + service]
+  size_t batch_first_ = 0;                               // the batch's first community
+  std::vector<CommunityWaitHistogram> community_hist_;  // [(community - batch_first_) * services + service]
   std::vector<CommunityWaitHistogram> community_working_hist_;  // the same, working minutes
   ThreadState end_;                                      // censored waits at the end of the run
-  std::vector<GroupServiceTotals> by_type_;              // [(community * types + type) * services + service]
+  GroupServiceTotals* by_type_ = nullptr;                // run.household_type_services: [(community * types + type) * services + service]
+  CommunityWaitHistogram& hist(size_t c, size_t sv) { return community_hist_[(c - batch_first_) * services_ + sv]; }
+  CommunityWaitHistogram& working_hist(size_t c, size_t sv) { return community_working_hist_[(c - batch_first_) * services_ + sv]; }
 };
+
+// A run's results by household type are recorded per community (Recorder): sums them, community
+// by community in order, into run.household_type_services [type * services + service]. The order
+// is the community order whatever the batches, threads or ranks: bit-identical sums.
+void fold_household_types(RunResult& run);
 
 }  // namespace commsim

@@ -2,7 +2,9 @@
 #include "sim/metrics/results.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <utility>
 
 namespace commsim {
 
@@ -106,6 +108,46 @@ void DailyRecords::resize(int days_, int communities_, int services_, int roles_
     v->assign(nr, 0.0f);
     if (!enabled) v->shrink_to_fit();
   }
+}
+
+namespace {
+
+template <class T>
+void append_rows(std::vector<T>& into, std::vector<T>&& part) {
+  into.insert(into.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+}
+
+void append_daily(DailyRecords& into, DailyRecords&& part) {
+  into.communities += part.communities;
+  for (auto [a, b] : {std::pair{&into.demand, &part.demand}, {&into.served, &part.served},
+                      {&into.served_in_time, &part.served_in_time}, {&into.unmet, &part.unmet}, {&into.backlog, &part.backlog}})
+    append_rows(*a, std::move(*b));
+  for (auto [a, b] : {std::pair{&into.wait_mean_min, &part.wait_mean_min}, {&into.wait_p50_min, &part.wait_p50_min},
+                      {&into.wait_p90_min, &part.wait_p90_min}, {&into.wait_max_min, &part.wait_max_min},
+                      {&into.available_min, &part.available_min}, {&into.busy_min, &part.busy_min},
+                      {&into.travel_min, &part.travel_min}, {&into.overhead_min, &part.overhead_min},
+                      {&into.overtime_min, &part.overtime_min}})
+    append_rows(*a, std::move(*b));
+}
+
+}  // namespace
+
+void append_part(RunResult& into, RunResult&& part) {
+  append_rows(into.communities, std::move(part.communities));
+  append_rows(into.service_totals, std::move(part.service_totals));
+  append_rows(into.role_totals, std::move(part.role_totals));
+  append_rows(into.household_type_services, std::move(part.household_type_services));
+  append_daily(into.daily, std::move(part.daily));
+  for (size_t sv = 0; sv < into.wait_hist.size() && sv < part.wait_hist.size(); ++sv) {
+    into.wait_hist[sv].merge(part.wait_hist[sv]);
+    into.working_wait_hist[sv].merge(part.working_wait_hist[sv]);
+  }
+  for (size_t y = 0; y < into.years.size() && y < part.years.size(); ++y) {
+    into.years[y].residents += part.years[y].residents;
+    for (size_t sv = 0; sv < into.years[y].demand.size(); ++sv) into.years[y].demand[sv] += part.years[y].demand[sv];
+  }
+  into.residents += part.residents;
+  into.households += part.households;
 }
 
 }  // namespace commsim

@@ -272,6 +272,13 @@ struct RunResult {
   std::vector<GroupServiceTotals> household_type_services;  // [type * services + service]
 };
 
+// A run computed in parts (consecutive ranges of the city's communities: batches of one process, or
+// MPI ranks), each before summarize(): appends `part`'s communities after `into`'s — their
+// facts, totals, daily records and results by household type, in order — and adds its citywide
+// histograms (integer counts) and years (residents are whole numbers, demand counted): exact, so
+// the whole is bit-identical however the city was divided.
+void append_part(RunResult& into, RunResult&& part);
+
 // One calibration target held against a run (sim/calibration/targets.hpp): `commsim run --targets`
 // (--summary-json `calibration.targets`) and calibration files.
 struct TargetCheck {

@@ -23,6 +23,10 @@ struct RunSettings {
   int replicates = 1;          // independent replicates (replicate r uses streams keyed by r)
   int threads = 0;             // 0 = all hardware threads
   bool daily_output = true;    // write per-community daily records to HDF5
+  // The city is built and simulated in batches of consecutive communities of about this many
+  // residents (only results are kept, so memory is bounded by a batch); 0 = the whole city at once.
+  // Results do not depend on it. Sizing other than as_given and shared stations need the whole city.
+  int64_t batch_residents = 2000000;
   double coverage_target = 0.9;  // share of communities below this coverage is reported
   // Scales all demand uniformly (episodic rates, recurring visits, enrolment wants; `commsim
   // headroom`): 1 = the scenario's demand. Applied when services are compiled (sim/demand).

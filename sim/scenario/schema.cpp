@@ -174,6 +174,8 @@ const Schema<RunSettings>& run_schema() {
       num("replicates", &RunSettings::replicates, between(1, 100000), "", "independent replicates"),
       num("threads", &RunSettings::threads, between(0, 1024), "", "worker threads; 0 = all hardware threads"),
       flag("daily_output", &RunSettings::daily_output, "write per-community daily records"),
+      num("batch_residents", &RunSettings::batch_residents, between(0, 1e12), "residents",
+          "build and simulate the city in batches of about this many residents (memory); 0 = all at once; results do not depend on it"),
       num("coverage_target", &RunSettings::coverage_target, kShare, "share",
           "communities below this coverage are reported"),
       num("demand_multiplier", &RunSettings::demand_multiplier, positive(1000), "",

@@ -21,6 +21,7 @@
 #include "sim/io/hdf5_output.hpp"
 #include "sim/io/run_group.hpp"
 #include "sim/metrics/result_schema.hpp"
+#include "sim/study/mpi_session.hpp"
 #include "sim/study/study_output.hpp"
 
 #ifdef COMMSIM_WITH_MPI
@@ -235,37 +236,11 @@ void run_serial(StudyPlan& plan, const StudyRunOptions& options, int threads, St
 }
 
 #ifdef COMMSIM_WITH_MPI
-bool launched_by_mpi() {
-  if (const char* off = std::getenv("COMMSIM_NO_MPI"); off && *off && std::strcmp(off, "0") != 0) return false;
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK", "MPI_LOCALNRANKS"})
-    if (std::getenv(name)) return true;
-  return false;
-}
+using mpi_detail::launched_by_mpi;
+using mpi_detail::mpi_session;
+using mpi_detail::MpiSession;
 
 constexpr int kTagReady = 1, kTagJob = 2, kTagResult = 3, kTagError = 4, kTagVariants = 5;
-
-struct MpiSession {
-  int rank = 0, size = 1, local_size = 1;
-  MpiSession() {
-    int provided = 0;
-    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    MPI_Comm local;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local);
-    MPI_Comm_size(local, &local_size);
-    MPI_Comm_free(&local);
-  }
-  ~MpiSession() { MPI_Finalize(); }
-};
-
-// MPI is initialised at the first study of the process and finalised at its exit: a process may
-// run several studies in turn (commsim calibrate runs one per evaluation), and MPI may be
-// initialised only once.
-MpiSession& mpi_session() {
-  static MpiSession session;
-  return session;
-}
 
 // Result message: [int64 run][double wall_s][uint64 host length][host][serialized RunResult].
 std::vector<uint8_t> pack_result(int run, double wall_s, const std::string& host, const RunResult& result) {

@@ -242,3 +242,37 @@ TEST_CASE("uniform sizing re-partitions the same population into communities of 
   for (const auto& c : given) hh_given += c.info.households;
   CHECK(hh == hh_given);
 }
+
+// Issue 27: the city built and run in batches, and in parts assembled (as MPI ranks do), gives the
+// whole city's results bit for bit; a part's communities are those of the whole city.
+TEST_CASE("batches and parts of the city give the whole city's results", "[engine][determinism][batches]") {
+  const Scenario whole = small_city({"run.batch_residents=0", "run.days=21", "run.daily_output=true"});
+  const uint64_t h = hash_run(run_with_threads(whole, 2));
+  for (const char* batch : {"run.batch_residents=1", "run.batch_residents=15000"}) {
+    const Scenario sc = small_city({batch, "run.days=21", "run.daily_output=true"});
+    REQUIRE(city_batches(sc, *prepare_inputs(sc), CityRange{}).size() > 1);
+    CHECK(hash_run(run_with_threads(sc, 1)) == h);
+  }
+  // Three parts (ranges of communities) assembled in order.
+  const auto prepared = prepare_inputs(whole);
+  const size_t n = prepared->specs.size();
+  REQUIRE(n >= 3);
+  std::vector<RunResult> parts;
+  RunOptions o;
+  o.prepared = prepared;
+  for (CityRange r : {CityRange{0, 1}, CityRange{1, n / 2}, CityRange{n / 2, n}}) parts.push_back(run_part(whole, 0, o, r));
+  CHECK(parts[1].communities.size() == n / 2 - 1);
+  const RunResult assembled = assemble_run(whole, std::move(parts));
+  CHECK(assembled.communities.size() == n);
+  CHECK(hash_run(assembled) == h);
+}
+
+TEST_CASE("a city that sizing or shared stations look at whole is one batch", "[engine][batches]") {
+  const Scenario uniform = small_city({"run.batch_residents=1", "sizing.mode=uniform", "sizing.households=2500"});
+  CHECK_FALSE(city_divisible(uniform));
+  CHECK(city_batches(uniform, *prepare_inputs(uniform), CityRange{}).size() == 1);
+  const Scenario stations = small_city({"run.batch_residents=1", "facility.shared_station.use=consulting_rooms"});
+  CHECK_FALSE(city_divisible(stations));
+  const Scenario plain = small_city({"run.batch_residents=1"});
+  CHECK(city_divisible(plain));
+}
