@@ -78,6 +78,7 @@ Args parse_args(const std::vector<std::string>& argv, const std::vector<std::str
       }
       if (name == "set") a.sets.push_back(value);
       else a.options[name] = takes_value ? value : "1";
+      if (name == "lever") a.levers.push_back(value);  // repeated (commsim pareto)
       // --norms FILE: the scenario's `norms` key, a path from the working directory (docs/norms.md).
       if (name == "norms")
         a.sets.push_back("norms=" + scenario_detail::yaml_quote(std::filesystem::absolute(value).lexically_normal().string()));
