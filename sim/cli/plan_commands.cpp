@@ -167,7 +167,7 @@ void print_front(const ParetoResult& r, double wall_s) {
               r.city_runs, wall_s);
   for (const auto& p : r.front) {
     std::printf(" ");
-    for (size_t k = 0; k < p.objectives.size(); ++k) std::printf(" %s %.6g", r.objectives[k].c_str(), p.objectives[k]);
+    for (size_t k = 0; k < p.objectives.size(); ++k) std::printf(" %s %.10g", r.objectives[k].c_str(), p.objectives[k]);
     std::printf("  <-");
     for (const auto& s : p.lever_sets) std::printf(" --set %s", s.c_str());
     std::printf("\n");

@@ -183,10 +183,12 @@ ParetoResult pareto_front(const ParetoRequest& rq) {
   for (const auto& l : rq.levers) out.lever_keys.push_back(l.key);
   out.evaluations = static_cast<int>(evaluator->seen().size());
   out.city_runs = evaluator->runs;
+  std::vector<std::vector<double>> kept;
   for (const auto& [x, f] : evaluator->seen()) {
     bool dominated = false;
     for (const auto& [y, g] : evaluator->seen()) dominated = dominated || dominates(g, f);
-    if (dominated) continue;
+    if (dominated || std::find(kept.begin(), kept.end(), f) != kept.end()) continue;  // levers with the same outcomes: the first
+    kept.push_back(f);
     ParetoPoint p{x, f, evaluator->sets(x)};
     for (size_t k = 0; k < f.size(); ++k)
       if (!minimised(rq.objectives[k])) p.objectives[k] = -f[k];
