@@ -30,6 +30,9 @@ struct Args {
 Args parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
                 const std::vector<std::string>& flags, const std::string& command);
 
+// "a,b,,c" -> {a, b, c}: a comma-separated list of names (--outcomes, --objectives).
+std::vector<std::string> split_commas(const std::string& text);
+
 // For commands that print their usage when arguments are missing: with --help, the usage on stdout
 // and exit status 0; when `incomplete`, on stderr and 2; otherwise nullopt (go on).
 inline std::optional<int> usage_exit(const Args& a, bool incomplete, const char* usage) {

@@ -19,25 +19,6 @@ namespace {
 
 const SourcePos kCli{"command line", 0, 0};
 
-const char* const kAllocateUsage =
-    "usage: commsim allocate SCENARIO --role ROLE --add N -o FILE.csv [--objective unmet_hours|coverage|gini]\n"
-    "                        [--service S] [--replicates K] [--seed S] [--max-per-community M]\n"
-    "                        [--coverage-floor F | --max-gini G] [--check-seed S2] [--check-replicates V]\n"
-    "                        [--set key.path=value]... [--threads N] [--json]\n"
-    "\nPlaces N extra workers of ROLE across the city's communities (docs/planning.md): greedy, each\n"
-    "worker where the city's objective improves most, every community's gain from runs of the whole\n"
-    "city at +1, +2, ... workers in every community on the same random streams (replicates 0..K-1 of\n"
-    "the seed). Writes FILE.csv, a communities file (city.communities_file) with residents,\n"
-    "staff.ROLE (after) and added.ROLE: `commsim run SCENARIO --set city.communities_file=FILE.csv`\n"
-    "runs the allocation as it is. Then checks it on fresh streams (--check-seed, default seed + 1,\n"
-    "never used in the search): the allocation against the same N spread in proportion to residents,\n"
-    "paired replicate by replicate (95 % interval).\n"
-    "  --objective       unmet_hours (default; hours over the run), coverage (served in time / demand) or\n"
-    "                    gini (of community coverage); city totals over services unless --service\n"
-    "  --coverage-floor  equity: workers go first to communities whose coverage is below F (0..1)\n"
-    "  --max-gini        equity: only placements that keep the Gini of community coverage <= G\n"
-    "  --json            print the result as JSON on stdout\n";
-
 std::string allocate_json(const AllocateResult& r) {
   Json communities = Json::array();
   for (const auto& c : r.communities)
@@ -78,6 +59,25 @@ void print_allocation(const AllocateResult& r, const std::string& file, double w
               r.gain.mean - r.gain.half_width > 0 ? "" : "  (not distinguishable from 0)");
   std::printf("output: %s\n", file.c_str());
 }
+
+const char* const kAllocateUsage =
+    "usage: commsim allocate SCENARIO --role ROLE --add N -o FILE.csv [--objective unmet_hours|coverage|gini]\n"
+    "                        [--service S] [--replicates K] [--seed S] [--max-per-community M]\n"
+    "                        [--coverage-floor F | --max-gini G] [--check-seed S2] [--check-replicates V]\n"
+    "                        [--set key.path=value]... [--threads N] [--json]\n"
+    "\nPlaces N extra workers of ROLE across the city's communities (docs/planning.md): greedy, each\n"
+    "worker where the city's objective improves most, every community's gain from runs of the whole\n"
+    "city at +1, +2, ... workers in every community on the same random streams (replicates 0..K-1 of\n"
+    "the seed). Writes FILE.csv, a communities file (city.communities_file) with residents,\n"
+    "staff.ROLE (after) and added.ROLE: `commsim run SCENARIO --set city.communities_file=FILE.csv`\n"
+    "runs the allocation as it is. Then checks it on fresh streams (--check-seed, default seed + 1,\n"
+    "never used in the search): the allocation against the same N spread in proportion to residents,\n"
+    "paired replicate by replicate (95 % interval).\n"
+    "  --objective       unmet_hours (default; hours over the run), coverage (served in time / demand) or\n"
+    "                    gini (of community coverage); city totals over services unless --service\n"
+    "  --coverage-floor  equity: workers go first to communities whose coverage is below F (0..1)\n"
+    "  --max-gini        equity: only placements that keep the Gini of community coverage <= G\n"
+    "  --json            print the result as JSON on stdout\n";
 
 }  // namespace
 
@@ -140,17 +140,6 @@ const char* const kParetoUsage =
     "                        draws of the registry's uncertainty (docs/parameters.md), 2..1000\n"
     "  --json                {\"front\": [{\"levers\": {...}, \"objectives\": {...}}], ...} on stdout\n";
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::string pareto_json(const ParetoResult& r) {
   Json front = Json::array();
   for (const auto& p : r.front) {
@@ -159,12 +148,16 @@ std::string pareto_json(const ParetoResult& r) {
     for (size_t k = 0; k < p.objectives.size(); ++k) objectives[r.objectives[k]] = json_figure(p.objectives[k]);
     front.push_back({{"levers", std::move(levers)}, {"objectives", std::move(objectives)}, {"set", p.lever_sets}});
   }
-  return json_text(Json{{"front", std::move(front)}, {"evaluations", r.evaluations}, {"city_runs", r.city_runs}});
+  return json_text(Json{{"front", std::move(front)}, {"evaluations", r.evaluations}, {"city_runs", r.city_runs},
+                        {"replicates", r.replicates}, {"robust_draws", r.robust_draws}});
 }
 
 void print_front(const ParetoResult& r, double wall_s) {
-  std::printf("pareto: %zu points on the front of %d evaluated (%d city runs, %.1f s)\n", r.front.size(), r.evaluations,
-              r.city_runs, wall_s);
+  std::printf("pareto: %zu points on the front of %d evaluated (%d city runs, %.1f s); objectives: %s over %d replicate%s\n",
+              r.front.size(), r.evaluations, r.city_runs, wall_s,
+              r.robust_draws > 0 ? ("90th percentile (10th where better large) over " + std::to_string(r.robust_draws) +
+                                    " draws of the registry of the mean").c_str() : "the mean",
+              r.replicates, r.replicates == 1 ? "" : "s");
   for (const auto& p : r.front) {
     std::printf(" ");
     for (size_t k = 0; k < p.objectives.size(); ++k) std::printf(" %s %.10g", r.objectives[k].c_str(), p.objectives[k]);
@@ -187,7 +180,7 @@ int cmd_pareto(const std::vector<std::string>& argv) {
   rq.overrides = a.sets;
   const Scenario sc = load_scenario(rq.scenario, rq.overrides);
   for (const auto& text : a.levers) rq.levers.push_back(parse_lever(text, rq.scenario, rq.overrides));
-  rq.objectives = split_list(a.get("objectives"));
+  rq.objectives = split_commas(a.get("objectives"));
   if (rq.objectives.size() < 2 || rq.objectives.size() > 3)
     throw InputError(kCli, "--objectives", "give 2 or 3 outcomes separated by commas, got '" + a.get("objectives") + "'");
   rq.service = a.get("service");

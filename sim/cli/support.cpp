@@ -89,6 +89,17 @@ Args parse_args(const std::vector<std::string>& argv, const std::vector<std::str
   return a;
 }
 
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- progress
 struct Progress::Impl {
   std::string label;

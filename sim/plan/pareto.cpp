@@ -23,12 +23,10 @@ namespace {
 
 const SourcePos kCli{"command line", 0, 0};
 
+// Lever values are whole or on 0.01 steps, schema ranges short: 12 digits read back exactly.
 std::string value_text(double v) {
   char buf[40];
-  for (int digits = 6; digits <= 17; ++digits) {  // the shortest that reads back exactly
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
+  std::snprintf(buf, sizeof buf, "%.12g", v);
   return buf;
 }
 
@@ -69,9 +67,12 @@ class Evaluator {
     const auto it = seen_.find(x);
     if (it != seen_.end()) return it->second;
     std::vector<double> f;
-    for (const auto& values : outcomes(x)) f.push_back(rq_.robust_draws > 0 ? quantile(values, 0.9) : mean(values));
-    for (size_t k = 0; k < f.size(); ++k)
-      if (!minimised(rq_.objectives[k])) f[k] = -f[k];
+    const std::vector<std::vector<double>> values = outcomes(x);
+    for (size_t k = 0; k < values.size(); ++k) {
+      const bool small = minimised(rq_.objectives[k]);  // robust: the bad tail, 90th or 10th percentile
+      const double v = rq_.robust_draws > 0 ? quantile(values[k], small ? 0.9 : 0.1) : mean(values[k]);
+      f.push_back(small ? v : -v);
+    }
     return seen_.emplace(x, f).first->second;
   }
   const std::map<std::vector<double>, std::vector<double>>& seen() const { return seen_; }
@@ -180,6 +181,8 @@ ParetoResult pareto_front(const ParetoRequest& rq) {
 
   ParetoResult out;
   out.objectives = rq.objectives;
+  out.replicates = rq.replicates;
+  out.robust_draws = rq.robust_draws;
   for (const auto& l : rq.levers) out.lever_keys.push_back(l.key);
   out.evaluations = static_cast<int>(evaluator->seen().size());
   out.city_runs = evaluator->runs;

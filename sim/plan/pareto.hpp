@@ -38,6 +38,7 @@ struct ParetoResult {
   std::vector<std::string> lever_keys, objectives;
   std::vector<ParetoPoint> front;      // non-dominated, sorted by the first objective
   int evaluations = 0, city_runs = 0;
+  int replicates = 1, robust_draws = 0;
 };
 
 // Parses "KEY=LOW:HIGH" and checks KEY is a number key of the scenario and the range within its
