@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "commsim/version.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/json.hpp"
@@ -126,6 +127,7 @@ const char* const kParetoUsage =
     "usage: commsim pareto SCENARIO --lever KEY=LOW:HIGH [--lever ...] --objectives a,b[,c]\n"
     "                      [--population P] [--generations G] [--replicates K] [--service S]\n"
     "                      [--robust D] [--seed S] [--set key.path=value]... [--threads N] [--json]\n"
+    "                      [-o FILE.h5 [--force]]\n"
     "\nThe trade-off between outcomes over levers (docs/planning.md): NSGA-II (pagmo2) over the box of\n"
     "the levers, each point run on replicates 0..K-1 of the same seed (common random numbers), its\n"
     "objectives the means over them. Prints the points no other point dominates, with the --set of\n"
@@ -138,6 +140,7 @@ const char* const kParetoUsage =
     "  --generations G       1..10000 (default 3); points evaluated <= P x (G + 1)\n"
     "  --robust D            robust objectives: the 90th percentile (10th for coverage, access) over D\n"
     "                        draws of the registry's uncertainty (docs/parameters.md), 2..1000\n"
+    "  -o FILE.h5            the front as an HDF5 file (/pareto; docs/output-format.md), written whole\n"
     "  --json                {\"front\": [{\"levers\": {...}, \"objectives\": {...}}], ...} on stdout\n";
 
 std::string pareto_json(const ParetoResult& r) {
@@ -171,8 +174,8 @@ void print_front(const ParetoResult& r, double wall_s) {
 
 int cmd_pareto(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"lever", "objectives", "population", "generations", "replicates", "service", "robust",
-                                   "seed", "set", "threads"},
-                            {"json"}, "pareto");
+                                   "seed", "set", "threads", "output"},
+                            {"json", "force"}, "pareto");
   const bool incomplete = a.positional.size() != 1 || !a.has("lever") || !a.has("objectives");
   if (const auto status = usage_exit(a, incomplete, kParetoUsage)) return *status;
   ParetoRequest rq;
@@ -199,8 +202,14 @@ int cmd_pareto(const std::vector<std::string>& argv) {
   if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
   const ThreadCap cap(static_cast<int>(threads), sc.run.threads);
   const auto start = std::chrono::steady_clock::now();
+  if (a.has("output")) check_not_an_input("--output", a.get("output"), sc.input_files);
   const ParetoResult r = pareto_front(rq);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (a.has("output")) {
+    Provenance p{sc.name, sc.resolved_yaml, rq.scenario, sc.run.seed, kVersion, kGitCommit, command_line_text("pareto", argv)};
+    p.kind = "pareto";
+    write_pareto_file(a.get("output"), a.has("force"), p, rq, r);
+  }
   if (a.has("json")) std::printf("%s\n", pareto_json(r).c_str());
   else print_front(r, wall);
   return 0;

@@ -182,6 +182,7 @@ ParetoResult pareto_front(const ParetoRequest& rq) {
   ParetoResult out;
   out.objectives = rq.objectives;
   out.replicates = rq.replicates;
+  out.seed = seed;
   out.robust_draws = rq.robust_draws;
   for (const auto& l : rq.levers) out.lever_keys.push_back(l.key);
   out.evaluations = static_cast<int>(evaluator->seen().size());

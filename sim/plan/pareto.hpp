@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/metrics/results.hpp"
+#include "sim/metrics/table.hpp"
+
 namespace commsim {
 
 struct Lever {
@@ -39,6 +42,7 @@ struct ParetoResult {
   std::vector<ParetoPoint> front;      // non-dominated, sorted by the first objective
   int evaluations = 0, city_runs = 0;
   int replicates = 1, robust_draws = 0;
+  uint64_t seed = 0;  // NSGA-II's
 };
 
 // Parses "KEY=LOW:HIGH" and checks KEY is a number key of the scenario and the range within its
@@ -46,6 +50,32 @@ struct ParetoResult {
 Lever parse_lever(const std::string& text, const std::string& scenario_file, const std::vector<std::string>& overrides);
 
 ParetoResult pareto_front(const ParetoRequest& request);
+
+// ---------------------------------------------------------------- the pareto file (-o FILE.h5)
+// Root provenance (kind "pareto") and /pareto: the search's facts (attributes), the levers and
+// objectives, and the front's points (docs/output-format.md).
+struct ParetoFacts {
+  int64_t population = 0, generations = 0, replicates = 0, robust_draws = 0, evaluations = 0, city_runs = 0;
+  uint64_t seed = 0;
+};
+struct ParetoLeverRow {
+  std::string key;
+  double low = 0, high = 0;
+};
+struct ParetoObjectiveRow {
+  std::string name, sense;  // sense: min | max
+};
+struct ParetoCell {
+  double value = 0;
+};
+const Table<ParetoFacts>& pareto_facts_table();
+const Table<ParetoLeverRow>& pareto_lever_table();
+const Table<ParetoObjectiveRow>& pareto_objective_table();
+const Table<ParetoCell>& pareto_front_lever_table();
+const Table<ParetoCell>& pareto_front_objective_table();
+// Writes the whole file through FILE.partial and a rename (force: replace an existing file).
+void write_pareto_file(const std::string& path, bool force, const Provenance& provenance, const ParetoRequest& request,
+                       const ParetoResult& result);
 
 // Whether a is at least as good as b in every objective and better in one (all minimised).
 bool dominates(const std::vector<double>& a, const std::vector<double>& b);
