@@ -41,7 +41,15 @@ std::string allocate_json(const AllocateResult& r) {
   return json_text(j);
 }
 
-void print_allocation(const AllocateResult& r, const std::string& file, double wall_s) {
+// The command that runs the written file: the scenario with the other --set keys, no generator.
+std::string rerun_command(const std::string& scenario, const std::vector<std::string>& overrides, const std::string& file) {
+  std::string line = "commsim run " + scenario;
+  for (const auto& o : overrides)
+    if (o.rfind("city.generator.communities=", 0) != 0) line += " --set " + o;
+  return line + " --set city.generator.communities=0 --set city.communities_file=" + file;
+}
+
+void print_allocation(const AllocateResult& r, const std::string& file, const std::string& rerun, double wall_s) {
   std::printf("allocate %d %s by %s%s: %d levels, %d city runs, %.1f s\n", r.added, r.role.c_str(),
               r.objective.c_str(), r.service.empty() ? "" : (" of " + r.service).c_str(), r.levels, r.city_runs, wall_s);
   std::printf("  %-24s %8s %6s %6s %6s %12s %12s\n", "community", "residents", "staff", "added", "prop.",
@@ -58,7 +66,7 @@ void print_allocation(const AllocateResult& r, const std::string& file, double w
               r.check_allocation.mean.mean, r.check_allocation.mean.half_width);
   std::printf("gain over proportional: %.6g +- %.3g (95 %%, paired)%s\n", r.gain.mean, r.gain.half_width,
               r.gain.mean - r.gain.half_width > 0 ? "" : "  (not distinguishable from 0)");
-  std::printf("output: %s\n", file.c_str());
+  std::printf("output: %s\nrun it:  %s\n", file.c_str(), rerun.c_str());
 }
 
 const char* const kAllocateUsage =
@@ -117,7 +125,7 @@ int cmd_allocate(const std::vector<std::string>& argv) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   write_text_atomically(a.get("output"), r.communities_csv, "--output");
   if (a.has("json")) std::printf("%s\n", allocate_json(r).c_str());
-  else print_allocation(r, a.get("output"), wall);
+  else print_allocation(r, a.get("output"), rerun_command(a.positional[0], overrides, a.get("output")), wall);
   return 0;
 }
 
