@@ -7,7 +7,7 @@ PACKAGES=(
   libboost-dev libtbb-dev libhdf5-dev hdf5-tools libyaml-cpp-dev catch2
   libopenmpi-dev openmpi-bin libbenchmark-dev librandom123-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-simpy
-  libnlopt-cxx-dev nlohmann-json3-dev libjs-chart.js
+  libnlopt-cxx-dev nlohmann-json3-dev libjs-chart.js libpagmo-dev
   chromium chromium-driver python3-selenium
   fonts-noto-cjk   # CJK glyphs for district names in the report's figures (analysis/commsim_report/fonts.py)
   strace           # tests: inputs are opened once (tests/engine/read_once.sh)

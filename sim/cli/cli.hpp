@@ -19,6 +19,7 @@ struct Args {
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;
   std::vector<std::string> sets;
+  std::vector<std::string> levers;  // repeated --lever (commsim pareto)
   bool has(const std::string& name) const { return options.count(name) > 0; }
   std::string get(const std::string& name, const std::string& fallback = "") const;
   double number(const std::string& name, double fallback) const;
@@ -28,6 +29,9 @@ struct Args {
 // `value_options` take a value; `flags` do not. Unknown options are InputError naming the allowed ones.
 Args parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
                 const std::vector<std::string>& flags, const std::string& command);
+
+// "a,b,,c" -> {a, b, c}: a comma-separated list of names (--outcomes, --objectives).
+std::vector<std::string> split_commas(const std::string& text);
 
 // For commands that print their usage when arguments are missing: with --help, the usage on stdout
 // and exit status 0; when `incomplete`, on stderr and 2; otherwise nullopt (go on).
@@ -59,6 +63,8 @@ int cmd_replay(const std::vector<std::string>& argv);
 int cmd_curve(const std::vector<std::string>& argv);     // curve_command.cpp (docs/curves.md)
 int cmd_headroom(const std::vector<std::string>& argv);  // curve_command.cpp
 int cmd_findings(const std::vector<std::string>& argv);  // findings_command.cpp (docs/findings.md)
+int cmd_allocate(const std::vector<std::string>& argv);  // plan_commands.cpp (docs/planning.md)
+int cmd_pareto(const std::vector<std::string>& argv);    // plan_commands.cpp
 int cmd_inspect(const std::vector<std::string>& argv);  // inspect_command.cpp
 int cmd_sensitivity(const std::vector<std::string>& argv);  // sensitivity_command.cpp (issue 17)
 int cmd_serve(const std::vector<std::string>& argv);    // serve_command.cpp (docs/workbench.md)

@@ -82,17 +82,6 @@ bool selected(const std::string& name, const std::vector<std::string>& filters) 
   return false;
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // The outcomes printed without --full or --outcomes: the four citywide figures of the marginal analysis.
 bool headline(const std::string& name) { return name.rfind("citywide.", 0) == 0 || name == "cost.annual_yuan"; }
 

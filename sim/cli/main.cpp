@@ -29,6 +29,8 @@ const char* kUsage =
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
     "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
+    "  allocate SCENARIO --role R --add N -o FILE.csv   where N extra workers go, community by community\n"
+    "  pareto SCENARIO --lever KEY=LOW:HIGH --objectives a,b   the trade-off front over levers (NSGA-II)\n"
     "  curve SCENARIO --key K  paired sweep of one key: the bend and what each step buys (--full: every outcome)\n"
     "  headroom SCENARIO       the largest demand multiplier at which every service meets its target\n"
     "  findings SCENARIO --uncertainty N   the headline findings with intervals and drivers (docs/findings.md)\n"
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
     if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
     if (command == "study") return commsim::cli::cmd_study(args);
     if (command == "optimize") return commsim::cli::cmd_optimize(args);
+    if (command == "allocate") return commsim::cli::cmd_allocate(args);
+    if (command == "pareto") return commsim::cli::cmd_pareto(args);
     if (command == "curve") return commsim::cli::cmd_curve(args);
     if (command == "headroom") return commsim::cli::cmd_headroom(args);
     if (command == "findings") return commsim::cli::cmd_findings(args);
@@ -83,7 +87,7 @@ int main(int argc, char** argv) {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, communities, validate-queue, study, optimize, curve, headroom, findings, replay, inspect, sensitivity, serve, params, calibrate, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, communities, validate-queue, study, optimize, allocate, pareto, curve, headroom, findings, replay, inspect, sensitivity, serve, params, calibrate, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

@@ -78,6 +78,7 @@ Args parse_args(const std::vector<std::string>& argv, const std::vector<std::str
       }
       if (name == "set") a.sets.push_back(value);
       else a.options[name] = takes_value ? value : "1";
+      if (name == "lever") a.levers.push_back(value);  // repeated (commsim pareto)
       // --norms FILE: the scenario's `norms` key, a path from the working directory (docs/norms.md).
       if (name == "norms")
         a.sets.push_back("norms=" + scenario_detail::yaml_quote(std::filesystem::absolute(value).lexically_normal().string()));
@@ -86,6 +87,17 @@ Args parse_args(const std::vector<std::string>& argv, const std::vector<std::str
     }
   }
   return a;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- progress

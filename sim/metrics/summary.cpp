@@ -17,7 +17,8 @@ int open_days(const Service& s, int days) {
   return n;
 }
 
-// Gini coefficient of non-negative values (0 = all equal).
+}  // namespace
+
 double gini(std::vector<double> v) {
   if (v.size() < 2) return 0.0;
   std::sort(v.begin(), v.end());
@@ -30,6 +31,8 @@ double gini(std::vector<double> v) {
   const double n = static_cast<double>(v.size());
   return (2.0 * weighted) / (n * sum) - (n + 1.0) / n;
 }
+
+namespace {
 
 // Results by district: who lives there (from the communities) and each service's counts, in
 // order of the districts' first appearance among the communities; then each service's best and

@@ -13,6 +13,10 @@ namespace commsim {
 // split by payer here (funding.pay_city_share).
 void summarize(const Scenario& scenario, RunResult& run);
 
+// Gini coefficient of non-negative values (0 = all equal): of community coverage (citywide), of
+// district coverage, and in commsim allocate's equity cap.
+double gini(std::vector<double> values);
+
 // The one pay formula: `people` in `role` paid for `days` days (monthly pay x 12 x days / 365).
 double pay_yuan(const Role& role, double people, double days);
 

@@ -8,6 +8,7 @@
 #include "sim/metrics/result_schema.hpp"
 #include "sim/study/sensitivity_study.hpp"
 #include "sim/findings/findings.hpp"
+#include "sim/plan/pareto.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 
 namespace commsim {
@@ -135,6 +136,13 @@ void for_each_command_table(Visit&& visit) {
                findings_parameter_table(), finding_draw_table(), finding_staffing_table(), finding_size_table());
 }
 
+// The tables of `commsim pareto -o` (sim/plan/pareto.hpp).
+template <class Visit>
+void for_each_pareto_table(Visit&& visit) {
+  visit_tables(visit, pareto_facts_table(), pareto_lever_table(), pareto_objective_table(), pareto_front_lever_table(),
+               pareto_front_objective_table());
+}
+
 // A table's section title: "`/group` attributes" or "`/group/`".
 template <class Row>
 std::string group_title(const Table<Row>& t) {
@@ -144,6 +152,7 @@ std::string group_title(const Table<Row>& t) {
 std::vector<DocRow> command_rows() {
   std::vector<DocRow> rows;
   for_each_command_table([&](const auto& table) { table_rows("", table, rows); });
+  for_each_pareto_table([&](const auto& table) { table_rows("", table, rows); });
   return rows;
 }
 
@@ -345,6 +354,15 @@ parameter's own unit (`/uncertainty/parameters/unit`, `/findings/parameters/unit
 
 )";
   for_each_command_table([&](const auto& table) { out += table_section("", table, group_title(table)) + "\n"; });
+  out += R"(## Trade-off front (`commsim pareto -o`)
+
+A pareto file holds the root provenance (`kind`: pareto; `seed`: the runs' run.seed) and `/pareto`,
+no run groups (docs/planning.md). `/pareto/front_levers` and `/pareto/front_objectives` are
+front x levers and front x objectives; the rows of `/pareto/levers` and `/pareto/objectives` name
+their columns, and the points are those of `--json`'s `front`, in its order.
+
+)";
+  for_each_pareto_table([&](const auto& table) { out += table_section("", table, group_title(table)) + "\n"; });
   return out;
 }
 

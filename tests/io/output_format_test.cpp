@@ -20,6 +20,7 @@
 #include "sim/study/runner.hpp"
 #include "sim/reference/output_format.hpp"
 #include "sim/findings/findings.hpp"
+#include "sim/plan/pareto.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 #include "tests/support.hpp"
 
@@ -148,6 +149,16 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   findings.staffing_points = {14, 18};
   findings.size_points = {2000, 4000};
   run_findings(findings, output_to(dir + "/findings.h5"));
+  // A pareto file (commsim pareto -o: /pareto; docs/planning.md), one generation of 8 points.
+  ParetoRequest pareto;
+  pareto.scenario = small_city;
+  pareto.overrides = tiny;
+  pareto.levers = {parse_lever("staffing.rules.community_worker.per_10k=10:20", small_city, tiny)};
+  pareto.objectives = {"cost_total_yuan", "unmet_hours"};
+  pareto.generations = 1;
+  Provenance pareto_provenance{sc.name, sc.resolved_yaml, small_city, sc.run.seed, "test", "test", "commsim pareto"};
+  pareto_provenance.kind = "pareto";
+  write_pareto_file(dir + "/pareto.h5", false, pareto_provenance, pareto, pareto_front(pareto));
 
   std::set<std::string> written = objects_in(run_path);
   // A morris and a sobol study (the /sensitivity group, issue 17).
@@ -156,7 +167,8 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
     run_study(plan_study(test::source_path("tests/data/study-" + design + ".yaml"), {"run.days=7"}), output_to(path));
     for (const auto& o : objects_in(path)) written.insert(o);
   }
-  for (const auto& path : {options.output, dir + "/curve.h5", dir + "/headroom.h5", dir + "/uncertainty.h5", dir + "/findings.h5"})
+  for (const auto& path : {options.output, dir + "/curve.h5", dir + "/headroom.h5", dir + "/uncertainty.h5", dir + "/findings.h5",
+                                 dir + "/pareto.h5"})
     for (const auto& o : objects_in(path)) written.insert(o);
   const std::set<std::string> documented = documented_in(read_text(test::source_path("docs/output-format.md")));
   for (const auto& o : written) {

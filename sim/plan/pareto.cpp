@@ -1,0 +1,206 @@
+// NSGA-II over the levers with pagmo2 (pareto.hpp).
+#include "sim/plan/pareto.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <pagmo/algorithms/nsga2.hpp>
+#include <pagmo/population.hpp>
+#include <pagmo/problem.hpp>
+
+#include "sim/calibration/registry.hpp"
+#include "sim/core/error.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/plan/outcomes.hpp"
+#include "sim/scenario/load.hpp"
+#include "sim/uncertainty/uncertainty.hpp"
+
+namespace commsim {
+
+namespace {
+
+const SourcePos kCli{"command line", 0, 0};
+
+// Lever values are whole or on 0.01 steps, schema ranges short: 12 digits read back exactly.
+std::string value_text(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
+
+// The q-th quantile (0..1) of values, linear between order statistics.
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double at = q * static_cast<double>(values.size() - 1);
+  const size_t i = static_cast<size_t>(std::floor(at));
+  if (i + 1 >= values.size()) return values.back();
+  return values[i] + (at - static_cast<double>(i)) * (values[i + 1] - values[i]);
+}
+
+// Runs points: each lever vector (rounded to the levers' grid) once, remembered.
+class Evaluator {
+ public:
+  explicit Evaluator(const ParetoRequest& rq) : rq_(rq) {
+    if (rq.robust_draws > 0) {
+      const Scenario base = load_scenario(rq.scenario, rq.overrides);
+      std::vector<std::string> held;
+      for (const auto& o : rq.overrides) held.push_back(o.substr(0, o.find('=')));
+      for (const auto& l : rq.levers) held.push_back(l.key);
+      draws_ = draw_parameters(base, held, rq.robust_draws, base.run.seed);
+    }
+  }
+  std::vector<double> rounded(std::vector<double> x) const {
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = rq_.levers[i].integer ? std::round(x[i]) : std::round(x[i] * 100) / 100;
+    return x;
+  }
+  std::vector<std::string> sets(const std::vector<double>& x) const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < x.size(); ++i) out.push_back(rq_.levers[i].key + "=" + value_text(x[i]));
+    return out;
+  }
+  // Minimised objectives (an outcome better large negated).
+  std::vector<double> operator()(const std::vector<double>& x_in) {
+    const std::vector<double> x = rounded(x_in);
+    const auto it = seen_.find(x);
+    if (it != seen_.end()) return it->second;
+    std::vector<double> f;
+    const std::vector<std::vector<double>> values = outcomes(x);
+    for (size_t k = 0; k < values.size(); ++k) {
+      const bool small = minimised(rq_.objectives[k]);  // robust: the bad tail, 90th or 10th percentile
+      const double v = rq_.robust_draws > 0 ? quantile(values[k], small ? 0.9 : 0.1) : mean(values[k]);
+      f.push_back(small ? v : -v);
+    }
+    return seen_.emplace(x, f).first->second;
+  }
+  const std::map<std::vector<double>, std::vector<double>>& seen() const { return seen_; }
+  int runs = 0;
+
+ private:
+  static double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  }
+  // Per objective: the replicate means of each draw (robust), or each replicate's value.
+  std::vector<std::vector<double>> outcomes(const std::vector<double>& x) {
+    std::vector<std::vector<double>> out(rq_.objectives.size());
+    const int draws = std::max(1, rq_.robust_draws);
+    for (int d = 0; d < draws; ++d) {
+      std::vector<std::string> overrides = rq_.overrides;
+      if (rq_.robust_draws > 0)
+        for (size_t p = 0; p < draws_.parameters.size(); ++p)
+          overrides.push_back(parameter_override(draws_.parameters[p], draws_.values[static_cast<size_t>(d)][p]));
+      for (const auto& s : sets(x)) overrides.push_back(s);
+      const Scenario sc = load_scenario(rq_.scenario, overrides);
+      RunOptions options;
+      options.prepared = prepare_inputs(sc);
+      std::vector<std::vector<double>> reps(rq_.objectives.size());
+      for (int r = 0; r < rq_.replicates; ++r, ++runs) {
+        const RunResult run = run_replicate(sc, r, options);
+        for (size_t k = 0; k < rq_.objectives.size(); ++k) reps[k].push_back(run_outcome(run, rq_.objectives[k], rq_.service));
+      }
+      for (size_t k = 0; k < reps.size(); ++k) {
+        if (rq_.robust_draws > 0) out[k].push_back(mean(reps[k]));
+        else out[k] = reps[k];
+      }
+    }
+    return out;
+  }
+  const ParetoRequest& rq_;
+  ParameterDraws draws_;
+  std::map<std::vector<double>, std::vector<double>> seen_;
+};
+
+// The levers' box as a pagmo problem (default-constructible and copyable, as pagmo wants: the
+// evaluator is shared by the copies).
+struct LeverProblem {
+  std::shared_ptr<Evaluator> evaluator;
+  std::vector<double> low, high;
+  size_t objectives = 2;
+  pagmo::vector_double fitness(const pagmo::vector_double& x) const { return (*evaluator)(x); }
+  std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const { return {low, high}; }
+  pagmo::vector_double::size_type get_nobj() const { return objectives; }
+};
+
+}  // namespace
+
+bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
+  bool better = false;
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (a[k] > b[k]) return false;
+    better = better || a[k] < b[k];
+  }
+  return better;
+}
+
+Lever parse_lever(const std::string& text, const std::string& scenario_file, const std::vector<std::string>& overrides) {
+  const size_t eq = text.find('='), colon = text.find(':', eq == std::string::npos ? 0 : eq);
+  if (eq == std::string::npos || colon == std::string::npos)
+    throw InputError(kCli, "--lever", "expected KEY=LOW:HIGH, got '" + text + "'");
+  Lever l;
+  l.key = text.substr(0, eq);
+  char* end = nullptr;
+  const std::string low = text.substr(eq + 1, colon - eq - 1), high = text.substr(colon + 1);
+  l.low = std::strtod(low.c_str(), &end);
+  const bool low_ok = !low.empty() && *end == '\0';
+  l.high = std::strtod(high.c_str(), &end);
+  if (!low_ok || high.empty() || *end != '\0' || !(l.low < l.high))
+    throw InputError(kCli, "--lever " + l.key, "expected LOW:HIGH with numbers LOW < HIGH, got '" + text.substr(eq + 1) + "'");
+  const Scenario sc = load_scenario(scenario_file, overrides);
+  const std::vector<ScenarioKey> keys = scenario_scalar_keys(sc);
+  const auto key = std::find_if(keys.begin(), keys.end(), [&](const ScenarioKey& k) { return k.key == l.key; });
+  if (key == keys.end() || (key->row.type != "number" && key->row.type != "integer"))
+    throw InputError(kCli, "--lever " + l.key, "'" + l.key + "' is not a number key of the scenario (docs/scenario-reference.md)");
+  const SchemaRow& row = key->row;
+  const bool low_in = row.low_open ? l.low > row.low : l.low >= row.low;
+  const bool high_in = row.high_open ? l.high < row.high : l.high <= row.high;
+  if (!low_in || !high_in)
+    throw InputError(kCli, "--lever " + l.key, "range " + value_text(l.low) + ":" + value_text(l.high) +
+                                                   " is outside the key's range " + (row.low_open ? "(" : "[") +
+                                                   value_text(row.low) + ", " + value_text(row.high) + (row.high_open ? ")" : "]"));
+  l.integer = row.type == "integer";
+  return l;
+}
+
+ParetoResult pareto_front(const ParetoRequest& rq) {
+  if (rq.population < 8 || rq.population % 4 != 0 || rq.population > 10000)
+    throw InputError(kCli, "--population", "NSGA-II needs a population that is a multiple of 4 in 8..10000, got " +
+                                               std::to_string(rq.population));
+  if (rq.generations < 1 || rq.generations > 10000) throw InputError(kCli, "--generations", "must be in 1..10000");
+  auto evaluator = std::make_shared<Evaluator>(rq);
+  LeverProblem udp{evaluator, {}, {}, rq.objectives.size()};
+  for (const auto& l : rq.levers) udp.low.push_back(l.low), udp.high.push_back(l.high);
+  const unsigned seed = static_cast<unsigned>(rq.seed != 0 ? rq.seed : load_scenario(rq.scenario, rq.overrides).run.seed);
+  pagmo::problem problem{udp};
+  pagmo::population population{problem, static_cast<pagmo::population::size_type>(rq.population), seed};
+  pagmo::nsga2 algorithm{static_cast<unsigned>(rq.generations), 0.95, 10., 0.01, 50., seed};
+  algorithm.evolve(population);
+
+  ParetoResult out;
+  out.objectives = rq.objectives;
+  out.replicates = rq.replicates;
+  out.seed = seed;
+  out.robust_draws = rq.robust_draws;
+  for (const auto& l : rq.levers) out.lever_keys.push_back(l.key);
+  out.evaluations = static_cast<int>(evaluator->seen().size());
+  out.city_runs = evaluator->runs;
+  std::vector<std::vector<double>> kept;
+  for (const auto& [x, f] : evaluator->seen()) {
+    bool dominated = false;
+    for (const auto& [y, g] : evaluator->seen()) dominated = dominated || dominates(g, f);
+    if (dominated || std::find(kept.begin(), kept.end(), f) != kept.end()) continue;  // levers with the same outcomes: the first
+    kept.push_back(f);
+    ParetoPoint p{x, f, evaluator->sets(x)};
+    for (size_t k = 0; k < f.size(); ++k)
+      if (!minimised(rq.objectives[k])) p.objectives[k] = -f[k];
+    out.front.push_back(p);
+  }
+  std::stable_sort(out.front.begin(), out.front.end(),
+                   [](const ParetoPoint& a, const ParetoPoint& b) { return a.objectives[0] < b.objectives[0]; });
+  return out;
+}
+
+}  // namespace commsim
