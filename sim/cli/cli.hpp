@@ -53,6 +53,7 @@ int cmd_validate(const std::vector<std::string>& argv);
 int cmd_norms(const std::vector<std::string>& argv);
 int cmd_cities(const std::vector<std::string>& argv);
 int cmd_communities(const std::vector<std::string>& argv);  // communities_command.cpp
+int cmd_regions(const std::vector<std::string>& argv);      // regions_command.cpp
 // Refuses (InputError, `option`) an output path that is one of `inputs` (commands.cpp).
 void check_not_an_input(const std::string& option, const std::string& path, const std::vector<std::string>& inputs);
 int cmd_validate_queue(const std::vector<std::string>& argv);

@@ -220,6 +220,7 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
   std::vector<RunResult> runs;
   // Under mpirun the ranks divide the city and rank 0 alone writes and reports (distributed_run.hpp).
   const bool root = study_writer();
+  RunFileFacts facts;
   try {
     if (a.has("output") && root) output = std::make_unique<Hdf5Output>(a.get("output"), a.has("force"));
     Progress progress("commsim run " + sc.name);
@@ -232,9 +233,11 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
     };
     options.changes = &changes;
     if (!root) options.progress = nullptr;
+    const auto start = std::chrono::steady_clock::now();
     DistributedRuns done = run_scenario_over_ranks(sc, options);
     if (!done.root) return 0;
     runs = std::move(done.runs);
+    facts = RunFileFacts{done.ranks, threads > 0 ? threads : sc.run.threads, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
     progress.finish();
     throw_if_stopped();
   } catch (const Stopped& stopped) {
@@ -242,7 +245,7 @@ int run_and_report(const Args& a, const std::vector<std::string>& argv, const Sc
     return report_stopped(stopped.signal, a.get("output"));
   }
 
-  if (output) write_run_output(*output, sc, runs, command_line_text("run", argv));
+  if (output) write_run_output(*output, sc, runs, command_line_text("run", argv), &facts);
   const std::vector<TargetCheck> checks = a.has("targets") ? check_against(targets, sc, runs) : std::vector<TargetCheck>{};
   const bool json_to_stdout = a.get("summary-json") == "-";
   if (!a.has("quiet")) {

@@ -26,6 +26,7 @@ const char* kUsage =
     "  norms --households H    print what the norms require of a community of that size (--norms FILE: a norm set)\n"
     "  cities                  the census's provinces and cities: codes for city.census.city_code\n"
     "  communities SCENARIO -o FILE.csv   the city's communities as a communities file (city.communities_file)\n"
+    "  regions SCENARIO FILE.h5  a run's results by province, city or census unit (docs/nation.md)\n"
     "  validate-queue          M/M/c queue through the engine vs the Erlang-C formulas\n"
     "  study STUDY -o OUT.h5   run a study (variants x replicates; MPI across runs) into one HDF5 file\n"
     "  optimize SCENARIO       least staff of a role reaching a coverage target (citywide or per community)\n"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     if (command == "norms") return commsim::cli::cmd_norms(args);
     if (command == "cities") return commsim::cli::cmd_cities(args);
     if (command == "communities") return commsim::cli::cmd_communities(args);
+    if (command == "regions") return commsim::cli::cmd_regions(args);
     if (command == "validate-queue") return commsim::cli::cmd_validate_queue(args);
     if (command == "study") return commsim::cli::cmd_study(args);
     if (command == "optimize") return commsim::cli::cmd_optimize(args);
@@ -87,7 +89,7 @@ int main(int argc, char** argv) {
       std::printf("commsim %s (git %s)\n", commsim::kVersion, commsim::kGitCommit);
       return 0;
     }
-    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, communities, validate-queue, study, optimize, allocate, pareto, curve, headroom, findings, replay, inspect, sensitivity, serve, params, calibrate, version\n",
+    std::fprintf(stderr, "commsim: error: unknown command '%s'; allowed: run, validate, norms, cities, communities, regions, validate-queue, study, optimize, allocate, pareto, curve, headroom, findings, replay, inspect, sensitivity, serve, params, calibrate, version\n",
                  command.c_str());
     return 2;
   } catch (const commsim::InputError& e) {

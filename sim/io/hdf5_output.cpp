@@ -992,9 +992,10 @@ std::string read_attribute_text(const std::string& path, const std::string& obje
 }
 
 void write_run_output(Hdf5Output& output, const Scenario& sc, const std::vector<RunResult>& runs,
-                      const std::string& command_line) {
+                      const std::string& command_line, const RunFileFacts* facts) {
   output.write_provenance(Provenance{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, kVersion, kGitCommit,
                                      command_line});
+  if (facts) write_result_table(output, "/", run_file_table(), facts, 1, [](const std::string&) { return size_t{0}; });
   for (size_t r = 0; r < runs.size(); ++r) output.write_run(run_group(static_cast<long>(r)), runs[r]);
   output.commit();
 }

@@ -79,8 +79,9 @@ class Hdf5Output {
 
 // What `commsim run -o` writes (and the workbench for each run): the provenance, the replicates as
 // /runs/0000, /runs/0001, ..., then commit() (the rename that makes the file complete).
+// `facts` (commsim run): ranks, threads and wall time as root attributes.
 void write_run_output(Hdf5Output& output, const Scenario& scenario, const std::vector<RunResult>& runs,
-                      const std::string& command_line);
+                      const std::string& command_line, const RunFileFacts* facts = nullptr);
 
 // Reads a run group back (every stored field of the results schema, sim/metrics/result_schema.hpp;
 // the daily records only when `with_daily`). Fields absent from the file keep their defaults.

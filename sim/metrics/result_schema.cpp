@@ -204,6 +204,13 @@ const Table<Provenance>& provenance_table() {
   return t;
 }
 
+const Table<RunFileFacts>& run_file_table() {
+  using F = RunFileFacts;
+  static const Table<F> t =
+      make_table<F>("run_file", "", {}, {COMMSIM_FIELDS(F, ranks, threads_requested, wall_s)}, Storage::attributes);
+  return t;
+}
+
 const Table<StudyFileFacts>& study_file_table() {
   using F = StudyFileFacts;
   static const Table<F> t =

@@ -35,6 +35,7 @@ const Table<GroupServiceTotals>& household_type_service_table();  // household_t
 const Table<FileFacts>& file_facts_table();            // attributes of /
 const Table<Provenance>& provenance_table();           // attributes of /
 const Table<StudyFileFacts>& study_file_table();      // attributes of /
+const Table<RunFileFacts>& run_file_table();          // attributes of / (commsim run -o)
 const Table<StudyFacts>& study_facts_table();         // attributes of /study
 const Table<StudyVariantRow>& study_variant_table();  // /study/variants   (variants[, study_axes])
 const Table<StudyRunRow>& study_run_table();          // /study            (runs[, study_axes])

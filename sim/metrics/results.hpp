@@ -309,6 +309,15 @@ struct Provenance {
   std::string kind = "run";   // root attribute "kind": "run" (commsim run) or "study" (commsim study)
 };
 
+// Root attributes a run file (commsim run -o) adds to the provenance: how it was computed. They
+// differ between executions of the same run (any rank or thread count gives the same results), so
+// they live on the root only: compare run files group by group (tests/engine/run_mpi_identity.sh).
+struct RunFileFacts {
+  int64_t ranks = 1;              // MPI processes the city was divided among
+  int64_t threads_requested = 0;  // --threads or run.threads as given (0 = all cores; per rank)
+  double wall_s = 0;              // seconds the runs took (building and simulating, not writing)
+};
+
 // Root attributes a study adds to the provenance.
 struct StudyFileFacts {
   std::string study_file, study_yaml, study_hash;

@@ -160,6 +160,7 @@ std::vector<DocRow> root_rows() {
   std::vector<DocRow> rows;
   table_rows("", file_facts_table(), rows);
   table_rows("", provenance_table(), rows);
+  table_rows("", run_file_table(), rows);
   for (auto& r : rows) r.path = "/" + r.path;
   return rows;
 }
@@ -233,7 +234,10 @@ schema, which also generates the `--summary-json` document, the MPI serialisatio
 - Readers accept a file only if it opens as HDF5, has `format = "commsim-output"` and
   `complete = 1`. A truncated file fails HDF5's end-of-file check and is reported as incomplete.
 - The files are reproducible: object modification times are not stored, so the same results give
-  byte-identical files.
+  identical groups. A `commsim run -o` file also records how it was computed in root attributes
+  (`ranks`, `threads_requested`, `wall_s`): two runs of the same scenario and seed, whatever their
+  rank and thread counts, differ there and nowhere else (compare the groups, e.g.
+  `h5diff A.h5 B.h5 /runs /runs`).
 
 ## Conventions
 
