@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
+#include <ctime>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "sim/core/error.hpp"
@@ -63,6 +67,38 @@ Workspace& thread_workspace() {
   return ws;
 }
 
+// Where a run's time goes (COMMSIM_PHASE_TIMES=1 prints it to stderr, docs/performance.md): the
+// serial and top-level phases in wall and process CPU seconds, the parallel community-year phases
+// in CPU seconds of the threads that ran them (summed over threads).
+struct PhaseTimes {
+  enum Phase { build, start, population, years, year_sums, finish, summary, enrolment, demand, days, count };
+  static constexpr const char* kNames[count] = {"city build",  "start",   "population change", "years (all)",
+                                                "year sums",   "finish",  "summary",           "- enrolment lists",
+                                                "- demand",    "- day loop"};
+  double wall[count] = {}, cpu[count] = {};
+};
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+// A phase's start: the wall and CPU clocks (the process's, or the calling thread's).
+struct PhaseClock {
+  clockid_t clock = CLOCK_PROCESS_CPUTIME_ID;
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  double cpu = cpu_seconds(clock);
+  explicit PhaseClock(clockid_t c = CLOCK_PROCESS_CPUTIME_ID) : clock(c), cpu(cpu_seconds(c)) {}
+  // Adds the time since the last lap to phase p and starts the next.
+  void lap(double* wall_s, double* cpu_s, int p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double c = cpu_seconds(clock);
+    if (wall_s) wall_s[p] += std::chrono::duration<double>(now - wall).count();
+    cpu_s[p] += c - cpu;
+    wall = now;
+    cpu = c;
+  }
+};
+
 // Per-thread state of one run: the thread's workspace and the run's per-thread counters.
 struct Scratch {
   Workspace* ws = nullptr;
@@ -71,6 +107,7 @@ struct Scratch {
   std::vector<uint8_t> closed;           // per service: facility closed today
   Recorder::ThreadState recorded;        // the thread's citywide histograms
   Recorder::YearCounts year_counts;      // a community-year's counts per service
+  double phase_s[PhaseTimes::count] = {};  // the thread's time in the parallel phases
 };
 
 bool applies_to(const Shock& s, const CommunityInfo& info) {
@@ -367,6 +404,7 @@ struct Replicate {
   Recorder& recorder;
   tbb::enumerable_thread_specific<Scratch>& scratch;
   RunResult& out;
+  PhaseTimes& times;
 };
 
 // The state each community carries from the first day: pools, enrolment, travel, shocks.
@@ -413,18 +451,24 @@ void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<
     s.ws = &thread_workspace();
     Community& cm = r.city[c];
     CommunityRun& cr = r.runs[c];
+    PhaseClock t0(CLOCK_THREAD_CPUTIME_ID);
     rebuild_enrolment(r.services, r.sc.run.seed, r.rep, cm.residents, cr, s);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::enrolment);
     DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges, &cm.policy.network_share};
     generate_requests(r.services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
     record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, c, s.ws->demand, s.year_counts);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::demand);
     const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks};
     for (int day = first_day; day < last_day; ++day) simulate_day(ctx, c, cm, cr, day, s);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::days);
     const size_t finished = done.fetch_add(1) + 1;
     if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
   });
+  PhaseClock t0;
   for (size_t c = 0; c < r.city.size(); ++c)
     for (size_t sv = 0; sv < n_services; ++sv)
       year.demand[sv] += r.out.service_totals[c * n_services + sv].demand - year_start[c * n_services + sv].demand;
+  t0.lap(r.times.wall, r.times.cpu, PhaseTimes::year_sums);
 }
 
 // Final state: requests still waiting at the end (queues and waiting lists), community
@@ -457,6 +501,16 @@ void finish_communities(const Replicate& r) {
   r.recorder.finish(threads);
 }
 
+// With COMMSIM_PHASE_TIMES set: the run's phases on stderr, parallel phases summed over threads.
+void report_phase_times(PhaseTimes& times, const tbb::enumerable_thread_specific<Scratch>& scratch) {
+  static const bool wanted = std::getenv("COMMSIM_PHASE_TIMES") != nullptr;
+  if (!wanted) return;
+  for (const Scratch& s : scratch)
+    for (int p = PhaseTimes::enrolment; p <= PhaseTimes::days; ++p) times.cpu[p] += s.phase_s[p];
+  for (int p = 0; p < PhaseTimes::count; ++p)
+    std::fprintf(stderr, "phase %-18s wall %8.3f s  cpu %8.3f s\n", PhaseTimes::kNames[p], times.wall[p], times.cpu[p]);
+}
+
 }  // namespace
 
 RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& options) {
@@ -467,7 +521,10 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
       internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");
   const auto rep = static_cast<uint32_t>(replicate);
   const std::shared_ptr<const PreparedInputs> prepared = options.prepared ? options.prepared : prepare_inputs(sc);
+  PhaseTimes times;
+  PhaseClock t0;
   std::vector<Community> city = build_city(sc, *prepared, rep, services, options.changes);
+  t0.lap(times.wall, times.cpu, PhaseTimes::build);
   const size_t n_comm = city.size();
   assert(n_comm > 0);  // validate.cpp: explicit communities or generator.communities > 0
   const int years = (sc.run.days + 364) / 365;
@@ -487,14 +544,18 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     s.recorded = recorder.thread_state();
     return s;
   });
-  const Replicate r{sc, services, rep, city, runs, clocks, recorder, scratch, out};
+  const Replicate r{sc, services, rep, city, runs, clocks, recorder, scratch, out, times};
   const PopulationModel model(sc.population);
   std::atomic<size_t> done{0};
+  t0.lap(times.wall, times.cpu, PhaseTimes::start);
   for (int y = 0; y < years; ++y) {
     change_population(r, model, y, y * 365);
+    t0.lap(times.wall, times.cpu, PhaseTimes::population);
     run_year(r, y, options, done, n_comm * static_cast<size_t>(years));
+    t0.lap(times.wall, times.cpu, PhaseTimes::years);
   }
   finish_communities(r);
+  t0.lap(times.wall, times.cpu, PhaseTimes::finish);
   // The community facts describe the start of the run (describe_community), pay and funds every year.
   out.communities.reserve(n_comm);
   for (auto& cm : city) {
@@ -503,6 +564,8 @@ RunResult run_replicate(const Scenario& sc, int replicate, const RunOptions& opt
     out.communities.push_back(std::move(cm.info));
   }
   summarize(sc, out);
+  t0.lap(times.wall, times.cpu, PhaseTimes::summary);
+  report_phase_times(times, scratch);
   return out;
 }
 
