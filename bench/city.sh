@@ -83,7 +83,11 @@ print(f"dense-sweep floor    {floor_s:.3f} s  (16 B x residents x days at {floor
 print(f"ns per request       {wall * 1e9 / max(1, requests):,.1f}  (CPU {cpu * 1e9 / max(1, requests):,.1f})")
 print(f"ns per resident-day  {wall * 1e9 / (residents * days):,.2f}  (CPU {cpu * 1e9 / (residents * days):,.2f})")
 print(f"wall / floor         {wall / floor_s:.1f}x")
+# On a shared machine the run gets fewer cores than it asked for, the floor (CPU-time bandwidth)
+# does not: CPU / (floor x threads) is the ratio the run would have with its cores to itself.
+print(f"CPU / (floor x thr)  {cpu / (floor_s * threads):.1f}x  (the ratio at {threads} free cores)")
 print(json.dumps({"residents": residents, "communities": communities, "days": days, "requests": requests,
                   "wall_s": round(wall, 3), "peak_rss_mb": round(rss_mb, 1), "threads": threads,
-                  "cpu_s": round(cpu, 3), "floor_s": round(floor_s, 3), "wall_over_floor": round(wall / floor_s, 1)}))
+                  "cpu_s": round(cpu, 3), "floor_s": round(floor_s, 3), "wall_over_floor": round(wall / floor_s, 1),
+                  "cpu_over_floor_threads": round(cpu / (floor_s * threads), 1)}))
 PY

@@ -11,45 +11,12 @@
 
 namespace commsim {
 
-namespace {
-constexpr double kFineWidth = 0.25, kFineEnd = 60.0;
-constexpr double kMidWidth = 5.0, kMidEnd = 2880.0;
-constexpr double kCoarseWidth = 60.0, kCoarseEnd = 86400.0;
-}  // namespace
-
-int FineWaitBins::bin(double wait_min) {
-  // Negative waits (rounding at the deadline) and NaN go to the first bin.
-  if (!(wait_min > 0.0)) return 0;
-  if (wait_min < kFineEnd) {
-    const int b = static_cast<int>(wait_min / kFineWidth);
-    return b < kFine ? b : kFine - 1;
-  }
-  if (wait_min < kMidEnd) {
-    const int b = static_cast<int>((wait_min - kFineEnd) / kMidWidth);
-    return kFine + (b < kMid ? b : kMid - 1);
-  }
-  if (wait_min < kCoarseEnd) {
-    const int b = static_cast<int>((wait_min - kMidEnd) / kCoarseWidth);
-    return kFine + kMid + (b < kCoarse ? b : kCoarse - 1);
-  }
-  return kBins - 1;
-}
-
 double FineWaitBins::lower(int bin) {
   if (bin <= 0) return 0.0;
   if (bin < kFine) return bin * kFineWidth;
   if (bin < kFine + kMid) return kFineEnd + (bin - kFine) * kMidWidth;
   if (bin < kBins - 1) return kMidEnd + (bin - kFine - kMid) * kCoarseWidth;
   return kCoarseEnd;
-}
-
-int CoarseWaitBins::bin(double w) {
-  if (!(w > 0.0)) return 0;
-  if (w < 60) return static_cast<int>(w);
-  if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
-  if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
-  if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
-  return kBins - 1;
 }
 
 double CoarseWaitBins::lower(int b) {
