@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Whole-city throughput: generates a city of about RESIDENTS residents from the Xi'an baseline,
 # runs `commsim run` for DAYS days under /usr/bin/time -v and prints residents, communities, days,
-# wall seconds, resident-days and requests per second, peak memory, threads and the ratio of wall
-# time to the dense-sweep floor (one 16-byte pass over every resident per day at the bandwidth
-# measured by commsim_bench's BM_DenseSweep). Ends with one JSON line.
+# wall seconds, resident-days and requests per second, ns per request and per resident-day, peak
+# memory, threads and the ratio of wall time to the dense-sweep floor, with one decimal (one 16-byte
+# pass over every resident per day at the bandwidth measured by commsim_bench's BM_DenseSweep).
+# Ends with one JSON line. COMMSIM_PHASE_TIMES=1 in the environment adds the engine's phase times
+# (stderr, sim/engine/engine.cpp).
 #
 # usage: bench/city.sh RESIDENTS DAYS [THREADS]
 #   RESIDENTS   target residents; communities = round(RESIDENTS / 8500) (the baseline's ~2.6
@@ -78,7 +80,14 @@ print(f"requests             {requests:,}")
 print(f"requests / s         {requests / wall:,.0f}")
 print(f"peak RSS             {rss_mb:,.0f} MiB  ({rss_mb * 1048576 / residents:.1f} bytes per resident)")
 print(f"dense-sweep floor    {floor_s:.3f} s  (16 B x residents x days at {floor_bps / 1e9:.2f} GB/s per thread x {threads})")
-print(f"wall / floor         {wall / floor_s:,.0f}x")
+print(f"ns per request       {wall * 1e9 / max(1, requests):,.1f}  (CPU {cpu * 1e9 / max(1, requests):,.1f})")
+print(f"ns per resident-day  {wall * 1e9 / (residents * days):,.2f}  (CPU {cpu * 1e9 / (residents * days):,.2f})")
+print(f"wall / floor         {wall / floor_s:.1f}x")
+# On a shared machine the run gets fewer cores than it asked for, the floor (CPU-time bandwidth)
+# does not: CPU / (floor x threads) is the ratio the run would have with its cores to itself.
+print(f"CPU / (floor x thr)  {cpu / (floor_s * threads):.1f}x  (the ratio at {threads} free cores)")
 print(json.dumps({"residents": residents, "communities": communities, "days": days, "requests": requests,
-                  "wall_s": round(wall, 3), "peak_rss_mb": round(rss_mb, 1), "threads": threads}))
+                  "wall_s": round(wall, 3), "peak_rss_mb": round(rss_mb, 1), "threads": threads,
+                  "cpu_s": round(cpu, 3), "floor_s": round(floor_s, 3), "wall_over_floor": round(wall / floor_s, 1),
+                  "cpu_over_floor_threads": round(cpu / (floor_s * threads), 1)}))
 PY

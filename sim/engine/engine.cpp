@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
+#include <ctime>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "sim/core/error.hpp"
@@ -63,6 +67,38 @@ Workspace& thread_workspace() {
   return ws;
 }
 
+// Where a run's time goes (COMMSIM_PHASE_TIMES=1 prints it to stderr, docs/performance.md): the
+// serial and top-level phases in wall and process CPU seconds, the parallel community-year phases
+// in CPU seconds of the threads that ran them (summed over threads).
+struct PhaseTimes {
+  enum Phase { build, start, population, years, year_sums, finish, summary, enrolment, demand, days, count };
+  static constexpr const char* kNames[count] = {"city build",  "start",   "population change", "years (all)",
+                                                "year sums",   "finish",  "summary",           "- enrolment lists",
+                                                "- demand",    "- day loop"};
+  double wall[count] = {}, cpu[count] = {};
+};
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+// A phase's start: the wall and CPU clocks (the process's, or the calling thread's).
+struct PhaseClock {
+  clockid_t clock = CLOCK_PROCESS_CPUTIME_ID;
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  double cpu = cpu_seconds(clock);
+  explicit PhaseClock(clockid_t c = CLOCK_PROCESS_CPUTIME_ID) : clock(c), cpu(cpu_seconds(c)) {}
+  // Adds the time since the last lap to phase p and starts the next.
+  void lap(double* wall_s, double* cpu_s, int p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double c = cpu_seconds(clock);
+    if (wall_s) wall_s[p] += std::chrono::duration<double>(now - wall).count();
+    cpu_s[p] += c - cpu;
+    wall = now;
+    cpu = c;
+  }
+};
+
 // Per-thread state of one run: the thread's workspace and the run's per-thread counters.
 struct Scratch {
   Workspace* ws = nullptr;
@@ -71,6 +107,7 @@ struct Scratch {
   std::vector<uint8_t> closed;           // per service: facility closed today
   Recorder::ThreadState recorded;        // the thread's citywide histograms
   Recorder::YearCounts year_counts;      // a community-year's counts per service
+  double phase_s[PhaseTimes::count] = {};  // the thread's time in the parallel phases
 };
 
 bool applies_to(const Shock& s, const CommunityInfo& info) {
@@ -370,6 +407,7 @@ struct Replicate {
   Recorder& recorder;
   tbb::enumerable_thread_specific<Scratch>& scratch;
   RunResult& out;
+  PhaseTimes& times;  // the part's phase times (COMMSIM_PHASE_TIMES)
   size_t first;       // the batch's first community in the part
   size_t part_first;  // the part's first community in the whole city
 };
@@ -420,18 +458,24 @@ void run_year(const Replicate& r, int y, const RunOptions& options, std::atomic<
     s.ws = &thread_workspace();
     Community& cm = r.city[c];
     CommunityRun& cr = r.runs[c];
+    PhaseClock t0(CLOCK_THREAD_CPUTIME_ID);
     rebuild_enrolment(r.services, r.sc.run.seed, r.rep, cm.residents, cr, s);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::enrolment);
     DemandContext dctx{r.sc.run.seed, r.rep, y, first_day, last_day, cr.shocks.surges, &cm.policy.network_share};
     generate_requests(r.services, cm.residents, dctx, s.ws->calendar, s.ws->demand);
     record_year_counts(r.services, cm, cr, first_day, last_day, r.recorder, r.first + c, s.ws->demand, s.year_counts);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::demand);
     const RunContext ctx{r.sc, r.services, r.sc.run.seed, r.rep, r.recorder, r.clocks, r.part_first};
     for (int day = first_day; day < last_day; ++day) simulate_day(ctx, r.first + c, cm, cr, day, s);
+    t0.lap(nullptr, s.phase_s, PhaseTimes::days);
     const size_t finished = done.fetch_add(1) + 1;
     if (options.progress) options.progress(static_cast<double>(finished) / static_cast<double>(total_units));
   });
+  PhaseClock t0;
   for (size_t c = 0; c < r.city.size(); ++c)
     for (size_t sv = 0; sv < n_services; ++sv)
       year.demand[sv] += r.out.service_totals[(r.first + c) * n_services + sv].demand - year_start[c * n_services + sv].demand;
+  t0.lap(r.times.wall, r.times.cpu, PhaseTimes::year_sums);
 }
 
 // The end of the run for the batch's communities: requests still waiting (queues and waiting
@@ -472,22 +516,41 @@ struct PartSetup {
   std::shared_ptr<const PreparedInputs> prepared;
   std::vector<WorkingClock> clocks;
   PopulationModel model;
+  PhaseTimes times;
 };
 
 // One batch (its communities built): run every year, finish them, release their residents.
-void run_batch(const Scenario& sc, uint32_t rep, const PartSetup& part, CityRange part_range, CityRange batch,
+void run_batch(const Scenario& sc, uint32_t rep, PartSetup& part, CityRange part_range, CityRange batch,
                std::vector<Community> city, Recorder& recorder, tbb::enumerable_thread_specific<Scratch>& scratch,
                RunResult& out, const RunOptions& options, std::atomic<size_t>& done, size_t total_units) {
+  PhaseClock t0;
   std::vector<CommunityRun> runs = start_communities(sc, city);
   const size_t first = batch.first - part_range.first;
   recorder.begin_batch(first, first + city.size());
-  const Replicate r{sc, part.services, rep, city, runs, part.clocks, recorder, scratch, out, first, part_range.first};
+  const Replicate r{sc, part.services, rep, city, runs, part.clocks, recorder, scratch, out, part.times, first, part_range.first};
   const int years = static_cast<int>(out.years.size());
+  t0.lap(part.times.wall, part.times.cpu, PhaseTimes::start);
   for (int y = 0; y < years; ++y) {
     change_population(r, part.model, y, y * 365);
+    t0.lap(part.times.wall, part.times.cpu, PhaseTimes::population);
     run_year(r, y, options, done, total_units);
+    t0.lap(part.times.wall, part.times.cpu, PhaseTimes::years);
   }
   finish_batch(r);
+  t0.lap(part.times.wall, part.times.cpu, PhaseTimes::finish);
+}
+
+// With COMMSIM_PHASE_TIMES set: the run's phases on stderr, parallel phases summed over threads.
+// A part reports its phases, the assembly of the parts its summary.
+void report_phase_times(PhaseTimes& times, const tbb::enumerable_thread_specific<Scratch>* scratch) {
+  static const bool wanted = std::getenv("COMMSIM_PHASE_TIMES") != nullptr;
+  if (!wanted) return;
+  if (scratch)
+    for (const Scratch& s : *scratch)
+      for (int p = PhaseTimes::enrolment; p <= PhaseTimes::days; ++p) times.cpu[p] += s.phase_s[p];
+  for (int p = 0; p < PhaseTimes::count; ++p)
+    if (times.wall[p] > 0 || times.cpu[p] > 0)
+      std::fprintf(stderr, "phase %-18s wall %8.3f s  cpu %8.3f s\n", PhaseTimes::kNames[p], times.wall[p], times.cpu[p]);
 }
 
 }  // namespace
@@ -505,7 +568,10 @@ RunResult run_part(const Scenario& sc, int replicate, const RunOptions& options,
   // Batches build their communities as they come; a city built whole (resizing may change the
   // number of communities) is built first.
   const auto build = [&](CityRange b) {
-    return build_city(sc, *part.prepared, rep, part.services, b.first == 0 ? options.changes : nullptr, b);
+    PhaseClock t0;
+    std::vector<Community> city = build_city(sc, *part.prepared, rep, part.services, b.first == 0 ? options.changes : nullptr, b);
+    t0.lap(part.times.wall, part.times.cpu, PhaseTimes::build);
+    return city;
   };
   std::vector<Community> whole = batches.size() == 1 ? build(batches[0]) : std::vector<Community>{};
   const size_t n_comm = batches.size() == 1 ? whole.size() : range.last - range.first;
@@ -529,18 +595,25 @@ RunResult run_part(const Scenario& sc, int replicate, const RunOptions& options,
   for (const CityRange& batch : batches)
     run_batch(sc, rep, part, range, batch, batches.size() == 1 ? std::move(whole) : build(batch), recorder, scratch, out,
               options, done, n_comm * static_cast<size_t>(years));
+  PhaseClock t0;
   std::vector<const Recorder::ThreadState*> threads;
   for (const Scratch& s : scratch) threads.push_back(&s.recorded);
   recorder.finish(threads);
+  t0.lap(part.times.wall, part.times.cpu, PhaseTimes::finish);
+  report_phase_times(part.times, &scratch);
   return out;
 }
 
 RunResult assemble_run(const Scenario& sc, std::vector<RunResult> parts) {
   if (parts.empty()) internal_error("assemble_run: no parts");
+  PhaseTimes times;
+  PhaseClock t0;
   RunResult out = std::move(parts.front());
   for (size_t i = 1; i < parts.size(); ++i) append_part(out, std::move(parts[i]));
   fold_household_types(out);
   summarize(sc, out);
+  t0.lap(times.wall, times.cpu, PhaseTimes::summary);
+  report_phase_times(times, nullptr);
   return out;
 }
 

@@ -2,35 +2,16 @@
 #include "sim/metrics/results.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <iterator>
 #include <limits>
 #include <utility>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace commsim {
-
-namespace {
-constexpr double kFineWidth = 0.25, kFineEnd = 60.0;
-constexpr double kMidWidth = 5.0, kMidEnd = 2880.0;
-constexpr double kCoarseWidth = 60.0, kCoarseEnd = 86400.0;
-}  // namespace
-
-int FineWaitBins::bin(double wait_min) {
-  // Negative waits (rounding at the deadline) and NaN go to the first bin.
-  if (!(wait_min > 0.0)) return 0;
-  if (wait_min < kFineEnd) {
-    const int b = static_cast<int>(wait_min / kFineWidth);
-    return b < kFine ? b : kFine - 1;
-  }
-  if (wait_min < kMidEnd) {
-    const int b = static_cast<int>((wait_min - kFineEnd) / kMidWidth);
-    return kFine + (b < kMid ? b : kMid - 1);
-  }
-  if (wait_min < kCoarseEnd) {
-    const int b = static_cast<int>((wait_min - kMidEnd) / kCoarseWidth);
-    return kFine + kMid + (b < kCoarse ? b : kCoarse - 1);
-  }
-  return kBins - 1;
-}
 
 double FineWaitBins::lower(int bin) {
   if (bin <= 0) return 0.0;
@@ -38,15 +19,6 @@ double FineWaitBins::lower(int bin) {
   if (bin < kFine + kMid) return kFineEnd + (bin - kFine) * kMidWidth;
   if (bin < kBins - 1) return kMidEnd + (bin - kFine - kMid) * kCoarseWidth;
   return kCoarseEnd;
-}
-
-int CoarseWaitBins::bin(double w) {
-  if (!(w > 0.0)) return 0;
-  if (w < 60) return static_cast<int>(w);
-  if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
-  if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
-  if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
-  return kBins - 1;
 }
 
 double CoarseWaitBins::lower(int b) {
@@ -89,6 +61,37 @@ double Histogram<Bins, Count>::quantile(double q) const {
 template struct Histogram<FineWaitBins, uint64_t>;
 template struct Histogram<CoarseWaitBins, uint32_t>;
 
+namespace {
+
+// Asks the kernel for transparent huge pages over [p, p + bytes) where it grants them on request
+// (Linux, THP "madvise"): a city-year's daily records are about 300 MB, and faulting them in by
+// 4 KiB pages cost 1.4 s on the run's one thread (docs/performance.md, issue 27). A hint only.
+void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+}
+
+// n zeros; a large array gets fresh memory with the huge-page hint; none: the memory is freed.
+template <class T>
+void zeroed(std::vector<T>& v, size_t n) {
+  if (n == 0) {
+    std::vector<T>().swap(v);
+    return;
+  }
+  if (n > v.capacity()) {
+    std::vector<T>().swap(v);
+    v.reserve(n);
+    advise_huge_pages(v.data(), n * sizeof(T));
+  }
+  v.assign(n, T{});
+}
+
+}  // namespace
+
 void DailyRecords::resize(int days_, int communities_, int services_, int roles_, bool enabled) {
   days = days_;
   communities = communities_;
@@ -96,18 +99,9 @@ void DailyRecords::resize(int days_, int communities_, int services_, int roles_
   roles = roles_;
   const size_t ns = enabled ? static_cast<size_t>(communities_) * days_ * services_ : 0;
   const size_t nr = enabled ? static_cast<size_t>(communities_) * days_ * roles_ : 0;
-  for (auto* v : {&demand, &served, &served_in_time, &unmet, &backlog}) {
-    v->assign(ns, 0);
-    if (!enabled) v->shrink_to_fit();
-  }
-  for (auto* v : {&wait_mean_min, &wait_p50_min, &wait_p90_min, &wait_max_min}) {
-    v->assign(ns, 0.0f);
-    if (!enabled) v->shrink_to_fit();
-  }
-  for (auto* v : {&available_min, &busy_min, &travel_min, &overhead_min, &overtime_min}) {
-    v->assign(nr, 0.0f);
-    if (!enabled) v->shrink_to_fit();
-  }
+  for (auto* v : {&demand, &served, &served_in_time, &unmet, &backlog}) zeroed(*v, ns);
+  for (auto* v : {&wait_mean_min, &wait_p50_min, &wait_p90_min, &wait_max_min}) zeroed(*v, ns);
+  for (auto* v : {&available_min, &busy_min, &travel_min, &overhead_min, &overtime_min}) zeroed(*v, nr);
 }
 
 namespace {

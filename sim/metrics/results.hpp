@@ -15,19 +15,46 @@ namespace commsim {
 // Percentiles are interpolated within a bin; the last bin is an overflow bin.
 //
 // Fine: 0.25-minute bins to 60 min, 5-minute bins to 2 days, 1-hour bins to 60 days, overflow.
+// bin() is inline: Recorder::record_day bins every wait of a run four times.
 struct FineWaitBins {
   static constexpr int kFine = 240;     // [0, 60) min by 0.25
   static constexpr int kMid = 564;      // [60, 2880) min by 5
   static constexpr int kCoarse = 1392;  // [2880, 86400) min by 60
   static constexpr int kBins = kFine + kMid + kCoarse + 1;
-  static int bin(double wait_min);
+  static constexpr double kFineWidth = 0.25, kFineEnd = 60.0;
+  static constexpr double kMidWidth = 5.0, kMidEnd = 2880.0;
+  static constexpr double kCoarseWidth = 60.0, kCoarseEnd = 86400.0;
+  static int bin(double wait_min) {
+    // Negative waits (rounding at the deadline) and NaN go to the first bin.
+    if (!(wait_min > 0.0)) return 0;
+    if (wait_min < kFineEnd) {
+      const int b = static_cast<int>(wait_min / kFineWidth);
+      return b < kFine ? b : kFine - 1;
+    }
+    if (wait_min < kMidEnd) {
+      const int b = static_cast<int>((wait_min - kFineEnd) / kMidWidth);
+      return kFine + (b < kMid ? b : kMid - 1);
+    }
+    if (wait_min < kCoarseEnd) {
+      const int b = static_cast<int>((wait_min - kMidEnd) / kCoarseWidth);
+      return kFine + kMid + (b < kCoarse ? b : kCoarse - 1);
+    }
+    return kBins - 1;
+  }
   static double lower(int bin);
 };
 // Coarse: 1-minute bins to 60 min, 5-minute bins to 4 h, 30-minute bins to 1 day, 1-day bins to
 // 30 days, overflow.
 struct CoarseWaitBins {
   static constexpr int kBins = 60 + 36 + 40 + 29 + 1;
-  static int bin(double wait_min);
+  static int bin(double w) {
+    if (!(w > 0.0)) return 0;
+    if (w < 60) return static_cast<int>(w);
+    if (w < 240) return 60 + static_cast<int>((w - 60) / 5);
+    if (w < 1440) return 96 + static_cast<int>((w - 240) / 30);
+    if (w < 43200) return 136 + static_cast<int>((w - 1440) / 1440);
+    return kBins - 1;
+  }
   static double lower(int bin);
 };
 

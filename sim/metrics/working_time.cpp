@@ -13,8 +13,11 @@ WorkingClock::WorkingClock(const WorkPattern& pattern, int days) : pattern_(patt
   // One more year than the run: requests waiting at the end are censored after it.
   const int span = days_ + 366;
   before_.assign(static_cast<size_t>(span) + 1, 0.0);
-  for (int d = 0; d < span; ++d)
+  working_.assign(static_cast<size_t>(span), 0);
+  for (int d = 0; d < span; ++d) {
+    working_[static_cast<size_t>(d)] = working_day(d) ? 1 : 0;
     before_[static_cast<size_t>(d) + 1] = before_[static_cast<size_t>(d)] + (working_day(d) ? pattern_.shift_minutes : 0.0);
+  }
 }
 
 namespace {

@@ -33,7 +33,7 @@ class WorkingClock {
     const int last = static_cast<int>(before_.size()) - 1;
     if (day >= last) return before_.back();
     double minutes = before_[static_cast<size_t>(day)];
-    if (working_day(day)) {
+    if (working_[static_cast<size_t>(day)]) {  // working_day(day), looked up
       const double into = t - day * 1440.0 - pattern_.shift_start_minute;
       minutes += into < 0 ? 0.0 : (into > pattern_.shift_minutes ? pattern_.shift_minutes : into);
     }
@@ -50,6 +50,7 @@ class WorkingClock {
   WorkPattern pattern_;
   std::vector<uint8_t> off_;              // per day of the year: a holiday
   std::vector<double> before_;            // working minutes before day d (d = 0..days)
+  std::vector<uint8_t> working_;          // working_day(d) for the days before_ counts
   int days_ = 0;
 };
 

@@ -2,6 +2,8 @@
 #include "sim/study/distributed_run.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -179,10 +181,16 @@ DistributedRuns run_scenario_over_ranks(const Scenario& sc, const RunOptions& op
       }
       std::vector<RunResult> parts(1);
       compute_part(sc, r, o, mine, &parts[0]);  // rank 0's range is never empty: it starts the city
+      const auto computed = std::chrono::steady_clock::now();
+      size_t gathered = 0;
       for (int k = 1; k < mpi.size; ++k) {
         const std::vector<uint8_t> bytes = receive_part(k);
+        gathered += bytes.size();
         if (!bytes.empty()) parts.push_back(unpack_part(bytes));
       }
+      if (std::getenv("COMMSIM_PHASE_TIMES"))  // the gather's volume and time (docs/performance.md)
+        std::fprintf(stderr, "gather: %zu bytes from %d ranks, %.3f s after rank 0's part\n", gathered, mpi.size - 1,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - computed).count());
       out.runs.push_back(assemble_run(sc, std::move(parts)));
     }
     return out;

@@ -103,15 +103,8 @@ TEST_CASE("output-format: files hold exactly the objects docs/output-format.md l
   const std::string run_path = dir + "/run.h5";
   {
     Hdf5Output out(run_path, false);
-    Provenance p{sc.name, sc.resolved_yaml, sc.source_file, sc.run.seed, "test", "test", "commsim run"};
-    out.write_provenance(p);
-    int r = 0;
-    for (const RunResult& run : run_scenario(sc)) {
-      char group[32];
-      std::snprintf(group, sizeof group, "/runs/%04d", r++);
-      out.write_run(group, run);
-    }
-    out.commit();
+    const RunFileFacts facts{2, 1, 0.5};  // as under mpirun -np 2 --threads 1
+    write_run_output(out, sc, run_scenario(sc), "commsim run", &facts);
   }
   // A study file.
   const StudyPlan plan = plan_study(test::source_path("tests/data/study-small.yaml"), {"run.days=7"});
