@@ -2,7 +2,7 @@
 """Figures and a self-contained HTML report from a commsim output file (run, study, response curve,
 headroom or uncertainty file).
 
-    report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json]
+    report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json] [--pareto FRONT]
 
 The entry point; the report itself is the package analysis/commsim_report/ (one module per report
 section; its __init__ says what the report holds). Exit status 2 with a message for a file that is not

@@ -1,4 +1,4 @@
-"""Command line: report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json]."""
+"""Command line: report.py OUT.h5 -o DIR [--service NAME] [--run N] [--summary-json SUMMARY.json] [--pareto FRONT]."""
 
 import argparse
 import json
@@ -18,6 +18,8 @@ def main(argv=None):
                                  "(default: first successful run of the base variant)")
     p.add_argument("--summary-json", help="the run's --summary-json document: its calibration targets "
                                           "(commsim run --targets) are shown in a table")
+    p.add_argument("--pareto", help="a commsim pareto file (-o FILE.h5) or its --json document: the trade-off "
+                                    "front's chart and table")
     a = p.parse_args(argv)
     calibration = None
     if a.summary_json:
@@ -35,7 +37,7 @@ def main(argv=None):
             run = None
             if a.run is not None:
                 run = a.run if a.run in out.runs else int(a.run)
-            rep = Report(out, a.outdir, service=a.service, run=run, calibration=calibration)
+            rep = Report(out, a.outdir, service=a.service, run=run, calibration=calibration, pareto=a.pareto)
             path = rep.build()
     except CommsimFileError as e:
         print(f"report: error: {e}", file=sys.stderr)

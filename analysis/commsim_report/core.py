@@ -1,6 +1,6 @@
 """The Report: loads a commsim output file, draws every figure that applies (each section's module
 draws its own) and writes DIR/index.html. Sections: summary, coverage, districts, timeliness, workforce,
-cost, compliance (and calibration), study, sensitivity, curve, headroom, uncertainty; page assembles them."""
+cost, compliance (and calibration), study, sensitivity, curve, headroom, uncertainty, pareto; page assembles them."""
 
 import html
 import os
@@ -19,6 +19,7 @@ from .curve import CurveSection
 from .districts import DistrictsSection
 from .headroom import HeadroomSection
 from .page import Page
+from .pareto import ParetoSection, load_pareto
 from .sensitivity import SensitivitySection
 from .size import SizeSection
 from .study import StudySection
@@ -30,9 +31,10 @@ from .workforce import WorkforceSection
 
 class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSection, WorkforceSection, CostSection,
              ComplianceSection, StudySection, SizeSection, CitiesSection, SensitivitySection, CurveSection, HeadroomSection,
-             UncertaintySection, Page):
-    def __init__(self, out, outdir, service=None, run=None, calibration=None):
+             UncertaintySection, ParetoSection, Page):
+    def __init__(self, out, outdir, service=None, run=None, calibration=None, pareto=None):
         self.out = out
+        self.pareto = None if pareto is None else load_pareto(pareto)  # --pareto: a commsim pareto front
         self.calibration = calibration  # calibration.targets of a --summary-json document, or None
         self.outdir = outdir
         self.figures = []      # dicts: id, section, title, caption, png, svg
@@ -158,6 +160,7 @@ class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSectio
         self.fig_paired()
         self.fig_sensitivity()
         self.file_part_figures()
+        self.fig_pareto_front()
         path = os.path.join(self.outdir, "index.html")
         write_text_atomic(path, self.html())   # the page is made first; a failure keeps the previous one
         return path

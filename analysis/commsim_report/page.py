@@ -27,6 +27,7 @@ class Page:
             ("curve", "Response curve", self.part_tables("curve", self.curve_tables)),
             ("headroom", "Headroom", self.part_tables("headroom", self.headroom_tables)),
             ("uncertainty", "Uncertainty", self.part_tables("uncertainty", self.uncertainty_tables)),
+            ("pareto", "Trade-off front", self.pareto_table()),
         ]
         fignum = {f["id"]: k + 1 for k, f in enumerate(self.figures)}
         body = []
@@ -37,7 +38,7 @@ class Page:
                 continue
             if sid == "sensitivity" and not figs:
                 continue
-            if sid in ("curve", "headroom", "uncertainty") and not figs and not extra:
+            if sid in ("curve", "headroom", "uncertainty", "pareto") and not figs and not extra:
                 continue
             if sid in ("calibration", "districts", "size", "cities") and not extra and not figs:
                 continue

@@ -1,7 +1,10 @@
 // The planning commands (issue 28, docs/planning.md): `commsim allocate` (where N extra workers go)
 // and `commsim pareto` (the trade-off between outcomes over levers).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
+#include <thread>
 
 #include "commsim/version.hpp"
 #include "sim/cli/cli.hpp"
@@ -13,12 +16,14 @@
 #include "sim/plan/outcomes.hpp"
 #include "sim/plan/pareto.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/study/runner.hpp"
 
 namespace commsim::cli {
 
 namespace {
 
 const SourcePos kCli{"command line", 0, 0};
+constexpr double kNone = std::numeric_limits<double>::quiet_NaN();  // null in JSON
 
 std::string allocate_json(const AllocateResult& r) {
   Json communities = Json::array();
@@ -38,6 +43,10 @@ std::string allocate_json(const AllocateResult& r) {
                        {"allocation", arm(r.check_allocation)}, {"gain", json_figure(r.gain.mean)},
                        {"gain_ci", json_figure(r.gain.half_width)}, {"replicates", r.gain.n}}},
             {"communities", std::move(communities)}};
+  if (r.coverage_floor >= 0 || r.max_gini >= 0)
+    j["equity"] = {{"coverage_floor", json_figure(r.coverage_floor >= 0 ? r.coverage_floor : kNone)},
+                   {"max_gini", json_figure(r.max_gini >= 0 ? r.max_gini : kNone)}, {"gini_before", json_figure(r.gini_before)},
+                   {"gini_after", json_figure(r.gini_after)}, {"below_floor", r.below_floor}, {"met", r.equity_met}};
   return json_text(j);
 }
 
@@ -66,6 +75,10 @@ void print_allocation(const AllocateResult& r, const std::string& file, const st
               r.check_allocation.mean.mean, r.check_allocation.mean.half_width);
   std::printf("gain over proportional: %.6g +- %.3g (95 %%, paired)%s\n", r.gain.mean, r.gain.half_width,
               r.gain.mean - r.gain.half_width > 0 ? "" : "  (not distinguishable from 0)");
+  if (r.coverage_floor >= 0 || r.max_gini >= 0)
+    std::printf("equity (search streams): Gini of coverage %.4g -> %.4g%s, %d communities under the floor%s\n",
+                r.gini_before, r.gini_after, r.max_gini >= 0 ? (" (cap " + std::to_string(r.max_gini) + ")").c_str() : "",
+                r.below_floor, r.equity_met ? "" : "  NOT MET: no placement of these workers reaches it");
   std::printf("output: %s\nrun it:  %s\n", file.c_str(), rerun.c_str());
 }
 
@@ -123,6 +136,7 @@ int cmd_allocate(const std::vector<std::string>& argv) {
   const auto start = std::chrono::steady_clock::now();
   const AllocateResult r = allocate_staff(a.positional[0], overrides, rq);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!study_writer()) return 0;  // under mpirun every rank computes the same allocation; rank 0 writes
   write_text_atomically(a.get("output"), r.communities_csv, "--output");
   if (a.has("json")) std::printf("%s\n", allocate_json(r).c_str());
   else print_allocation(r, a.get("output"), rerun_command(a.positional[0], overrides, a.get("output")), wall);
@@ -195,8 +209,7 @@ int cmd_pareto(const std::vector<std::string>& argv) {
   if (rq.objectives.size() < 2 || rq.objectives.size() > 3)
     throw InputError(kCli, "--objectives", "give 2 or 3 outcomes separated by commas, got '" + a.get("objectives") + "'");
   rq.service = a.get("service");
-  if (!rq.service.empty() && sc.service_index(rq.service) < 0)
-    throw InputError(kCli, "--service", "unknown service '" + rq.service + "'");
+  check_service(sc, "--service", rq.service);
   for (const auto& o : rq.objectives) check_outcome("--objectives", o, rq.service);
   rq.population = static_cast<int>(a.integer("population", 8));
   rq.generations = static_cast<int>(a.integer("generations", 3));
@@ -208,11 +221,16 @@ int cmd_pareto(const std::vector<std::string>& argv) {
   rq.seed = static_cast<uint64_t>(a.integer("seed", 0));
   const long long threads = a.integer("threads", 0);
   if (threads < 0 || threads > 1024) throw InputError(kCli, "--threads", "must be in 0..1024");
-  const ThreadCap cap(static_cast<int>(threads), sc.run.threads);
+  // Under mpirun the points are shared out among the ranks (pareto.hpp), each rank on its share
+  // of the cores, and only rank 0 writes and prints.
+  const int ranks = study_ranks();
+  const int per_rank = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(ranks)));
+  const ThreadCap cap(threads > 0 || ranks == 1 ? static_cast<int>(threads) : per_rank, sc.run.threads);
   const auto start = std::chrono::steady_clock::now();
   if (a.has("output")) check_not_an_input("--output", a.get("output"), sc.input_files);
   const ParetoResult r = pareto_front(rq);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!study_writer()) return 0;
   if (a.has("output")) {
     Provenance p{sc.name, sc.resolved_yaml, rq.scenario, sc.run.seed, kVersion, kGitCommit, command_line_text("pareto", argv)};
     p.kind = "pareto";

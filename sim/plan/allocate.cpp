@@ -28,8 +28,7 @@ void check_request(const Scenario& sc, const AllocateRequest& rq) {
     for (const auto& r : sc.staffing.roles) roles += (roles.empty() ? "" : ", ") + r.name;
     throw InputError(kCli, "--role", "unknown role '" + rq.role + "'; the scenario has: " + roles);
   }
-  if (!rq.service.empty() && sc.service_index(rq.service) < 0)
-    throw InputError(kCli, "--service", "unknown service '" + rq.service + "'");
+  check_service(sc, "--service", rq.service);
   const auto& names = pooled_outcome_names();
   if (std::find(names.begin(), names.end(), rq.objective) == names.end())
     throw InputError(kCli, "--objective", "unknown objective '" + rq.objective + "'; allowed: unmet_hours, coverage, gini");
@@ -242,6 +241,16 @@ void describe(const Search& search, const RunResult& first, const std::vector<in
   out.communities_csv = communities_csv(specs, {AddedColumn{search.rq.role, search.added}});
 }
 
+// The equity option's outcome: a floor or cap the greedy could not meet is reported, not hidden.
+void equity(const Search& search, AllocateResult& out) {
+  const States after = search.current();
+  out.coverage_floor = search.rq.coverage_floor, out.max_gini = search.rq.max_gini;
+  out.gini_before = pooled_outcome(search.levels[0], "gini");
+  out.gini_after = pooled_outcome(after, "gini");
+  for (const auto& s : after) out.below_floor += out.coverage_floor >= 0 && s.coverage() < out.coverage_floor;
+  out.equity_met = out.below_floor == 0 && (out.max_gini < 0 || out.gini_after <= out.max_gini);
+}
+
 }  // namespace
 
 AllocateResult allocate_staff(const std::string& scenario_file, const std::vector<std::string>& overrides,
@@ -277,6 +286,7 @@ AllocateResult allocate_staff(const std::string& scenario_file, const std::vecto
   out.role = rq.role, out.objective = rq.objective, out.service = rq.service, out.added = rq.add;
   const std::vector<int> spread = proportional(residents, rq.add);
   describe(search, level0.front(), spread, out);
+  equity(search, out);
   out.levels = static_cast<int>(search.levels.size());
   out.city_runs = search.runs;
   out.check_seed = rq.check_seed != 0 ? rq.check_seed : base.run.seed + 1;

@@ -52,6 +52,12 @@ struct AllocateResult {
   uint64_t check_seed = 0;
   CheckArm check_base, check_proportional, check_allocation;
   MeanCI gain;                   // proportional - allocation (minimised) or the reverse, per replicate, paired
+  // The equity option on the search streams (coverage_floor, max_gini < 0: not asked): the Gini of
+  // community coverage before and after, the communities left under the floor, whether it is met.
+  double coverage_floor = -1, max_gini = -1;
+  double gini_before = 0, gini_after = 0;
+  int below_floor = 0;
+  bool equity_met = true;
   std::string communities_csv;   // the communities file: staff.<role> after, added.<role>, residents
 };
 

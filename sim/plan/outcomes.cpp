@@ -5,6 +5,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/metrics/summary.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/study/sensitivity_study.hpp"
 #include "sim/study/study.hpp"
 
@@ -83,6 +84,13 @@ double run_outcome(const RunResult& run, const std::string& outcome, const std::
     return run_outcome_values(run, one).front();
   }
   return pooled_outcome(community_states(run, -1), outcome);
+}
+
+void check_service(const Scenario& sc, const std::string& option, const std::string& service) {
+  if (service.empty() || sc.service_index(service) >= 0) return;
+  std::string names;
+  for (const auto& s : sc.services) names += (names.empty() ? "" : ", ") + s.name;
+  throw InputError(SourcePos{"command line", 0, 0}, option, "unknown service '" + service + "'; the scenario has: " + names);
 }
 
 }  // namespace commsim

@@ -12,6 +12,8 @@
 
 namespace commsim {
 
+struct Scenario;
+
 // One community's figures of a run, over the services counted (one, or all; enrolment services
 // count in unmet_hours only: their demand is person-days, not requests).
 struct CommunityState {
@@ -33,6 +35,9 @@ bool minimised(const std::string& outcome);
 // Throws InputError (key `option`) unless `outcome` is a study outcome name that can be taken
 // with `service` ("" = city totals: cost_*, access_share and the pooled names).
 void check_outcome(const std::string& option, const std::string& outcome, const std::string& service);
+
+// Throws InputError (key `option`) unless `service` is "" or a service of `sc`; the message lists them.
+void check_service(const Scenario& sc, const std::string& option, const std::string& service);
 
 // The run's value of `outcome` for `service` ("" = city totals), as check_outcome allowed.
 double run_outcome(const RunResult& run, const std::string& outcome, const std::string& service);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <pagmo/algorithms/nsga2.hpp>
+#include <pagmo/bfe.hpp>
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
 
@@ -15,6 +16,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/plan/outcomes.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/study/runner.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 
 namespace commsim {
@@ -75,6 +77,34 @@ class Evaluator {
     }
     return seen_.emplace(x, f).first->second;
   }
+  // A batch of points (pagmo's bfe, flattened, nx levers each): the new ones shared out among the
+  // MPI ranks (the p-th to rank p mod ranks), their objectives summed over the ranks so that every
+  // rank holds all of them and takes the same search path; the objectives of every point, in order.
+  std::vector<double> batch(const std::vector<double>& flat, size_t nx) {
+    std::vector<std::vector<double>> fresh;
+    for (size_t i = 0; i + nx <= flat.size(); i += nx) {
+      const std::vector<double> x = rounded({flat.begin() + static_cast<long>(i), flat.begin() + static_cast<long>(i + nx)});
+      if (seen_.count(x) == 0 && std::find(fresh.begin(), fresh.end(), x) == fresh.end()) fresh.push_back(x);
+    }
+    const size_t nobj = rq_.objectives.size(), ranks = static_cast<size_t>(study_ranks());
+    std::vector<double> mine(fresh.size() * nobj + 1, 0.0);  // the last: this rank's city runs
+    const int runs_before = runs;
+    for (size_t p = static_cast<size_t>(study_rank()); p < fresh.size(); p += ranks) {
+      const std::vector<double> f = (*this)(fresh[p]);
+      std::copy(f.begin(), f.end(), mine.begin() + static_cast<long>(p * nobj));
+    }
+    mine.back() = runs - runs_before;
+    const std::vector<double> all = sum_over_ranks(std::move(mine));
+    runs = runs_before + static_cast<int>(all.back());
+    for (size_t p = 0; p < fresh.size(); ++p)
+      seen_[fresh[p]] = {all.begin() + static_cast<long>(p * nobj), all.begin() + static_cast<long>((p + 1) * nobj)};
+    std::vector<double> out;
+    for (size_t i = 0; i + nx <= flat.size(); i += nx) {
+      const std::vector<double> f = (*this)({flat.begin() + static_cast<long>(i), flat.begin() + static_cast<long>(i + nx)});
+      out.insert(out.end(), f.begin(), f.end());
+    }
+    return out;
+  }
   const std::map<std::vector<double>, std::vector<double>>& seen() const { return seen_; }
   int runs = 0;
 
@@ -123,6 +153,14 @@ struct LeverProblem {
   pagmo::vector_double fitness(const pagmo::vector_double& x) const { return (*evaluator)(x); }
   std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const { return {low, high}; }
   pagmo::vector_double::size_type get_nobj() const { return objectives; }
+};
+
+// The batch evaluator NSGA-II and the first population use: the evaluator's batch, over MPI ranks.
+struct RankBatch {
+  std::shared_ptr<Evaluator> evaluator;
+  pagmo::vector_double operator()(const pagmo::problem& p, const pagmo::vector_double& dvs) const {
+    return evaluator->batch(dvs, p.get_nx());
+  }
 };
 
 }  // namespace
@@ -175,9 +213,11 @@ ParetoResult pareto_front(const ParetoRequest& rq) {
   for (const auto& l : rq.levers) udp.low.push_back(l.low), udp.high.push_back(l.high);
   const unsigned seed = static_cast<unsigned>(rq.seed != 0 ? rq.seed : load_scenario(rq.scenario, rq.overrides).run.seed);
   pagmo::problem problem{udp};
-  pagmo::population population{problem, static_cast<pagmo::population::size_type>(rq.population), seed};
+  const pagmo::bfe ranks{RankBatch{evaluator}};  // each generation's new points shared out among MPI ranks
+  pagmo::population population{problem, ranks, static_cast<pagmo::population::size_type>(rq.population), seed};
   pagmo::nsga2 algorithm{static_cast<unsigned>(rq.generations), 0.95, 10., 0.01, 50., seed};
-  algorithm.evolve(population);
+  algorithm.set_bfe(ranks);
+  population = algorithm.evolve(population);
 
   ParetoResult out;
   out.objectives = rq.objectives;

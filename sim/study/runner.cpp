@@ -421,6 +421,28 @@ bool study_writer() {
   return true;
 }
 
+int study_rank() {
+#ifdef COMMSIM_WITH_MPI
+  if (launched_by_mpi()) return mpi_session().rank;
+#endif
+  return 0;
+}
+
+int study_ranks() {
+#ifdef COMMSIM_WITH_MPI
+  if (launched_by_mpi()) return mpi_session().size;
+#endif
+  return 1;
+}
+
+std::vector<double> sum_over_ranks(std::vector<double> values) {
+#ifdef COMMSIM_WITH_MPI
+  if (study_ranks() > 1 && !values.empty())
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#endif
+  return values;
+}
+
 StudyOutcome run_study(const StudyPlan& planned, const StudyRunOptions& options) {
   StudyPlan plan = planned;  // an adaptive study adds variants to its own copy, on every rank
   StudyOutcome outcome;

@@ -62,6 +62,11 @@ StudyOutcome run_study(const StudyPlan& plan, const StudyRunOptions& options);
 // the same point); without MPI, `values` unchanged.
 bool study_writer();
 std::vector<double> share_from_writer(std::vector<double> values);
+// This process's rank and the number of ranks (0 and 1 without MPI). sum_over_ranks: the
+// element-wise sum of every rank's `values` (same length on every rank), on every rank.
+int study_rank();
+int study_ranks();
+std::vector<double> sum_over_ranks(std::vector<double> values);
 
 // Test hook: with COMMSIM_STUDY_ABORT_AFTER=N in the environment, the writer calls std::_Exit(99)
 // right after the N-th run it computed is flushed to the partial file (simulates a crash).

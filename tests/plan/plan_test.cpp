@@ -1,6 +1,7 @@
 // commsim allocate and commsim pareto (issue 28, docs/planning.md): the allocation adds exactly N
 // and runs as written, the greedy's composed city is the city run whole (communities independent),
 // the front holds no dominated point and each point reruns to its objectives; bad input exits 2.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -80,6 +81,80 @@ TEST_CASE("allocate adds exactly N, runs as written and the search's city is the
   CHECK(r.gain.n == 2);
 }
 
+namespace {
+
+AllocateRequest small_request(const std::string& objective, int add) {
+  AllocateRequest rq;
+  rq.role = "community_worker";
+  rq.add = add;
+  rq.objective = objective;
+  rq.check_replicates = 2;
+  return rq;
+}
+
+std::vector<double> coverages(const AllocateResult& r, bool after) {
+  std::vector<double> out;
+  for (const auto& c : r.communities) out.push_back(after ? c.objective_after : c.objective_before);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("allocate's equity options: a coverage floor is served first, a Gini cap holds or is reported", "[plan]") {
+  const std::vector<std::string> overrides = {"run.days=14", "city.generator.communities=6"};
+  AllocateRequest rq = small_request("coverage", 2);
+  const AllocateResult free = allocate_staff(kSmall, overrides, rq);
+  std::vector<double> before = coverages(free, false);
+  CHECK(free.equity_met);
+  CHECK(free.gini_before == Approx(gini(before)));
+  // A floor between the worst and the next community's coverage: only the worst is under it, so
+  // the first worker goes there.
+  std::vector<double> sorted = before;
+  std::sort(sorted.begin(), sorted.end());
+  REQUIRE(sorted[0] < sorted[1]);
+  rq.add = 1;
+  rq.coverage_floor = (sorted[0] + sorted[1]) / 2;
+  const AllocateResult floor = allocate_staff(kSmall, overrides, rq);
+  const size_t worst = static_cast<size_t>(std::min_element(before.begin(), before.end()) - before.begin());
+  CHECK(floor.communities[worst].added == 1);
+  CHECK(floor.below_floor == (floor.communities[worst].objective_after < rq.coverage_floor ? 1 : 0));
+  // A Gini cap of the city's Gini before: met; a cap of 0 (every community alike): reported unmet,
+  // every worker still placed.
+  rq.add = 2;
+  rq.coverage_floor = -1;
+  rq.max_gini = free.gini_before;
+  const AllocateResult capped = allocate_staff(kSmall, overrides, rq);
+  CHECK(capped.gini_after <= rq.max_gini);
+  CHECK(capped.gini_after == Approx(gini(coverages(capped, true))));
+  CHECK(capped.equity_met);
+  rq.max_gini = 0;
+  const AllocateResult impossible = allocate_staff(kSmall, overrides, rq);
+  CHECK_FALSE(impossible.equity_met);
+  CHECK(impossible.gini_after > 0);
+  int added = 0;
+  for (const auto& c : impossible.communities) added += c.added;
+  CHECK(added == 2);
+}
+
+TEST_CASE("allocate: a cap per community holds and --service counts that service only", "[plan]") {
+  const std::vector<std::string> overrides = {"run.days=14", "city.generator.communities=5"};
+  AllocateRequest rq = small_request("unmet_hours", 5);
+  rq.max_per_community = 1;
+  const AllocateResult capped = allocate_staff(kSmall, overrides, rq);
+  for (const auto& c : capped.communities) CHECK(c.added == 1);  // 5 workers, 5 communities, at most 1 each
+  rq.add = 1;
+  rq.max_per_community = -1;
+  const AllocateResult all = allocate_staff(kSmall, overrides, rq);
+  rq.service = "elderly_check_in";
+  const AllocateResult one = allocate_staff(kSmall, overrides, rq);
+  CHECK(one.service == "elderly_check_in");
+  double sum = 0;
+  for (const auto& c : one.communities) sum += c.objective_before;
+  CHECK(one.search_before == Approx(sum));
+  CHECK(one.search_before < all.search_before);  // one service's unmet hours, not the city's
+  CHECK(one.search_before > 0);
+}
+
 TEST_CASE("pareto: no point of the front dominates another and a point reruns to its objectives", "[plan]") {
   ParetoRequest rq;
   rq.scenario = kSmall;
@@ -111,6 +186,10 @@ TEST_CASE("allocate and pareto: bad input exits 2 with a clear message and write
       {"allocate '" + kSmall + "' --role nobody --add 2", "unknown role 'nobody'"},
       {"allocate '" + kSmall + "' --role community_worker --add 2 --objective speed", "unknown objective 'speed'"},
       {"allocate '" + kSmall + "' --role community_worker --add 9 --max-per-community 1", "do not fit 3 communities"},
+      {"allocate '" + kSmall + "' --role community_worker --add 1 --service nope",
+       "scenario has: elderly_home_care, elderly_day_care"},
+      {"pareto '" + kSmall + "'" + lever + " --objectives cost_total_yuan,gini --service nope",
+       "scenario has: elderly_home_care, elderly_day_care"},
       {"pareto '" + kSmall + "' --lever staffing.rules.community_worker.per_10k=-1:30 --objectives cost_total_yuan,gini",
        "outside the key's range [0, 10000]"},
       {"pareto '" + kSmall + "' --lever nokey=1:2 --objectives cost_total_yuan,gini", "'nokey' is not a number key"},
