@@ -211,6 +211,26 @@ bool CensusInputs::read_for(const CensusCity& cc) const {
          source.old_core_density_per_km2 == cc.old_core_density_per_km2;
 }
 
+namespace {
+
+std::vector<CountyCensus> units_of(const CensusTable& table, const CensusCity& cc) {
+  std::vector<CountyCensus> units;
+  if (!cc.city_code.empty()) {
+    for (const CountyCensus* u : table.units_of_city(cc.city_code)) units.push_back(*u);
+    if (units.empty())
+      throw InputError(cc.position, "city.census.city_code",
+                       "no district or county of city " + cc.city_code + " in the census table " + cc.file);
+  } else {
+    for (size_t i = 0; i < cc.units.size(); ++i)
+      units.push_back(table.county(cc.units[i], cc.position, "city.census.units." + std::to_string(i)));
+  }
+  return units;
+}
+
+}  // namespace
+
+std::vector<CountyCensus> census_units(const CensusCity& cc) { return units_of(CensusTable::load(cc.file), cc); }
+
 std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   const CensusTable table = CensusTable::load(cc.file);
   const DistrictExtrasTable extras =
@@ -220,15 +240,7 @@ std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   rule.old_core_density_per_km2 = cc.old_core_density_per_km2;
   auto inputs = std::make_shared<CensusInputs>();
   inputs->source = cc;
-  if (!cc.city_code.empty()) {
-    for (const CountyCensus* u : table.units_of_city(cc.city_code)) inputs->units.push_back(*u);
-    if (inputs->units.empty())
-      throw InputError(cc.position, "city.census.city_code",
-                       "no district or county of city " + cc.city_code + " in the census table " + cc.file);
-  } else {
-    for (size_t i = 0; i < cc.units.size(); ++i)
-      inputs->units.push_back(table.county(cc.units[i], cc.position, "city.census.units." + std::to_string(i)));
-  }
+  inputs->units = units_of(table, cc);
   for (const CountyCensus& u : inputs->units) {
     const DistrictExtras* extra = extras.find(u.code);
     inputs->extras.push_back(extra ? *extra : derive_district_extras(u, rule));

@@ -77,6 +77,9 @@ struct CensusInputs {
   bool read_for(const CensusCity& census) const;
 };
 std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& census);
+// The census city's units (city_code's, or the listed units), read from its census table only: no
+// templates fitted (the workbench's lever ranges need the count; the nation's 2,943 fits take seconds).
+std::vector<CountyCensus> census_units(const CensusCity& census);
 
 // Everything a run needs of a census city (scenario `city.census`): its districts (from the census
 // table and the districts file), their fitted household templates and the plan of communities.

@@ -246,7 +246,7 @@ json levers_json(const Scenario& sc) {
     lever["key"] = k.key;
     lever["value"] = typed_value(k);
     if (k.key == "city.generator.communities" && sc.city.census.enabled() && sc.city.communities.empty()) {
-      const size_t units = census_city_setup(sc).districts.size();
+      const size_t units = census_units(sc.city.census).size();
       lever["nonzero_low"] = units;
       lever["allowed"] = "0 (the whole city) or " + std::to_string(units) + " to 1000000 (one per census unit at least)";
     }
@@ -263,13 +263,8 @@ double listing_residents(const Scenario& sc) {
   const CensusCity& cc = sc.city.census;
   if (cc.file.empty() || sc.city.generator.communities > 0 || !sc.city.communities_file.empty())
     return estimate_residents(sc);
-  const CensusTable table = CensusTable::load(cc.file);
   double n = 0;
-  const auto add = [&](const CountyCensus& u) { n += static_cast<double>(cc.residents == "all" ? u.population : u.urban); };
-  if (!cc.city_code.empty())
-    for (const CountyCensus* u : table.units_of_city(cc.city_code)) add(*u);
-  for (const std::string& code : cc.units)
-    if (const CountyCensus* u = table.find(code)) add(*u);
+  for (const CountyCensus& u : census_units(cc)) n += static_cast<double>(cc.residents == "all" ? u.population : u.urban);
   return n;
 }
 
