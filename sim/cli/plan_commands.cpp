@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <thread>
 
@@ -149,7 +150,7 @@ const char* const kParetoUsage =
     "usage: commsim pareto SCENARIO --lever KEY=LOW:HIGH [--lever ...] --objectives a,b[,c]\n"
     "                      [--population P] [--generations G] [--replicates K] [--service S]\n"
     "                      [--robust D] [--seed S] [--set key.path=value]... [--threads N] [--json]\n"
-    "                      [-o FILE.h5 [--force]]\n"
+    "                      [-o FILE.h5 [--force] [--resume]]\n"
     "\nThe trade-off between outcomes over levers (docs/planning.md): NSGA-II (pagmo2) over the box of\n"
     "the levers, each point run on replicates 0..K-1 of the same seed (common random numbers), its\n"
     "objectives the means over them. Prints the points no other point dominates, with the --set of\n"
@@ -162,7 +163,10 @@ const char* const kParetoUsage =
     "  --generations G       1..10000 (default 3); points evaluated <= P x (G + 1)\n"
     "  --robust D            robust objectives: the 90th percentile (10th for coverage, access) over D\n"
     "                        draws of the registry's uncertainty (docs/parameters.md), 2..1000\n"
-    "  -o FILE.h5            the front as an HDF5 file (/pareto; docs/output-format.md), written whole\n"
+    "  -o FILE.h5            the front as an HDF5 file (/pareto; docs/output-format.md), written whole;\n"
+    "                        every point computed goes to FILE.h5.evaluations as the search runs\n"
+    "  --resume              continue an interrupted search (-o): its evaluated points are read back,\n"
+    "                        not run, and the front is the one the uninterrupted search gives\n"
     "  --json                {\"front\": [{\"levers\": {...}, \"objectives\": {...}}], ...} on stdout\n";
 
 std::string pareto_json(const ParetoResult& r) {
@@ -173,13 +177,14 @@ std::string pareto_json(const ParetoResult& r) {
     for (size_t k = 0; k < p.objectives.size(); ++k) objectives[r.objectives[k]] = json_figure(p.objectives[k]);
     front.push_back({{"levers", std::move(levers)}, {"objectives", std::move(objectives)}, {"set", p.lever_sets}});
   }
-  return json_text(Json{{"front", std::move(front)}, {"evaluations", r.evaluations}, {"city_runs", r.city_runs},
+  return json_text(Json{{"front", std::move(front)}, {"evaluations", r.evaluations},
+                        {"evaluations_resumed", r.evaluations_resumed}, {"city_runs", r.city_runs},
                         {"replicates", r.replicates}, {"robust_draws", r.robust_draws}});
 }
 
 void print_front(const ParetoResult& r, double wall_s) {
-  std::printf("pareto: %zu points on the front of %d evaluated (%d city runs, %.1f s); objectives: %s over %d replicate%s\n",
-              r.front.size(), r.evaluations, r.city_runs, wall_s,
+  std::printf("pareto: %zu points on the front of %d evaluated (%d resumed; %d city runs, %.1f s); objectives: %s over %d replicate%s\n",
+              r.front.size(), r.evaluations, r.evaluations_resumed, r.city_runs, wall_s,
               r.robust_draws > 0 ? ("90th percentile (10th where better large) over " + std::to_string(r.robust_draws) +
                                     " draws of the registry of the mean").c_str() : "the mean",
               r.replicates, r.replicates == 1 ? "" : "s");
@@ -197,7 +202,7 @@ void print_front(const ParetoResult& r, double wall_s) {
 int cmd_pareto(const std::vector<std::string>& argv) {
   const Args a = parse_args(argv, {"lever", "objectives", "population", "generations", "replicates", "service", "robust",
                                    "seed", "set", "threads", "output"},
-                            {"json", "force"}, "pareto");
+                            {"json", "force", "resume"}, "pareto");
   const bool incomplete = a.positional.size() != 1 || !a.has("lever") || !a.has("objectives");
   if (const auto status = usage_exit(a, incomplete, kParetoUsage)) return *status;
   ParetoRequest rq;
@@ -227,14 +232,28 @@ int cmd_pareto(const std::vector<std::string>& argv) {
   const int per_rank = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(ranks)));
   const ThreadCap cap(threads > 0 || ranks == 1 ? static_cast<int>(threads) : per_rank, sc.run.threads);
   const auto start = std::chrono::steady_clock::now();
-  if (a.has("output")) check_not_an_input("--output", a.get("output"), sc.input_files);
+  if (a.has("resume") && !a.has("output")) throw InputError(kCli, "--resume", "continues a search written with -o FILE.h5");
+  if (a.has("output")) {
+    check_not_an_input("--output", a.get("output"), sc.input_files);
+    std::error_code ec;
+    if (std::filesystem::exists(a.get("output"), ec) && !a.has("force"))
+      throw InputError(kCli, "--output", a.get("output") + " exists; use --force to overwrite");
+    rq.evaluations_file = a.get("output") + ".evaluations";
+    rq.resume = a.has("resume");
+    evaluations_file_check(rq, a.has("force"));
+  }
   const ParetoResult r = pareto_front(rq);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!study_writer()) return 0;
   if (a.has("output")) {
-    Provenance p{sc.name, sc.resolved_yaml, rq.scenario, sc.run.seed, kVersion, kGitCommit, command_line_text("pareto", argv)};
+    std::vector<std::string> canonical;  // a resumed search's file names the command of the search
+    for (const auto& word : argv)
+      if (word != "--resume" && word != "--force") canonical.push_back(word);
+    Provenance p{sc.name, sc.resolved_yaml, rq.scenario, sc.run.seed, kVersion, kGitCommit, command_line_text("pareto", canonical)};
     p.kind = "pareto";
     write_pareto_file(a.get("output"), a.has("force"), p, rq, r);
+    std::error_code ec;
+    std::filesystem::remove(rq.evaluations_file, ec);  // the front is written: the search is over
   }
   if (a.has("json")) std::printf("%s\n", pareto_json(r).c_str());
   else print_front(r, wall);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <pagmo/algorithms/nsga2.hpp>
@@ -17,6 +19,7 @@
 #include "sim/plan/outcomes.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/study/runner.hpp"
+#include "sim/study/study.hpp"
 #include "sim/uncertainty/uncertainty.hpp"
 
 namespace commsim {
@@ -41,6 +44,54 @@ double quantile(std::vector<double> values, double q) {
   return values[i] + (at - static_cast<double>(i)) * (values[i + 1] - values[i]);
 }
 
+using Point = std::pair<std::vector<double>, std::vector<double>>;  // levers, minimised objectives
+
+// The evaluations file's first line: what a point's objectives depend on besides its levers.
+std::string evaluations_header(const ParetoRequest& rq) {
+  std::string key = load_scenario(rq.scenario, rq.overrides).resolved_yaml;
+  for (const auto& l : rq.levers) key += "\nlever " + l.key;
+  for (const auto& o : rq.objectives) key += "\nobjective " + o;
+  key += "\nservice " + rq.service + "\nreplicates " + std::to_string(rq.replicates) + "\nrobust " +
+         std::to_string(rq.robust_draws);
+  return "# commsim pareto evaluations " + hash_hex(key);
+}
+
+// The points of an evaluations file: a line each, the levers then the objectives as hexadecimal
+// floats (bit for bit). A last line a crash cut short (no newline, or too few numbers) is dropped.
+std::vector<Point> read_evaluations(const std::string& path, size_t nx, size_t nobj) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // the header, checked by evaluations_file_check
+  std::vector<Point> points;
+  while (std::getline(in, line) && !in.eof()) {
+    std::vector<double> v;
+    const char* at = line.c_str();
+    for (char* end = nullptr;; at = end) {
+      const double x = std::strtod(at, &end);
+      if (end == at) break;
+      v.push_back(x);
+    }
+    if (v.size() != nx + nobj) break;
+    points.emplace_back(std::vector<double>(v.begin(), v.begin() + static_cast<long>(nx)),
+                        std::vector<double>(v.begin() + static_cast<long>(nx), v.end()));
+  }
+  return points;
+}
+
+void append_evaluations(const std::string& path, const std::vector<Point>& points) {
+  std::ofstream out(path, std::ios::app);
+  for (const auto& [x, f] : points) {
+    std::string line;
+    char buf[40];
+    for (const auto* values : {&x, &f})
+      for (double v : *values) std::snprintf(buf, sizeof buf, "%a ", v), line += buf;
+    line.back() = '\n';
+    out << line;
+  }
+  out.flush();
+  if (!out) throw RuntimeFailure("pareto: cannot append to the evaluations file " + path);
+}
+
 // Runs points: each lever vector (rounded to the levers' grid) once, remembered.
 class Evaluator {
  public:
@@ -52,6 +103,10 @@ class Evaluator {
       for (const auto& l : rq.levers) held.push_back(l.key);
       draws_ = draw_parameters(base, held, rq.robust_draws, base.run.seed);
     }
+    if (const char* env = std::getenv(kAbortAfterEnv)) abort_after_ = std::atoi(env);  // crash tests
+    if (rq.evaluations_file.empty()) return;
+    if (rq.resume) read_back();
+    else if (study_writer()) std::ofstream(rq.evaluations_file, std::ios::trunc) << evaluations_header(rq) << "\n";
   }
   std::vector<double> rounded(std::vector<double> x) const {
     for (size_t i = 0; i < x.size(); ++i)
@@ -84,7 +139,14 @@ class Evaluator {
     std::vector<std::vector<double>> fresh;
     for (size_t i = 0; i + nx <= flat.size(); i += nx) {
       const std::vector<double> x = rounded({flat.begin() + static_cast<long>(i), flat.begin() + static_cast<long>(i + nx)});
-      if (seen_.count(x) == 0 && std::find(fresh.begin(), fresh.end(), x) == fresh.end()) fresh.push_back(x);
+      if (seen_.count(x) != 0 || std::find(fresh.begin(), fresh.end(), x) != fresh.end()) continue;
+      if (const auto it = resumed_.find(x); it != resumed_.end()) {
+        seen_.insert(*it);
+        ++points_resumed;
+        runs += rq_.replicates * std::max(1, rq_.robust_draws);
+      } else {
+        fresh.push_back(x);
+      }
     }
     const size_t nobj = rq_.objectives.size(), ranks = static_cast<size_t>(study_ranks());
     std::vector<double> mine(fresh.size() * nobj + 1, 0.0);  // the last: this rank's city runs
@@ -96,8 +158,13 @@ class Evaluator {
     mine.back() = runs - runs_before;
     const std::vector<double> all = sum_over_ranks(std::move(mine));
     runs = runs_before + static_cast<int>(all.back());
+    std::vector<Point> computed;
     for (size_t p = 0; p < fresh.size(); ++p)
-      seen_[fresh[p]] = {all.begin() + static_cast<long>(p * nobj), all.begin() + static_cast<long>((p + 1) * nobj)};
+      computed.push_back(*seen_.insert_or_assign(fresh[p], std::vector<double>(all.begin() + static_cast<long>(p * nobj),
+                                                                                all.begin() + static_cast<long>((p + 1) * nobj))).first);
+    if (!rq_.evaluations_file.empty() && study_writer()) append_evaluations(rq_.evaluations_file, computed);
+    points_computed += static_cast<int>(fresh.size());
+    if (abort_after_ >= 0 && points_computed >= abort_after_) std::_Exit(99);
     std::vector<double> out;
     for (size_t i = 0; i + nx <= flat.size(); i += nx) {
       const std::vector<double> f = (*this)({flat.begin() + static_cast<long>(i), flat.begin() + static_cast<long>(i + nx)});
@@ -106,7 +173,7 @@ class Evaluator {
     return out;
   }
   const std::map<std::vector<double>, std::vector<double>>& seen() const { return seen_; }
-  int runs = 0;
+  int runs = 0, points_resumed = 0, points_computed = 0;
 
  private:
   static double mean(const std::vector<double>& v) {
@@ -139,9 +206,29 @@ class Evaluator {
     }
     return out;
   }
+  // The evaluations file's points, read by the writing rank and summed into every rank.
+  void read_back() {
+    const size_t nx = rq_.levers.size(), nobj = rq_.objectives.size();
+    std::vector<double> flat;
+    if (study_writer())
+      for (const auto& [x, f] : read_evaluations(rq_.evaluations_file, nx, nobj))
+        flat.insert(flat.end(), x.begin(), x.end()), flat.insert(flat.end(), f.begin(), f.end());
+    flat.resize(static_cast<size_t>(sum_over_ranks({static_cast<double>(flat.size())})[0]), 0.0);
+    flat = sum_over_ranks(std::move(flat));
+    for (size_t i = 0; i + nx + nobj <= flat.size(); i += nx + nobj)
+      resumed_.emplace(std::vector<double>(flat.begin() + static_cast<long>(i), flat.begin() + static_cast<long>(i + nx)),
+                       std::vector<double>(flat.begin() + static_cast<long>(i + nx), flat.begin() + static_cast<long>(i + nx + nobj)));
+    if (!study_writer()) return;
+    // Rewritten without a line a crash cut short, so that the lines appended next stay whole.
+    const std::string tmp = rq_.evaluations_file + ".tmp";
+    std::ofstream(tmp, std::ios::trunc) << evaluations_header(rq_) << "\n";
+    append_evaluations(tmp, std::vector<Point>(resumed_.begin(), resumed_.end()));
+    std::filesystem::rename(tmp, rq_.evaluations_file);
+  }
   const ParetoRequest& rq_;
   ParameterDraws draws_;
-  std::map<std::vector<double>, std::vector<double>> seen_;
+  std::map<std::vector<double>, std::vector<double>> seen_, resumed_;
+  int abort_after_ = -1;
 };
 
 // The levers' box as a pagmo problem (default-constructible and copyable, as pagmo wants: the
@@ -203,6 +290,24 @@ Lever parse_lever(const std::string& text, const std::string& scenario_file, con
   return l;
 }
 
+void evaluations_file_check(const ParetoRequest& rq, bool force) {
+  const std::string& file = rq.evaluations_file;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(file, ec);
+  if (!rq.resume) {
+    if (exists && !force)
+      throw InputError(kCli, "--output", "an interrupted search left " + file + ": --resume continues it, --force starts over");
+    return;
+  }
+  if (!exists) throw InputError(kCli, "--resume", "no interrupted search to continue: " + file + " does not exist");
+  std::ifstream in(file);
+  std::string header;
+  std::getline(in, header);
+  if (header != evaluations_header(rq))
+    throw InputError(kCli, "--resume", file + " was written for another search (scenario, --set, levers, objectives, "
+                                       "service, replicates or robust draws differ): rerun with --force to start over");
+}
+
 ParetoResult pareto_front(const ParetoRequest& rq) {
   if (rq.population < 8 || rq.population % 4 != 0 || rq.population > 10000)
     throw InputError(kCli, "--population", "NSGA-II needs a population that is a multiple of 4 in 8..10000, got " +
@@ -226,6 +331,7 @@ ParetoResult pareto_front(const ParetoRequest& rq) {
   out.robust_draws = rq.robust_draws;
   for (const auto& l : rq.levers) out.lever_keys.push_back(l.key);
   out.evaluations = static_cast<int>(evaluator->seen().size());
+  out.evaluations_resumed = evaluator->points_resumed;
   out.city_runs = evaluator->runs;
   std::vector<std::vector<double>> kept;
   for (const auto& [x, f] : evaluator->seen()) {

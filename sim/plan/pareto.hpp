@@ -30,6 +30,12 @@ struct ParetoRequest {
   int replicates = 1;
   int robust_draws = 0;                // > 0: objectives over that many draws of the registry
   uint64_t seed = 0;                   // NSGA-II's seed (0 = run.seed)
+  // The evaluations file ("" = none; -o FILE.h5 gives FILE.h5.evaluations): every point computed,
+  // appended after each generation. With resume, the points it holds are read back instead of run:
+  // NSGA-II's path depends only on its seed and the objectives, so a resumed search takes the same
+  // path and gives the same front as an uninterrupted one (evaluations_file_check).
+  std::string evaluations_file;
+  bool resume = false;
 };
 
 struct ParetoPoint {
@@ -41,6 +47,7 @@ struct ParetoResult {
   std::vector<std::string> lever_keys, objectives;
   std::vector<ParetoPoint> front;      // non-dominated, sorted by the first objective
   int evaluations = 0, city_runs = 0;
+  int evaluations_resumed = 0;         // read back from the evaluations file (resume), not run
   int replicates = 1, robust_draws = 0;
   uint64_t seed = 0;  // NSGA-II's
 };
@@ -50,6 +57,11 @@ struct ParetoResult {
 Lever parse_lever(const std::string& text, const std::string& scenario_file, const std::vector<std::string>& overrides);
 
 ParetoResult pareto_front(const ParetoRequest& request);
+
+// Before a search with an evaluations file: without resume, an existing one (an interrupted search)
+// is an InputError unless force (then it is removed); with resume it must exist and have been
+// written for the same scenario, --set keys, levers, objectives, service, replicates and robust draws.
+void evaluations_file_check(const ParetoRequest& request, bool force);
 
 // ---------------------------------------------------------------- the pareto file (-o FILE.h5)
 // Root provenance (kind "pareto") and /pareto: the search's facts (attributes), the levers and

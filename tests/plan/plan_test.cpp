@@ -197,6 +197,7 @@ TEST_CASE("allocate and pareto: bad input exits 2 with a clear message and write
       {"pareto '" + kSmall + "'" + lever + " --objectives cost_total_yuan", "give 2 or 3 outcomes"},
       {"pareto '" + kSmall + "'" + lever + " --objectives cost_total_yuan,gini --population 6", "multiple of 4 in 8..10000"},
       {"pareto '" + kSmall + "'" + lever + " --objectives cost_total_yuan,gini --generations 0", "key '--generations'"},
+      {"pareto '" + kSmall + "'" + lever + " --objectives cost_total_yuan,gini --resume", "continues a search written with -o"},
   };
   for (const auto& c : cases) {
     INFO(c.args);
@@ -209,4 +210,39 @@ TEST_CASE("allocate and pareto: bad input exits 2 with a clear message and write
   }
   CHECK(shell("'" + bin + "' allocate --help > /dev/null") == 0);
   CHECK(shell("'" + bin + "' pareto --help > /dev/null") == 0);
+}
+
+TEST_CASE("pareto --resume after a crash gives the uninterrupted search's file and reads the points back", "[plan][cli]") {
+  TempDir dir;
+  const std::string bin = COMMSIM_BINARY;
+  fs::create_directories(dir.file("full"));
+  fs::create_directories(dir.file("cut"));
+  const std::string args = " pareto '" + kSmall + "' --lever staffing.rules.community_worker.per_10k=8:30" +
+                           " --objectives cost_total_yuan,unmet_hours --population 8 --generations 1" +
+                           " --set city.generator.communities=3 --set run.days=14 --threads 1 -o front.h5 --json";
+  const auto in = [&](const std::string& sub, const std::string& env, const std::string& extra) {
+    return shell("cd '" + dir.file(sub) + "' && " + env + " '" + bin + "'" + args + extra + " > out.json 2> err.txt");
+  };
+  REQUIRE(in("full", "", "") == 0);
+  // Killed once 5 points are computed (after the first population's batch of 8): no front, the
+  // points on disk; a line the crash cut short is dropped.
+  CHECK(in("cut", "COMMSIM_STUDY_ABORT_AFTER=5", "") == 99);
+  CHECK_FALSE(fs::exists(dir.file("cut/front.h5")));
+  const std::string log = dir.file("cut/front.h5.evaluations");
+  REQUIRE(fs::exists(log));
+  const std::string written = commsim::test::read_text(log);
+  CHECK(std::count(written.begin(), written.end(), '\n') == 9);  // the header and 8 points
+  commsim::test::write_text(log, written + "0x1.4p+3 0x1");
+  CHECK(in("cut", "", "") == 2);
+  CHECK(commsim::test::read_text(dir.file("cut/err.txt")).find("--resume continues it") != std::string::npos);
+  CHECK(shell("cd '" + dir.file("cut") + "' && '" + bin + "'" + args +
+              " --resume --objectives cost_total_yuan,gini > /dev/null 2> err.txt") == 2);
+  CHECK(commsim::test::read_text(dir.file("cut/err.txt")).find("written for another search") != std::string::npos);
+  REQUIRE(in("cut", "", " --resume") == 0);
+  const std::string full = commsim::test::read_text(dir.file("full/out.json"));
+  const std::string resumed = commsim::test::read_text(dir.file("cut/out.json"));
+  CHECK(resumed.find("\"evaluations_resumed\": 8") != std::string::npos);
+  CHECK(full.substr(0, full.find("\"evaluations_resumed\"")) == resumed.substr(0, resumed.find("\"evaluations_resumed\"")));
+  CHECK(shell("h5diff '" + dir.file("full/front.h5") + "' '" + dir.file("cut/front.h5") + "'") == 0);
+  CHECK_FALSE(fs::exists(log));  // the search is over
 }
