@@ -531,12 +531,7 @@ bool city_divisible(const Scenario& sc) {
 std::vector<CityRange> city_batches(const Scenario& sc, const PreparedInputs& in, CityRange range) {
   if (range.last == 0 && range.first == 0) range.last = in.specs.size();
   if (sc.run.batch_residents <= 0 || !city_divisible(sc)) return {range};
-  // A community's residents, estimated as estimate_residents does (no population drawn yet).
-  const auto residents = [&](size_t i) {
-    if (!in.census) return static_cast<double>(in.specs[i].households) * 3.0;
-    const PlannedCommunity& c = in.census->plan.communities[i];
-    return static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents;
-  };
+  const std::vector<double> residents = community_residents_estimates(sc, in);  // no population drawn yet
   std::vector<CityRange> out;
   double in_batch = 0;
   for (size_t i = range.first; i < range.last; ++i) {
@@ -545,7 +540,7 @@ std::vector<CityRange> city_batches(const Scenario& sc, const PreparedInputs& in
       in_batch = 0;
     }
     out.back().last = i + 1;
-    in_batch += residents(i);
+    in_batch += residents[i];
   }
   return out;
 }
@@ -581,24 +576,28 @@ std::vector<Community> build_city(const Scenario& sc, uint32_t replicate, const 
   return build_city(sc, *prepare_inputs(sc), replicate, services, changes);
 }
 
-double estimate_residents(const Scenario& sc, const PreparedInputs& in) {
+std::vector<double> community_residents_estimates(const Scenario& sc, const PreparedInputs& in) {
+  std::vector<double> out;
+  out.reserve(in.specs.size());
   if (in.census) {
-    // Census city (its plan, or a planner's communities on it): each community's households at its district's expected size, plus its
-    // residents in collective living.
-    double residents = 0;
     for (const PlannedCommunity& c : in.census->plan.communities)
-      residents += static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents;
-    return residents;
+      out.push_back(static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents);
+    return out;
   }
-  double households = 0;
-  for (const auto& s : in.specs) households += static_cast<double>(s.households);
   double mean_size = 0, total = 0;
   for (size_t i = 0; i < sc.population.household_size_shares.size(); ++i) {
     mean_size += sc.population.household_size_shares[i] * static_cast<double>(i + 1);
     total += sc.population.household_size_shares[i];
   }
   if (total > 0) mean_size /= total;
-  return households * mean_size;
+  for (const auto& s : in.specs) out.push_back(static_cast<double>(s.households) * mean_size);
+  return out;
+}
+
+double estimate_residents(const Scenario& sc, const PreparedInputs& in) {
+  double residents = 0;
+  for (double r : community_residents_estimates(sc, in)) residents += r;
+  return residents;
 }
 
 double estimate_residents(const Scenario& sc) { return estimate_residents(sc, *prepare_inputs(sc)); }

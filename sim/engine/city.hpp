@@ -84,7 +84,11 @@ void apply_policies(const Scenario& scenario, const std::vector<CompiledService>
 // the policy record, access (N1.5) and compliance with the norms' own figures (norms.hpp).
 void describe_community(const Scenario& scenario, Community& community);
 
-// Residents of the as-given city (households x the mean household size), before any run.
+// Each community's residents in the as-given city, before any run: a census city's households at
+// their district's expected size plus its collective residents; otherwise households x the mean
+// household size of population.household_size_shares. Batches and MPI parts are cut on these.
+std::vector<double> community_residents_estimates(const Scenario& scenario, const PreparedInputs& inputs);
+// Their sum.
 double estimate_residents(const Scenario& scenario, const PreparedInputs& inputs);
 double estimate_residents(const Scenario& scenario);
 

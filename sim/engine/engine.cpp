@@ -557,7 +557,7 @@ void report_phase_times(PhaseTimes& times, const tbb::enumerable_thread_specific
 
 RunResult run_part(const Scenario& sc, int replicate, const RunOptions& options, CityRange range) {
   // validate.cpp keeps enrolment services among the first 8: a violation would corrupt the enrolment bits.
-  PartSetup part{compile_services(sc, static_cast<uint32_t>(replicate)), options.prepared, {}, PopulationModel(sc.population)};
+  PartSetup part{compile_services(sc, static_cast<uint32_t>(replicate)), options.prepared, {}, PopulationModel(sc.population), {}};
   for (const auto& s : part.services)
     if (s.kind == ServiceKind::enrolment && s.index > kMaxEnrolmentServiceIndex)
       internal_error("enrolment service '" + s.spec->name + "' has no enrolment bit");

@@ -105,6 +105,8 @@ class Evaluator {
     }
     if (const char* env = std::getenv(kAbortAfterEnv)) abort_after_ = std::atoi(env);  // crash tests
     if (rq.evaluations_file.empty()) return;
+    // Every rank has checked the file (evaluations_file_check) before the writer creates it.
+    sum_over_ranks({0.0});
     if (rq.resume) read_back();
     else if (study_writer()) std::ofstream(rq.evaluations_file, std::ios::trunc) << evaluations_header(rq) << "\n";
   }

@@ -61,6 +61,7 @@ ParetoResult pareto_front(const ParetoRequest& request);
 // Before a search with an evaluations file: without resume, an existing one (an interrupted search)
 // is an InputError unless force (then it is removed); with resume it must exist and have been
 // written for the same scenario, --set keys, levers, objectives, service, replicates and robust draws.
+// Under MPI every rank calls it before pareto_front (which waits for all ranks before writing the file).
 void evaluations_file_check(const ParetoRequest& request, bool force);
 
 // ---------------------------------------------------------------- the pareto file (-o FILE.h5)

@@ -26,20 +26,14 @@ struct CommunityCost {
   size_t units = 0;
 };
 
-CommunityCost community_costs(const PreparedInputs& in) {
+CommunityCost community_costs(const Scenario& sc, const PreparedInputs& in) {
   CommunityCost out;
   const size_t n = in.specs.size();
-  out.cost.resize(n);
+  out.cost = community_residents_estimates(sc, in);
   out.unit_start.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    if (in.census) {
-      const PlannedCommunity& c = in.census->plan.communities[i];
-      out.cost[i] = static_cast<double>(c.households) * in.census->households[c.district]->expected_size + c.collective_residents;
-      out.unit_start[i] = i == 0 || in.census->plan.communities[i - 1].district != c.district;
-    } else {
-      out.cost[i] = static_cast<double>(std::max<int64_t>(1, in.specs[i].households));
-      out.unit_start[i] = 1;
-    }
+    out.cost[i] = std::max(out.cost[i], 1.0);
+    out.unit_start[i] = !in.census || i == 0 || in.census->plan.communities[i - 1].district != in.census->plan.communities[i].district;
     out.units += out.unit_start[i];
   }
   return out;
@@ -54,7 +48,7 @@ std::vector<CityRange> partition_city(const Scenario& sc, const PreparedInputs& 
     out[0] = CityRange{0, n};
     return out;
   }
-  const CommunityCost costs = community_costs(in);
+  const CommunityCost costs = community_costs(sc, in);
   // Cut at census unit boundaries when there are enough units to balance the ranks (four per rank).
   const bool by_unit = costs.units >= 4 * static_cast<size_t>(ranks);
   double total = 0;

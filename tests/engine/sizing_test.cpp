@@ -90,7 +90,7 @@ TEST_CASE("the size lever keeps the residents: uniform 1,500 and 7,000 and restr
   const Scenario given = small_city();
   const auto services = compile_services(given);
   const int64_t residents = residents_of(build_city(given, 0, services));
-  for (const std::string& set : {"sizing.households=1500", "sizing.households=7000"})
+  for (const char* set : {"sizing.households=1500", "sizing.households=7000"})
     CHECK(residents_of(build_city(small_city({"sizing.mode=uniform", set}), 0, services)) == residents);
   CHECK(residents_of(build_city(small_city({"sizing.mode=restructure"}), 0, services)) == residents);
 }
