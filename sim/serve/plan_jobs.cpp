@@ -41,7 +41,8 @@ int64_t integer_field(const json& body, const std::string& field, int64_t otherw
   }
   const json& v = body[field];
   if (!v.is_number_integer()) bad(field, "must be a whole number, got " + v.dump());
-  const int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high) ? high + 1 : v.get<int64_t>();
+  const int64_t n =
+      v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high) ? high + 1 : v.get<int64_t>();
   if (n < low || n > high) bad(field, range_message + ", got " + v.dump());
   return n;
 }
@@ -70,7 +71,9 @@ PlanJob check_allocation(const Scenario& sc, const json& body) {
   return job;
 }
 
-std::string number_text(double x) { return json(x).dump(); }
+std::string number_text(double x) {
+  return json(x).dump();
+}
 
 // A front's levers {KEY: [LOW, HIGH]} as `commsim pareto --lever KEY=LOW:HIGH` texts (key order).
 std::vector<std::string> lever_texts(const json& levers) {
@@ -85,7 +88,8 @@ std::vector<std::string> lever_texts(const json& levers) {
   return out;
 }
 
-std::vector<Lever> parsed_levers(const json& levers, const std::string& path, const std::vector<std::string>& overrides) {
+std::vector<Lever> parsed_levers(const json& levers, const std::string& path,
+                                 const std::vector<std::string>& overrides) {
   std::vector<Lever> out;
   for (const std::string& text : lever_texts(levers)) {
     try {
@@ -107,20 +111,22 @@ PlanJob check_front(const std::string& path, const std::vector<std::string>& ove
       !std::all_of(objectives.begin(), objectives.end(), [](const json& o) { return o.is_string(); }))
     bad("objectives", "give 2 or 3 outcome names, e.g. [\"cost_total_yuan\", \"unmet_hours\"]");
   for (const json& o : objectives) check_outcome("objectives", o.get<std::string>(), "");
-  const int64_t population = integer_field(body, "population", 8, 8, 10000,
-                                           "NSGA-II needs a population that is a multiple of 4 in 8..10000");
-  if (population % 4 != 0) bad("population", "NSGA-II needs a population that is a multiple of 4 in 8..10000, got " +
-                                                 std::to_string(population));
+  const int64_t population =
+      integer_field(body, "population", 8, 8, 10000, "NSGA-II needs a population that is a multiple of 4 in 8..10000");
+  if (population % 4 != 0)
+    bad("population",
+        "NSGA-II needs a population that is a multiple of 4 in 8..10000, got " + std::to_string(population));
   const int64_t generations = integer_field(body, "generations", 3, 1, 10000, "must be in 1..10000");
-  job.request = json{{"levers", body["levers"]}, {"objectives", objectives},
-                     {"population", population}, {"generations", generations}};
+  job.request = json{
+      {"levers", body["levers"]}, {"objectives", objectives}, {"population", population}, {"generations", generations}};
   job.city_runs = static_cast<double>(population) * static_cast<double>(generations + 1);
   job.residents = estimate_residents(sc);
   job.days = sc.run.days;
   // The levers at their high ends (more communities, more days): the largest city the search meets.
   std::vector<std::string> high = overrides;
   for (const Lever& l : levers)
-    high.push_back(l.key + "=" + (l.integer ? std::to_string(static_cast<long long>(std::floor(l.high))) : number_text(l.high)));
+    high.push_back(l.key + "=" +
+                   (l.integer ? std::to_string(static_cast<long long>(std::floor(l.high))) : number_text(l.high)));
   try {
     const Scenario top = load_scenario(path, high);
     job.residents = std::max(job.residents, estimate_residents(top));
@@ -144,11 +150,17 @@ std::vector<std::pair<double, double>> positions(const std::string& communities_
   return out;
 }
 
-json mean_json(const MeanCI& m) { return json{{"mean", m.mean}, {"ci95", m.half_width}, {"n", m.n}}; }
+json mean_json(const MeanCI& m) {
+  return json{{"mean", m.mean}, {"ci95", m.half_width}, {"n", m.n}};
+}
 
 json community_json(const CommunityAllocation& c, bool unmet) {
-  json j{{"name", c.name},         {"district", c.district}, {"households", c.households},
-         {"residents", c.residents}, {"staff_before", c.staff_before}, {"added", c.added},
+  json j{{"name", c.name},
+         {"district", c.district},
+         {"households", c.households},
+         {"residents", c.residents},
+         {"staff_before", c.staff_before},
+         {"added", c.added},
          {"proportional", c.proportional}};
   if (unmet) {
     j["unmet_hours_before"] = c.objective_before;
@@ -182,11 +194,16 @@ json allocation_result(const std::string& path, const std::vector<std::string>& 
               {"per_community", unmet ? "unmet_hours" : "coverage"},
               {"levels", r.levels},
               {"city_runs", r.city_runs},
-              {"search", {{"before", r.search_before}, {"after", r.search_after},
-                          {"proportional", std::isfinite(r.search_proportional) ? json(r.search_proportional) : json()}}},
-              {"check", {{"seed", r.check_seed}, {"base", mean_json(r.check_base.mean)},
-                         {"proportional", mean_json(r.check_proportional.mean)},
-                         {"allocation", mean_json(r.check_allocation.mean)}, {"gain", mean_json(r.gain)}}},
+              {"search",
+               {{"before", r.search_before},
+                {"after", r.search_after},
+                {"proportional", std::isfinite(r.search_proportional) ? json(r.search_proportional) : json()}}},
+              {"check",
+               {{"seed", r.check_seed},
+                {"base", mean_json(r.check_base.mean)},
+                {"proportional", mean_json(r.check_proportional.mean)},
+                {"allocation", mean_json(r.check_allocation.mean)},
+                {"gain", mean_json(r.gain)}}},
               {"communities", communities},
               {"communities_csv", r.communities_csv}};
 }
@@ -212,8 +229,8 @@ json front_result(const std::string& path, const std::vector<std::string>& overr
     }
     front.push_back(json{{"levers", levers}, {"objectives", objectives}, {"set", point_set}, {"run_set", run_set}});
   }
-  return json{{"levers", r.lever_keys}, {"objectives", r.objectives}, {"front", front},
-              {"evaluations", r.evaluations}, {"city_runs", r.city_runs}, {"seed", r.seed}};
+  return json{{"levers", r.lever_keys},       {"objectives", r.objectives}, {"front", front},
+              {"evaluations", r.evaluations}, {"city_runs", r.city_runs},   {"seed", r.seed}};
 }
 
 }  // namespace

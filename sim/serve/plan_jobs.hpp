@@ -15,11 +15,11 @@
 namespace commsim::serve {
 
 struct PlanJob {
-  nlohmann::json request;   // the kind's fields, checked, with their defaults filled in
-  double city_runs = 0;     // at most this many runs of the city
-  double residents = 0;     // residents of one run at most (a front's levers may grow the city)
-  int days = 0;             // days of one run at most
-  std::string limit_key;    // the field a refusal for size names ("add", "generations")
+  nlohmann::json request;  // the kind's fields, checked, with their defaults filled in
+  double city_runs = 0;    // at most this many runs of the city
+  double residents = 0;    // residents of one run at most (a front's levers may grow the city)
+  int days = 0;            // days of one run at most
+  std::string limit_key;   // the field a refusal for size names ("add", "generations")
 };
 
 // The fields a body of `kind` ("allocation", "front") may hold besides scenario and set.

@@ -56,6 +56,11 @@ HttpResponse json_response(int status, const json& body) {
   return r;
 }
 
+// A request the loader or the CLI's checks refused: 400 with the key and the message after it (for forms).
+HttpResponse input_error_response(const InputError& e) {
+  return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
+}
+
 HttpResponse text_response(int status, std::string body, std::string content_type) {
   HttpResponse r;
   r.status = status;
@@ -526,7 +531,8 @@ HttpResponse Workbench::collection(const HttpRequest& request, const std::string
                                    const std::string& query) {
   if (!query.empty()) return error_response(400, path + " takes no query");
   if (request.method == "POST") return post_job(request, kind);
-  if (request.method != "GET" && request.method != "HEAD") return method_not_allowed(request.method, path, "GET, HEAD, POST");
+  if (request.method != "GET" && request.method != "HEAD")
+    return method_not_allowed(request.method, path, "GET, HEAD, POST");
   json list = json::array();
   for (const auto& run : store_.all(kind)) list.push_back(store_.to_json(*run));
   return json_response(200, json{{collection_name(kind), list}});
@@ -588,7 +594,8 @@ bool Workbench::read_post(const HttpRequest& request, const std::string& what, c
   std::string allowed;
   for (const auto& f : fields) allowed += (allowed.empty() ? "" : ", ") + f;
   if (!p.body.is_object())
-    return fail(error_response(400, "the body must be a JSON object {\"scenario\": NAME, \"set\": {KEY: VALUE, ...}, ...}; fields: " + allowed));
+    return fail(error_response(
+        400, "the body must be a JSON object {\"scenario\": NAME, \"set\": {KEY: VALUE, ...}}; fields: " + allowed));
   for (const auto& [key, value] : p.body.items()) {
     (void)value;
     if (std::find(fields.begin(), fields.end(), key) == fields.end())
@@ -613,7 +620,7 @@ bool Workbench::read_post(const HttpRequest& request, const std::string& what, c
     // The census city's plan checks what needs the census files (e.g. a community per district).
     p.residents = estimate_residents(p.scenario);
   } catch (const InputError& e) {
-    return fail(json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}}));
+    return fail(input_error_response(e));
   }
   return true;
 }
@@ -632,14 +639,16 @@ HttpResponse Workbench::post_job(const HttpRequest& request, const std::string& 
     try {
       job = check_plan_request(kind, p.shipped->path, p.overrides, sc, p.body);
     } catch (const InputError& e) {
-      return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
+      return input_error_response(e);
     }
     replicates = job.request.value("replicates", 1);
     replicates_key = "replicates";
   }
   if (replicates > options_.max_replicates)
-    return error_response(422, replicates_key + " " + std::to_string(replicates) + " is more than this server admits (" +
-                                   std::to_string(options_.max_replicates) + ", --max-replicates)", replicates_key);
+    return error_response(422,
+                          replicates_key + " " + std::to_string(replicates) + " is more than this server admits (" +
+                              std::to_string(options_.max_replicates) + ", --max-replicates)",
+                          replicates_key);
   const double resident_days = job.residents * job.days * job.city_runs;
   if (resident_days > options_.max_resident_days) {
     char msg[400];
@@ -650,8 +659,8 @@ HttpResponse Workbench::post_job(const HttpRequest& request, const std::string& 
                     resident_days, job.residents, job.days, sc.run.replicates, options_.max_resident_days);
     else
       std::snprintf(msg, sizeof msg,
-                    "the %s could simulate about %.3g resident-days (%.0f residents x %d days x %.0f city runs at most); "
-                    "this server admits %.3g (--max-resident-days): %s, fewer days or communities",
+                    "the %s could simulate about %.3g resident-days (%.0f residents x %d days x %.0f city runs "
+                    "at most); this server admits %.3g (--max-resident-days): %s, fewer days or communities",
                     kind.c_str(), resident_days, job.residents, job.days, job.city_runs, options_.max_resident_days,
                     kind == "allocation" ? "fewer workers or replicates" : "a smaller population, fewer generations");
     return error_response(422, msg, job.limit_key);
@@ -695,7 +704,8 @@ HttpResponse Workbench::enqueue(const std::string& kind, const Posted& p, const 
     position = queue_.size();
     queue_cv_.notify_one();
   }
-  HttpResponse r = json_response(202, json{{"id", run->id}, {"kind", kind}, {"status", "queued"}, {"queue_position", position}});
+  HttpResponse r =
+      json_response(202, json{{"id", run->id}, {"kind", kind}, {"status", "queued"}, {"queue_position", position}});
   r.headers.emplace_back("Location", "/api/" + collection_name(kind) + "/" + run->id);
   return r;
 }

@@ -179,10 +179,11 @@ function showAllocation(job) {
   const placed = a.communities.filter((c) => c.added > 0).length;
   const g = a.check.gain;
   const better = a.objective === "coverage" ? "higher coverage" : a.objective === "gini" ? "lower Gini" : "fewer unmet hours";
+  const digits = a.objective === "unmet_hours" ? 0 : 3;
   document.getElementById("alloc-facts").textContent = a.added + " " + a.role + " added to " + placed + " of " + a.communities.length +
-    " communities, by " + a.objective + ". On the search's streams the city's " + a.objective + " goes from " + fmt(a.search.before, 3) +
-    " to " + fmt(a.search.after, 3) + (a.search.proportional === null ? "" : " (spread in proportion to residents: " + fmt(a.search.proportional, 3) + ")") +
-    ". Checked on a seed the search never saw (" + a.check.seed + ", " + g.n + " replicates): " + fmt(g.mean, 3) + " ± " + fmt(g.ci95, 3) +
+    " communities, by " + a.objective + ". On the search's streams the city's " + a.objective + " goes from " + fmt(a.search.before, digits) +
+    " to " + fmt(a.search.after, digits) + (a.search.proportional === null ? "" : " (spread in proportion to residents: " + fmt(a.search.proportional, digits) + ")") +
+    ". Checked on a seed the search never saw (" + a.check.seed + ", " + g.n + " replicates): " + fmt(g.mean, digits) + " ± " + fmt(g.ci95, digits) +
     " " + better + " than the same workers spread in proportion to residents (95 % interval, paired).";
   const rows = a.communities.slice().sort((x, y) => y.added - x.added || (unmet ? y.unmet_hours_removed - x.unmet_hours_removed : 0));
   setTable(document.getElementById("alloc-table"),
