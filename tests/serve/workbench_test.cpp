@@ -346,6 +346,26 @@ TEST_CASE("an allocation is checked like the CLI checks it, refused above the si
   CHECK(listed[0]["status"] == "queued");
   CHECK(listed[0]["request"]["add"] == 3);
   CHECK(body_of(call(again, "GET", "/api/allocations/" + listed[0]["id"].get<std::string>()))["queue_position"] == 1);
+
+  // A record from before the planning jobs (no kind) is a run; a done job without its result is failed.
+  json meta = json::parse(test::read_text(dir.file("data/runs/" + listed[0]["id"].get<std::string>() + "/meta.json")));
+  meta.erase("kind");
+  meta.erase("request");
+  meta["id"] = "000008";
+  std::filesystem::create_directories(dir.file("data/runs/000008"));
+  test::write_text(dir.file("data/runs/000008/meta.json"), meta.dump());
+  meta["id"] = "000009";
+  meta["kind"] = "front";
+  meta["status"] = "done";
+  std::filesystem::create_directories(dir.file("data/runs/000009"));
+  test::write_text(dir.file("data/runs/000009/meta.json"), meta.dump());
+  RunStore store(dir.file("data"));
+  REQUIRE(store.find("000008"));
+  CHECK(store.find("000008")->kind == "run");
+  CHECK(store.all("run").size() == 1);
+  REQUIRE(store.find("000009"));
+  CHECK(store.find("000009")->status == RunStatus::failed);
+  CHECK(store.find("000009")->error.find("front's file result.json is missing") != std::string::npos);
 }
 
 TEST_CASE("a front is checked like the CLI checks it and refused above the size limit", "[serve][views]") {
@@ -414,6 +434,12 @@ TEST_CASE("an allocation computes on a worker: N added, positions for the map, t
   CHECK(result["communities_csv"].get<std::string>().find("added.community_worker") != std::string::npos);
   CHECK(result["check"]["allocation"]["mean"].get<double>() ==
         Approx(result["check"]["proportional"]["mean"].get<double>() - result["check"]["gain"]["mean"].get<double>()));
+  // A restart serves it again, from its result.json.
+  Workbench again(options_for(dir.file("data")));
+  const json listed = body_of(call(again, "GET", "/api/allocations"))["allocations"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["status"] == "done");
+  CHECK(body_of(call(again, "GET", "/api/allocations/" + job["id"].get<std::string>()))["result"] == result);
 }
 
 TEST_CASE("a front computes on a worker; a point's run set runs as a run", "[serve][views][slow]") {
