@@ -155,13 +155,8 @@ json mean_json(const MeanCI& m) {
 }
 
 json community_json(const CommunityAllocation& c, bool unmet) {
-  json j{{"name", c.name},
-         {"district", c.district},
-         {"households", c.households},
-         {"residents", c.residents},
-         {"staff_before", c.staff_before},
-         {"added", c.added},
-         {"proportional", c.proportional}};
+  json j = {{"name", c.name}, {"district", c.district}, {"households", c.households}, {"residents", c.residents}};
+  j.update(json{{"staff_before", c.staff_before}, {"added", c.added}, {"proportional", c.proportional}});
   if (unmet) {
     j["unmet_hours_before"] = c.objective_before;
     j["unmet_hours_after"] = c.objective_after;
