@@ -3,15 +3,17 @@
 chromedriver, python3-selenium): on a small city set in the form, ask where 3 more community
 workers go and find them on the map and in the table; find a front over community workers per
 10,000 residents, click a point of its chart, see its levers and run it: the run appears and costs
-what the point said. Screenshots: WORK_DIR/workbench-allocation.png and WORK_DIR/workbench-front.png.
+what the point said; then the planning resources over HTTP (methods, errors, Location). Screenshots: WORK_DIR/workbench-allocation.png and WORK_DIR/workbench-front.png.
 
 usage: test_views.py COMMSIM_BINARY SOURCE_DIR WORK_DIR
 """
 
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import Server, args, check  # noqa: E402
@@ -101,6 +103,26 @@ def check_front(driver, server, work):
     check(abs(cost - want) <= 0.01 * abs(want), "the run costs what the point said: %s vs %s" % (cost, want))
 
 
+def check_http(server):
+    """The planning resources over HTTP: methods, errors at their field, Location, kinds kept apart."""
+    status, headers, _ = server.request("PUT", "/api/fronts", {})
+    check(status == 405 and headers.get("allow") == "GET, HEAD, POST", "PUT /api/fronts: %s %s" % (status, headers))
+    status, _, _ = server.request("GET", "/api/allocations?x=1")
+    check(status == 400, "the list takes no query (%s)" % status)
+    err = server.json("POST", "/api/allocations", {"scenario": "xian-baseline", "set": SMALL, "role": "nobody", "add": 1},
+                      expect=400)
+    check(err["key"] == "role" and "unknown role 'nobody'" in err["message"], "a bad role at its field: %s" % err)
+    status, headers, body = server.request("POST", "/api/allocations",
+                                           {"scenario": "xian-baseline", "set": SMALL, "role": "community_worker", "add": 1})
+    job = json.loads(body)
+    check(status == 202 and headers.get("location") == "/api/allocations/" + job["id"], "Location: %s" % headers)
+    check(server.request("GET", "/api/runs/" + job["id"])[0] == 404, "an allocation is not a run")
+    deadline = time.time() + 120
+    while server.json("GET", "/api/allocations/" + job["id"])["status"] not in ("done", "failed") and time.time() < deadline:
+        time.sleep(0.2)
+    check(server.json("GET", "/api/allocations/" + job["id"])["result"]["added"] == 1, "the allocation adds 1")
+
+
 def main():
     binary, source, work = args()
     profile = tempfile.mkdtemp(prefix="commsim-chromium-")
@@ -113,6 +135,7 @@ def main():
                 set_field(driver, key, value)
             check_allocation(driver, server, work)
             check_front(driver, server, work)
+            check_http(server)
             severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             check(not severe, "no errors in the browser console: %s" % severe)
         finally:
