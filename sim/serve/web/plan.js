@@ -31,8 +31,10 @@ function planFormsFromSchema() {
   fillSelect(document.getElementById("front-lever-1"), numbers, "staffing.rules.community_worker.per_10k");
   fillSelect(document.getElementById("front-lever-2"), [""].concat(numbers), "");
   document.getElementById("front-lever-2").options[0].textContent = "(none)";
-  leverRange(1, 10, 30);
-  leverRange(2, "", "");
+  // Ranges for the levers now picked: 10 to 30 workers per 10,000 (the example), else around the value.
+  if (document.getElementById("front-lever-1").value === "staffing.rules.community_worker.per_10k") leverRange(1, 10, 30);
+  else leverPicked(1);
+  leverPicked(2);
 }
 
 function fillSelect(select, values, preferred) {
