@@ -113,6 +113,9 @@ RunStore::RunStore(std::string data_dir) : data_dir_(std::move(data_dir)) {
     run->id = id;
     try {
       const nlohmann::json meta = nlohmann::json::parse(read_whole_file(meta_path));
+      run->kind = meta.value("kind", "run");  // records from before the planning jobs are runs
+      if (run->kind != "run" && run->kind != "allocation" && run->kind != "front") throw std::runtime_error("bad kind");
+      run->request = meta.value("request", nlohmann::json::object());
       run->scenario = meta.at("scenario").get<std::string>();
       run->set = meta.at("set");
       RunStatus status = RunStatus::failed;
@@ -145,11 +148,14 @@ RunStore::RunStore(std::string data_dir) : data_dir_(std::move(data_dir)) {
     }
     if (run->status == RunStatus::done) {
       run->progress = 1;
-      for (const char* name : {"output.h5", "summary.json", "replicates.json", "communities.json"})
+      const std::vector<std::string> files = run->kind == "run"
+          ? std::vector<std::string>{"output.h5", "summary.json", "replicates.json", "communities.json"}
+          : std::vector<std::string>{"result.json"};
+      for (const std::string& name : files)
         if (!fs::is_regular_file(entry.path() / name, ec)) {
           // Someone removed part of a finished run: it is listed as failed rather than served broken.
           run->status = RunStatus::failed;
-          run->error = std::string("the run's file ") + name + " is missing from " + entry.path().string();
+          run->error = "the " + run->kind + "'s file " + name + " is missing from " + entry.path().string();
           save(*run);
           notes_.push_back("run " + id + ": " + run->error);
           break;
@@ -166,6 +172,8 @@ std::string RunStore::run_dir(const std::string& id) const { return data_dir_ + 
 
 nlohmann::json RunStore::meta_json(const RunRecord& run) const {
   return nlohmann::json{{"id", run.id},
+                        {"kind", run.kind},
+                        {"request", run.request},
                         {"scenario", run.scenario},
                         {"set", run.set},
                         {"status", run_status_name(run.status)},
@@ -184,8 +192,11 @@ void RunStore::save(const RunRecord& run) const {
 }
 
 std::shared_ptr<RunRecord> RunStore::create(const std::string& scenario, const nlohmann::json& set, uint64_t seed,
-                                            int days, int replicates, double residents_estimate) {
+                                            int days, int replicates, double residents_estimate,
+                                            const std::string& kind, const nlohmann::json& request) {
   auto run = std::make_shared<RunRecord>();
+  run->kind = kind;
+  run->request = request;
   run->scenario = scenario;
   run->set = set;
   run->seed = seed;
@@ -217,6 +228,12 @@ std::vector<std::shared_ptr<RunRecord>> RunStore::all() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<RunRecord>> out;
   for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) out.push_back(it->second);
+  return out;
+}
+
+std::vector<std::shared_ptr<RunRecord>> RunStore::all(const std::string& kind) const {
+  std::vector<std::shared_ptr<RunRecord>> out = all();
+  std::erase_if(out, [&](const auto& run) { return run->kind != kind; });
   return out;
 }
 

@@ -1,7 +1,9 @@
 // The workbench's runs on disk (`commsim serve --data DIR`): one directory per run,
-// DIR/runs/ID/, holding meta.json (scenario, the keys set, status, error, times), and once the run
-// is done output.h5 (the file `commsim run -o` writes), summary.json (the `--summary-json`
-// document) and the small derived files the page reads (sim/serve/run_files.hpp). Every file is
+// DIR/runs/ID/, holding meta.json (kind, scenario, the keys set, status, error, times), and once the
+// run is done output.h5 (the file `commsim run -o` writes), summary.json (the `--summary-json`
+// document) and the small derived files the page reads (sim/serve/run_files.hpp). An allocation or
+// a front (the planning jobs, sim/serve/plan_jobs.hpp) is a record of its own kind in the same
+// directory and id sequence; once done it holds result.json. Every file is
 // written to a temporary name, synced and renamed, so a kill at any moment leaves each file either
 // absent, as it was, or complete. The store is the only owner of the records; the HTTP threads and
 // the run workers reach them through it, under its mutex.
@@ -21,6 +23,8 @@ const char* run_status_name(RunStatus status);
 
 struct RunRecord {
   std::string id;            // six digits, "000001"; also the directory name
+  std::string kind = "run";  // run | allocation | front (sim/serve/plan_jobs.hpp); a meta.json without one: run
+  nlohmann::json request = nlohmann::json::object();  // an allocation's or a front's own fields, as checked
   std::string scenario;      // shipped scenario name (file stem)
   nlohmann::json set;        // {key: JSON scalar}, as posted
   std::atomic<RunStatus> status{RunStatus::queued};  // read without the store's lock by requests
@@ -49,9 +53,11 @@ class RunStore {
 
   // A new record (status queued) with the next id, its directory and meta.json written.
   std::shared_ptr<RunRecord> create(const std::string& scenario, const nlohmann::json& set, uint64_t seed, int days,
-                                    int replicates, double residents_estimate);
+                                    int replicates, double residents_estimate, const std::string& kind = "run",
+                                    const nlohmann::json& request = nlohmann::json::object());
   std::shared_ptr<RunRecord> find(const std::string& id) const;  // nullptr when unknown
-  std::vector<std::shared_ptr<RunRecord>> all() const;            // newest first
+  std::vector<std::shared_ptr<RunRecord>> all() const;            // newest first, every kind
+  std::vector<std::shared_ptr<RunRecord>> all(const std::string& kind) const;  // newest first, of one kind
   std::vector<std::shared_ptr<RunRecord>> pending() const;        // queued at start-up, oldest first
 
   // Status changes, written to meta.json before they are visible.

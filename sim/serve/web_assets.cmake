@@ -12,8 +12,8 @@ if(NOT EXISTS "${COMMSIM_CHARTJS}")
 endif()
 
 set(web ${CMAKE_CURRENT_LIST_DIR}/web)
-set(assets "/|html|${web}/index.html^/app.js|js|${web}/app.js^/app.css|css|${web}/app.css^/vendor/chart.min.js|js|${COMMSIM_CHARTJS}")
-set(asset_files ${web}/index.html ${web}/app.js ${web}/app.css ${COMMSIM_CHARTJS})
+set(assets "/|html|${web}/index.html^/app.js|js|${web}/app.js^/plan.js|js|${web}/plan.js^/app.css|css|${web}/app.css^/vendor/chart.min.js|js|${COMMSIM_CHARTJS}")
+set(asset_files ${web}/index.html ${web}/app.js ${web}/plan.js ${web}/app.css ${COMMSIM_CHARTJS})
 set(generated ${CMAKE_CURRENT_BINARY_DIR}/generated-serve/web_assets_data.cpp)
 add_custom_command(OUTPUT ${generated}
   COMMAND ${CMAKE_COMMAND} -DOUTPUT=${generated} "-DASSETS=${assets}"

@@ -41,12 +41,24 @@ std::mutex& hdf5_mutex() {
   return m;
 }
 
+// Planning jobs run one at a time in the process: allocate_staff writes its communities file to a
+// temporary name of the process, and a front's NSGA-II is not meant to share its evaluator.
+std::mutex& plan_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
   // Text from a request (echoed in an error) may not be UTF-8: replaced, never an exception.
   r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
+}
+
+// A request the loader or the CLI's checks refused: 400 with the key and the message after it (for forms).
+HttpResponse input_error_response(const InputError& e) {
+  return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
 }
 
 HttpResponse text_response(int status, std::string body, std::string content_type) {
@@ -294,6 +306,9 @@ bool is_json_content_type(const std::string& content_type) {
   return base == "application/json";
 }
 
+// The collection a kind is posted to and listed under: runs, allocations, fronts.
+std::string collection_name(const std::string& kind) { return kind == "run" ? "runs" : kind + "s"; }
+
 // Compares the two strings in time that depends only on their lengths (tokens).
 bool same_secret(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
@@ -481,17 +496,8 @@ HttpResponse Workbench::api(const HttpRequest& request, const std::string& path,
     if (!get) return method_not_allowed(request.method, path, "GET, HEAD");
     return get_schema(query);
   }
-  if (path == "/api/runs") {
-    if (request.method == "POST") {
-      if (!no_query()) return error_response(400, path + " takes no query");
-      return post_run(request);
-    }
-    if (!get) return method_not_allowed(request.method, path, "GET, HEAD, POST");
-    if (!no_query()) return error_response(400, path + " takes no query");
-    json list = json::array();
-    for (const auto& run : store_.all()) list.push_back(store_.to_json(*run));
-    return json_response(200, json{{"runs", list}});
-  }
+  for (const char* kind : {"run", "allocation", "front"})
+    if (path == "/api/" + collection_name(kind)) return collection(request, kind, path, query);
   if (path.rfind("/api/runs/", 0) == 0) {
     const std::string rest = path.substr(std::string("/api/runs/").size());
     const size_t slash = rest.find('/');
@@ -505,12 +511,52 @@ HttpResponse Workbench::api(const HttpRequest& request, const std::string& path,
     if (!no_query()) return error_response(400, path + " takes no query");
     return get_run(id, what);
   }
+  for (const char* kind : {"allocation", "front"}) {
+    const std::string prefix = "/api/" + collection_name(kind) + "/";
+    if (path.rfind(prefix, 0) != 0) continue;
+    if (!get) return method_not_allowed(request.method, path, "GET, HEAD");
+    if (!no_query()) return error_response(400, path + " takes no query");
+    return get_plan(kind, path.substr(prefix.size()));
+  }
   if (path == "/api/compare") {
     if (!get) return method_not_allowed(request.method, path, "GET, HEAD");
     return get_compare(query);
   }
   return error_response(404, "no API resource '" + path + "'; see docs/workbench.md (/api/scenarios, /api/schema, "
-                             "/api/runs, /api/runs/ID, /api/compare)");
+                             "/api/runs, /api/runs/ID, /api/compare, /api/allocations, /api/fronts)");
+}
+
+// POST a new job of `kind`, or GET the list of that kind (newest first).
+HttpResponse Workbench::collection(const HttpRequest& request, const std::string& kind, const std::string& path,
+                                   const std::string& query) {
+  if (!query.empty()) return error_response(400, path + " takes no query");
+  if (request.method == "POST") return post_job(request, kind);
+  if (request.method != "GET" && request.method != "HEAD")
+    return method_not_allowed(request.method, path, "GET, HEAD, POST");
+  json list = json::array();
+  for (const auto& run : store_.all(kind)) list.push_back(store_.to_json(*run));
+  return json_response(200, json{{collection_name(kind), list}});
+}
+
+// A record as the API shows it, with its place in the queue while it waits.
+json Workbench::record_json(const std::shared_ptr<RunRecord>& run) {
+  json j = store_.to_json(*run);
+  if (run->status == RunStatus::queued) {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    for (size_t i = 0; i < queue_.size(); ++i)
+      if (queue_[i] == run) j["queue_position"] = i + 1;
+  }
+  return j;
+}
+
+// An allocation or a front: its record, its place in the queue, and once done its result.
+HttpResponse Workbench::get_plan(const std::string& kind, const std::string& id) {
+  const std::shared_ptr<RunRecord> run = store_.find(id);
+  if (!run || run->kind != kind)
+    return error_response(404, "no " + kind + " '" + id + "' (GET /api/" + collection_name(kind) + " lists them)");
+  json j = record_json(run);
+  if (run->status == RunStatus::done) j["result"] = json::parse(read_whole_file(store_.file(id, "result.json")));
+  return json_response(200, j);
 }
 
 HttpResponse Workbench::get_schema(const std::string& query) {
@@ -533,67 +579,101 @@ HttpResponse Workbench::get_schema(const std::string& query) {
   return text_response(200, rows, "application/json");
 }
 
-HttpResponse Workbench::post_run(const HttpRequest& request) {
+bool Workbench::read_post(const HttpRequest& request, const std::string& what, const std::vector<std::string>& fields,
+                          Posted& p, HttpResponse& error) const {
+  auto fail = [&](HttpResponse r) { error = std::move(r); return false; };
   if (!is_json_content_type(request.content_type))
-    return error_response(415, "POST /api/runs takes a JSON body with 'Content-Type: application/json', got '" +
-                                   request.content_type + "'");
-  if (json_depth(request.body) > 8) return error_response(400, "the JSON body is nested too deeply");
-  json body;
+    return fail(error_response(415, what + " takes a JSON body with 'Content-Type: application/json', got '" +
+                                        request.content_type + "'"));
+  if (json_depth(request.body) > 8) return fail(error_response(400, "the JSON body is nested too deeply"));
   try {
-    body = json::parse(request.body);
+    p.body = json::parse(request.body);
   } catch (const json::exception& e) {
-    return error_response(400, std::string("malformed JSON: ") + e.what());
+    return fail(error_response(400, std::string("malformed JSON: ") + e.what()));
   }
-  if (!body.is_object())
-    return error_response(400, "the body must be a JSON object {\"scenario\": NAME, \"set\": {KEY: VALUE, ...}}");
-  for (const auto& [key, value] : body.items()) {
+  std::string allowed;
+  for (const auto& f : fields) allowed += (allowed.empty() ? "" : ", ") + f;
+  if (!p.body.is_object())
+    return fail(error_response(
+        400, "the body must be a JSON object {\"scenario\": NAME, \"set\": {KEY: VALUE, ...}}; fields: " + allowed));
+  for (const auto& [key, value] : p.body.items()) {
     (void)value;
-    if (key != "scenario" && key != "set")
-      return error_response(400, "unknown field '" + key + "' in the body; allowed: scenario, set", key);
+    if (std::find(fields.begin(), fields.end(), key) == fields.end())
+      return fail(error_response(400, "unknown field '" + key + "' in the body; allowed: " + allowed, key));
   }
-  if (!body.contains("scenario") || !body["scenario"].is_string())
-    return error_response(400, "the body needs \"scenario\": the name of a shipped scenario (GET /api/scenarios)",
-                          "scenario");
-  const std::string name = body["scenario"].get<std::string>();
-  const Shipped* s = shipped(name);
-  if (!s) {
+  if (!p.body.contains("scenario") || !p.body["scenario"].is_string())
+    return fail(error_response(400, "the body needs \"scenario\": the name of a shipped scenario (GET /api/scenarios)",
+                               "scenario"));
+  const std::string name = p.body["scenario"].get<std::string>();
+  p.shipped = shipped(name);
+  if (!p.shipped) {
     std::string names;
     for (const auto& x : shipped_) names += (names.empty() ? "" : ", ") + x.name;
-    return error_response(400, "no shipped scenario '" + name + "'; shipped: " + names, "scenario");
+    return fail(error_response(400, "no shipped scenario '" + name + "'; shipped: " + names, "scenario"));
   }
-  const json set = body.contains("set") ? body["set"] : json::object();
-  if (!set.is_object()) return error_response(400, "\"set\" must be an object {KEY: VALUE, ...}", "set");
-  if (set.size() > 500) return error_response(400, "\"set\" holds more than 500 keys", "set");
-  Scenario sc;
+  p.set = p.body.contains("set") ? p.body["set"] : json::object();
+  if (!p.set.is_object()) return fail(error_response(400, "\"set\" must be an object {KEY: VALUE, ...}", "set"));
+  if (p.set.size() > 500) return fail(error_response(400, "\"set\" holds more than 500 keys", "set"));
   try {
-    sc = load_scenario(s->path, overrides_of(set));
+    p.overrides = overrides_of(p.set);
+    p.scenario = load_scenario(p.shipped->path, p.overrides);
+    // The census city's plan checks what needs the census files (e.g. a community per district).
+    p.residents = estimate_residents(p.scenario);
   } catch (const InputError& e) {
-    return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
+    return fail(input_error_response(e));
   }
-  if (sc.run.replicates > options_.max_replicates)
-    return error_response(422, "run.replicates " + std::to_string(sc.run.replicates) + " is more than this server " +
-                                   "admits (" + std::to_string(options_.max_replicates) + ", --max-replicates)",
-                          "run.replicates");
-  double residents = 0;
-  try {  // the census city's plan checks what needs the census files (e.g. a community per district)
-    residents = estimate_residents(sc);
-  } catch (const InputError& e) {
-    return json_response(400, json{{"error", e.what()}, {"status", 400}, {"key", e.key()}, {"message", e.message()}});
+  return true;
+}
+
+HttpResponse Workbench::post_job(const HttpRequest& request, const std::string& kind) {
+  std::vector<std::string> fields = {"scenario", "set"};
+  if (kind != "run") fields.insert(fields.end(), plan_fields(kind).begin(), plan_fields(kind).end());
+  Posted p;
+  HttpResponse error;
+  if (!read_post(request, "POST /api/" + collection_name(kind), fields, p, error)) return error;
+  const Scenario& sc = p.scenario;
+  PlanJob job{json::object(), static_cast<double>(sc.run.replicates), p.residents, sc.run.days, "run.days"};
+  int replicates = sc.run.replicates;
+  std::string replicates_key = "run.replicates";
+  if (kind != "run") {
+    try {
+      job = check_plan_request(kind, p.shipped->path, p.overrides, sc, p.body);
+    } catch (const InputError& e) {
+      return input_error_response(e);
+    }
+    replicates = job.request.value("replicates", 1);
+    replicates_key = "replicates";
   }
-  const double resident_days = residents * sc.run.days * sc.run.replicates;
+  if (replicates > options_.max_replicates)
+    return error_response(422,
+                          replicates_key + " " + std::to_string(replicates) + " is more than this server admits (" +
+                              std::to_string(options_.max_replicates) + ", --max-replicates)",
+                          replicates_key);
+  const double resident_days = job.residents * job.days * job.city_runs;
   if (resident_days > options_.max_resident_days) {
-    char msg[320];
-    std::snprintf(msg, sizeof msg,
-                  "the run would simulate about %.3g resident-days (%.0f residents x %d days x %d replicates); this "
-                  "server admits %.3g (--max-resident-days): fewer days, communities or replicates",
-                  resident_days, residents, sc.run.days, sc.run.replicates, options_.max_resident_days);
-    return error_response(422, msg, "run.days");
+    char msg[400];
+    if (kind == "run")
+      std::snprintf(msg, sizeof msg,
+                    "the run would simulate about %.3g resident-days (%.0f residents x %d days x %d replicates); this "
+                    "server admits %.3g (--max-resident-days): fewer days, communities or replicates",
+                    resident_days, job.residents, job.days, sc.run.replicates, options_.max_resident_days);
+    else
+      std::snprintf(msg, sizeof msg,
+                    "the %s could simulate about %.3g resident-days (%.0f residents x %d days x %.0f city runs "
+                    "at most); this server admits %.3g (--max-resident-days): %s, fewer days or communities",
+                    kind.c_str(), resident_days, job.residents, job.days, job.city_runs, options_.max_resident_days,
+                    kind == "allocation" ? "fewer workers or replicates" : "a smaller population, fewer generations");
+    return error_response(422, msg, job.limit_key);
   }
   try {
     check_fits_in_memory(sc);
   } catch (const InputError& e) {
     return error_response(422, e.message(), e.key());
   }
+  return enqueue(kind, p, job);
+}
+
+HttpResponse Workbench::enqueue(const std::string& kind, const Posted& p, const PlanJob& job) {
   {
     // A place in the queue is reserved before the record is written (outside the lock: an fsync),
     // so concurrent posts cannot overfill it.
@@ -609,7 +689,8 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
   }
   std::shared_ptr<RunRecord> run;
   try {
-    run = store_.create(name, set, sc.run.seed, sc.run.days, sc.run.replicates, residents);
+    run = store_.create(p.shipped->name, p.set, p.scenario.run.seed, p.scenario.run.days, p.scenario.run.replicates,
+                        p.residents, kind, job.request);
   } catch (const RuntimeFailure& e) {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     --reserved_;
@@ -623,23 +704,19 @@ HttpResponse Workbench::post_run(const HttpRequest& request) {
     position = queue_.size();
     queue_cv_.notify_one();
   }
-  HttpResponse r = json_response(202, json{{"id", run->id}, {"status", "queued"}, {"queue_position", position}});
-  r.headers.emplace_back("Location", "/api/runs/" + run->id);
+  HttpResponse r =
+      json_response(202, json{{"id", run->id}, {"kind", kind}, {"status", "queued"}, {"queue_position", position}});
+  r.headers.emplace_back("Location", "/api/" + collection_name(kind) + "/" + run->id);
   return r;
 }
 
 HttpResponse Workbench::get_run(const std::string& id, const std::string& what) {
   const std::shared_ptr<RunRecord> run = store_.find(id);
   if (!run) return error_response(404, "no run '" + id + "' (GET /api/runs lists them)");
-  if (what.empty()) {
-    json j = store_.to_json(*run);
-    if (run->status == RunStatus::queued) {
-      std::lock_guard<std::mutex> lock(queue_mutex_);
-      for (size_t i = 0; i < queue_.size(); ++i)
-        if (queue_[i] == run) j["queue_position"] = i + 1;
-    }
-    return json_response(200, j);
-  }
+  if (run->kind != "run")
+    return error_response(404, id + " is not a run but " + (run->kind == "allocation" ? "an allocation" : "a front") +
+                                   ": GET /api/" + collection_name(run->kind) + "/" + id);
+  if (what.empty()) return json_response(200, record_json(run));
   if (run->status != RunStatus::done) {
     const std::string status = run_status_name(run->status);
     return error_response(409, "run " + id + " is " + status +
@@ -677,6 +754,7 @@ HttpResponse Workbench::get_compare(const std::string& query) {
   const char* names[2] = {"base", "variant"};
   for (int i = 0; i < 2; ++i) {
     runs[i] = store_.find(params[names[i]]);
+    if (runs[i] && runs[i]->kind != "run") runs[i] = nullptr;
     if (!runs[i]) return error_response(404, std::string("no run '") + params[names[i]] + "' (" + names[i] + ")", names[i]);
     if (runs[i]->status != RunStatus::done)
       return error_response(409, "run " + runs[i]->id + " (" + names[i] + ") is " + run_status_name(runs[i]->status) +
@@ -714,7 +792,30 @@ void Workbench::worker_loop() {
   }
 }
 
+void Workbench::execute_plan(RunRecord& run) {
+  try {
+    store_.mark_running(run);
+    const Shipped* s = shipped(run.scenario);
+    if (!s) throw InputError(SourcePos{}, "scenario", "the scenario '" + run.scenario + "' is no longer shipped");
+    std::vector<std::string> overrides = overrides_of(run.set);
+    if (options_.run_threads > 0) overrides.push_back("run.threads=" + std::to_string(options_.run_threads));
+    json result;
+    {
+      std::lock_guard<std::mutex> lock(plan_mutex());
+      run.phase = 1;
+      result = run_plan_job(run.kind, s->path, overrides, run.request, run.set);
+    }
+    write_file_atomically(store_.file(run.id, "result.json"), result.dump() + "\n");
+    store_.mark_done(run);
+  } catch (const std::bad_alloc&) {
+    store_.mark_failed(run, "out of memory: the " + run.kind + " needs more memory than the machine has free");
+  } catch (const std::exception& e) {
+    store_.mark_failed(run, e.what());
+  }
+}
+
 void Workbench::execute(RunRecord& run) {
+  if (run.kind != "run") return execute_plan(run);
   try {
     store_.mark_running(run);
     const Shipped* s = shipped(run.scenario);

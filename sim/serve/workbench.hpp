@@ -5,7 +5,8 @@
 // computed on a worker thread with run_scenario (oneTBB inside), written as the same HDF5 file the
 // CLI writes, and its summary, the `--summary-json` document, kept beside it (sim/serve/run_store.hpp).
 // Requests for status and results read memory or small files, never HDF5, so they stay fast while
-// a run computes.
+// a run computes. Allocations and fronts (sim/serve/plan_jobs.hpp) are posted, queued, computed
+// and kept the same way, as records of their own kind.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -17,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "sim/scenario/scenario.hpp"
+#include "sim/serve/plan_jobs.hpp"
 #include "sim/serve/run_store.hpp"
 
 namespace commsim::serve {
@@ -94,13 +97,29 @@ class Workbench {
 
   HttpResponse api(const HttpRequest& request, const std::string& path, const std::string& query);
   HttpResponse get_schema(const std::string& query);
-  HttpResponse post_run(const HttpRequest& request);
+  // A posted body: its scenario and set checked and loaded (the common part of every POST).
+  struct Posted {
+    const Shipped* shipped = nullptr;
+    nlohmann::json body, set;
+    std::vector<std::string> overrides;
+    Scenario scenario;
+    double residents = 0;
+  };
+  bool read_post(const HttpRequest& request, const std::string& what, const std::vector<std::string>& fields,
+                 Posted& posted, HttpResponse& error) const;
+  HttpResponse post_job(const HttpRequest& request, const std::string& kind);  // run | allocation | front
+  HttpResponse enqueue(const std::string& kind, const Posted& posted, const PlanJob& job);
+  HttpResponse collection(const HttpRequest& request, const std::string& kind, const std::string& path,
+                          const std::string& query);
+  nlohmann::json record_json(const std::shared_ptr<RunRecord>& run);
   HttpResponse get_run(const std::string& id, const std::string& what);
+  HttpResponse get_plan(const std::string& kind, const std::string& id);
   HttpResponse get_compare(const std::string& query);
   bool host_allowed(const std::string& host) const;
   const Shipped* shipped(const std::string& name) const;
   void worker_loop();
   void execute(RunRecord& run);
+  void execute_plan(RunRecord& run);
 
   ServeOptions options_;
   std::vector<Shipped> shipped_;

@@ -283,3 +283,188 @@ TEST_CASE("the schema gives exact integer bounds and a census city's real range 
   CHECK(body_of(r)["key"] == "city.generator.communities");
   CHECK(body_of(r)["message"].get<std::string>().find("must be 0 (the whole city) or in [13, 1000000]") != std::string::npos);
 }
+
+// ------------------------------------------------------------------ issue 28: allocations and fronts
+namespace {
+
+const char* kSmallCity = R"("set": {"city.generator.communities": 13, "run.days": 14})";
+
+json wait_plan(Workbench& w, const std::string& kind, const std::string& id) {
+  for (int i = 0; i < 12000; ++i) {
+    const json job = body_of(call(w, "GET", "/api/" + kind + "/" + id));
+    if (job["status"] == "done" || job["status"] == "failed") return job;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL(kind << " " << id << " did not finish");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("an allocation is checked like the CLI checks it, refused above the size limit, and kept", "[serve][views]") {
+  test::TempDir dir("serve-alloc-check");
+  ServeOptions o = options_for(dir.file("data"));
+  o.max_resident_days = 2e8;
+  {
+    Workbench w(o);  // no workers: posted jobs stay queued
+    auto post = [&](const std::string& fields) {
+      return call(w, "POST", "/api/allocations", std::string(R"({"scenario": "xian-baseline", )") + kSmallCity + fields + "}");
+    };
+    HttpResponse r = post(R"(, "role": "nobody", "add": 3)");
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["key"] == "role");
+    CHECK(body_of(r)["message"].get<std::string>().find("unknown role 'nobody'; the scenario has: ") == 0);
+    r = post(R"(, "role": "community_worker", "add": -1)");
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["key"] == "add");
+    r = post(R"(, "role": "community_worker", "add": 3, "objective": "happiness")");
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["key"] == "objective");
+    CHECK(body_of(r)["message"] == "unknown objective 'happiness'; allowed: unmet_hours, coverage, gini");
+    r = post(R"(, "role": "community_worker", "add": 3, "colour": "red")");
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["key"] == "colour");
+    // Every level the greedy may open is a city run: 1000 workers could be 1,014 runs of the city.
+    r = post(R"(, "role": "community_worker", "add": 1000)");
+    CHECK(r.status == 422);
+    CHECK(body_of(r)["key"] == "add");
+    CHECK(body_of(r)["error"].get<std::string>().find("--max-resident-days") != std::string::npos);
+    r = post(R"(, "role": "community_worker", "add": 3)");
+    REQUIRE(r.status == 202);
+    CHECK(body_of(r)["kind"] == "allocation");
+    const json listed = body_of(call(w, "GET", "/api/allocations"))["allocations"];
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0]["request"]["objective"] == "unmet_hours");  // the default filled in
+    CHECK(body_of(call(w, "GET", "/api/runs"))["runs"].empty());  // the runs list holds runs only
+    CHECK(call(w, "GET", "/api/runs/" + listed[0]["id"].get<std::string>()).status == 404);
+    CHECK(call(w, "GET", "/api/fronts/" + listed[0]["id"].get<std::string>()).status == 404);
+  }
+  // A restart lists it again, still queued, and takes it up.
+  Workbench again(o);
+  const json listed = body_of(call(again, "GET", "/api/allocations"))["allocations"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["status"] == "queued");
+  CHECK(listed[0]["request"]["add"] == 3);
+  CHECK(body_of(call(again, "GET", "/api/allocations/" + listed[0]["id"].get<std::string>()))["queue_position"] == 1);
+
+  // A record from before the planning jobs (no kind) is a run; a done job without its result is failed.
+  json meta = json::parse(test::read_text(dir.file("data/runs/" + listed[0]["id"].get<std::string>() + "/meta.json")));
+  meta.erase("kind");
+  meta.erase("request");
+  meta["id"] = "000008";
+  std::filesystem::create_directories(dir.file("data/runs/000008"));
+  test::write_text(dir.file("data/runs/000008/meta.json"), meta.dump());
+  meta["id"] = "000009";
+  meta["kind"] = "front";
+  meta["status"] = "done";
+  std::filesystem::create_directories(dir.file("data/runs/000009"));
+  test::write_text(dir.file("data/runs/000009/meta.json"), meta.dump());
+  RunStore store(dir.file("data"));
+  REQUIRE(store.find("000008"));
+  CHECK(store.find("000008")->kind == "run");
+  CHECK(store.all("run").size() == 1);
+  REQUIRE(store.find("000009"));
+  CHECK(store.find("000009")->status == RunStatus::failed);
+  CHECK(store.find("000009")->error.find("front's file result.json is missing") != std::string::npos);
+}
+
+TEST_CASE("a front is checked like the CLI checks it and refused above the size limit", "[serve][views]") {
+  test::TempDir dir("serve-front-check");
+  ServeOptions o = options_for(dir.file("data"));
+  o.max_resident_days = 2e8;
+  Workbench w(o);
+  auto post = [&](const std::string& fields) {
+    return call(w, "POST", "/api/fronts", std::string(R"({"scenario": "xian-baseline", )") + kSmallCity + fields + "}");
+  };
+  const std::string objectives = R"("objectives": ["cost_total_yuan", "unmet_hours"])";
+  HttpResponse r = post(R"(, "levers": {"staffing.rules.community_worker.per_10k": [10, 20000]}, )" + objectives);
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "levers");
+  CHECK(body_of(r)["message"].get<std::string>().find("outside the key's range [0, 10000]") != std::string::npos);
+  r = post(R"(, "levers": {"no.such.key": [1, 2]}, )" + objectives);
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "levers");
+  const std::string lever = R"(, "levers": {"staffing.rules.community_worker.per_10k": [10, 30]}, )";
+  r = post(lever + R"("objectives": ["cost_total_yuan", "happiness"])");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "objectives");
+  r = post(lever + objectives + R"(, "population": 10)");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "population");
+  CHECK(body_of(r)["message"] == "NSGA-II needs a population that is a multiple of 4 in 8..10000, got 10");
+  r = post(lever + objectives + R"(, "generations": 0)");
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["key"] == "generations");
+  r = post(lever + objectives + R"(, "population": 400, "generations": 100)");
+  CHECK(r.status == 422);
+  CHECK(body_of(r)["key"] == "generations");
+  // A lever that grows the city is counted at its high end.
+  r = post(R"(, "levers": {"run.days": [14, 3000]}, )" + objectives + R"(, "population": 8, "generations": 1)");
+  CHECK(r.status == 422);
+  r = post(lever + objectives + R"(, "population": 8, "generations": 1)");
+  REQUIRE(r.status == 202);
+  CHECK(body_of(r)["kind"] == "front");
+  CHECK(body_of(call(w, "GET", "/api/fronts"))["fronts"].size() == 1);
+}
+
+TEST_CASE("an allocation computes on a worker: N added, positions for the map, the check's gain", "[serve][views][slow]") {
+  test::TempDir dir("serve-alloc");
+  Workbench w(options_for(dir.file("data")));
+  w.start_workers();
+  const HttpResponse r = call(w, "POST", "/api/allocations", std::string(R"({"scenario": "xian-baseline", )") +
+                                                                 kSmallCity + R"(, "role": "community_worker", "add": 3})");
+  REQUIRE(r.status == 202);
+  const json job = wait_plan(w, "allocations", body_of(r)["id"]);
+  REQUIRE(job["status"] == "done");
+  const json& result = job["result"];
+  CHECK(result["added"] == 3);
+  REQUIRE(result["communities"].size() == 13);
+  int added = 0;
+  double removed = 0;
+  for (const json& c : result["communities"]) {
+    added += c["added"].get<int>();
+    removed += c["unmet_hours_removed"].get<double>();
+    CHECK(c.contains("x_m"));
+    CHECK(c["unmet_hours_before"].get<double>() - c["unmet_hours_after"].get<double>() ==
+          Approx(c["unmet_hours_removed"].get<double>()));
+  }
+  CHECK(added == 3);
+  CHECK(removed == Approx(result["search"]["before"].get<double>() - result["search"]["after"].get<double>()));
+  CHECK(result["check"]["gain"]["n"] == 4);
+  CHECK(result["communities_csv"].get<std::string>().find("added.community_worker") != std::string::npos);
+  CHECK(result["check"]["allocation"]["mean"].get<double>() ==
+        Approx(result["check"]["proportional"]["mean"].get<double>() - result["check"]["gain"]["mean"].get<double>()));
+  // A restart serves it again, from its result.json.
+  Workbench again(options_for(dir.file("data")));
+  const json listed = body_of(call(again, "GET", "/api/allocations"))["allocations"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["status"] == "done");
+  CHECK(body_of(call(again, "GET", "/api/allocations/" + job["id"].get<std::string>()))["result"] == result);
+}
+
+TEST_CASE("a front computes on a worker; a point's run set runs as a run", "[serve][views][slow]") {
+  test::TempDir dir("serve-front");
+  Workbench w(options_for(dir.file("data")));
+  w.start_workers();
+  const HttpResponse r = call(w, "POST", "/api/fronts", std::string(R"({"scenario": "xian-baseline", )") + kSmallCity +
+      R"(, "levers": {"staffing.rules.community_worker.per_10k": [10, 30]},
+         "objectives": ["cost_total_yuan", "unmet_hours"], "population": 8, "generations": 1})");
+  REQUIRE(r.status == 202);
+  const json job = wait_plan(w, "fronts", body_of(r)["id"]);
+  REQUIRE(job["status"] == "done");
+  const json& front = job["result"]["front"];
+  REQUIRE(front.size() >= 2);
+  for (size_t i = 1; i < front.size(); ++i)  // sorted by cost, so unmet hours fall along the front
+    CHECK(front[i]["objectives"]["unmet_hours"].get<double>() < front[i - 1]["objectives"]["unmet_hours"].get<double>());
+  const json point = front[0];
+  CHECK(point["run_set"]["run.days"] == 14);
+  CHECK(point["run_set"]["staffing.rules.community_worker.per_10k"] == point["set"]["staffing.rules.community_worker.per_10k"]);
+  // "Run this point": the page posts the point's run_set as a run.
+  const HttpResponse run = call(w, "POST", "/api/runs", json{{"scenario", "xian-baseline"}, {"set", point["run_set"]}}.dump());
+  REQUIRE(run.status == 202);
+  REQUIRE(wait_done(w, body_of(run)["id"])["status"] == "done");
+  const json summary = body_of(call(w, "GET", "/api/runs/" + body_of(run)["id"].get<std::string>() + "/summary"));
+  CHECK(summary["cost"]["total_yuan"].get<double>() == Approx(point["objectives"]["cost_total_yuan"].get<double>()).epsilon(0.01));
+  CHECK(body_of(call(w, "GET", "/api/fronts"))["fronts"].size() == 1);
+  CHECK(body_of(call(w, "GET", "/api/runs"))["runs"].size() == 1);
+}

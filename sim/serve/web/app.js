@@ -112,6 +112,7 @@ async function loadSchema(name) {
     info.days + " days, " + info.replicates + " replicate" + (info.replicates === 1 ? "" : "s") + ")" +
     (info.within_limits ? "" : " As shipped it is larger than this server runs: reduce the days or communities.") : "";
   buildForm();
+  if (typeof planFormsFromSchema === "function") planFormsFromSchema();  // plan.js
 }
 
 function rangeText(lever) {
@@ -285,8 +286,8 @@ function showServerError(body) {
   }
 }
 
-async function submitRun(event) {
-  event.preventDefault();
+// The levers changed in the form as a "set" object; null (with the field marked) when one is invalid.
+function collectSet() {
   document.getElementById("form-error").textContent = "";
   const set = {};
   let firstBad = null;
@@ -299,8 +300,15 @@ async function submitRun(event) {
     if (firstBad.box.parentElement.id === "advanced-levers") document.getElementById("advanced").open = true;
     firstBad.input.focus();
     document.getElementById("form-error").textContent = "Fix the marked field first.";
-    return;
+    return null;
   }
+  return set;
+}
+
+async function submitRun(event) {
+  event.preventDefault();
+  const set = collectSet();
+  if (!set) return;
   const button = document.getElementById("run-button");
   button.disabled = true;
   try {
@@ -362,7 +370,8 @@ async function refreshRuns() {
 // ------------------------------------------------------------------ one run
 function openRun(id) {
   state.currentRun = id;
-  document.getElementById("welcome").hidden = true;
+  if (typeof plan !== "undefined") plan.current = null;  // plan.js: an allocation or front no longer shown
+  for (const view of ["welcome", "alloc-view", "front-view"]) document.getElementById(view).hidden = true;
   document.getElementById("run-view").hidden = false;
   document.getElementById("run-results").hidden = true;
   document.getElementById("run-error").textContent = "";
@@ -577,6 +586,15 @@ function drawDistrictLabels(ctx, m) {
   ctx.restore();
 }
 
+// Positions in metres to canvas pixels: centred, north up, the same scale on both axes.
+function mapProjection(xs, ys, canvas, pad) {
+  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+  const span = Math.max(maxX - minX, maxY - minY, 1);
+  const scale = Math.min((canvas.width - 2 * pad) / Math.max(maxX - minX, 1e-9 + span * 0.01), (canvas.height - 2 * pad) / Math.max(maxY - minY, 1e-9 + span * 0.01));
+  const offX = (canvas.width - (maxX - minX) * scale) / 2, offY = (canvas.height - (maxY - minY) * scale) / 2;
+  return (i) => [offX + (xs[i] - minX) * scale, canvas.height - offY - (ys[i] - minY) * scale];
+}
+
 function drawMap() {
   const m = state.map;
   if (!m) return;
@@ -585,10 +603,7 @@ function drawMap() {
   const n = d.name.length, pad = 24;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (!n) return;
-  const xs = d.x_m, ys = d.y_m;
-  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
-  const span = Math.max(maxX - minX, maxY - minY, 1);
-  const scale = Math.min((canvas.width - 2 * pad) / Math.max(maxX - minX, 1e-9 + span * 0.01), (canvas.height - 2 * pad) / Math.max(maxY - minY, 1e-9 + span * 0.01));
+  const place = mapProjection(d.x_m, d.y_m, canvas, pad);
   const maxH = Math.max(...d.households, 1);
   const maxR = Math.max(3, Math.min(22, 0.5 * Math.sqrt((canvas.width * canvas.height) / n)));
   m.points = [];
@@ -597,10 +612,8 @@ function drawMap() {
   document.getElementById("legend-low").textContent = pct(range.lo, 0);
   document.getElementById("legend-high").textContent = pct(range.hi, 0);
   document.getElementById("legend-what").textContent = service + " coverage, community by community";
-  // Centred in the canvas, north up, the same scale on both axes.
-  const offX = (canvas.width - (maxX - minX) * scale) / 2, offY = (canvas.height - (maxY - minY) * scale) / 2;
   for (let i = 0; i < n; i++) {
-    const x = offX + (xs[i] - minX) * scale, y = canvas.height - offY - (ys[i] - minY) * scale;
+    const [x, y] = place(i);
     const r = Math.max(2, maxR * Math.sqrt(d.households[i] / maxH));
     ctx.beginPath();
     ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -615,23 +628,29 @@ function drawMap() {
   drawDistricts(service);
 }
 
-function mapHover(event) {
-  const m = state.map, tip = document.getElementById("map-tip");
-  if (!m) return;
+// The tip beside the circle under the pointer (points: {x, y, r, i} in canvas pixels; text(i)).
+function showTip(event, points, tip, text) {
   const canvas = event.target, rect = canvas.getBoundingClientRect();
   const x = (event.clientX - rect.left) * (canvas.width / rect.width), y = (event.clientY - rect.top) * (canvas.height / rect.height);
   let best = null;
-  for (const p of m.points) {
+  for (const p of points) {
     const dist = Math.hypot(p.x - x, p.y - y);
     if (dist <= p.r + 3 && (!best || dist < best.dist)) best = { p, dist };
   }
   if (!best) { tip.hidden = true; return; }
-  const d = m.data, i = best.p.i, service = document.getElementById("map-service").value;
-  tip.textContent = d.name[i] + " (" + d.district[i] + "): " + fmt(d.households[i], 0) + " households, " + service + " coverage " +
-    pct(d.coverage[service][i]) + ", unmet " + fmt(d.unmet_hours[service][i], 0) + " hours";
+  tip.textContent = text(best.p.i);
   tip.hidden = false;
   tip.style.left = (event.clientX - rect.left + 12) + "px";
   tip.style.top = (event.clientY - rect.top + 12) + "px";
+}
+
+function mapHover(event) {
+  const m = state.map;
+  if (!m) return;
+  const d = m.data, service = document.getElementById("map-service").value;
+  showTip(event, m.points, document.getElementById("map-tip"), (i) => d.name[i] + " (" + d.district[i] + "): " +
+    fmt(d.households[i], 0) + " households, " + service + " coverage " + pct(d.coverage[service][i]) + ", unmet " +
+    fmt(d.unmet_hours[service][i], 0) + " hours");
 }
 
 function drawDistricts(service) {
@@ -660,7 +679,7 @@ async function compare() {
   if (!base || !variant) return;
   const r = await api("/api/compare?base=" + encodeURIComponent(base) + "&variant=" + encodeURIComponent(variant));
   view.hidden = false;
-  document.getElementById("welcome").hidden = true;
+  for (const other of ["welcome", "alloc-view", "front-view"]) document.getElementById(other).hidden = true;
   const notes = document.getElementById("compare-notes");
   notes.replaceChildren();
   document.getElementById("compare-title").textContent = "variant " + variant + " − base " + base;
