@@ -211,9 +211,7 @@ bool CensusInputs::read_for(const CensusCity& cc) const {
          source.old_core_density_per_km2 == cc.old_core_density_per_km2;
 }
 
-namespace {
-
-std::vector<CountyCensus> units_of(const CensusTable& table, const CensusCity& cc) {
+std::vector<CountyCensus> census_units(const CensusTable& table, const CensusCity& cc) {
   std::vector<CountyCensus> units;
   if (!cc.city_code.empty()) {
     for (const CountyCensus* u : table.units_of_city(cc.city_code)) units.push_back(*u);
@@ -227,9 +225,7 @@ std::vector<CountyCensus> units_of(const CensusTable& table, const CensusCity& c
   return units;
 }
 
-}  // namespace
-
-std::vector<CountyCensus> census_units(const CensusCity& cc) { return units_of(CensusTable::load(cc.file), cc); }
+std::vector<CountyCensus> census_units(const CensusCity& cc) { return census_units(CensusTable::load(cc.file), cc); }
 
 std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   const CensusTable table = CensusTable::load(cc.file);
@@ -240,7 +236,7 @@ std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& cc) {
   rule.old_core_density_per_km2 = cc.old_core_density_per_km2;
   auto inputs = std::make_shared<CensusInputs>();
   inputs->source = cc;
-  inputs->units = units_of(table, cc);
+  inputs->units = census_units(table, cc);
   for (const CountyCensus& u : inputs->units) {
     const DistrictExtras* extra = extras.find(u.code);
     inputs->extras.push_back(extra ? *extra : derive_district_extras(u, rule));

@@ -80,6 +80,7 @@ std::shared_ptr<const CensusInputs> read_census_inputs(const CensusCity& census)
 // The census city's units (city_code's, or the listed units), read from its census table only: no
 // templates fitted (the workbench's lever ranges need the count; the nation's 2,943 fits take seconds).
 std::vector<CountyCensus> census_units(const CensusCity& census);
+std::vector<CountyCensus> census_units(const CensusTable& table, const CensusCity& census);  // census.file, loaded
 
 // Everything a run needs of a census city (scenario `city.census`): its districts (from the census
 // table and the districts file), their fitted household templates and the plan of communities.

@@ -248,7 +248,7 @@ json row_json(const SchemaRow& row) {
 // The levers of a scenario: its single-valued keys with their schema rows. A census city's
 // generator.communities is 0 (the whole city) or at least one community per census unit: the
 // schema's [0, 1000000] would let the page send values the loader refuses.
-json levers_json(const Scenario& sc) {
+json levers_json(const Scenario& sc, const std::vector<CountyCensus>& units) {
   json levers = json::array();
   for (const ScenarioKey& k : scenario_scalar_keys(sc)) {
     if (k.key == "run.threads") continue;  // the server decides (--threads); results do not depend on it
@@ -258,9 +258,8 @@ json levers_json(const Scenario& sc) {
     lever["key"] = k.key;
     lever["value"] = typed_value(k);
     if (k.key == "city.generator.communities" && sc.city.census.enabled() && sc.city.communities.empty()) {
-      const size_t units = census_units(sc.city.census).size();
-      lever["nonzero_low"] = units;
-      lever["allowed"] = "0 (the whole city) or " + std::to_string(units) + " to 1000000 (one per census unit at least)";
+      lever["nonzero_low"] = units.size();
+      lever["allowed"] = "0 (the whole city) or " + std::to_string(units.size()) + " to 1000000 (one per census unit at least)";
     }
     levers.push_back(std::move(lever));
   }
@@ -271,12 +270,12 @@ json levers_json(const Scenario& sc) {
 // The scenario list's estimate of a scenario's residents. A whole census city: its units' residents
 // straight from the census table, with no household templates fitted (the nation's 2,943 units
 // would cost seconds at every start of the server); any other city as estimate_residents.
-double listing_residents(const Scenario& sc) {
+double listing_residents(const Scenario& sc, const std::vector<CountyCensus>& units) {
   const CensusCity& cc = sc.city.census;
   if (cc.file.empty() || sc.city.generator.communities > 0 || !sc.city.communities_file.empty())
     return estimate_residents(sc);
   double n = 0;
-  for (const CountyCensus& u : census_units(cc)) n += static_cast<double>(cc.residents == "all" ? u.population : u.urban);
+  for (const CountyCensus& u : units) n += static_cast<double>(cc.residents == "all" ? u.population : u.urban);
   return n;
 }
 
@@ -334,6 +333,7 @@ Workbench::Workbench(ServeOptions options) : options_(std::move(options)), store
   for (const auto& e : fs::directory_iterator(options_.scenarios_dir, ec))
     if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
   std::sort(files.begin(), files.end());
+  std::map<std::string, CensusTable> census_tables;
   for (const auto& file : files) {
     Shipped s;
     s.name = file.stem().string();
@@ -343,8 +343,15 @@ Workbench::Workbench(ServeOptions options) : options_(std::move(options)), store
     s.days = sc.run.days;
     s.replicates = sc.run.replicates;
     s.seed = sc.run.seed;
-    s.residents_estimate = listing_residents(sc);
-    const json levers = levers_json(sc);
+    // A census city's units (the census table read once for all the scenarios that share it).
+    std::vector<CountyCensus> units;
+    if (sc.city.census.enabled()) {
+      auto table = census_tables.find(sc.city.census.file);
+      if (table == census_tables.end()) table = census_tables.emplace(sc.city.census.file, CensusTable::load(sc.city.census.file)).first;
+      units = census_units(table->second, sc.city.census);
+    }
+    s.residents_estimate = listing_residents(sc, units);
+    const json levers = levers_json(sc, units);
     json main = json::array();
     for (const auto& key : kMainLevers)
       for (const auto& lever : levers)
