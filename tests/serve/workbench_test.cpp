@@ -442,7 +442,7 @@ TEST_CASE("an allocation computes on a worker: N added, positions for the map, t
   CHECK(body_of(call(again, "GET", "/api/allocations/" + job["id"].get<std::string>()))["result"] == result);
 }
 
-TEST_CASE("a front computes on a worker; a point's run set runs as a run", "[serve][views][slow]") {
+TEST_CASE("a front computes on a worker, and a point's run set runs as a run", "[serve][views][slow]") {
   test::TempDir dir("serve-front");
   Workbench w(options_for(dir.file("data")));
   w.start_workers();
