@@ -17,6 +17,7 @@ from .cost import CostSection
 from .coverage import CoverageSection
 from .curve import CurveSection
 from .districts import DistrictsSection
+from .nation import NationSection
 from .headroom import HeadroomSection
 from .page import Page
 from .pareto import ParetoSection, load_pareto
@@ -29,7 +30,7 @@ from .uncertainty import UncertaintySection
 from .workforce import WorkforceSection
 
 
-class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSection, WorkforceSection, CostSection,
+class Report(SummarySection, CoverageSection, DistrictsSection, NationSection, TimelinessSection, WorkforceSection, CostSection,
              ComplianceSection, StudySection, SizeSection, CitiesSection, SensitivitySection, CurveSection, HeadroomSection,
              UncertaintySection, ParetoSection, Page):
     def __init__(self, out, outdir, service=None, run=None, calibration=None, pareto=None):
@@ -149,6 +150,7 @@ class Report(SummarySection, CoverageSection, DistrictsSection, TimelinessSectio
         self.fig_coverage_distribution()
         self.fig_map()
         self.fig_district_coverage()
+        self.fig_province_map()
         self.fig_waits()
         self.fig_daily_wait()
         self.fig_worker_time()

@@ -15,6 +15,7 @@ class Page:
              self.summary_table()),
             ("coverage", "Coverage", ""),
             ("districts", "Districts", self.district_table()),
+            ("provinces", "Provinces", self.province_table()),
             ("timeliness", "Timeliness", ""),
             ("workforce", "Workforce", self.roles_table()),
             ("cost", "Cost", ""),
@@ -40,7 +41,7 @@ class Page:
                 continue
             if sid in ("curve", "headroom", "uncertainty", "pareto") and not figs and not extra:
                 continue
-            if sid in ("calibration", "districts", "size", "cities") and not extra and not figs:
+            if sid in ("calibration", "districts", "provinces", "size", "cities") and not extra and not figs:
                 continue
             toc.append(f'<a href="#{sid}">{html.escape(name)}</a>')
             chunk = [f'<section id="{sid}"><h2>{html.escape(name)}</h2>']

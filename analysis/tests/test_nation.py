@@ -6,6 +6,7 @@ import csv
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -60,6 +61,40 @@ class Nation(unittest.TestCase):
                              capture_output=True, text=True)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("no column 'nope'", bad.stderr)
+
+
+    def test_report_maps_the_provinces_of_a_run_as_regions_counts_them(self):
+        sets = ["city.census.city_code=\"\"", "city.census.units=[\"110101\",\"310101\",\"610102\"]",
+                "city.generator.communities=3", "run.days=7"]
+        h5 = os.path.join(self.tmp, "three.h5")
+        args = sum([["--set", s] for s in sets], [])
+        env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
+        subprocess.run([Data.binary, "run", SCENARIO, *args, "-o", h5, "--quiet"], check=True, capture_output=True, env=env)
+        table = os.path.join(self.tmp, "three.csv")
+        subprocess.run([Data.binary, "regions", SCENARIO, h5, *args, "--level", "province", "-o", table], check=True,
+                       capture_output=True, env=env)
+        with open(table, newline="", encoding="utf-8") as f:
+            expected = {r["code"]: r for r in csv.DictReader(f)}
+        self.assertEqual(sorted(expected), ["110000", "310000", "610000"])
+        sys.path.insert(0, ANALYSIS)
+        from commsim_h5 import open_output
+        from commsim_report.core import Report
+        with open_output(h5) as out:
+            report = Report(out, os.path.join(self.tmp, "report"))
+            rows = report.province_rows()
+            index = report.build()
+        self.assertEqual([r["code"] for r in rows], ["110000", "310000", "610000"])
+        for r in rows:
+            e = expected[r["code"]]
+            self.assertEqual(r["residents"], float(e["residents"]))
+            self.assertAlmostEqual(r["unmet_hours_per_10k"], float(e["unmet_hours_per_10k"]),
+                                   delta=1e-6 * r["unmet_hours_per_10k"])
+            self.assertAlmostEqual(r["coverage_pct"] / 100, float(e["coverage"]), places=6)
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "report", "province_map.png")))
+        with open(index, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn('<section id="provinces">', page)
+        self.assertIn("上海", page)
 
 
 if __name__ == "__main__":
