@@ -13,7 +13,7 @@ dir=build-asan
 [ "$SANITIZER" = thread ] && dir=build-tsan
 start=$(date +%s)
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCOMMSIM_SANITIZE="$SANITIZER" -DCOMMSIM_BUILD_BENCH=OFF >/dev/null
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCOMMSIM_SANITIZE="$SANITIZER" -DCOMMSIM_BUILD_BENCH=OFF -DCOMMSIM_UNITY_BUILD=ON >/dev/null
 cmake --build "$dir" -j "$JOBS"
 export HDF5_USE_FILE_LOCKING=FALSE
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
