@@ -242,7 +242,10 @@ int cmd_pareto(const std::vector<std::string>& argv) {
     rq.resume = a.has("resume");
     evaluations_file_check(rq, a.has("force"));
   }
+  RunProgress progress("commsim pareto");
+  rq.progress = [&](int done, int total, int resumed) { progress.update(done, total, resumed); };
   const ParetoResult r = pareto_front(rq);
+  progress.finish();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!study_writer()) return 0;
   if (a.has("output")) {

@@ -132,7 +132,14 @@ class Evaluator {
       const double v = rq_.robust_draws > 0 ? quantile(values[k], small ? 0.9 : 0.1) : mean(values[k]);
       f.push_back(small ? v : -v);
     }
-    return seen_.emplace(x, f).first->second;
+    const std::vector<double>& out = seen_.emplace(x, f).first->second;
+    report();
+    return out;
+  }
+  void report() const {
+    if (!rq_.progress || !study_writer()) return;
+    const int per_point = rq_.replicates * std::max(1, rq_.robust_draws);
+    rq_.progress(runs, rq_.population * (rq_.generations + 1) * per_point, points_resumed * per_point);
   }
   // A batch of points (pagmo's bfe, flattened, nx levers each): the new ones shared out among the
   // MPI ranks (the p-th to rank p mod ranks), their objectives summed over the ranks so that every
@@ -166,6 +173,7 @@ class Evaluator {
                                                                                 all.begin() + static_cast<long>((p + 1) * nobj))).first);
     if (!rq_.evaluations_file.empty() && study_writer()) append_evaluations(rq_.evaluations_file, computed);
     points_computed += static_cast<int>(fresh.size());
+    report();
     if (abort_after_ >= 0 && points_computed >= abort_after_) std::_Exit(99);
     std::vector<double> out;
     for (size_t i = 0; i + nx <= flat.size(); i += nx) {

@@ -6,6 +6,7 @@
 // points no other point dominates.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct ParetoRequest {
   // path and gives the same front as an uninterrupted one (evaluations_file_check).
   std::string evaluations_file;
   bool resume = false;
+  // Called on the writing rank after each point it runs and after each generation: (city runs so
+  // far, the most the search can take, those read back). Under MPI the count between generations
+  // is the writing rank's own.
+  std::function<void(int, int, int)> progress;
 };
 
 struct ParetoPoint {

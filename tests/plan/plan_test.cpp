@@ -238,7 +238,11 @@ TEST_CASE("pareto --resume after a crash gives the uninterrupted search's file a
   CHECK(shell("cd '" + dir.file("cut") + "' && '" + bin + "'" + args +
               " --resume --objectives cost_total_yuan,gini > /dev/null 2> err.txt") == 2);
   CHECK(commsim::test::read_text(dir.file("cut/err.txt")).find("written for another search") != std::string::npos);
-  REQUIRE(in("cut", "", " --resume") == 0);
+  REQUIRE(in("cut", "COMMSIM_PROGRESS_SECONDS=0", " --resume") == 0);
+  // Progress on stderr (not a terminal: a line per update), the points read back counted apart.
+  const std::string progress = commsim::test::read_text(dir.file("cut/err.txt"));
+  INFO(progress);
+  CHECK(progress.find("commsim pareto: [8/16 runs, 8 resumed") != std::string::npos);  // the first population read back
   const std::string full = commsim::test::read_text(dir.file("full/out.json"));
   const std::string resumed = commsim::test::read_text(dir.file("cut/out.json"));
   CHECK(resumed.find("\"evaluations_resumed\": 8") != std::string::npos);
